@@ -1,0 +1,162 @@
+# Prepares what the test-bed VM boots: Debian's kernel package, unpacked
+# (not installed) into a cache folder, and a small busybox initramfs whose
+# /init is tests/testbed/init.  Sourced by tests/testbed/run.
+#
+# Cache layout (${VPND_TESTBED_CACHE:-/var/cache/vpnd-testbed}):
+#   dl/                         downloaded .deb files
+#   kernel/<kver>/              dpkg -x of linux-image-<kver>, depmod'ed
+#   initrd/<kver>-<hash>.cpio.gz  initramfs; <hash> covers every input, so a
+#                               changed init script or kernel builds a new one
+#
+# Everything here writes progress to the log file given by the caller, so the
+# command's own output stays clean; the caller shows the log on failure.
+
+# Modules the initramfs loads itself (with their dependencies, resolved from
+# modules.dep): the virtio PCI transport, the two 9p shares, the
+# virtio-serial ports that carry the command's stdout/stderr, and a virtio
+# RNG so that crypto in the guest never waits for entropy, and overlayfs for
+# the writable root.
+TB_INITRD_MODULES=(virtio_pci virtio_console 9pnet_virtio 9p virtio_rng overlay)
+
+tb_log() { printf 'testbed: %s\n' "$*" >&2; }
+
+# The kernel package that Debian's linux-image-amd64 currently depends on,
+# e.g. "linux-image-6.1.0-56-amd64".  Empty when apt knows no such package.
+tb_kernel_package() {
+  apt-cache depends linux-image-amd64 2>/dev/null |
+    awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
+}
+
+# Newest kernel already unpacked in the cache (for machines without apt lists).
+tb_cached_kernel() {
+  local d best=""
+  for d in "$1"/kernel/*/.ready; do
+    [ -e "$d" ] || continue
+    d=${d%/.ready}
+    best=${d##*/}
+  done
+  printf '%s' "$best"
+}
+
+# Unpacks the kernel package for $kver into the cache and runs depmod there
+# (the package ships no modules.dep).  Downloads exactly one package name:
+# a glob would make apt fetch every kernel version.
+tb_fetch_kernel() {
+  local cache=$1 kver=$2 pkg="linux-image-$2"
+  local dir="$cache/kernel/$kver" deb
+  [ -e "$dir/.ready" ] && return 0
+  mkdir -p "$cache/dl"
+  deb=$(ls "$cache/dl/${pkg}_"*_amd64.deb 2>/dev/null | tail -n 1)
+  if [ -z "$deb" ]; then
+    (cd "$cache/dl" && apt-get download "$pkg") || {
+      tb_log "cannot download $pkg (is the network or the apt mirror reachable?)"
+      return 1
+    }
+    deb=$(ls "$cache/dl/${pkg}_"*_amd64.deb | tail -n 1)
+  fi
+  rm -rf "$dir" "$dir.tmp"
+  mkdir -p "$dir.tmp"
+  dpkg -x "$deb" "$dir.tmp"
+  depmod -b "$dir.tmp" "$kver"
+  [ -f "$dir.tmp/boot/vmlinuz-$kver" ] || { tb_log "$deb has no vmlinuz"; return 1; }
+  mv "$dir.tmp" "$dir"
+  touch "$dir/.ready"
+}
+
+# Prints the modules (paths relative to lib/modules/<kver>) to load for
+# $@, dependencies first, each once.
+tb_module_load_order() {
+  local moddir=$1; shift
+  awk -v want="$*" '
+    BEGIN { n = split(want, w, " ") }
+    {
+      name = $1; sub(/:$/, "", name)
+      base = name; sub(/.*\//, "", base); sub(/\.ko(\.[a-z]+)?$/, "", base)
+      gsub(/-/, "_", base)
+      path[base] = name
+      deps[name] = ""
+      for (i = 2; i <= NF; i++) deps[name] = deps[name] " " $i
+    }
+    function visit(m,   d, k, i) {
+      if (m in seen) return
+      seen[m] = 1
+      k = split(deps[m], d, " ")
+      for (i = k; i >= 1; i--) visit(d[i])
+      print m
+    }
+    END {
+      for (i = 1; i <= n; i++) {
+        if (!(w[i] in path)) { print "missing module " w[i] > "/dev/stderr"; exit 1 }
+        visit(path[w[i]])
+      }
+    }' "$moddir/modules.dep"
+}
+
+# Builds the initramfs for $kver unless an up-to-date one exists; prints its
+# path.  $init is the guest's PID 1 script.
+tb_build_initrd() {
+  local cache=$1 kver=$2 init=$3
+  local moddir="$cache/kernel/$kver/lib/modules/$kver"
+  local hash out stage m
+  hash=$( { cat "$init" "${BASH_SOURCE[0]}"; echo "$kver ${TB_INITRD_MODULES[*]}";
+            busybox 2>&1 | head -n 1; } | sha256sum | cut -c1-16)
+  out="$cache/initrd/$kver-$hash.cpio.gz"
+  if [ ! -e "$out" ]; then
+    stage=$(mktemp -d "${TMPDIR:-/tmp}/vpnd-testbed-initrd.XXXXXX")
+    mkdir -p "$stage"/{bin,sbin,dev,proc,sys,host,ctl,modules,tmp}
+    cp /bin/busybox "$stage/bin/busybox"
+    ln -s busybox "$stage/bin/sh"
+    mknod "$stage/dev/console" c 5 1
+    mknod "$stage/dev/null" c 1 3
+    cp "$init" "$stage/init"
+    chmod 755 "$stage/init"
+    # The kernel runs /sbin/modprobe in the initramfs root even after init
+    # has chrooted, so hand module requests to the host's kmod, which finds
+    # the kernel's modules where init bind-mounted them.
+    printf '#!/bin/sh\nexec /bin/busybox chroot /host /usr/sbin/modprobe "$@"\n' \
+      > "$stage/sbin/modprobe"
+    chmod 755 "$stage/sbin/modprobe"
+    tb_module_load_order "$moddir" "${TB_INITRD_MODULES[@]}" > "$stage/modules/order.full" || {
+      rm -rf "$stage"; return 1; }
+    : > "$stage/modules/load-order"
+    while read -r m; do
+      cp "$moddir/$m" "$stage/modules/"
+      echo "${m##*/}" >> "$stage/modules/load-order"
+    done < "$stage/modules/order.full"
+    rm "$stage/modules/order.full"
+    mkdir -p "$cache/initrd"
+    (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"
+    mv "$out.tmp" "$out"
+    rm -rf "$stage"
+    # Older initramfs images for this kernel are stale now.
+    for m in "$cache/initrd/$kver-"*.cpio.gz; do
+      [ "$m" = "$out" ] || rm -f "$m"
+    done
+  fi
+  printf '%s' "$out"
+}
+
+# Makes sure kernel and initramfs exist; sets TB_KVER, TB_VMLINUZ, TB_INITRD,
+# TB_MODDIR.  Serialised with flock so concurrent runs do not race.
+tb_prepare_vm() {
+  local cache=$1 init=$2 pkg
+  mkdir -p "$cache"
+  exec {tb_lock_fd}>"$cache/.lock"
+  flock "$tb_lock_fd"
+  pkg=$(tb_kernel_package)
+  if [ -n "$pkg" ]; then
+    TB_KVER=${pkg#linux-image-}
+    tb_fetch_kernel "$cache" "$TB_KVER" || { exec {tb_lock_fd}>&-; return 1; }
+  else
+    TB_KVER=$(tb_cached_kernel "$cache")
+    if [ -z "$TB_KVER" ]; then
+      tb_log "apt knows no linux-image-amd64 (run apt-get update) and no kernel is cached in $cache"
+      exec {tb_lock_fd}>&-
+      return 1
+    fi
+  fi
+  TB_MODDIR="$cache/kernel/$TB_KVER/lib/modules/$TB_KVER"
+  TB_VMLINUZ="$cache/kernel/$TB_KVER/boot/vmlinuz-$TB_KVER"
+  TB_INITRD=$(tb_build_initrd "$cache" "$TB_KVER" "$init") || { exec {tb_lock_fd}>&-; return 1; }
+  exec {tb_lock_fd}>&-
+}
