@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The control commands. To add one: write a handler with the
+ * control_handler_fn signature, give it the least access it needs, add a
+ * line to control_commands[] and document it in man/vpnctl.8. Handlers run
+ * on the loop thread and must not block; they validate every member of
+ * req->args they use and refuse with -EINVAL and a message otherwise.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "log.h"
+#include "vpnd-build.h"
+#include "vpnd.h"
+
+static void add_string(json_object *o, const char *key, const char *value)
+{
+    json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
+}
+
+static void add_uint(json_object *o, const char *key, unsigned long long value)
+{
+    json_object_object_add(o, key, json_object_new_uint64(value));
+}
+
+/* RFC 3339, UTC: unambiguous for scripts and humans alike. */
+static void add_time(json_object *o, const char *key, uint64_t realtime_usec)
+{
+    char buf[32];
+    time_t t = (time_t)(realtime_usec / 1000000ULL);
+    struct tm tm;
+    if (realtime_usec == 0 || !gmtime_r(&t, &tm) ||
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        json_object_object_add(o, key, NULL);
+        return;
+    }
+    add_string(o, key, buf);
+}
+
+static uint64_t monotonic_usec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
+}
+
+static json_object *debug_levels(void)
+{
+    json_object *debug = json_object_new_object();
+    for (int i = 0; i < CONFIG_SUBSYS_COUNT; i++)
+        add_uint(debug, config_subsystem_name((enum config_subsystem)i),
+                 log_get_debug_level((enum config_subsystem)i));
+    return debug;
+}
+
+static int cmd_status(struct vpnd *vpnd, const struct control_request *req,
+                      json_object **result, char *error)
+{
+    const struct vpnd_config *config = vpnd->config;
+
+    if (json_object_object_length(req->args) != 0) {
+        snprintf(error, CONTROL_ERROR_MAX, "status takes no arguments");
+        return -EINVAL;
+    }
+
+    json_object *o = json_object_new_object();
+    if (!o)
+        return -ENOMEM;
+    add_string(o, "version", VPND_VERSION);
+    add_uint(o, "pid", (unsigned long long)getpid());
+    add_string(o, "state", vpnd_state_name(vpnd->state));
+    add_time(o, "started", vpnd->started_realtime);
+    add_uint(o, "uptime_seconds", (monotonic_usec() - vpnd->started_monotonic) / 1000000ULL);
+
+    json_object *cfg = json_object_new_object();
+    add_string(cfg, "file", vpnd->config_path);
+    add_time(cfg, "loaded", vpnd->config_loaded_realtime);
+    add_uint(cfg, "reloads", vpnd->reloads_ok);
+    add_uint(cfg, "failed_reloads", vpnd->reloads_failed);
+    add_string(cfg, "last_reload_error", vpnd->last_reload_error);
+    add_uint(cfg, "warnings", config->n_warnings);
+    add_uint(cfg, "tunnel_groups", config->n_tunnel_groups);
+    add_uint(cfg, "group_policies", config->n_group_policies);
+    add_uint(cfg, "pools", config->n_pools);
+    add_uint(cfg, "users", config->n_users);
+    json_object_object_add(o, "config", cfg);
+
+    json_object *control = json_object_new_object();
+    add_string(control, "socket", control_server_path(vpnd->control));
+    add_uint(control, "clients", control_server_n_clients(vpnd->control));
+    add_string(control, "your_access", control_access_name(req->client->access));
+    json_object_object_add(o, "control", control);
+
+    struct job_pool_stats js;
+    job_pool_get_stats(vpnd->jobs, &js);
+    json_object *jobs = json_object_new_object();
+    add_uint(jobs, "workers", js.workers);
+    add_uint(jobs, "queued", js.queued);
+    add_uint(jobs, "running", js.running);
+    add_uint(jobs, "completed", js.completed);
+    add_uint(jobs, "cancelled", js.cancelled);
+    add_uint(jobs, "rejected", js.rejected);
+    json_object_object_add(o, "jobs", jobs);
+
+    json_object *log = json_object_new_object();
+    add_string(log, "target", log_get_target() == LOG_TARGET_JOURNAL ? "journal" : "stderr");
+    add_string(log, "level", config_log_level_name(config->log.level));
+    json_object_object_add(log, "debug", debug_levels());
+    json_object_object_add(o, "log", log);
+
+    *result = o;
+    return 0;
+}
+
+static int cmd_reload(struct vpnd *vpnd, const struct control_request *req,
+                      json_object **result, char *error)
+{
+    if (json_object_object_length(req->args) != 0) {
+        snprintf(error, CONTROL_ERROR_MAX, "reload takes no arguments");
+        return -EINVAL;
+    }
+    int r = vpnd_reload(vpnd, error, CONTROL_ERROR_MAX);
+    if (r < 0)
+        return r;
+
+    json_object *o = json_object_new_object();
+    if (!o)
+        return -ENOMEM;
+    add_string(o, "file", vpnd->config_path);
+    add_uint(o, "warnings", vpnd->config->n_warnings);
+    json_object *warnings = json_object_new_array();
+    for (size_t i = 0; i < vpnd->config->n_warnings; i++)
+        json_object_array_add(warnings, json_object_new_string(vpnd->config->warnings[i]));
+    json_object_object_add(o, "warning_list", warnings);
+    *result = o;
+    return 0;
+}
+
+/* Lists the commands the asking client may run. */
+static int cmd_help(struct vpnd *vpnd, const struct control_request *req,
+                    json_object **result, char *error)
+{
+    json_object *o = json_object_new_object();
+    json_object *list = json_object_new_array();
+    if (!o || !list) {
+        json_object_put(o);
+        json_object_put(list);
+        return -ENOMEM;
+    }
+    for (const struct control_command *c = control_commands; c->name; c++) {
+        if (req->client->access < c->access)
+            continue;
+        json_object *e = json_object_new_object();
+        add_string(e, "command", c->name);
+        add_string(e, "access", control_access_name(c->access));
+        add_string(e, "summary", c->summary);
+        json_object_array_add(list, e);
+    }
+    json_object_object_add(o, "commands", list);
+    *result = o;
+    return 0;
+}
+
+const struct control_command control_commands[] = {
+    { "help",   CONTROL_ACCESS_READ,  cmd_help,   "list the commands you may run" },
+    { "status", CONTROL_ACCESS_READ,  cmd_status, "daemon version, state, uptime, counters, debug levels" },
+    { "reload", CONTROL_ACCESS_ADMIN, cmd_reload, "re-read the configuration file" },
+    { NULL, CONTROL_ACCESS_NONE, NULL, NULL },
+};

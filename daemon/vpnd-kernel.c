@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "vpnd-kernel.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "xfrm-monitor.h"
+#include "xfrm.h"
+
+struct vpnd_kernel {
+    struct xfrm_handle *xfrm;
+    struct xfrm_monitor *monitor;
+};
+
+static const char *address_text(uint16_t family, const xfrm_address_t *a, char *buf, size_t len)
+{
+    if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)len))
+        snprintf(buf, len, "?");
+    return buf;
+}
+
+/* Owned-state removal, at start and at stop. Failures to delete single
+ * entries are reported but not fatal: the rest is still removed. */
+static int cleanup_owned(struct vpnd_kernel *k, const char *when)
+{
+    struct xfrm_status st = { 0 };
+    unsigned sas = 0, sps = 0;
+
+    int r = xfrm_cleanup_owned(k->xfrm, &sas, &sps, &st);
+    if (r < 0)
+        return log_error_errno(CONFIG_SUBSYS_NETLINK, r, "%s: cannot remove vpnd's kernel IPsec state: %m%s%s",
+                               when, st.message[0] ? ": " : "", st.message);
+    if (r > 0)
+        log_warning(CONFIG_SUBSYS_NETLINK, "%s: %d kernel IPsec entries could not be removed%s%s",
+                    when, r, st.message[0] ? ": " : "", st.message);
+    if (sas || sps)
+        log_info(CONFIG_SUBSYS_NETLINK, "%s: removed %u SAs and %u policies left in the kernel",
+                 when, sas, sps);
+    else
+        log_debug(CONFIG_SUBSYS_NETLINK, 1, "%s: no vpnd SAs or policies in the kernel", when);
+    return 0;
+}
+
+/* Until the IKE code handles them, events are logged for the operator. */
+static void on_xfrm_event(const struct xfrm_event *ev, void *userdata)
+{
+    char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+    switch (ev->type) {
+    case XFRM_EVENT_EXPIRE:
+        log_debug(CONFIG_SUBSYS_NETLINK, 1, "%s expiry of SA spi 0x%08x dst %s reqid 0x%08x",
+                  ev->expire.hard ? "hard" : "soft", ev->expire.info.sa.spi,
+                  address_text(ev->expire.info.sa.family, &ev->expire.info.sa.dst, a, sizeof(a)),
+                  ev->expire.info.sa.reqid);
+        break;
+    case XFRM_EVENT_ACQUIRE:
+        log_debug(CONFIG_SUBSYS_NETLINK, 1, "acquire %s -> %s reqid 0x%08x seq %u",
+                  address_text(ev->acquire.family, &ev->acquire.src, a, sizeof(a)),
+                  address_text(ev->acquire.family, &ev->acquire.dst, b, sizeof(b)),
+                  ev->acquire.reqid, ev->acquire.seq);
+        break;
+    case XFRM_EVENT_MAPPING:
+        log_debug(CONFIG_SUBSYS_NETLINK, 1, "NAT mapping of SA spi 0x%08x changed: %s:%u -> %s:%u",
+                  ev->mapping.id.spi,
+                  address_text(ev->mapping.id.family, &ev->mapping.old_src, a, sizeof(a)),
+                  ev->mapping.old_sport,
+                  address_text(ev->mapping.id.family, &ev->mapping.new_src, b, sizeof(b)),
+                  ev->mapping.new_sport);
+        break;
+    case XFRM_EVENT_POLEXPIRE:
+        log_debug(CONFIG_SUBSYS_NETLINK, 1, "%s expiry of policy index %u dir %u",
+                  ev->polexpire.hard ? "hard" : "soft", ev->polexpire.sp.index, ev->polexpire.sp.dir);
+        break;
+    case XFRM_EVENT_OVERRUN:
+        log_warning(CONFIG_SUBSYS_NETLINK, "kernel XFRM events were lost (receive buffer overrun)");
+        break;
+    }
+}
+
+void vpnd_kernel_free(struct vpnd_kernel *k)
+{
+    if (!k)
+        return;
+    if (k->monitor)
+        xfrm_monitor_free(k->monitor);
+    if (k->xfrm) {
+        (void)cleanup_owned(k, "shutdown");
+        xfrm_close(k->xfrm);
+    }
+    free(k);
+}
+
+int vpnd_kernel_new(sd_event *event, struct vpnd_kernel **ret)
+{
+    struct xfrm_status st = { 0 };
+    int r;
+
+    struct vpnd_kernel *k = calloc(1, sizeof(*k));
+    if (!k)
+        return log_error_errno(CONFIG_SUBSYS_NETLINK, -ENOMEM, "out of memory");
+
+    r = xfrm_open(&k->xfrm);
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_NETLINK, r, "cannot open XFRM netlink: %m");
+        goto fail;
+    }
+    r = cleanup_owned(k, "startup");
+    if (r < 0)
+        goto fail;
+
+    /* Remote-access policies are host routes (/32, /128) to pool addresses:
+     * the thresholds make the kernel hash them instead of searching a list. */
+    r = xfrm_spd_set_hthresh(k->xfrm, &xfrm_spd_hthresh_remote_access, &st);
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_NETLINK, r, "cannot set the SPD hash thresholds: %m%s%s",
+                        st.message[0] ? ": " : "", st.message);
+        goto fail;
+    }
+
+    r = xfrm_monitor_new(event, on_xfrm_event, k, &k->monitor);
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_NETLINK, r, "cannot subscribe to XFRM events: %m");
+        goto fail;
+    }
+
+    *ret = k;
+    return 0;
+
+fail:
+    /* Nothing of ours can be in the kernel yet beyond what the failed
+     * cleanup already reported; close without a second attempt. */
+    if (k->monitor)
+        xfrm_monitor_free(k->monitor);
+    if (k->xfrm)
+        xfrm_close(k->xfrm);
+    free(k);
+    return r;
+}
+
+struct xfrm_handle *vpnd_kernel_xfrm(struct vpnd_kernel *k)
+{
+    return k->xfrm;
+}

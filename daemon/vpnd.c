@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "vpnd.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <systemd/sd-daemon.h>
+
+#include "control.h"
+#include "log.h"
+#include "vpnd-build.h"
+#include "vpnd-kernel.h"
+
+/* Expensive steps are CPU-bound: more workers than cores only adds
+ * contention, and a handful is plenty for a concentrator's key exchanges. */
+#define VPND_MAX_WORKERS 8
+/* Beyond this many waiting jobs the daemon is overloaded; new work (new key
+ * exchanges) is refused rather than queued without bound. */
+#define VPND_MAX_QUEUED_JOBS 4096
+
+const char *vpnd_state_name(enum vpnd_state state)
+{
+    switch (state) {
+    case VPND_STARTING:  return "starting";
+    case VPND_RUNNING:   return "running";
+    case VPND_RELOADING: return "reloading";
+    case VPND_STOPPING:  return "stopping";
+    }
+    return "unknown";
+}
+
+static uint64_t now_usec(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
+}
+
+/* Takes the log settings of a configuration into effect. A reload resets
+ * debug levels changed at runtime to the configured ones. */
+static void apply_log_config(const struct config_log *log)
+{
+    log_set_max_priority(log->level);
+    for (int i = 0; i < CONFIG_SUBSYS_COUNT; i++)
+        log_set_debug_level((enum config_subsystem)i, log->debug[i]);
+}
+
+static void log_config_warnings(const struct vpnd_config *config)
+{
+    for (size_t i = 0; i < config->n_warnings; i++)
+        log_warning(CONFIG_SUBSYS_CONFIG, "%s", config->warnings[i]);
+}
+
+static void notify_status(struct vpnd *vpnd, const char *extra)
+{
+    char status[512];
+    snprintf(status, sizeof(status), "STATUS=%s%s%s", vpnd->state == VPND_RUNNING ? "Running" :
+             vpnd_state_name(vpnd->state), extra ? ": " : "", extra ? extra : "");
+    (void)sd_notify(0, status);
+}
+
+int vpnd_reload(struct vpnd *vpnd, char *error, size_t error_len)
+{
+    struct vpnd_config *config = NULL;
+    struct config_error err = { 0 };
+    char buf[sizeof(err.file) + CONFIG_ERROR_MAX + 32];
+
+    log_info(CONFIG_SUBSYS_MAIN, "reloading configuration from %s", vpnd->config_path);
+    vpnd->state = VPND_RELOADING;
+    /* MONOTONIC_USEC lets systemd (Type=notify-reload, v253+) tell this
+     * reload from an earlier one; older managers ignore it. */
+    (void)sd_notifyf(0, "RELOADING=1\nSTATUS=Reloading configuration\nMONOTONIC_USEC=%llu",
+                     (unsigned long long)now_usec(CLOCK_MONOTONIC));
+
+    int r = config_load(vpnd->config_path, &config, &err);
+    if (r < 0) {
+        config_error_format(&err, buf, sizeof(buf));
+        log_error(CONFIG_SUBSYS_CONFIG, "reload failed, keeping the running configuration: %s", buf);
+        vpnd->reloads_failed++;
+        free(vpnd->last_reload_error);
+        vpnd->last_reload_error = strdup(buf);
+        if (error)
+            snprintf(error, error_len, "%s", buf);
+        vpnd->state = VPND_RUNNING;
+        (void)sd_notify(0, "READY=1");
+        notify_status(vpnd, "last reload failed, running the previous configuration");
+        return r;
+    }
+
+    apply_log_config(&config->log);
+    log_config_warnings(config);
+    /* A failed update leaves the old groups in force, which is safe; the
+     * error is logged where it happened. */
+    (void)control_server_update(vpnd->control, &config->control);
+
+    config_free(vpnd->config);
+    vpnd->config = config;
+    vpnd->config_loaded_realtime = now_usec(CLOCK_REALTIME);
+    vpnd->reloads_ok++;
+    free(vpnd->last_reload_error);
+    vpnd->last_reload_error = NULL;
+
+    vpnd->state = VPND_RUNNING;
+    (void)sd_notify(0, "READY=1");
+    notify_status(vpnd, NULL);
+    log_info(CONFIG_SUBSYS_MAIN, "configuration reloaded");
+    return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+    struct vpnd *vpnd = userdata;
+
+    log_info(CONFIG_SUBSYS_MAIN, "SIGHUP from pid %u", si->ssi_pid);
+    (void)vpnd_reload(vpnd, NULL, 0);
+    return 0;
+}
+
+static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+    struct vpnd *vpnd = userdata;
+
+    if (vpnd->state == VPND_STOPPING)
+        return 0;
+    log_info(CONFIG_SUBSYS_MAIN, "%s from pid %u, shutting down",
+             si->ssi_signo == SIGINT ? "SIGINT" : "SIGTERM", si->ssi_pid);
+    vpnd->state = VPND_STOPPING;
+    (void)sd_notify(0, "STOPPING=1\nSTATUS=Shutting down");
+    return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+void vpnd_free(struct vpnd *vpnd)
+{
+    if (!vpnd)
+        return;
+    /* Operators first (no new requests), then outstanding work, then the
+     * kernel state, which must not outlive the daemon that owns it. */
+    control_server_free(vpnd->control);
+    job_pool_free(vpnd->jobs);
+    vpnd_kernel_free(vpnd->kernel);
+    config_free(vpnd->config);
+    free(vpnd->last_reload_error);
+    free(vpnd->config_path);
+    sd_event_unref(vpnd->event);
+    free(vpnd);
+}
+
+static unsigned worker_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        return 1;
+    return n > VPND_MAX_WORKERS ? VPND_MAX_WORKERS : (unsigned)n;
+}
+
+int vpnd_start(const char *config_path, struct vpnd **ret)
+{
+    struct config_error err = { 0 };
+    char buf[sizeof(err.file) + CONFIG_ERROR_MAX + 32];
+    int r;
+
+    struct vpnd *vpnd = calloc(1, sizeof(*vpnd));
+    if (!vpnd)
+        return log_error_errno(CONFIG_SUBSYS_MAIN, -ENOMEM, "out of memory");
+    vpnd->state = VPND_STARTING;
+    vpnd->started_monotonic = now_usec(CLOCK_MONOTONIC);
+    vpnd->started_realtime = now_usec(CLOCK_REALTIME);
+    vpnd->config_path = strdup(config_path);
+    if (!vpnd->config_path) {
+        r = log_error_errno(CONFIG_SUBSYS_MAIN, -ENOMEM, "out of memory");
+        goto fail;
+    }
+
+    r = config_load(config_path, &vpnd->config, &err);
+    if (r < 0) {
+        log_error(CONFIG_SUBSYS_CONFIG, "%s", config_error_format(&err, buf, sizeof(buf)));
+        (void)sd_notifyf(0, "STATUS=Bad configuration: %s\nERRNO=%d", buf, -r);
+        goto fail;
+    }
+    vpnd->config_loaded_realtime = vpnd->started_realtime;
+    apply_log_config(&vpnd->config->log);
+    log_config_warnings(vpnd->config);
+
+    r = sd_event_new(&vpnd->event);
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_MAIN, r, "cannot create the event loop: %m");
+        goto fail;
+    }
+
+    /* The signals are blocked (main) so sd-event receives them through a
+     * signalfd, synchronously on the loop like everything else. */
+    r = sd_event_add_signal(vpnd->event, NULL, SIGTERM, on_terminate, vpnd);
+    if (r >= 0)
+        r = sd_event_add_signal(vpnd->event, NULL, SIGINT, on_terminate, vpnd);
+    if (r >= 0)
+        r = sd_event_add_signal(vpnd->event, NULL, SIGHUP, on_sighup, vpnd);
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_MAIN, r, "cannot watch signals: %m");
+        goto fail;
+    }
+
+    /* Pings the service manager at half of $WATCHDOG_USEC whenever the loop
+     * runs; a wedged loop stops the pings and systemd restarts us. */
+    r = sd_event_set_watchdog(vpnd->event, true);
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_MAIN, r, "cannot set up the watchdog: %m");
+        goto fail;
+    }
+    if (r > 0)
+        log_debug(CONFIG_SUBSYS_MAIN, 1, "service manager watchdog enabled");
+
+    /* Kernel state left by a crashed predecessor is stale: clear it before
+     * anything new is negotiated. */
+    r = vpnd_kernel_new(vpnd->event, &vpnd->kernel);
+    if (r < 0)
+        goto fail;
+
+    r = job_pool_new(vpnd->event, worker_count(), VPND_MAX_QUEUED_JOBS, &vpnd->jobs);
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_JOBS, r, "cannot start the worker threads: %m");
+        goto fail;
+    }
+
+    r = control_server_new(vpnd, vpnd->event, &vpnd->config->control, &vpnd->control);
+    if (r < 0)
+        goto fail;
+
+    *ret = vpnd;
+    return 0;
+
+fail:
+    vpnd_free(vpnd);
+    return r;
+}
+
+int vpnd_run(struct vpnd *vpnd)
+{
+    vpnd->state = VPND_RUNNING;
+    (void)sd_notify(0, "READY=1");
+    notify_status(vpnd, NULL);
+    log_info(CONFIG_SUBSYS_MAIN, "vpnd %s started (pid %d, configuration %s, control socket %s)",
+             VPND_VERSION, (int)getpid(), vpnd->config_path, control_server_path(vpnd->control));
+
+    int r = sd_event_loop(vpnd->event);
+    if (r < 0)
+        return log_error_errno(CONFIG_SUBSYS_MAIN, r, "event loop failed: %m");
+    log_info(CONFIG_SUBSYS_MAIN, "stopped");
+    return r;
+}
