@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "control-client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jsonline.h"
+
+/* Responses can be large (session lists); requests are small. */
+#define CLIENT_MAX_RESPONSE (16 * 1024 * 1024)
+#define CLIENT_MAX_REQUEST  (64 * 1024)
+
+int control_client_connect(const char *path, int *ret_fd)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return -ENAMETOOLONG;
+    strcpy(sa.sun_path, path);
+
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int r = -errno;
+        close(fd);
+        return r;
+    }
+    /* Non-blocking from here on: every wait goes through poll() with the
+     * caller's deadline, so a wedged daemon cannot hang a script. */
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+        int r = -errno;
+        close(fd);
+        return r;
+    }
+    *ret_fd = fd;
+    return 0;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int control_client_call(int fd, json_object *request, int timeout_ms, json_object **ret)
+{
+    struct jsonline_writer out;
+    struct jsonline_reader in;
+    long long deadline = now_ms() + timeout_ms;
+    int r;
+
+    jsonline_writer_init(&out, CLIENT_MAX_REQUEST);
+    jsonline_reader_init(&in, CLIENT_MAX_RESPONSE);
+
+    r = jsonline_writer_queue(&out, request);
+    if (r < 0)
+        goto done;
+
+    for (;;) {
+        if (jsonline_writer_pending(&out)) {
+            r = jsonline_writer_flush(&out, fd);
+            if (r < 0)
+                goto done;
+        }
+
+        json_object *resp = NULL;
+        r = jsonline_reader_next(&in, &resp);
+        if (r == 1) {
+            *ret = resp;
+            r = 0;
+            goto done;
+        }
+        if (r < 0)
+            goto done;
+
+        long long left = deadline - now_ms();
+        if (left <= 0) {
+            r = -ETIMEDOUT;
+            goto done;
+        }
+        struct pollfd p = {
+            .fd = fd,
+            .events = POLLIN | (jsonline_writer_pending(&out) ? POLLOUT : 0),
+        };
+        r = poll(&p, 1, (int)(left > 60000 ? 60000 : left));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            r = -errno;
+            goto done;
+        }
+        if (p.revents & POLLIN) {
+            ssize_t n = jsonline_reader_fill(&in, fd);
+            if (n == 0) {
+                r = -ECONNRESET;
+                goto done;
+            }
+            if (n == -ENOBUFS) {
+                r = -EMSGSIZE;
+                goto done;
+            }
+            if (n < 0 && n != -EAGAIN) {
+                r = (int)n;
+                goto done;
+            }
+        } else if (p.revents & (POLLERR | POLLHUP)) {
+            r = -ECONNRESET;
+            goto done;
+        }
+    }
+
+done:
+    jsonline_writer_done(&out);
+    jsonline_reader_done(&in);
+    return r;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * vpnctl's side of the control protocol: connect to vpnd's socket, send one
+ * request, wait (bounded) for its one response. Framing is the shared
+ * daemon/jsonline code.
+ */
+#pragma once
+
+#include <json-c/json.h>
+
+/* Connects to the socket at path. -ENOENT / -ECONNREFUSED: no daemon
+ * listening; -EACCES: the filesystem refused (not in the socket's group). */
+int control_client_connect(const char *path, int *ret_fd);
+
+/* Sends `request` and waits up to timeout_ms for the response object.
+ * -ETIMEDOUT, -EBADMSG (not a JSON object line), -ECONNRESET (the daemon
+ * closed the connection without answering), or -errno. */
+int control_client_call(int fd, json_object *request, int timeout_ms, json_object **ret);
