@@ -40,6 +40,7 @@ static const struct {
     { "certificate+xauth", CONFIG_AUTH_CERTIFICATE,  true },
     { "eap-mschapv2",      CONFIG_AUTH_EAP_MSCHAPV2, false },
     { "eap-md5",           CONFIG_AUTH_EAP_MD5,      false },
+    { "eap-gtc",           CONFIG_AUTH_EAP_GTC,      false },
 };
 
 static const struct {
@@ -92,10 +93,11 @@ static int parse_auth(struct config_parser *p, const config_setting_t *s, const 
             break;
     if (i == n)
         return config_fail(p, as, "%s: unknown authentication '%s' (psk, certificate, psk+xauth, "
-                           "certificate+xauth, eap-mschapv2 or eap-md5)", what, text);
+                           "certificate+xauth, eap-mschapv2, eap-md5 or eap-gtc)", what, text);
     tg->auth = auth_methods[i].auth;
     tg->xauth = auth_methods[i].xauth;
-    bool eap = tg->auth == CONFIG_AUTH_EAP_MSCHAPV2 || tg->auth == CONFIG_AUTH_EAP_MD5;
+    bool eap = tg->auth == CONFIG_AUTH_EAP_MSCHAPV2 || tg->auth == CONFIG_AUTH_EAP_MD5 ||
+               tg->auth == CONFIG_AUTH_EAP_GTC;
     if (tg->xauth && tg->ikev2)
         return config_fail(p, as, "%s: authentication '%s' is IKEv1 only (IKEv2 uses EAP); set ike-version = 1",
                            what, text);
@@ -524,6 +526,30 @@ static int check_against_earlier(struct config_parser *p, const config_setting_t
     return 0;
 }
 
+/* EAP-MSCHAPv2 and EAP-MD5 cannot use a crypt(3) hash; say how many users
+ * will fail, once, rather than at each login. */
+static int warn_eap_users(struct config_parser *p, const config_setting_t *e, const struct config_tunnel_group *tg)
+{
+    const struct vpnd_config *c = p->config;
+    size_t missing = 0;
+    const char *first = NULL;
+
+    if (tg->auth != CONFIG_AUTH_EAP_MSCHAPV2 && tg->auth != CONFIG_AUTH_EAP_MD5)
+        return 0;
+    for (size_t i = 0; i < c->n_users; i++) {
+        const struct config_user *u = &c->users[i];
+        bool ok = u->password.len > 0 || (tg->auth == CONFIG_AUTH_EAP_MSCHAPV2 && u->has_nt_hash);
+        if (!ok && missing++ == 0)
+            first = u->name;
+    }
+    if (missing == 0)
+        return 0;
+    return config_warn(p, e, "tunnel-group '%s': %zu user(s) (first: '%s') cannot log in with %s: it needs %s",
+                       tg->name, missing, first,
+                       tg->auth == CONFIG_AUTH_EAP_MD5 ? "eap-md5" : "eap-mschapv2",
+                       tg->auth == CONFIG_AUTH_EAP_MD5 ? "a cleartext 'password'" : "'nt-hash' or 'password'");
+}
+
 int config_parse_tunnel_groups(struct config_parser *p, const config_setting_t *s)
 {
     struct vpnd_config *c = p->config;
@@ -541,6 +567,8 @@ int config_parse_tunnel_groups(struct config_parser *p, const config_setting_t *
         int r = parse_tunnel_group(p, e, &c->tunnel_groups[i]);
         if (r >= 0)
             r = check_against_earlier(p, e, i);
+        if (r >= 0)
+            r = warn_eap_users(p, e, &c->tunnel_groups[i]);
         if (r < 0)
             return r;
     }

@@ -5,7 +5,9 @@
  *
  * The local user database for Xauth and EAP (ASA `username NAME password
  * ... ` plus `vpn-framed-ip-address`). Passwords are stored only as crypt(3)
- * hashes (make them with `mkpasswd -m yescrypt` or `openssl passwd -6`).
+ * hashes (make them with `mkpasswd -m yescrypt` or `openssl passwd -6`);
+ * EAP-MSCHAPv2 needs the NT hash instead (nt-hash) and EAP-MD5 the
+ * cleartext password (password / password-file / password-credential).
  * There may be thousands of users, so lookups go through a hash table.
  *
  * A fixed address must lie outside every pool: the pool allocator does not
@@ -106,11 +108,68 @@ const struct config_user *config_user_find(const struct vpnd_config *c, const ch
     return NULL;
 }
 
+static int parse_nt_hash(struct config_parser *p, const config_setting_t *s, const char *what,
+                         struct config_user *u)
+{
+    const char *text = NULL;
+    int r = config_member_string(p, s, what, "nt-hash", false, &text);
+    if (r < 0 || !text)
+        return r;
+    const config_setting_t *ns = config_member(s, "nt-hash");
+    if (strlen(text) != 32 || strspn(text, "0123456789abcdefABCDEF") != 32)
+        return config_fail(p, ns, "%s: nt-hash must be 32 hexadecimal digits", what);
+    for (size_t i = 0; i < 16; i++) {
+        unsigned v;
+        sscanf(text + 2 * i, "%2x", &v);
+        u->nt_hash[i] = (uint8_t)v;
+    }
+    u->has_nt_hash = true;
+    return 0;
+}
+
+/* Exactly one of password-hash (the normal case) and a cleartext password
+ * (only EAP-MD5 needs one). */
+static int parse_password(struct config_parser *p, const config_setting_t *s, const char *what,
+                          struct config_user *u)
+{
+    const char *hash = NULL;
+    int r = config_member_string(p, s, what, "password-hash", false, &hash);
+    if (r < 0)
+        return r;
+    const config_setting_t *hs = config_member(s, "password-hash");
+    r = config_member_secret(p, s, what, "password", &u->password);
+    if (r < 0)
+        return r;
+    if (r > 0 && hash)
+        return config_fail(p, hs, "%s: give either 'password-hash' or a cleartext 'password', not both", what);
+    if (r == 0 && !hash)
+        return config_fail(p, s, "%s: 'password-hash' is missing", what);
+    if (hash) {
+        const char *reason;
+        const char *method = check_hash(hash, &reason);
+        if (!method)
+            return config_fail(p, hs, "%s: password-hash %s", what, reason);
+        if (reason) {
+            r = config_warn(p, hs, "%s: password-hash uses the legacy method %s; rehash with yescrypt",
+                            what, method);
+            if (r < 0)
+                return r;
+        }
+        u->password_hash = strdup(hash);
+        if (!u->password_hash)
+            return config_fail_errno(p, s, ENOMEM, "out of memory");
+    }
+    return parse_nt_hash(p, s, what, u);
+}
+
 static int parse_user(struct config_parser *p, const config_setting_t *s, struct config_user *u)
 {
-    static const char *const keys[] = { "name", "password-hash", "group-policy", "address", "netmask", NULL };
+    static const char *const keys[] = {
+        "name", "password-hash", "password", "password-file", "password-credential", "nt-hash",
+        "group-policy", "address", "netmask", NULL
+    };
     char what[USER_NAME_MAX + 16];
-    const char *name, *hash, *text = NULL;
+    const char *name, *text = NULL;
     int r;
 
     r = config_member_string(p, s, "user", "name", true, &name);
@@ -132,22 +191,9 @@ static int parse_user(struct config_parser *p, const config_setting_t *s, struct
     if (r < 0)
         return r;
 
-    r = config_member_string(p, s, what, "password-hash", true, &hash);
+    r = parse_password(p, s, what, u);
     if (r < 0)
         return r;
-    const config_setting_t *hs = config_member(s, "password-hash");
-    const char *reason;
-    const char *method = check_hash(hash, &reason);
-    if (!method)
-        return config_fail(p, hs, "%s: password-hash %s", what, reason);
-    if (reason) {
-        r = config_warn(p, hs, "%s: password-hash uses the legacy method %s; rehash with yescrypt", what, method);
-        if (r < 0)
-            return r;
-    }
-    u->password_hash = strdup(hash);
-    if (!u->password_hash)
-        return config_fail_errno(p, s, ENOMEM, "out of memory");
 
     r = config_member_string(p, s, what, "group-policy", false, &text);
     if (r < 0)
@@ -265,6 +311,8 @@ int config_parse_users(struct config_parser *p, const config_setting_t *s)
 void config_user_done(struct config_user *u)
 {
     free(u->name);
+    config_secret_wipe(&u->password);
+    OPENSSL_cleanse(u->nt_hash, sizeof(u->nt_hash));
     if (u->password_hash) {
         /* Not the password, but still worth not leaving to an attacker. */
         OPENSSL_cleanse(u->password_hash, strlen(u->password_hash));
@@ -274,8 +322,15 @@ void config_user_done(struct config_user *u)
 
 int config_user_verify_password(const struct config_user *u, const char *password)
 {
-    if (!u || !password || !u->password_hash)
+    if (!u || !password)
         return -EINVAL;
+    if (!u->password_hash) {
+        /* A cleartext password: compare in constant time for equal lengths. */
+        size_t len = strlen(password);
+        if (u->password.len == 0)
+            return -EINVAL;
+        return len == u->password.len && CRYPTO_memcmp(password, u->password.data, len) == 0;
+    }
     /* struct crypt_data is ~32 KiB: too big for a daemon's stack. */
     struct crypt_data *data = calloc(1, sizeof(*data));
     if (!data)

@@ -144,7 +144,8 @@ static void wipe_inline_secrets(config_setting_t *s)
             wipe_inline_secrets(config_setting_get_elem(s, (unsigned)i));
         return;
     }
-    if (s->name && strcmp(s->name, "psk") == 0 && config_setting_type(s) == CONFIG_TYPE_STRING
+    if (s->name && (strcmp(s->name, "psk") == 0 || strcmp(s->name, "password") == 0 ||
+                    strcmp(s->name, "nt-hash") == 0) && config_setting_type(s) == CONFIG_TYPE_STRING
         && s->value.sval)
         explicit_bzero(s->value.sval, strlen(s->value.sval));
 }

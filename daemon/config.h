@@ -168,7 +168,7 @@ struct config_ike_proposal {
 };
 
 /* esp-proposals = ( { name = "..."; encryption = [...]; integrity = [...];
- *                     dh-group = [...] (PFS); lifetime-seconds = N;
+ *                     pfs-group = [...]; lifetime-seconds = N;
  *                     lifetime-kilobytes = N; } ); */
 struct config_esp_proposal {
     char *name;
@@ -248,8 +248,9 @@ struct config_secret {
 enum config_auth {
     CONFIG_AUTH_PSK,
     CONFIG_AUTH_CERTIFICATE,
-    CONFIG_AUTH_EAP_MSCHAPV2,           /* IKEv2 only */
-    CONFIG_AUTH_EAP_MD5,                /* IKEv2 only */
+    CONFIG_AUTH_EAP_MSCHAPV2,           /* IKEv2 only; users need nt-hash or password */
+    CONFIG_AUTH_EAP_MD5,                /* IKEv2 only; users need a cleartext password */
+    CONFIG_AUTH_EAP_GTC,                /* IKEv2 only; cleartext inside IKE_AUTH, checked like Xauth */
 };
 
 /* How vpnd authenticates itself to the client. */
@@ -283,7 +284,7 @@ struct config_tunnel_group {
     char *name;
     unsigned line;
     bool ikev1, ikev2;                  /* ike-version = [1, 2] */
-    enum config_auth auth;              /* authentication = "psk" | "certificate" | "eap-mschapv2" | "eap-md5" */
+    enum config_auth auth;              /* authentication = "psk" | "certificate" | "eap-mschapv2" | "eap-md5" | "eap-gtc" */
     bool xauth;                         /* authentication = "psk+xauth" | "certificate+xauth" (IKEv1) */
     enum config_local_auth local_auth;  /* local-authentication; default psk for psk, else certificate */
     struct config_secret psk;           /* len 0 when no PSK is used */
@@ -308,7 +309,10 @@ struct config_tunnel_group {
 struct config_user {
     char *name;
     unsigned line;
-    char *password_hash;                /* crypt(3): $y$, $gy$, $7$, $2b$, $6$, $5$ ($1$ with a warning) */
+    char *password_hash;                /* crypt(3): $y$, $gy$, $7$, $2b$, $6$ ($5$, $1$ with a warning); or NULL */
+    struct config_secret password;      /* cleartext (password/-file/-credential), only for EAP-MD5; or empty */
+    bool has_nt_hash;                   /* nt-hash: MD4(UTF-16LE(password)) for EAP-MSCHAPv2 */
+    uint8_t nt_hash[16];
     bool has_address;                   /* fixed address, never inside a pool */
     struct config_address address;
     struct in_addr netmask;             /* IPv4 with has_netmask; else the pool's */
@@ -351,8 +355,9 @@ const struct config_tunnel_group *config_tunnel_group_find_by_group_name(const s
 const struct config_tunnel_group *config_tunnel_group_find_by_peer(const struct vpnd_config *config,
                                                                    const struct config_address *peer);
 
-/* Checks `password` against the user's crypt(3) hash in constant time.
- * Returns 1 on match, 0 on mismatch, negative errno on failure. */
+/* Checks `password` against the user's crypt(3) hash (or cleartext
+ * password) in constant time. Returns 1 on match, 0 on mismatch, negative
+ * errno on failure. */
 int config_user_verify_password(const struct config_user *user, const char *password);
 
 /* The algorithm tables, for the IKE code: the entry with that keyword
