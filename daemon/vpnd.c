@@ -169,7 +169,10 @@ int vpnd_start(const char *config_path, struct vpnd **ret)
     vpnd->state = VPND_STARTING;
     vpnd->started_monotonic = now_usec(CLOCK_MONOTONIC);
     vpnd->started_realtime = now_usec(CLOCK_REALTIME);
-    vpnd->config_path = strdup(config_path);
+    /* Absolute, so that status output and reload errors are unambiguous. */
+    vpnd->config_path = realpath(config_path, NULL);
+    if (!vpnd->config_path)
+        vpnd->config_path = strdup(config_path);    /* config_load says why */
     if (!vpnd->config_path) {
         r = log_error_errno(CONFIG_SUBSYS_MAIN, -ENOMEM, "out of memory");
         goto fail;
