@@ -58,12 +58,12 @@ static json_object *debug_levels(void)
 }
 
 static int cmd_status(struct vpnd *vpnd, const struct control_request *req,
-                      json_object **result, char *error)
+                      json_object **result, struct control_error *error)
 {
     const struct vpnd_config *config = vpnd->config;
 
     if (json_object_object_length(req->args) != 0) {
-        snprintf(error, CONTROL_ERROR_MAX, "status takes no arguments");
+        snprintf(error->message, sizeof(error->message), "status takes no arguments");
         return -EINVAL;
     }
 
@@ -117,15 +117,18 @@ static int cmd_status(struct vpnd *vpnd, const struct control_request *req,
 }
 
 static int cmd_reload(struct vpnd *vpnd, const struct control_request *req,
-                      json_object **result, char *error)
+                      json_object **result, struct control_error *error)
 {
     if (json_object_object_length(req->args) != 0) {
-        snprintf(error, CONTROL_ERROR_MAX, "reload takes no arguments");
+        snprintf(error->message, sizeof(error->message), "reload takes no arguments");
         return -EINVAL;
     }
-    int r = vpnd_reload(vpnd, error, CONTROL_ERROR_MAX);
-    if (r < 0)
+    int r = vpnd_reload(vpnd, error->message, sizeof(error->message));
+    if (r < 0) {
+        /* The file is wrong, not the request. */
+        error->code = "config-error";
         return r;
+    }
 
     json_object *o = json_object_new_object();
     if (!o)
@@ -142,7 +145,7 @@ static int cmd_reload(struct vpnd *vpnd, const struct control_request *req,
 
 /* Lists the commands the asking client may run. */
 static int cmd_help(struct vpnd *vpnd, const struct control_request *req,
-                    json_object **result, char *error)
+                    json_object **result, struct control_error *error)
 {
     json_object *o = json_object_new_object();
     json_object *list = json_object_new_array();

@@ -39,6 +39,8 @@ struct control_conn {
     size_t n_groups;
     bool eof;                           /* client finished sending */
     bool close_after_flush;             /* protocol error: answer, then hang up */
+    bool draining;                      /* answered and shut down; discarding input */
+    size_t drained;
 };
 
 struct control_server {
@@ -91,26 +93,30 @@ enum control_access control_access_for(const struct config_control *config, uid_
 
 /* --- responses ----------------------------------------------------------- */
 
-static const char *error_code(int error)
+/* The codes clients (vpnctl's exit status) act on; see vpnctl(8). */
+#define CODE_BAD_REQUEST "bad-request"
+#define CODE_UNKNOWN_COMMAND "unknown-command"
+#define CODE_PERMISSION_DENIED "permission-denied"
+#define CODE_TOO_LARGE "too-large"
+
+static const char *handler_error_code(int error)
 {
     switch (error) {
     case -EPERM:
-    case -EACCES:   return "permission-denied";
-    case -ENOENT:   return "unknown-command";
-    case -EBADMSG:
-    case -EINVAL:   return "bad-request";
-    case -EMSGSIZE: return "too-large";
-    default:        return "failed";
+    case -EACCES: return CODE_PERMISSION_DENIED;
+    case -EINVAL: return CODE_BAD_REQUEST;
+    case -ENOENT: return "not-found";
+    default:      return "failed";
     }
 }
 
-static json_object *error_response(int error, const char *message)
+static json_object *error_response(const char *code, const char *message)
 {
     json_object *resp = json_object_new_object();
     if (!resp)
         return NULL;
     json_object_object_add(resp, "ok", json_object_new_boolean(0));
-    json_object_object_add(resp, "code", json_object_new_string(error_code(error)));
+    json_object_object_add(resp, "code", json_object_new_string(code));
     json_object_object_add(resp, "error", json_object_new_string(message));
     return resp;
 }
@@ -148,25 +154,25 @@ static json_object *dispatch(struct vpnd *vpnd, const struct control_client *cli
             ok = ok || strcmp(key, known[i]) == 0;
         if (!ok) {
             snprintf(error, sizeof(error), "unknown request member '%.64s'", key);
-            return error_response(-EBADMSG, error);
+            return error_response(CODE_BAD_REQUEST, error);
         }
     }
 
     json_object *command;
     if (!json_object_object_get_ex(request, "command", &command) ||
         !json_object_is_type(command, json_type_string))
-        return error_response(-EBADMSG, "the request has no \"command\" string");
+        return error_response(CODE_BAD_REQUEST, "the request has no \"command\" string");
 
     json_object *args = NULL;
     if (json_object_object_get_ex(request, "args", &args) &&
         !json_object_is_type(args, json_type_object))
-        return error_response(-EBADMSG, "\"args\" must be an object");
+        return error_response(CODE_BAD_REQUEST, "\"args\" must be an object");
 
     const char *name = json_object_get_string(command);
     const struct control_command *cmd = control_command_find(name);
     if (!cmd) {
         snprintf(error, sizeof(error), "unknown command '%.64s'", name);
-        return error_response(-ENOENT, error);
+        return error_response(CODE_UNKNOWN_COMMAND, error);
     }
 
     if (client->access < cmd->access) {
@@ -176,7 +182,7 @@ static json_object *dispatch(struct vpnd *vpnd, const struct control_client *cli
                     control_access_name(cmd->access), control_access_name(client->access));
         snprintf(error, sizeof(error), "permission denied: '%s' needs %s access",
                  cmd->name, control_access_name(cmd->access));
-        return error_response(-EACCES, error);
+        return error_response(CODE_PERMISSION_DENIED, error);
     }
 
     if (cmd->access >= CONTROL_ACCESS_ADMIN)
@@ -191,15 +197,15 @@ static json_object *dispatch(struct vpnd *vpnd, const struct control_client *cli
         args = empty = json_object_new_object();
     const struct control_request req = { .command = cmd->name, .args = args, .client = client };
     json_object *result = NULL;
-    error[0] = '\0';
+    struct control_error herr = { 0 };
 
-    int r = cmd->handler(vpnd, &req, &result, error);
+    int r = cmd->handler(vpnd, &req, &result, &herr);
     json_object_put(empty);
     if (r < 0) {
         json_object_put(result);
-        if (!error[0])
-            snprintf(error, sizeof(error), "%s", strerror(-r));
-        return error_response(r, error);
+        if (!herr.message[0])
+            snprintf(herr.message, sizeof(herr.message), "%s", strerror(-r));
+        return error_response(herr.code ? herr.code : handler_error_code(r), herr.message);
     }
     return success_response(result);
 }
@@ -293,14 +299,28 @@ static void conn_process_input(struct control_conn *conn)
             conn_handle_request(conn, request);
             json_object_put(request);
         } else if (r == -EBADMSG) {
-            if (conn_respond(conn, error_response(r, "the request is not one valid JSON object")) < 0)
+            if (conn_respond(conn, error_response(CODE_BAD_REQUEST, "the request is not one valid JSON object")) < 0)
                 conn->close_after_flush = true;
         } else {
             /* An overlong line cannot be resynchronised: answer and hang up. */
-            (void)conn_respond(conn, error_response(-EMSGSIZE, "request too large"));
+            (void)conn_respond(conn, error_response(CODE_TOO_LARGE, "request too large"));
             conn->close_after_flush = true;
         }
     }
+}
+
+/* Closing a Unix socket that still has unread input resets the connection,
+ * and the client would lose the error response we just sent. So after a
+ * protocol error vpnd shuts down its sending side and discards input until
+ * the client closes, for a short, bounded while. */
+static int conn_start_draining(struct control_conn *conn)
+{
+    uint64_t now;
+    if (shutdown(conn->fd, SHUT_WR) < 0 || sd_event_now(conn->server->event, CLOCK_MONOTONIC, &now) < 0 ||
+        sd_event_source_set_time(conn->idle_timer, now + CONTROL_DRAIN_USEC) < 0)
+        return 0;
+    conn->draining = true;
+    return sd_event_source_set_io_events(conn->io, EPOLLIN) < 0 ? 0 : 1;
 }
 
 static int conn_update_events(struct control_conn *conn)
@@ -308,17 +328,42 @@ static int conn_update_events(struct control_conn *conn)
     uint32_t events = 0;
     if (jsonline_writer_pending(&conn->out))
         events = EPOLLOUT;
+    else if (conn->close_after_flush && !conn->eof)
+        return conn_start_draining(conn);
     else if (!conn->eof && !conn->close_after_flush)
         events = EPOLLIN;
     else
         return 0;   /* nothing to wait for: caller closes */
-    return sd_event_source_set_io_events(conn->io, events) < 0 ? -EIO : 1;
+    return sd_event_source_set_io_events(conn->io, events) < 0 ? 0 : 1;
+}
+
+static void conn_drain(struct control_conn *conn)
+{
+    char scratch[4096];
+    for (int i = 0; i < 16; i++) {
+        ssize_t n = read(conn->fd, scratch, sizeof(scratch));
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (n <= 0) {
+            conn_close(conn, "closed after a protocol error");
+            return;
+        }
+        conn->drained += (size_t)n;
+        if (conn->drained > CONTROL_MAX_DRAIN) {
+            conn_close(conn, "keeps sending after a protocol error");
+            return;
+        }
+    }
 }
 
 static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
     struct control_conn *conn = userdata;
 
+    if (conn->draining) {
+        conn_drain(conn);
+        return 0;
+    }
     if (revents & EPOLLIN) {
         ssize_t n = jsonline_reader_fill(&conn->in, fd);
         if (n == 0) {
@@ -327,7 +372,7 @@ static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userda
                           (unsigned)conn->client.uid, (int)conn->client.pid);
             conn->eof = true;
         } else if (n == -ENOBUFS) {
-            (void)conn_respond(conn, error_response(-EMSGSIZE, "request too large"));
+            (void)conn_respond(conn, error_response(CODE_TOO_LARGE, "request too large"));
             conn->close_after_flush = true;
         } else if (n < 0 && n != -EAGAIN) {
             conn_close(conn, "read error");

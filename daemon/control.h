@@ -46,12 +46,20 @@ struct control_request {
     const struct control_client *client;
 };
 
-/* A handler returns 0 and may set *result (an object, owned by the caller
- * from then on), or a negative errno with a one-line message in `error`
- * (size CONTROL_ERROR_MAX) for the client. */
+/* What a failed command tells the client: a machine-readable code and a
+ * one-line message. */
 #define CONTROL_ERROR_MAX 1024
+struct control_error {
+    const char *code;           /* NULL: derived from the handler's errno */
+    char message[CONTROL_ERROR_MAX];
+};
+
+/* A handler returns 0 and may set *result (an object, owned by the caller
+ * from then on), or a negative errno and fills in `error`. Without an
+ * explicit code: -EINVAL means bad arguments ("bad-request"), -EPERM/-EACCES
+ * "permission-denied", -ENOENT "not-found", anything else "failed". */
 typedef int (*control_handler_fn)(struct vpnd *vpnd, const struct control_request *req,
-                                  json_object **result, char *error);
+                                  json_object **result, struct control_error *error);
 
 struct control_command {
     const char *name;
@@ -69,6 +77,10 @@ const struct control_command *control_command_find(const char *name);
 #define CONTROL_MAX_OUTPUT     (4 * 1024 * 1024)    /* unread responses */
 #define CONTROL_IDLE_TIMEOUT_USEC (60ULL * 1000000ULL)
 #define CONTROL_MAX_CLIENTS    64
+/* After a protocol error: how long and how much input is discarded before
+ * the connection closes (see conn_start_draining). */
+#define CONTROL_DRAIN_USEC     (2ULL * 1000000ULL)
+#define CONTROL_MAX_DRAIN      (1024 * 1024)
 
 /* Creates the socket's directory if needed (mode 0750), binds and listens
  * (mode 0660), owner root (or vpnd's uid) and group control.read-group (or

@@ -1,0 +1,216 @@
+#!/bin/bash
+# The control socket end to end: vpnctl status (human and --json), reload
+# with a good and then a bad configuration (error with file:line, exit 1,
+# daemon keeps the old configuration), permissions (read-only member may not
+# reload and the refusal is logged with uid and pid; a non-member cannot
+# connect), and robustness (malformed, oversized, stalled and many
+# concurrent clients never block the daemon).
+#
+# Usage: daemon-control.sh [BUILD_DIR]   (or $VPND_BUILD). Needs root for
+# the permission checks (setpriv); they are skipped otherwise.
+set -uo pipefail
+build=$(realpath "${1:-${VPND_BUILD:?give the build directory}}")
+vpnd=$build/daemon/vpnd
+vpnctl=$build/ctl/vpnctl
+[ -x "$vpnd" ] && [ -x "$vpnctl" ] || { echo "not ok: vpnd or vpnctl missing in $build"; exit 1; }
+
+failures=0
+ok()     { echo "ok: $*"; }
+not_ok() { echo "not ok: $*"; failures=$((failures + 1)); }
+check()  { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+
+root=false
+[ "$(id -u)" -eq 0 ] && root=true
+if $root; then netns=(unshare --net); else netns=(unshare --user --map-root-user --net); fi
+
+tmp=$(mktemp -d)
+# The socket directory (created by vpnd, 0750 root:nogroup) must be reachable
+# for the unprivileged users below.
+chmod 0755 "$tmp"
+pid=
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+sock=$tmp/run/control.sock
+conf=$tmp/vpnd.conf
+read_group=nogroup      # nobody's primary group on Debian: nobody gets read access
+if $root; then group_line="read-group = \"$read_group\";"; else group_line=""; fi
+
+write_conf() {   # write_conf DEBUG_CONTROL_LEVEL
+    cat > "$conf" <<EOF
+log = { level = "info"; debug = { control = $1; }; };
+control = { socket = "$sock"; $group_line };
+EOF
+}
+
+ctl() { "$vpnctl" --socket "$sock" --timeout 10 "$@"; }
+json_get() {    # json_get EXPRESSION < json   (EXPRESSION over `r`, the response)
+    python3 -c 'import json, sys; r = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+
+write_conf 0
+"${netns[@]}" "$vpnd" --foreground --log-target stderr --config "$conf" 2> "$tmp/vpnd.log" &
+pid=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+check "vpnd created its control socket" test -S "$sock"
+check "socket mode 0660" test "$(stat -c %a "$sock")" = 660
+check "socket directory mode 0750" test "$(stat -c %a "$tmp/run")" = 750
+if $root; then
+    check "socket group is the read-group" test "$(stat -c %G "$sock")" = "$read_group"
+fi
+
+# --- status -------------------------------------------------------------
+out=$(ctl status); rc=$?
+check "vpnctl status exits 0" test "$rc" -eq 0
+check "human status shows the state aligned" grep -Eq '^State: +running$' <<< "$out"
+check "human status names the configuration" grep -Eq "^Configuration: +$conf\$" <<< "$out"
+
+json=$(ctl --json status); rc=$?
+check "vpnctl --json status exits 0" test "$rc" -eq 0
+check "JSON: ok is true" test "$(json_get 'r["ok"]' <<< "$json")" = True
+check "JSON: pid is vpnd's" test "$(json_get 'r["result"]["pid"]' <<< "$json")" = "$pid"
+check "JSON: state running" test "$(json_get 'r["result"]["state"]' <<< "$json")" = running
+check "JSON: config file" test "$(json_get 'r["result"]["config"]["file"]' <<< "$json")" = "$conf"
+check "JSON: version" test "$(json_get 'r["result"]["version"]' <<< "$json")" = "$("$vpnd" --version | cut -d' ' -f2)"
+check "JSON: debug levels listed" test "$(json_get 'sorted(r["result"]["log"]["debug"])[0]' <<< "$json")" = auth
+
+# --- reload: good, then bad ---------------------------------------------
+write_conf 3
+out=$(ctl reload 2>&1); rc=$?
+check "reload of a good configuration exits 0" test "$rc" -eq 0
+json=$(ctl --json status)
+check "reload applied the new debug level" test "$(json_get 'r["result"]["log"]["debug"]["control"]' <<< "$json")" = 3
+check "reload counted" test "$(json_get 'r["result"]["config"]["reloads"]' <<< "$json")" = 1
+
+cat > "$conf" <<EOF
+log = { level = "info"; debug = { control = 9; }; };
+control = { socket = "$sock"; this is not valid };
+EOF
+out=$(ctl reload 2>&1); rc=$?
+check "reload of a bad configuration exits 1" test "$rc" -eq 1
+check "the error names file:line ($out)" grep -q "$conf:2" <<< "$out"
+check "vpnd still runs after a failed reload" kill -0 "$pid"
+json=$(ctl --json status)
+check "old configuration kept (debug level 3)" test "$(json_get 'r["result"]["log"]["debug"]["control"]' <<< "$json")" = 3
+check "failed reload counted" test "$(json_get 'r["result"]["config"]["failed_reloads"]' <<< "$json")" = 1
+check "status carries the last reload error" grep -q "$conf:2" <<< "$(json_get 'r["result"]["config"]["last_reload_error"]' <<< "$json")"
+json=$(ctl --json reload); rc=$?
+check "--json reload failure exits 1 with the error in JSON" \
+    test "$rc" -eq 1 -a "$(json_get 'r["code"]' <<< "$json")" = config-error
+write_conf 3
+
+# --- permissions --------------------------------------------------------
+if $root; then
+    as_nobody=(setpriv --reuid=nobody --regid="$read_group" --init-groups)
+    out=$("${as_nobody[@]}" "$vpnctl" --socket "$sock" status 2>&1); rc=$?
+    check "read-group member may run status" test "$rc" -eq 0
+    check "read-group member has read access" grep -Eq '^  your access: +read$' <<< "$out"
+    out=$("${as_nobody[@]}" "$vpnctl" --socket "$sock" reload 2>&1); rc=$?
+    check "read-group member may not reload (exit 4)" test "$rc" -eq 4
+    check "the refusal says why ($out)" grep -q "permission denied" <<< "$out"
+    sleep 0.2
+    check "the refusal is logged with uid and pid" \
+        grep -Eq "refused 'reload' from uid $(id -u nobody) pid [0-9]+" "$tmp/vpnd.log"
+
+    # A uid in no group of the socket: the filesystem already says no.
+    out=$(setpriv --reuid=65533 --regid=65533 --clear-groups "$vpnctl" --socket "$sock" status 2>&1); rc=$?
+    check "a non-member cannot connect (exit 4)" test "$rc" -eq 4
+else
+    echo "skip: permission checks need root"
+fi
+
+# --- robustness ---------------------------------------------------------
+python3 - "$sock" <<'PY'; rc=$?
+import json, socket, sys, time
+path = sys.argv[1]
+fails = 0
+def check(cond, what):
+    global fails
+    print(("ok: " if cond else "not ok: ") + what, flush=True)
+    fails += 0 if cond else 1
+
+def connect():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(path)
+    return s
+
+def read_line(s):
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+# A stalled client holding half a request, and one that never reads.
+stalled = connect()
+stalled.sendall(b'{"command": "sta')
+greedy = connect()
+greedy.sendall(b'{"command":"status"}\n' * 2000)
+
+# Malformed line, then a good one on the same connection.
+s = connect()
+s.sendall(b"this is not json\n")
+r = json.loads(read_line(s))
+check(r["ok"] is False and r["code"] == "bad-request", "malformed request answered with bad-request")
+s.sendall(b'{"command":"status","id":42}\n')
+r = json.loads(read_line(s))
+check(r["ok"] is True and r["id"] == 42, "the connection stays usable; id echoed")
+s.sendall(b'{"command":"no-such-command"}\n')
+r = json.loads(read_line(s))
+check(r["code"] == "unknown-command", "unknown command refused")
+s.sendall(b'{"command":"status","args":{"x":1}}\n')
+r = json.loads(read_line(s))
+check(r["code"] == "bad-request", "unexpected arguments refused")
+s.sendall(b'{"command":"status","extra":true}\n')
+r = json.loads(read_line(s))
+check(r["code"] == "bad-request", "unknown request member refused")
+s.close()
+
+# An oversized request: answered with too-large and disconnected.
+s = connect()
+try:
+    s.sendall(b'{"command":"' + b"x" * 100000)
+except OSError:
+    pass
+r = read_line(s)
+check(b'"too-large"' in r, "oversized request refused (%r)" % r[:80])
+check(s.recv(1) == b"", "and the connection closed")
+s.close()
+
+# Many clients at once, while the stalled and greedy ones are still there.
+clients = [connect() for _ in range(40)]
+for c in clients:
+    c.sendall(b'{"command":"status"}\n')
+good = sum(1 for c in clients if json.loads(read_line(c)).get("ok") is True)
+check(good == 40, "40 concurrent clients answered (%d)" % good)
+for c in clients:
+    c.close()
+stalled.close()
+greedy.close()
+sys.exit(1 if fails else 0)
+PY
+[ "$rc" -eq 0 ] || failures=$((failures + 1))
+out=$(ctl status); rc=$?
+check "status still answered after the abuse" test "$rc" -eq 0
+
+# --- stop ---------------------------------------------------------------
+kill -TERM "$pid"
+wait "$pid"; rc=$?
+pid=
+check "vpnd exits 0 on SIGTERM" test "$rc" -eq 0
+check "the socket is removed" test ! -e "$sock"
+out=$(ctl status 2>&1); rc=$?
+check "vpnctl without a daemon exits 3" test "$rc" -eq 3
+
+if [ "$failures" -ne 0 ]; then
+    echo "--- vpnd log ---"
+    cat "$tmp/vpnd.log"
+    exit 1
+fi
+echo "all control socket checks passed"
