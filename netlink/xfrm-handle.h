@@ -17,3 +17,17 @@ typedef int (*xfrm_answer_fn)(const struct nlmsghdr *nlh, void *userdata);
  */
 int xfrm_transact(struct xfrm_handle *h, struct nlmsghdr *nlh,
                   xfrm_answer_fn fn, void *userdata, struct xfrm_status *st);
+
+/* One queued change and, once the kernel answered, its result. Requests of
+ * a batch have consecutive sequence numbers. */
+struct xfrm_request {
+    uint32_t seq;
+    xfrm_done_fn done;
+    void *userdata;
+    struct xfrm_status st;
+    bool answered;
+};
+
+/* Records an answer (an ack or error) in the request with its sequence
+ * number; ignores messages that are no ack or belong to no request. */
+void xfrm_batch_take_answer(struct xfrm_request *reqs, size_t n, const struct nlmsghdr *nlh);

@@ -29,14 +29,6 @@
 #define RX_BUFFER      (64 * 1024)
 #define ANSWER_TIMEOUT_SEC 5
 
-struct xfrm_request {
-    uint32_t seq;
-    xfrm_done_fn done;
-    void *userdata;
-    struct xfrm_status st;
-    bool answered;
-};
-
 struct xfrm_handle {
     struct mnl_socket *nl;
     uint32_t portid;
@@ -120,20 +112,21 @@ size_t xfrm_queued(const struct xfrm_handle *h)
     return h->n_pending;
 }
 
-/* Records the ack of one batched request; ignores what is not ours. */
-static void batch_take_answer(struct xfrm_request *reqs, size_t n, const struct nlmsghdr *nlh)
+void xfrm_batch_take_answer(struct xfrm_request *reqs, size_t n, const struct nlmsghdr *nlh)
 {
     if (nlh->nlmsg_type != NLMSG_ERROR)
         return;                 /* a batch only asks for acks */
-    uint32_t first = reqs[0].seq;
-    size_t k = nlh->nlmsg_seq - first;  /* unsigned: wraps for older seqs */
-    if (k >= n || reqs[k].seq != nlh->nlmsg_seq || reqs[k].answered)
+    /* A linear search: at most BATCH_MESSAGES, and safe across seq wrap. */
+    for (size_t k = 0; k < n; k++) {
+        if (reqs[k].seq != nlh->nlmsg_seq || reqs[k].answered)
+            continue;
+        if (xfrm_parse_ack(nlh, &reqs[k].st) < 0) {
+            reqs[k].st.error = -EBADMSG;
+            reqs[k].st.message[0] = '\0';
+        }
+        reqs[k].answered = true;
         return;
-    if (xfrm_parse_ack(nlh, &reqs[k].st) < 0) {
-        reqs[k].st.error = -EBADMSG;
-        reqs[k].st.message[0] = '\0';
     }
-    reqs[k].answered = true;
 }
 
 static size_t count_unanswered(const struct xfrm_request *reqs, size_t n)
@@ -162,7 +155,7 @@ static int batch_receive(struct xfrm_handle *h, struct xfrm_request *reqs, size_
         for (const struct nlmsghdr *nlh = (const void *)h->rx; mnl_nlmsg_ok(nlh, (int)rest);
              nlh = mnl_nlmsg_next(nlh, (int *)&rest))
             if (nlh->nlmsg_pid == h->portid || nlh->nlmsg_pid == 0)
-                batch_take_answer(reqs, n, nlh);
+                xfrm_batch_take_answer(reqs, n, nlh);
     }
     return 0;
 }
