@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Logging to stderr: per-subsystem debug levels, context fields, escaping
+ * of peer-supplied text, errno helpers, priority filter.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "testing.h"
+
+/* Captures what the logger writes to stderr while `fn` runs. */
+static char captured[16384];
+
+static void capture_begin(int *saved)
+{
+    fflush(stderr);
+    *saved = dup(STDERR_FILENO);
+    FILE *f = tmpfile();
+    dup2(fileno(f), STDERR_FILENO);
+    fclose(f);
+}
+
+static const char *capture_end(int saved)
+{
+    off_t len = lseek(STDERR_FILENO, 0, SEEK_CUR);
+    lseek(STDERR_FILENO, 0, SEEK_SET);
+    ssize_t n = len > 0 ? read(STDERR_FILENO, captured, sizeof(captured) - 1) : 0;
+    captured[n > 0 ? n : 0] = '\0';
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    return captured;
+}
+
+static void test_debug_levels(void)
+{
+    int saved;
+    log_open(LOG_TARGET_STDERR);
+    log_set_debug_level(CONFIG_SUBSYS_IKEV2, 5);
+    log_set_debug_level(CONFIG_SUBSYS_POOL, 0);
+
+    CHECK(log_debug_enabled(CONFIG_SUBSYS_IKEV2, 5));
+    CHECK(!log_debug_enabled(CONFIG_SUBSYS_IKEV2, 6));
+    CHECK(!log_debug_enabled(CONFIG_SUBSYS_POOL, 1));
+    CHECK(!log_debug_enabled(CONFIG_SUBSYS_IKEV2, 0));     /* level 0 is "never" */
+    CHECK(!log_debug_enabled(CONFIG_SUBSYS_COUNT, 1));
+
+    capture_begin(&saved);
+    log_debug(CONFIG_SUBSYS_IKEV2, 1, "shown %d", 1);
+    log_debug(CONFIG_SUBSYS_IKEV2, 5, "shown %d", 5);
+    log_debug(CONFIG_SUBSYS_IKEV2, 6, "hidden %d", 6);
+    log_debug(CONFIG_SUBSYS_POOL, 1, "hidden pool");
+    const char *out = capture_end(saved);
+    CHECK_STR_EQ(out, "debug ikev2: shown 1\ndebug ikev2: shown 5\n");
+
+    /* Changed at runtime. */
+    log_set_debug_level(CONFIG_SUBSYS_POOL, 255);
+    CHECK_INT_EQ(log_get_debug_level(CONFIG_SUBSYS_POOL), 255);
+    capture_begin(&saved);
+    log_debug(CONFIG_SUBSYS_POOL, 200, "now shown");
+    out = capture_end(saved);
+    CHECK_STR_EQ(out, "debug pool: now shown\n");
+    log_set_debug_level(CONFIG_SUBSYS_POOL, 0);
+    log_set_debug_level(CONFIG_SUBSYS_IKEV2, 0);
+}
+
+static void test_context_and_escaping(void)
+{
+    int saved;
+    const struct log_ctx ctx = {
+        .peer = "192.0.2.7:4500",
+        .tunnel_group = "corp",
+        .user = "mallory\nwarning main: forged",
+    };
+    log_open(LOG_TARGET_STDERR);
+    capture_begin(&saved);
+    log_warning_ctx(&ctx, CONFIG_SUBSYS_AUTH, "bad password for %s", ctx.user);
+    const char *out = capture_end(saved);
+    CHECK_STR_EQ(out, "warning auth: [peer=192.0.2.7:4500 tunnel-group=corp "
+                      "user=mallory\\x0awarning main: forged] "
+                      "bad password for mallory\\x0awarning main: forged\n");
+
+    const struct log_ctx only_session = { .session = "ike-42" };
+    capture_begin(&saved);
+    log_info_ctx(&only_session, CONFIG_SUBSYS_IKE, "established");
+    out = capture_end(saved);
+    CHECK_STR_EQ(out, "info ike: [session=ike-42] established\n");
+}
+
+static void test_errno_helpers_and_priority(void)
+{
+    int saved;
+    log_open(LOG_TARGET_STDERR);
+    log_set_max_priority(LOG_INFO);
+
+    capture_begin(&saved);
+    errno = 0;
+    int r = log_error_errno(CONFIG_SUBSYS_NETLINK, -EPERM, "cannot flush: %m");
+    int e = errno;
+    const char *out = capture_end(saved);
+    CHECK_INT_EQ(r, -EPERM);
+    CHECK_INT_EQ(e, 0);                 /* errno restored */
+    CHECK_STR_EQ(out, "error netlink: cannot flush: Operation not permitted\n");
+
+    /* A positive errno is accepted too, and the result is still negative. */
+    capture_begin(&saved);
+    r = log_warning_errno(CONFIG_SUBSYS_MAIN, ENOENT, "x");
+    capture_end(saved);
+    CHECK_INT_EQ(r, -ENOENT);
+
+    log_set_max_priority(LOG_WARNING);
+    capture_begin(&saved);
+    log_info(CONFIG_SUBSYS_MAIN, "dropped");
+    log_notice(CONFIG_SUBSYS_MAIN, "dropped too");
+    log_warning(CONFIG_SUBSYS_MAIN, "kept");
+    out = capture_end(saved);
+    CHECK_STR_EQ(out, "warning main: kept\n");
+    log_set_max_priority(LOG_INFO);
+}
+
+static void test_target_names(void)
+{
+    CHECK_INT_EQ(log_target_from_string("auto"), LOG_TARGET_AUTO);
+    CHECK_INT_EQ(log_target_from_string("journal"), LOG_TARGET_JOURNAL);
+    CHECK_INT_EQ(log_target_from_string("stderr"), LOG_TARGET_STDERR);
+    CHECK_INT_EQ(log_target_from_string("syslog"), -EINVAL);
+    CHECK_INT_EQ(log_target_from_string(NULL), -EINVAL);
+
+    /* auto picks stderr unless $JOURNAL_STREAM names our stderr. */
+    setenv("JOURNAL_STREAM", "1:2", 1);
+    log_open(LOG_TARGET_AUTO);
+    CHECK_INT_EQ(log_get_target(), LOG_TARGET_STDERR);
+    unsetenv("JOURNAL_STREAM");
+}
+
+TEST_MAIN(TEST(test_debug_levels),
+          TEST(test_context_and_escaping),
+          TEST(test_errno_helpers_and_priority),
+          TEST(test_target_names))
