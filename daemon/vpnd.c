@@ -69,6 +69,11 @@ int vpnd_reload(struct vpnd *vpnd, char *error, size_t error_len)
     struct config_error err = { 0 };
     char buf[sizeof(err.file) + CONFIG_ERROR_MAX + 32];
 
+    if (vpnd->state == VPND_STOPPING) {
+        if (error)
+            snprintf(error, error_len, "vpnd is shutting down");
+        return -ESHUTDOWN;
+    }
     log_info(CONFIG_SUBSYS_MAIN, "reloading configuration from %s", vpnd->config_path);
     vpnd->state = VPND_RELOADING;
     /* MONOTONIC_USEC lets systemd (Type=notify-reload, v253+) tell this
