@@ -143,7 +143,13 @@ tb_prepare_vm() {
   mkdir -p "$cache"
   exec {tb_lock_fd}>"$cache/.lock"
   flock "$tb_lock_fd"
-  pkg=$(tb_kernel_package)
+  # Asking apt costs half a second per run: do it at most once a day.
+  if [ -n "$(find "$cache/kernel-package" -mmin -1440 2> /dev/null)" ]; then
+    pkg=$(cat "$cache/kernel-package")
+  else
+    pkg=$(tb_kernel_package)
+    [ -z "$pkg" ] || printf '%s\n' "$pkg" > "$cache/kernel-package"
+  fi
   if [ -n "$pkg" ]; then
     TB_KVER=${pkg#linux-image-}
     tb_fetch_kernel "$cache" "$TB_KVER" || { exec {tb_lock_fd}>&-; return 1; }
