@@ -78,6 +78,8 @@ int config_parse_listen(struct config_parser *p, const config_setting_t *s)
 
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (!config_setting_is_group(e))
+            return config_fail(p, s, "listen: each entry must be a group { address = \"...\"; }");
         int r = parse_one(p, e, &c->listen[i]);
         if (r < 0)
             return r;

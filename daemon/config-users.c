@@ -292,7 +292,7 @@ int config_parse_users(struct config_parser *p, const config_setting_t *s)
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         struct config_user *u = &c->users[i];
         if (!config_setting_is_group(e))
-            return config_fail(p, e, "users: each entry must be a group { ... }");
+            return config_fail(p, s, "users: each entry must be a group { ... }");
         c->n_users++;
         int r = parse_user(p, e, u);
         if (r < 0)

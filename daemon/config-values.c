@@ -25,8 +25,11 @@ static const char *prefix(const char *what, char *buf, size_t len)
 }
 #define PFX(what) prefix((what), (char[256]){ 0 }, 256)
 
+/* The setting's name; a list element is named by its list. */
 static const char *key_of(const config_setting_t *s)
 {
+    if (s && !s->name && s->parent && s->parent->name)
+        return s->parent->name;
     return s && s->name ? s->name : "element";
 }
 
@@ -41,7 +44,7 @@ int config_check_keys(struct config_parser *p, const config_setting_t *group, co
                       const char *const *allowed)
 {
     if (!config_setting_is_group(group))
-        return config_fail(p, group, "%s'%s' must be a group { ... }", PFX(what), key_of(group));
+        return config_fail(p, group, "'%s' must be a group { ... }", key_of(group));
 
     for (int i = 0; i < config_setting_length(group); i++) {
         const config_setting_t *m = config_setting_get_elem(group, (unsigned)i);
@@ -330,8 +333,10 @@ int config_section_list(struct config_parser *p, const config_setting_t *s, cons
         return config_fail(p, s, "'%s' has more than %d entries", key, CONFIG_MAX_SECTION);
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        /* At the section's line: libconfig dates a string element by the
+         * token after it, which may be on a later line. */
         if (!config_setting_is_group(e))
-            return config_fail(p, e, "%s: each entry must be a group { ... }", key);
+            return config_fail(p, s, "%s: each entry must be a group { ... }", key);
     }
     return n;
 }

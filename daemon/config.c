@@ -28,17 +28,25 @@ const char *config_error_format(const struct config_error *err, char *buf, size_
     return buf;
 }
 
-static const char *setting_file(const struct config_parser *p, const config_setting_t *s)
+/* The file a setting comes from. libconfig names an @include'd file as
+ * written, relative to the main file's directory; make it a usable path. */
+static const char *setting_file(const struct config_parser *p, const config_setting_t *s, char *buf, size_t len)
 {
     const char *file = s ? config_setting_source_file(s) : NULL;
-    return file ? file : p->main_file;
+    if (!file || strcmp(file, p->main_file) == 0)
+        return p->main_file;
+    if (file[0] == '/' || strcmp(p->base_dir, ".") == 0)
+        return file;
+    snprintf(buf, len, "%s/%s", p->base_dir, file);
+    return buf;
 }
 
 static int vfail(struct config_parser *p, const config_setting_t *s, int error, const char *fmt, va_list ap)
 {
     struct config_error *err = p->err;
 
-    snprintf(err->file, sizeof(err->file), "%s", setting_file(p, s));
+    char buf[sizeof(err->file)];
+    snprintf(err->file, sizeof(err->file), "%s", setting_file(p, s, buf, sizeof(buf)));
     err->line = s ? (int)config_setting_source_line(s) : 0;
     vsnprintf(err->reason, sizeof(err->reason), fmt, ap);
     return -error;
@@ -65,16 +73,17 @@ int config_fail_errno(struct config_parser *p, const config_setting_t *s, int er
 int config_warn(struct config_parser *p, const config_setting_t *s, const char *fmt, ...)
 {
     struct vpnd_config *c = p->config;
-    char text[CONFIG_ERROR_MAX], line[CONFIG_ERROR_MAX + 4200];
+    char text[CONFIG_ERROR_MAX], line[CONFIG_ERROR_MAX + 4200], buf[4096];
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
     if (s)
-        snprintf(line, sizeof(line), "%s:%u: %s", setting_file(p, s), config_setting_source_line(s), text);
+        snprintf(line, sizeof(line), "%s:%u: %s", setting_file(p, s, buf, sizeof(buf)),
+                 config_setting_source_line(s), text);
     else
-        snprintf(line, sizeof(line), "%s: %s", setting_file(p, s), text);
+        snprintf(line, sizeof(line), "%s: %s", setting_file(p, s, buf, sizeof(buf)), text);
 
     char **w = realloc(c->warnings, (c->n_warnings + 1) * sizeof(*w));
     if (!w)
