@@ -69,7 +69,8 @@ enum log_target log_get_target(void)
 
 void log_set_max_priority(int priority)
 {
-    log_max_priority = priority;
+    /* Atomic: worker threads may log while a reload changes it. */
+    __atomic_store_n(&log_max_priority, priority, __ATOMIC_RELAXED);
 }
 
 void log_set_debug_level(enum config_subsystem subsys, uint8_t level)
@@ -225,7 +226,7 @@ int log_internal(int priority, int error, enum config_subsystem subsys, const st
                  const char *file, int line, const char *func, const char *format, ...)
 {
     int ret = error < 0 ? error : -error;
-    if (priority > log_max_priority && priority != LOG_DEBUG)
+    if (priority > __atomic_load_n(&log_max_priority, __ATOMIC_RELAXED) && priority != LOG_DEBUG)
         return ret;
 
     int saved_errno = errno;
