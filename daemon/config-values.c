@@ -5,6 +5,7 @@
  * and every mistake in the file gets a message with its line.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -74,6 +75,102 @@ int config_get_bool(struct config_parser *p, const config_setting_t *s, const ch
     return 0;
 }
 
+static const char *source_text(struct config_parser *p, const char *file)
+{
+    for (size_t i = 0; i < p->n_sources; i++)
+        if (strcmp(p->sources[i].file, file) == 0)
+            return p->sources[i].text;
+    if (p->n_sources == CONFIG_SOURCE_CACHE)
+        return NULL;
+
+    char *path = NULL, *text = NULL;
+    if (file[0] == '/' || strcmp(file, p->main_file) == 0)
+        path = strdup(file);
+    else if (asprintf(&path, "%s/%s", p->base_dir, file) < 0)
+        path = NULL;
+    FILE *f = path ? fopen(path, "re") : NULL;
+    if (f) {
+        size_t size = 0;
+        FILE *mem = open_memstream(&text, &size);
+        char buf[8192];
+        size_t n;
+        while (mem && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+            fwrite(buf, 1, n, mem);
+        if (mem)
+            fclose(mem);
+        fclose(f);
+    }
+    free(path);
+    char *name = strdup(file);
+    if (!name) {
+        free(text);
+        return NULL;
+    }
+    p->sources[p->n_sources].file = name;
+    p->sources[p->n_sources].text = text;
+    p->n_sources++;
+    return text;
+}
+
+void config_parser_done(struct config_parser *p)
+{
+    for (size_t i = 0; i < p->n_sources; i++) {
+        free(p->sources[i].file);
+        if (p->sources[i].text) {
+            /* The text may hold inline secrets. */
+            explicit_bzero(p->sources[i].text, strlen(p->sources[i].text));
+            free(p->sources[i].text);
+        }
+    }
+    p->n_sources = 0;
+}
+
+/* libconfig 1.5 silently wraps integers that do not fit an int unless
+ * they carry an L suffix (5000000000 reads as 705032704). Find the
+ * setting's number in the source line and compare. Returns false only
+ * when the text is found and disagrees. */
+static bool integer_matches_source(struct config_parser *p, const config_setting_t *s, long long v)
+{
+    const char *file = config_setting_source_file(s);
+    if (!s->name || !file)
+        return true;
+    const char *text = source_text(p, file);
+    if (!text)
+        return true;
+    for (unsigned line = 1; line < config_setting_source_line(s); line++) {
+        text = strchr(text, '\n');
+        if (!text)
+            return true;
+        text++;
+    }
+    const char *end = strchr(text, '\n');
+    size_t name_len = strlen(s->name);
+    for (const char *at = text; (at = strstr(at, s->name)) && (!end || at < end); at += name_len) {
+        if (at > text && (isalnum((unsigned char)at[-1]) || at[-1] == '-' || at[-1] == '_'))
+            continue;
+        const char *q = at + name_len;
+        q += strspn(q, " \t");
+        if (*q != '=' && *q != ':')
+            continue;
+        q++;
+        q += strspn(q, " \t");
+        bool negative = *q == '-';
+        if (*q == '-' || *q == '+')
+            q++;
+        if (!isdigit((unsigned char)*q))
+            return true;
+        errno = 0;
+        int base = q[0] == '0' && (q[1] == 'x' || q[1] == 'X') ? 16 : 10;
+        unsigned long long u = strtoull(q, NULL, base);
+        if (errno == ERANGE)
+            return false;
+        if (negative)
+            return u <= (unsigned long long)LLONG_MAX + 1 && (long long)(0 - u) == v;
+        return u <= (unsigned long long)LLONG_MAX && (long long)u == v;
+    }
+    return true;
+}
+
 int config_get_uint(struct config_parser *p, const config_setting_t *s, const char *what,
                     unsigned long long min, unsigned long long max, unsigned long long *ret)
 {
@@ -81,6 +178,8 @@ int config_get_uint(struct config_parser *p, const config_setting_t *s, const ch
     if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
         return config_fail(p, s, "%s'%s' must be an integer", PFX(what), key_of(s));
     long long v = config_setting_get_int64(s);
+    if (!integer_matches_source(p, s, v))
+        return config_fail(p, s, "%s'%s' must be between %llu and %llu", PFX(what), key_of(s), min, max);
     if (v < 0 || (unsigned long long)v < min || (unsigned long long)v > max)
         return config_fail(p, s, "%s'%s' must be between %llu and %llu", PFX(what), key_of(s), min, max);
     *ret = (unsigned long long)v;

@@ -230,6 +230,7 @@ int config_load(const char *path, struct vpnd_config **ret, struct config_error 
     r = 0;
 out:
     config_free(p.config);
+    config_parser_done(&p);
     free(p.base_dir);
     return r;
 }
