@@ -98,8 +98,9 @@ int vpnd_reload(struct vpnd *vpnd, char *error, size_t error_len)
 
     apply_log_config(&config->log);
     log_config_warnings(config);
-    /* A failed update leaves the old groups in force, which is safe; the
-     * error is logged where it happened. */
+    /* The new access rules apply even if the socket's group cannot be
+     * changed; that error is logged where it happens, and the file
+     * permissions then only keep out more than they should. */
     (void)control_server_update(vpnd->control, &config->control);
 
     config_free(vpnd->config);
