@@ -12,12 +12,23 @@
 
 #include "config.h"
 
+#define CONFIG_SOURCE_CACHE 16
+
 struct config_parser {
     struct vpnd_config *config;
     struct config_error *err;
     const char *main_file;      /* the path given to config_load */
     char *base_dir;             /* relative paths in the file resolve here */
+    /* The files' text, read on demand to re-check integers (see
+     * config_get_uint): the libconfig tree only has the truncated value. */
+    struct {
+        char *file;             /* as libconfig names it */
+        char *text;             /* NULL when unreadable */
+    } sources[CONFIG_SOURCE_CACHE];
+    size_t n_sources;
 };
+
+void config_parser_done(struct config_parser *p);
 
 /* Records "file:line: reason" for `s` (or for the main file without a line
  * when s is NULL) and returns -EINVAL. */
