@@ -355,6 +355,18 @@ const struct config_tunnel_group *config_tunnel_group_find_by_group_name(const s
 const struct config_tunnel_group *config_tunnel_group_find_by_peer(const struct vpnd_config *config,
                                                                    const struct config_address *peer);
 
+/* IKEv2: the tunnel group for a peer identity: the first (in file order)
+ * with a matching identity pattern, else the one without patterns, else
+ * NULL. `value` is the identity as text (FQDN, email, key ID, DN); `addr`
+ * is used for CONFIG_ID_ADDRESS. */
+const struct config_tunnel_group *config_tunnel_group_find_by_identity(const struct vpnd_config *config,
+                                                                       enum config_identity_type type,
+                                                                       const char *value,
+                                                                       const struct config_address *addr);
+/* One pattern: '*' matches any run of characters; FQDN and email ignore case. */
+bool config_identity_matches(const struct config_identity *id, enum config_identity_type type, const char *value,
+                             const struct config_address *addr);
+
 /* Checks `password` against the user's crypt(3) hash (or cleartext
  * password) in constant time. Returns 1 on match, 0 on mismatch, negative
  * errno on failure. */

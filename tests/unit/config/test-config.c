@@ -662,6 +662,53 @@ static void test_load_errors(void)
     config_free(NULL);
 }
 
+static void test_identity_matching(void)
+{
+    struct vpnd_config *c = load_text("identity.conf",
+        PROPOSALS
+        "tunnel-groups = (\n"
+        "  { name = \"anyconnect\"; ike-version = 2; authentication = \"psk\"; psk = \"k\";\n"
+        "    identity = [\"key-id:*$AnyConnectClient$*\", \"key-id:ASA-IKEV2\"];\n"
+        "    group-policy = \"gp\"; ike-proposals = \"ike\"; esp-proposals = \"esp\"; },\n"
+        "  { name = \"corp\"; ike-version = 2; authentication = \"psk\"; psk = \"k\";\n"
+        "    identity = [\"fqdn:*.corp.example\", \"email:*@corp.example\", \"address:198.51.100.0/24\",\n"
+        "                \"dn:CN=*,O=Corp\"];\n"
+        "    group-policy = \"gp\"; ike-proposals = \"ike\"; esp-proposals = \"esp\"; },\n"
+        "  { name = \"v1\"; ike-version = 1; authentication = \"psk\"; psk = \"k\"; group-name = \"v1\";\n"
+        "    group-policy = \"gp\"; ike-proposals = \"ike\"; esp-proposals = \"esp\"; },\n"
+        "  { name = \"default\"; ike-version = 2; authentication = \"psk\"; psk = \"k\";\n"
+        "    group-policy = \"gp\"; ike-proposals = \"ike\"; esp-proposals = \"esp\"; }\n"
+        ");\n", NULL);
+    CHECK(c != NULL);
+    if (!c)
+        return;
+#define FIND(type, value, addr) (config_tunnel_group_find_by_identity(c, type, value, addr) ? \
+                                 config_tunnel_group_find_by_identity(c, type, value, addr)->name : "(none)")
+    CHECK_STR_EQ(FIND(CONFIG_ID_KEY_ID, "*$AnyConnectClient$*", NULL), "anyconnect");
+    CHECK_STR_EQ(FIND(CONFIG_ID_KEY_ID, "ASA-IKEV2", NULL), "anyconnect");
+    CHECK_STR_EQ(FIND(CONFIG_ID_KEY_ID, "asa-ikev2", NULL), "default");      /* key IDs keep case */
+    CHECK_STR_EQ(FIND(CONFIG_ID_FQDN, "Laptop.CORP.example", NULL), "corp"); /* DNS ignores case */
+    CHECK_STR_EQ(FIND(CONFIG_ID_FQDN, "corp.example", NULL), "default");     /* "*." needs a label */
+    CHECK_STR_EQ(FIND(CONFIG_ID_EMAIL, "jane@corp.example", NULL), "corp");
+    CHECK_STR_EQ(FIND(CONFIG_ID_EMAIL, "jane@corp.example.org", NULL), "default");
+    CHECK_STR_EQ(FIND(CONFIG_ID_DN, "CN=jane,O=Corp", NULL), "corp");
+    CHECK_STR_EQ(FIND(CONFIG_ID_DN, "CN=jane,O=corp", NULL), "default");
+    CHECK_STR_EQ(FIND(CONFIG_ID_FQDN, "v1", NULL), "default");               /* IKEv1 groups never */
+    struct config_address a = { .family = AF_INET };
+    inet_pton(AF_INET, "198.51.100.9", &a.in);
+    CHECK_STR_EQ(FIND(CONFIG_ID_ADDRESS, NULL, &a), "corp");
+    inet_pton(AF_INET, "198.51.101.9", &a.in);
+    CHECK_STR_EQ(FIND(CONFIG_ID_ADDRESS, NULL, &a), "default");
+#undef FIND
+    /* The glob backtracks: "*a*b" against text with an early 'a'. */
+    struct config_identity id = { .type = CONFIG_ID_KEY_ID, .pattern = (char *)"*ab*ab" };
+    CHECK(config_identity_matches(&id, CONFIG_ID_KEY_ID, "xxabyyabab", NULL));
+    CHECK(!config_identity_matches(&id, CONFIG_ID_KEY_ID, "xxabyyaba", NULL));
+    CHECK(!config_identity_matches(&id, CONFIG_ID_FQDN, "xxabyyabab", NULL));
+    CHECK(!config_identity_matches(&id, CONFIG_ID_KEY_ID, NULL, NULL));
+    config_free(c);
+}
+
 static void test_lookups_tolerate_null(void)
 {
     CHECK(config_user_find(NULL, "x") == NULL);
@@ -713,6 +760,7 @@ static void run_all(void)
         TEST(test_log_and_control),
         TEST(test_include),
         TEST(test_load_errors),
+        TEST(test_identity_matching),
         TEST(test_lookups_tolerate_null),
     };
     size_t n = sizeof(cases) / sizeof(cases[0]);
