@@ -24,25 +24,14 @@ time.sleep(600)' > "$NL_TMP/encap-$1" &
   NL_PIDS+=($!)
 }
 
-# Waits up to $2 seconds for file $1 to contain $3.
-wait_for() {
-  local i
-  for ((i = 0; i < $2 * 10; i++)); do
-    grep -q -- "$3" "$1" 2> /dev/null && return 0
-    sleep 0.1
-  done
-  echo "# waited $2 s for \"$3\" in ${1##*/}: $(tr '\n' ' ' < "$1" 2> /dev/null)"
-  return 1
-}
-
 nl_check "topology" nl_topology
 nl_check "policies" nl_policies $REQID
 nl_check "SA pair with UDP encapsulation 4500 -> 4500" \
   nl_sa_pair 0x3001 0x3002 $REQID --aead "$(key 20)" --replay 32 --encap 4500 4500
 encap_socket L
 encap_socket R
-nl_check "encapsulation sockets open" wait_for "$NL_TMP/encap-L" 10 ready
-wait_for "$NL_TMP/encap-R" 10 ready > /dev/null
+nl_check "encapsulation sockets open" nl_wait_for "$NL_TMP/encap-L" 10 ready
+nl_wait_for "$NL_TMP/encap-R" 10 ready > /dev/null
 
 info=$(nl_tool R sa-get 192.168.50.2 0x3001)
 nl_check "the library reads the encapsulation back" \
@@ -52,7 +41,7 @@ ip netns exec "$NL_R" tshark -n -i nl-r -f "esp or udp port 4500" -w "$NL_TMP/ca
   > "$NL_TMP/tshark.out" 2>&1 &
 tshark_pid=$!
 NL_PIDS+=($tshark_pid)
-nl_check "tshark capturing" wait_for "$NL_TMP/tshark.out" 60 "Capturing on"
+nl_check "tshark capturing" nl_wait_for "$NL_TMP/tshark.out" 60 "Capturing on"
 nl_check "ping over ESP in UDP" nl_ping 3
 sleep 1
 kill -INT $tshark_pid; wait $tshark_pid 2> /dev/null
@@ -67,7 +56,7 @@ nl_check "tshark sees both SPIs ($spis)" grep -q "0x00003001 0x00003002" <<< "$s
 # --- NAT rebinding: the left side's source port changes to 4501 ------------
 nl_tool R monitor --count 1 --timeout 60 > "$NL_TMP/monitor" 2>&1 &
 NL_PIDS+=($!)
-nl_check "monitor subscribed" wait_for "$NL_TMP/monitor" 30 ready
+nl_check "monitor subscribed" nl_wait_for "$NL_TMP/monitor" 30 ready
 ip netns exec "$NL_L" nft -f - <<'NFT'
 table ip natt-test {
   chain post {
@@ -77,7 +66,7 @@ table ip natt-test {
 }
 NFT
 nl_ping 1 > /dev/null
-nl_check "MAPPING event with old and new port" wait_for "$NL_TMP/monitor" 30 \
+nl_check "MAPPING event with old and new port" nl_wait_for "$NL_TMP/monitor" 30 \
   "mapping spi=0x00003001 reqid=$REQID old=192.168.50.1:4500 new=192.168.50.1:4501"
 
 nl_finish

@@ -106,7 +106,11 @@ for seq in range(count):
     deadline = time.time() + 3
     # The first packet may wait for ARP: retry once on silence.
     for attempt in range(2):
-        s.sendto(pkt, (dst, 0))
+        try:
+            s.sendto(pkt, (dst, 0))
+        except OSError as e:    # e.g. EINVAL from an expired SA
+            print("send: %s" % e)
+            break
         got = False
         while time.time() < deadline:
             s.settimeout(max(0.01, deadline - time.time()))
@@ -127,6 +131,31 @@ print("answered %d of %d" % (answered, count))
 sys.exit(0 if answered == count else 1)
 PY
 }
+
+# Waits up to SECONDS for FILE to contain PATTERN (a fixed string): one
+# process polling, because forking per poll is slow under emulation.
+nl_wait_for() {                 # FILE SECONDS PATTERN
+  "$NL_PY" - "$@" <<'PY'
+import sys, time
+path, seconds, pattern = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+deadline = time.monotonic() + seconds
+text = ""
+while time.monotonic() < deadline:
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read()
+    except FileNotFoundError:
+        text = ""
+    if pattern in text:
+        sys.exit(0)
+    time.sleep(0.1)
+print('# waited %g s for "%s"; got: %s' % (seconds, pattern, text.replace("\n", ";")))
+sys.exit(1)
+PY
+}
+
+# No echo answered: nl_no_ping COUNT
+nl_no_ping() { ! nl_ping "$@"; }
 
 # Value of KEY from `xfrm-tool sa-get` output in $1.
 nl_kv() { sed -n "s/^$2=//p" <<< "$1"; }

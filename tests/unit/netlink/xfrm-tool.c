@@ -10,7 +10,7 @@
  *               --soft-packets N --hard-packets N
  *   xfrm-tool sa-get DST SPI [--mark V/M]   counters and replay state as key=value
  *   xfrm-tool sa-del DST SPI [--mark V/M]
- *   xfrm-tool sp-add DIR SRC/LEN DST/LEN TUNSRC TUNDST REQID [--prio N] [--update]
+ *   xfrm-tool sp-add DIR SRC/LEN DST/LEN TUNSRC TUNDST REQID [--prio N] [--index N] [--update]
  *   xfrm-tool sp-get DIR SRC/LEN DST/LEN
  *   xfrm-tool sp-del DIR SRC/LEN DST/LEN
  *   xfrm-tool allocspi SRC DST REQID MIN MAX
@@ -233,6 +233,8 @@ static void parse_sp(int argc, char **argv, struct xfrm_sp *sp, bool *update)
     for (int k = 7; k < argc; k++) {
         if (!strcmp(argv[k], "--prio") && k + 1 < argc)
             sp->priority = (uint32_t)num(argv[++k]);
+        else if (!strcmp(argv[k], "--index") && k + 1 < argc)
+            sp->index = (uint32_t)num(argv[++k]);
         else if (!strcmp(argv[k], "--update"))
             *update = true;
         else
