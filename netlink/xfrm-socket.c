@@ -37,6 +37,10 @@ struct xfrm_handle {
     uint8_t *batch_buf;
     struct xfrm_request pending[BATCH_MESSAGES];
     size_t n_pending;
+    /* Outcome of batches sent before xfrm_flush() (full batch, or a query
+     * that sent queued requests first), for xfrm_flush() to report. */
+    unsigned earlier_failures;
+    int earlier_error;
     uint8_t *rx;
 };
 
@@ -160,11 +164,14 @@ static int batch_receive(struct xfrm_handle *h, struct xfrm_request *reqs, size_
     return 0;
 }
 
-int xfrm_flush(struct xfrm_handle *h)
+/* Sends the queued batch and runs its callbacks. Returns 0 or a socket
+ * error; *failed counts requests that got an error. */
+static int send_batch(struct xfrm_handle *h, unsigned *failed)
 {
     size_t n = h->n_pending;
-    int r = 0, failed = 0;
+    int r = 0;
 
+    *failed = 0;
     if (n == 0)
         return 0;
     /* Callbacks may queue (and flush) again: work on a private copy. */
@@ -192,12 +199,38 @@ int xfrm_flush(struct xfrm_handle *h)
 
     for (size_t k = 0; k < n; k++) {
         if (reqs[k].st.error < 0)
-            failed++;
+            (*failed)++;
         if (reqs[k].done)
             reqs[k].done(&reqs[k].st, reqs[k].userdata);
     }
     free(reqs);
-    return r < 0 ? r : failed;
+    return r;
+}
+
+/* Sends early (batch full, or a query must go after queued changes) and
+ * keeps the outcome for the next xfrm_flush(). */
+static int send_batch_early(struct xfrm_handle *h)
+{
+    unsigned failed;
+    int r = send_batch(h, &failed);
+    h->earlier_failures += failed;
+    if (r < 0 && h->earlier_error == 0 && r != -ENOMEM)
+        h->earlier_error = r;
+    return r;
+}
+
+int xfrm_flush(struct xfrm_handle *h)
+{
+    unsigned failed;
+    int r = send_batch(h, &failed);
+    if (r == -ENOMEM)
+        return r;               /* nothing was sent; the queue is intact */
+    failed += h->earlier_failures;
+    if (r == 0)
+        r = h->earlier_error;
+    h->earlier_failures = 0;
+    h->earlier_error = 0;
+    return r < 0 ? r : (int)failed;
 }
 
 static bool batch_full(const struct xfrm_handle *h)
@@ -217,8 +250,7 @@ static int queue(struct xfrm_handle *h, encode_fn encode, const void *obj, bool 
     int r;
 
     if (batch_full(h)) {
-        /* Earlier requests learn the outcome from their callbacks. */
-        (void)xfrm_flush(h);
+        (void)send_batch_early(h);
         if (batch_full(h))
             return -ENOMEM;     /* the flush could not even start */
     }
@@ -297,7 +329,7 @@ int xfrm_transact(struct xfrm_handle *h, struct nlmsghdr *nlh,
         st = &local;
     memset(st, 0, sizeof(*st));
     /* Queued requests go first; their callbacks report their outcome. */
-    if (xfrm_flush(h) == -ENOMEM) {
+    if (send_batch_early(h) == -ENOMEM) {
         explicit_bzero(nlh, nlh->nlmsg_len);
         return st->error = -ENOMEM;
     }

@@ -178,8 +178,9 @@ int xfrm_queue_sp_delete(struct xfrm_handle *h, const struct xfrm_sp_id *id,
 size_t xfrm_queued(const struct xfrm_handle *h);
 
 /* Send what is queued and run each request's callback. Returns the number of
- * requests that failed, or a negative errno when the socket failed (every
- * pending callback then gets that error). */
+ * requests queued since the previous xfrm_flush() that failed (including
+ * those sent early), or a negative errno when the socket failed (the
+ * affected callbacks then get that error). */
 int xfrm_flush(struct xfrm_handle *h);
 
 /* Synchronous queries; any queued batch is flushed first. st may be NULL. */

@@ -204,6 +204,23 @@ static void large_batch(void)
         ok += o[k].calls == 1 && o[k].error == 0;
     CHECK_INT_EQ(ok, N);
     CHECK_INT_EQ(policies_in_kernel(), N);
+
+    /* Adding them all again: every one fails, also those in the batches
+     * that were sent early because they were full, and the count says so. */
+    memset(o, 0, sizeof(o));
+    for (int k = 0; k < N; k++) {
+        snprintf(ip, sizeof(ip), "10.9.%d.%d", k / 250, k % 250 + 1);
+        struct xfrm_sp sp = client_out(ip, XFRM_VPND_REQID_BASE + 100 + (uint32_t)k);
+        CHECK_INT_EQ(xfrm_queue_sp_add(h, &sp, false, record, &o[k]), 0);
+    }
+    CHECK(xfrm_queued(h) < N);  /* some were sent already */
+    CHECK_INT_EQ(xfrm_flush(h), N);
+    CHECK_INT_EQ(xfrm_flush(h), 0);
+    ok = 0;
+    for (int k = 0; k < N; k++)
+        ok += o[k].calls == 1 && o[k].error == -EEXIST;
+    CHECK_INT_EQ(ok, N);
+    CHECK_INT_EQ(policies_in_kernel(), N);
     unsigned sas = 99, sps = 0;
     CHECK_INT_EQ(xfrm_cleanup_owned(h, &sas, &sps, NULL), 0);
     CHECK_INT_EQ(sps, N);
