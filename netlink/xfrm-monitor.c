@@ -59,9 +59,9 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
             }
             return -errno;
         }
-        size_t rest = (size_t)len;
-        for (const struct nlmsghdr *nlh = (const void *)m->rx; mnl_nlmsg_ok(nlh, (int)rest);
-             nlh = mnl_nlmsg_next(nlh, (int *)&rest))
+        int rest = (int)len;    /* len <= the buffer size, which fits an int */
+        for (const struct nlmsghdr *nlh = (const void *)m->rx; mnl_nlmsg_ok(nlh, rest);
+             nlh = mnl_nlmsg_next(nlh, &rest))
             if (nlh->nlmsg_pid == 0)    /* from the kernel */
                 deliver(m, nlh);
     }

@@ -155,11 +155,13 @@ static int batch_receive(struct xfrm_handle *h, struct xfrm_request *reqs, size_
                 }
             return r;
         }
-        size_t rest = (size_t)len;
-        for (const struct nlmsghdr *nlh = (const void *)h->rx; mnl_nlmsg_ok(nlh, (int)rest);
-             nlh = mnl_nlmsg_next(nlh, (int *)&rest))
+        int rest = (int)len;    /* len <= the buffer size, which fits an int */
+        for (const struct nlmsghdr *nlh = (const void *)h->rx; mnl_nlmsg_ok(nlh, rest);
+             nlh = mnl_nlmsg_next(nlh, &rest))
             if (nlh->nlmsg_pid == h->portid || nlh->nlmsg_pid == 0)
                 xfrm_batch_take_answer(reqs, n, nlh);
+        /* Without NETLINK_CAP_ACK (old kernels) errors echo the request. */
+        explicit_bzero(h->rx, (size_t)len);
     }
     return 0;
 }
@@ -347,9 +349,9 @@ int xfrm_transact(struct xfrm_handle *h, struct nlmsghdr *nlh,
         ssize_t len = mnl_socket_recvfrom(h->nl, h->rx, RX_BUFFER);
         if (len < 0)
             return st->error = (errno == EAGAIN ? -ETIMEDOUT : -errno);
-        size_t rest = (size_t)len;
-        for (const struct nlmsghdr *m = (const void *)h->rx; mnl_nlmsg_ok(m, (int)rest);
-             m = mnl_nlmsg_next(m, (int *)&rest)) {
+        int rest = (int)len;    /* len <= the buffer size, which fits an int */
+        for (const struct nlmsghdr *m = (const void *)h->rx; mnl_nlmsg_ok(m, rest);
+             m = mnl_nlmsg_next(m, &rest)) {
             if (m->nlmsg_seq != seq || (m->nlmsg_pid != h->portid && m->nlmsg_pid != 0))
                 continue;       /* a late answer to an earlier request */
             if (m->nlmsg_type == NLMSG_ERROR) {

@@ -308,7 +308,7 @@ static void spd_thresholds(void)
 }
 
 struct seen {
-    int polexpire_soft, polexpire_hard, acquire, other;
+    int polexpire_soft, polexpire_hard, acquire, overrun, other;
     uint32_t acquire_reqid;
     sd_event *e;
 };
@@ -326,6 +326,9 @@ static void on_event(const struct xfrm_event *ev, void *userdata)
     case XFRM_EVENT_ACQUIRE:
         s->acquire++;
         s->acquire_reqid = ev->acquire.reqid;
+        break;
+    case XFRM_EVENT_OVERRUN:
+        s->overrun++;
         break;
     default:
         s->other++;
@@ -395,6 +398,40 @@ static void monitor_events(void)
     xfrm_monitor_free(m);
     sd_event_unref(e);
     flush_everything();
+}
+
+/* Thousands of expiries while nobody reads overflow the monitor's socket:
+ * the caller must hear about the loss. */
+static void monitor_overrun(void)
+{
+    enum { N = 10000 };         /* 20000 events: far more than 4 MiB of skbs */
+    sd_event *e = NULL;
+    struct xfrm_monitor *m = NULL;
+    struct seen s = {0};
+    char ip[32];
+
+    CHECK(sd_event_new(&e) >= 0);
+    s.e = e;
+    CHECK_INT_EQ(xfrm_monitor_new(e, on_event, &s, &m), 0);
+    for (int k = 0; k < N; k++) {
+        snprintf(ip, sizeof(ip), "10.10.%d.%d", k / 250, k % 250 + 1);
+        struct xfrm_sp sp = client_out(ip, XFRM_VPND_REQID_BASE + 200);
+        sp.soft_seconds = 1;
+        sp.hard_seconds = 2;
+        CHECK_INT_EQ(xfrm_queue_sp_add(h, &sp, false, NULL, NULL), 0);
+    }
+    CHECK_INT_EQ(xfrm_flush(h), 0);
+    sleep(4);                   /* all expire; nothing reads the socket */
+    CHECK(sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, 1000000, 0, on_timeout, e) >= 0);
+    (void)sd_event_loop(e);
+    printf("# %d soft, %d hard policy expiries delivered, %d overruns\n",
+           s.polexpire_soft, s.polexpire_hard, s.overrun);
+    CHECK(s.overrun >= 1);
+    CHECK(s.polexpire_soft + s.polexpire_hard < 2 * N);
+    CHECK(s.polexpire_soft + s.polexpire_hard > 0);     /* still usable after it */
+    xfrm_monitor_free(m);
+    sd_event_unref(e);
+    CHECK_INT_EQ(policies_in_kernel(), 0);              /* hard expiry deleted them */
 }
 
 static bool route_exists(int family, const char *spec)
@@ -469,5 +506,6 @@ TEST_MAIN(
     TEST(cleanup_spares_foreign_entries),
     TEST(spd_thresholds),
     TEST(monitor_events),
+    TEST(monitor_overrun),
     TEST(routes),
 )

@@ -438,7 +438,7 @@ static void batch_maps_acks_to_requests(void)
 /* Appends a raw attribute of len bytes (contents from data, may be NULL). */
 static void put_raw(struct nlmsghdr *nlh, uint16_t type, size_t len, const void *data)
 {
-    static const uint8_t zeros[512];
+    static const uint8_t zeros[1024];
     mnl_attr_put(nlh, type, len, data ? data : zeros);
 }
 
