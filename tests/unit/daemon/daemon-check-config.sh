@@ -7,7 +7,7 @@
 set -uo pipefail
 build=$(realpath "${1:-${VPND_BUILD:?give the build directory}}")
 vpnd=$build/daemon/vpnd
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "$0")/../../.." && pwd)
 [ -x "$vpnd" ] || { echo "not ok: $vpnd missing"; exit 1; }
 
 failures=0
