@@ -312,7 +312,7 @@ tb_capture_start() {
   local h=$1 ifname=$2 label=$3
   local file="$TB_RESULTS/$label.pcap"
   rm -f "$file"
-  ip netns exec "$(tb_ns "$h")" python3 "$TB_REPO/tests/testbed/capture" "$ifname" "$file" \
+  ip netns exec "$(tb_ns "$h")" /usr/bin/python3 "$TB_REPO/tests/testbed/capture" "$ifname" "$file" \
     > "$TB_RESULTS/$label.capture.log" 2>&1 < /dev/null &
   TB_CAPTURE_PID[$label]=$!
   # The file gets its header once the socket is bound.
