@@ -47,8 +47,9 @@ declare -A TB_CAPTURE_PID=()
 tb_init() {
   TB_TEST=${1:-$(basename "$0" .sh)}
   TB_RESULTS=${VPND_TEST_RESULTS:-$TB_REPO/results/e2e/$TB_TEST}
-  # Start from an empty folder: stale captures or logs would mislead.
-  rm -rf "$TB_RESULTS"
+  # Start from an empty folder: stale captures or logs would mislead.  (The
+  # runner empties it itself, and has the test's output.log open in it.)
+  [ -n "${VPND_TEST_RESULTS:-}" ] || rm -rf "$TB_RESULTS"
   mkdir -p "$TB_RESULTS"
   TB_BUILD=${VPND_BUILD:-$TB_REPO/build}
   TB_PREFIX=${VPND_NS_PREFIX:-vt$$}
