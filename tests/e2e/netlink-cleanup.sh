@@ -17,15 +17,15 @@ nl_check "topology" nl_topology
 nl_check "our policies" nl_policies $REQID
 nl_check "our SA pair" nl_sa_pair 0x5001 0x5002 $REQID --aead "$(key 20)" --replay 32
 nl_check "traffic flows" nl_ping 1
-spi=$(nl_tool L allocspi 192.168.50.2 192.168.50.1 $((REQID + 1)) 0x9000 0x90ff)
+spi=$(nl_tool L allocspi 198.51.100.2 198.51.100.1 $((REQID + 1)) 0x9000 0x90ff)
 nl_check "ALLOCSPI within 0x9000-0x90ff ($spi)" \
   test $(( ${spi#spi=} >= 0x9000 && ${spi#spi=} <= 0x90ff )) -eq 1
 
 # Another IKE daemon's entries (strongSwan numbers reqids from 1).
-ip -n "$NL_L" xfrm state add src 192.168.50.1 dst 192.168.50.3 proto esp spi 0x7777 reqid 7 \
+ip -n "$NL_L" xfrm state add src 198.51.100.1 dst 198.51.100.3 proto esp spi 0x7777 reqid 7 \
   mode tunnel aead 'rfc4106(gcm(aes))' 0x0102030405060708090a0b0c0d0e0f1011121314 128
 ip -n "$NL_L" xfrm policy add src 10.1.0.1/32 dst 10.3.0.0/24 dir out \
-  tmpl src 192.168.50.1 dst 192.168.50.3 proto esp reqid 7 mode tunnel
+  tmpl src 198.51.100.1 dst 198.51.100.3 proto esp reqid 7 mode tunnel
 ip -n "$NL_L" xfrm policy add src 0.0.0.0/0 dst 0.0.0.0/0 proto udp dport 500 dir in
 ip -n "$NL_L" route add 10.3.0.0/24 dev nl-l
 nl_check "foreign SA and policies installed" \
@@ -52,10 +52,10 @@ nl_check "our route is gone" bash -c "! ip -n $NL_L route show 10.2.0.1 | grep -
 # --- a batch of 150 SAs with one bad request in the middle -----------------
 {
   for i in $(seq 1 150); do
-    printf 'sa-add 192.168.50.1 192.168.50.2 %d %d --aead %s --replay 32\n' \
+    printf 'sa-add 198.51.100.1 198.51.100.2 %d %d --aead %s --replay 32\n' \
       $((0x10000 + i)) $((REQID + i)) "$(key 20)"
     # line 75 repeats line 74's SPI: the kernel must refuse exactly that one
-    [ "$i" -eq 74 ] && printf 'sa-add 192.168.50.1 192.168.50.2 %d %d --aead %s\n' \
+    [ "$i" -eq 74 ] && printf 'sa-add 198.51.100.1 198.51.100.2 %d %d --aead %s\n' \
       $((0x10000 + i)) $((REQID + i)) "$(key 20)"
   done
 } > "$NL_TMP/batch"
@@ -71,20 +71,20 @@ nl_check "151 SAs in the kernel" test "$(ip -n "$NL_L" xfrm state | grep -c '^sr
 nl_check "cleanup removes the 150 of them" test "$(nl_tool L cleanup)" = "sas=150 sps=0"
 
 # --- bad requests: the kernel's words, an exit status, never a signal -------
-err=$(nl_tool L sp-add out 10.1.0.1/32 10.9.0.0/24 192.168.50.1 192.168.50.2 $REQID --index 8 2>&1)
+err=$(nl_tool L sp-add out 10.1.0.1/32 10.9.0.0/24 198.51.100.1 198.51.100.2 $REQID --index 8 2>&1)
 rc=$?
 echo "# $err"
 nl_check "policy index/direction mismatch: exit 1" test "$rc" -eq 1
 nl_check "... with the kernel's text" grep -q "Invalid argument: Policy index doesn't match direction" <<< "$err"
-err=$(nl_tool L sa-add 192.168.50.1 192.168.50.3 0x7777 $REQID --aead "$(key 20)" 2>&1)
+err=$(nl_tool L sa-add 198.51.100.1 198.51.100.3 0x7777 $REQID --aead "$(key 20)" 2>&1)
 rc=$?
 echo "# $err"
 nl_check "duplicate of the foreign SA: File exists, exit 1" \
   test "$rc $(grep -c 'File exists' <<< "$err")" = "1 1"
-err=$(nl_tool L sa-get 192.168.50.9 0x1 2>&1)
+err=$(nl_tool L sa-get 198.51.100.9 0x1 2>&1)
 rc=$?
 nl_check "get of a missing SA: exit 1 ($err)" test "$rc" -eq 1
-err=$(nl_tool L sa-add 192.168.50.1 192.168.50.2 0x8001 $REQID --aead 0x0102 2>&1)
+err=$(nl_tool L sa-add 198.51.100.1 198.51.100.2 0x8001 $REQID --aead 0x0102 2>&1)
 rc=$?
 nl_check "key of the wrong size refused before the kernel ($err)" \
   test "$rc $(grep -c 'Invalid argument' <<< "$err")" = "1 1"

@@ -40,9 +40,9 @@ compare_counters() {            # SIDE SRC DST SPI
   [ "$want" = "$rw $rp $fl" ] || { echo "# library: $rw $rp $fl; ip: $want"; return 1; }
   echo "# $side spi $spi: bytes=$bytes packets=$packets seq=$seq oseq=$oseq bitmap=$(nl_kv "$mine" bitmap)"
 }
-nl_check "inbound SA counters match ip -s xfrm state" compare_counters R 192.168.50.1 192.168.50.2 0x1001
-nl_check "outbound SA counters match ip -s xfrm state" compare_counters L 192.168.50.1 192.168.50.2 0x1001
-inbound=$(nl_tool R sa-get 192.168.50.2 0x1001)
+nl_check "inbound SA counters match ip -s xfrm state" compare_counters R 198.51.100.1 198.51.100.2 0x1001
+nl_check "outbound SA counters match ip -s xfrm state" compare_counters L 198.51.100.1 198.51.100.2 0x1001
+inbound=$(nl_tool R sa-get 198.51.100.2 0x1001)
 nl_check "inbound replay bitmap has the received packets" \
   test "$(( 0x$(nl_kv "$inbound" bitmap) & 7 ))" -eq 7
 
@@ -52,18 +52,18 @@ try_algorithms() {              # NAME ALG-ARGS...
   local name=$1; shift
   local side
   for side in L R; do
-    nl_tool $side sa-del 192.168.50.2 $((spi - 2)) 2> /dev/null
-    nl_tool $side sa-del 192.168.50.1 $((spi - 1)) 2> /dev/null
+    nl_tool $side sa-del 198.51.100.2 $((spi - 2)) 2> /dev/null
+    nl_tool $side sa-del 198.51.100.1 $((spi - 1)) 2> /dev/null
   done
   nl_sa_pair $spi $((spi + 1)) $REQID "$@" || return 1
   spi=$((spi + 2))
   nl_ping 2
 }
 # Make the first deletion find the GCM pair.
-for side in L R; do nl_tool $side sa-del 192.168.50.2 0x1001; nl_tool $side sa-del 192.168.50.1 0x1002; done
+for side in L R; do nl_tool $side sa-del 198.51.100.2 0x1001; nl_tool $side sa-del 198.51.100.1 0x1002; done
 nl_check "ping with AES-CBC-256 + HMAC-SHA-256-128, ESN, window 128" \
   try_algorithms cbc256-sha256 --enc aes "$(key 32)" --auth sha256 "$(key 32)" --esn --replay 128
-esn=$(ip -n "$NL_R" -s xfrm state get src 192.168.50.1 dst 192.168.50.2 proto esp spi $((0x2000)) 2>&1)
+esn=$(ip -n "$NL_R" -s xfrm state get src 198.51.100.1 dst 198.51.100.2 proto esp spi $((0x2000)) 2>&1)
 shows() { grep -Eq "$1" <<< "$esn" || { sed 's/^/# /' <<< "$esn"; return 1; }; }
 nl_check "kernel shows the 128-bit truncation (independent check)" \
   shows 'auth-trunc hmac\(sha256\) (0x)?[0-9a-f]+ (\([0-9]+ bits\) )?128$'

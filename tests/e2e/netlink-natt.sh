@@ -21,7 +21,7 @@ s.bind(("0.0.0.0", 4500))
 s.setsockopt(socket.IPPROTO_UDP, 100, 2)   # UDP_ENCAP, UDP_ENCAP_ESPINUDP
 print("ready", flush=True)
 time.sleep(600)' > "$NL_TMP/encap-$1" &
-  NL_PIDS+=($!)
+  TB_PIDS+=($!)
 }
 
 nl_check "topology" nl_topology
@@ -33,14 +33,14 @@ encap_socket R
 nl_check "encapsulation sockets open" nl_wait_for "$NL_TMP/encap-L" 10 ready
 nl_wait_for "$NL_TMP/encap-R" 10 ready > /dev/null
 
-info=$(nl_tool R sa-get 192.168.50.2 0x3001)
+info=$(nl_tool R sa-get 198.51.100.2 0x3001)
 nl_check "the library reads the encapsulation back" \
   test "$(nl_kv "$info" encap) $(nl_kv "$info" encap_sport) $(nl_kv "$info" encap_dport)" = "yes 4500 4500"
 
 ip netns exec "$NL_R" tshark -n -i nl-r -f "esp or udp port 4500" -w "$NL_TMP/cap.pcapng" \
   > "$NL_TMP/tshark.out" 2>&1 &
 tshark_pid=$!
-NL_PIDS+=($tshark_pid)
+TB_PIDS+=($tshark_pid)
 nl_check "tshark capturing" nl_wait_for "$NL_TMP/tshark.out" 60 "Capturing on"
 nl_check "ping over ESP in UDP" nl_ping 3
 sleep 1
@@ -55,18 +55,18 @@ nl_check "tshark sees both SPIs ($spis)" grep -q "0x00003001 0x00003002" <<< "$s
 
 # --- NAT rebinding: the left side's source port changes to 4501 ------------
 nl_tool R monitor --count 1 --timeout 60 > "$NL_TMP/monitor" 2>&1 &
-NL_PIDS+=($!)
+TB_PIDS+=($!)
 nl_check "monitor subscribed" nl_wait_for "$NL_TMP/monitor" 30 ready
 ip netns exec "$NL_L" nft -f - <<'NFT'
 table ip natt-test {
   chain post {
     type nat hook postrouting priority srcnat;
-    udp sport 4500 snat to 192.168.50.1:4501
+    udp sport 4500 snat to 198.51.100.1:4501
   }
 }
 NFT
 nl_ping 1 > /dev/null
 nl_check "MAPPING event with old and new port" nl_wait_for "$NL_TMP/monitor" 30 \
-  "mapping spi=0x00003001 reqid=$REQID old=192.168.50.1:4500 new=192.168.50.1:4501"
+  "mapping spi=0x00003001 reqid=$REQID old=198.51.100.1:4500 new=198.51.100.1:4501"
 
 nl_finish

@@ -1,38 +1,30 @@
-# Sourced by tests/e2e/netlink-*.sh: two network namespaces joined by a veth
-# pair, programmed only through xfrm-tool (vpnd's netlink library), plus
-# small checks. Needs root and a kernel with ESP (tests/testbed/run).
+# Sourced by tests/e2e/netlink-*.sh, on top of the test bed's helpers
+# (tests/testbed/lib.sh: namespaces named with the run's prefix, results
+# folder, diagnostics on failure, cleanup): two network namespaces joined by
+# a veth pair, programmed only through xfrm-tool (vpnd's netlink library),
+# plus small checks. Needs root and a kernel with ESP (tests/e2e/run).
 #
-#   left  (NL_L): 192.168.50.1 on nl-l, inner address 10.1.0.1 on lo
-#   right (NL_R): 192.168.50.2 on nl-r, inner address 10.2.0.1 on lo
+#   left  (host l): 198.51.100.1 on nl-l, inner address 10.1.0.1 on lo
+#   right (host r): 198.51.100.2 on nl-r, inner address 10.2.0.1 on lo
 #   tunnel mode ESP between the outer addresses protects 10.1.0.1 <-> 10.2.0.1
 #
 # Output is TAP-like ("ok - ..." / "not ok - ..."); nl_finish exits 1 when any
-# check failed.
+# check failed (and the test bed then saves its diagnostics).
 
 set -uo pipefail
 
-: "${VPND_BUILD:?set VPND_BUILD to the build directory}"
-NL_TOOL=$(realpath "$VPND_BUILD")/tests/unit/netlink/xfrm-tool
-[ -x "$NL_TOOL" ] || { echo "not ok - $NL_TOOL missing (build it first)"; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "not ok - needs root (run it through tests/testbed/run)"; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/../../testbed/lib.sh"
+tb_init "$(basename "$0" .sh)"
 
-NL_L=vpnd-nl-l-$$
-NL_R=vpnd-nl-r-$$
-NL_TMP=$(mktemp -d)
+NL_TOOL=$(realpath "$TB_BUILD")/tests/unit/netlink/xfrm-tool
+[ -x "$NL_TOOL" ] || tb_fail "$NL_TOOL missing (build it first)"
+
+NL_L=$(tb_ns l)
+NL_R=$(tb_ns r)
+NL_TMP=$TB_RESULTS             # captures and event logs stay for inspection
 NL_FAILED=0
-NL_PIDS=()
 NL_PY=/usr/bin/python3
 [ -x "$NL_PY" ] || NL_PY=python3
-
-nl_cleanup() {
-  local p
-  for p in "${NL_PIDS[@]}"; do kill "$p" 2> /dev/null; done
-  wait 2> /dev/null
-  ip netns del "$NL_L" 2> /dev/null
-  ip netns del "$NL_R" 2> /dev/null
-  rm -rf "$NL_TMP"
-}
-trap nl_cleanup EXIT
 
 nl_ok() { echo "ok - $*"; }
 nl_fail() { echo "not ok - $*"; NL_FAILED=1; }
@@ -56,11 +48,9 @@ nl_tool() {
 nl_ns() { [ "$1" = R ] && echo "$NL_R" || echo "$NL_L"; }
 
 nl_topology() {
-  ip netns add "$NL_L" && ip netns add "$NL_R" || return 1
-  ip link add nl-l netns "$NL_L" type veth peer name nl-r netns "$NL_R" || return 1
-  ip -n "$NL_L" link set lo up && ip -n "$NL_R" link set lo up
-  ip -n "$NL_L" addr add 192.168.50.1/24 dev nl-l && ip -n "$NL_L" link set nl-l up
-  ip -n "$NL_R" addr add 192.168.50.2/24 dev nl-r && ip -n "$NL_R" link set nl-r up
+  tb_host l
+  tb_host r
+  tb_link l nl-l 198.51.100.1/24 r nl-r 198.51.100.2/24
   ip -n "$NL_L" addr add 10.1.0.1/32 dev lo && ip -n "$NL_R" addr add 10.2.0.1/32 dev lo
   # Reverse route injection, through the library.
   nl_tool L route-add 10.2.0.1 --dev nl-l && nl_tool R route-add 10.1.0.1 --dev nl-r
@@ -69,18 +59,18 @@ nl_topology() {
 # Policies on both sides for the inner /32s, template reqid $1.
 nl_policies() {
   local reqid=$1
-  nl_tool L sp-add out 10.1.0.1/32 10.2.0.1/32 192.168.50.1 192.168.50.2 "$reqid" &&
-  nl_tool L sp-add in 10.2.0.1/32 10.1.0.1/32 192.168.50.2 192.168.50.1 "$reqid" &&
-  nl_tool R sp-add out 10.2.0.1/32 10.1.0.1/32 192.168.50.2 192.168.50.1 "$reqid" &&
-  nl_tool R sp-add in 10.1.0.1/32 10.2.0.1/32 192.168.50.1 192.168.50.2 "$reqid"
+  nl_tool L sp-add out 10.1.0.1/32 10.2.0.1/32 198.51.100.1 198.51.100.2 "$reqid" &&
+  nl_tool L sp-add in 10.2.0.1/32 10.1.0.1/32 198.51.100.2 198.51.100.1 "$reqid" &&
+  nl_tool R sp-add out 10.2.0.1/32 10.1.0.1/32 198.51.100.2 198.51.100.1 "$reqid" &&
+  nl_tool R sp-add in 10.1.0.1/32 10.2.0.1/32 198.51.100.1 198.51.100.2 "$reqid"
 }
 
 # The same SA pair in both namespaces: nl_sa_pair SPI_LR SPI_RL REQID ALG-ARGS...
 nl_sa_pair() {
   local lr=$1 rl=$2 reqid=$3 side; shift 3
   for side in L R; do
-    nl_tool $side sa-add 192.168.50.1 192.168.50.2 "$lr" "$reqid" "$@" || return 1
-    nl_tool $side sa-add 192.168.50.2 192.168.50.1 "$rl" "$reqid" "$@" || return 1
+    nl_tool $side sa-add 198.51.100.1 198.51.100.2 "$lr" "$reqid" "$@" || return 1
+    nl_tool $side sa-add 198.51.100.2 198.51.100.1 "$rl" "$reqid" "$@" || return 1
   done
 }
 
