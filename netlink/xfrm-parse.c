@@ -225,7 +225,6 @@ static int decode_sa(const struct xfrm_usersa_info *p, const struct attr_table *
     sa->lifetime.hard_seconds = p->lft.hard_add_expires_seconds;
     info->cur = p->curlft;
     info->stats = p->stats;
-    info->seq = p->seq;
 
     r = decode_sa_algorithms(t, sa);
     if (r < 0)
