@@ -289,6 +289,15 @@ tb_wait_log() { tb_wait "$1" grep -Eq -- "$3" "$2"; }
 # tb_wait_ping TIMEOUT HOST ADDR: until HOST gets an echo reply from ADDR.
 tb_wait_ping() { tb_wait "$1" tb_exec "$2" ping -c 1 -W 1 "$3"; }
 
+# tb_wait_listen TIMEOUT HOST udp|tcp PORT: until a socket in HOST listens on
+# PORT (e.g. a daemon's IKE port 500).
+tb_wait_listen() { tb_wait "$1" tb__listening "$2" "$3" "$4"; }
+tb__listening() {
+  local flag=-uln
+  [ "$2" = tcp ] && flag=-tln
+  [ -n "$(tb_exec "$1" ss -H $flag "sport = :$3")" ]
+}
+
 # ---- background processes ---------------------------------------------------------
 
 # Starts a long-running command in HOST with output to RESULTS/LABEL.log;
@@ -340,6 +349,9 @@ tb_capture_fields() {
 }
 
 # ---- xfrm --------------------------------------------------------------------------
+
+# Prints how many xfrm states (SAs) HOST has.  tb_xfrm_state_count HOST
+tb_xfrm_state_count() { tb_exec "$1" ip xfrm state list | grep -c '^src ' || true; }
 
 # Prints the packet counter of the xfrm state with SPI in HOST (from
 # `ip -s xfrm state`; "0" when the state has seen no packet).
