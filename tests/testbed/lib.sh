@@ -324,9 +324,15 @@ tb_capture_start() {
   rm -f "$file"
   ip netns exec "$(tb_ns "$h")" /usr/bin/python3 "$TB_REPO/tests/testbed/capture" "$ifname" "$file" \
     > "$TB_RESULTS/$label.capture.log" 2>&1 < /dev/null &
-  TB_CAPTURE_PID[$label]=$!
+  local pid=$! deadline=$((SECONDS + 60))
+  TB_CAPTURE_PID[$label]=$pid
   # The file gets its header once the socket is bound.
-  tb_wait 60 test -s "$file"
+  until [ -s "$file" ]; do
+    kill -0 "$pid" 2> /dev/null ||
+      tb_fail "capture on $h:$ifname failed: $(cat "$TB_RESULTS/$label.capture.log")"
+    [ $SECONDS -lt $deadline ] || tb_fail "capture on $h:$ifname did not start in 60 s"
+    sleep 0.05
+  done
 }
 
 # Stops capture LABEL once it has everything sent so far; prints the path.
@@ -345,7 +351,11 @@ tb_capture_fields() {
   local label=$1 filter=$2; shift 2
   local args=() f
   for f in "$@"; do args+=(-e "$f"); done
-  tshark -n -r "$TB_RESULTS/$label.pcap" -Y "$filter" -T fields "${args[@]}" 2> /dev/null
+  tshark -n -r "$TB_RESULTS/$label.pcap" -Y "$filter" -T fields "${args[@]}" \
+    2> "$TB_RESULTS/$label.tshark.log" || {
+    tb_log "tshark failed on $label.pcap: $(grep -v 'Running as user' "$TB_RESULTS/$label.tshark.log")"
+    return 1
+  }
 }
 
 # ---- xfrm --------------------------------------------------------------------------
