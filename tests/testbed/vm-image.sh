@@ -159,10 +159,9 @@ tb_build_initrd() {
     (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"
     mv "$out.tmp" "$out"
     rm -rf "$stage"
-    # Older initramfs images for this kernel are stale now.
-    for m in "$cache/initrd/$kver-"*.cpio.gz; do
-      [ "$m" = "$out" ] || rm -f "$m"
-    done
+    # Older images are stale now; a run that started a moment ago may still
+    # be about to boot one, so only those older than an hour go.
+    find "$cache/initrd" -name '*.cpio.gz' ! -newer "$out" -mmin +60 -delete
   fi
   printf '%s' "$out"
 }
