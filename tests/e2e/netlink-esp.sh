@@ -77,6 +77,29 @@ nl_check "ping with AES-CBC-192 + HMAC-SHA-512-256" \
   try_algorithms cbc192-sha512 --enc aes "$(key 24)" --auth sha512 "$(key 64)"
 nl_check "ping with AES-GCM-256" try_algorithms gcm256 --aead "$(key 36)" --replay 32
 
+# The IKE flow: the responder reserves its inbound SPI (a larval SA from
+# ALLOCSPI) and later completes that SA with the keys (XFRM_MSG_UPDSA).
+allocate_then_update() {
+  local out inspi k1 k2 side
+  for side in L R; do
+    nl_tool $side sa-del 198.51.100.2 $((spi - 2)) 2> /dev/null
+    nl_tool $side sa-del 198.51.100.1 $((spi - 1)) 2> /dev/null
+  done
+  out=$(nl_tool R allocspi 198.51.100.1 198.51.100.2 $REQID 0xc0000000 0xc0ffffff) || return 1
+  inspi=$(( ${out#spi=} ))
+  echo "# allocated inbound SPI $out"
+  [ "$inspi" -ge $((0xc0000000)) ] && [ "$inspi" -le $((0xc0ffffff)) ] || return 1
+  k1=$(key 20); k2=$(key 20)
+  nl_tool R sa-add 198.51.100.1 198.51.100.2 $inspi $REQID --aead "$k1" --replay 32 --update &&
+  nl_tool L sa-add 198.51.100.1 198.51.100.2 $inspi $REQID --aead "$k1" --replay 32 &&
+  nl_tool L sa-add 198.51.100.2 198.51.100.1 0x7002 $REQID --aead "$k2" --replay 32 &&
+  nl_tool R sa-add 198.51.100.2 198.51.100.1 0x7002 $REQID --aead "$k2" --replay 32 || return 1
+  nl_ping 2 || return 1
+  out=$(nl_tool R sa-get 198.51.100.2 $inspi) || return 1
+  [ "$(nl_kv "$out" cipher)" = "rfc4106(gcm(aes))" ] && [ "$(nl_kv "$out" packets)" -ge 2 ]
+}
+nl_check "ALLOCSPI, then UPDSA with the keys: ping passes" allocate_then_update
+
 # IPv6 inside and outside.
 six() {
   ip -n "$NL_L" addr add fd00:50::1/64 dev nl-l nodad && ip -n "$NL_R" addr add fd00:50::2/64 dev nl-r nodad &&

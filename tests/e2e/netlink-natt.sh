@@ -37,20 +37,15 @@ info=$(nl_tool R sa-get 198.51.100.2 0x3001)
 nl_check "the library reads the encapsulation back" \
   test "$(nl_kv "$info" encap) $(nl_kv "$info" encap_sport) $(nl_kv "$info" encap_dport)" = "yes 4500 4500"
 
-ip netns exec "$NL_R" tshark -n -i nl-r -f "esp or udp port 4500" -w "$NL_TMP/cap.pcapng" \
-  > "$NL_TMP/tshark.out" 2>&1 &
-tshark_pid=$!
-TB_PIDS+=($tshark_pid)
-nl_check "tshark capturing" nl_wait_for "$NL_TMP/tshark.out" 60 "Capturing on"
+tb_capture_start r nl-r natt      # the test bed's capture: it loses no packet at stop
 nl_check "ping over ESP in UDP" nl_ping 3
-sleep 1
-kill -INT $tshark_pid; wait $tshark_pid 2> /dev/null
-in_udp=$(tshark -n -r "$NL_TMP/cap.pcapng" -Y "udp.port == 4500 && esp" 2> /dev/null | wc -l)
-bare=$(tshark -n -r "$NL_TMP/cap.pcapng" -Y "esp && !udp" 2> /dev/null | wc -l)
+tb_capture_stop natt > /dev/null
+in_udp=$(tb_capture_fields natt "udp.port == 4500 && esp" esp.spi | wc -l)
+bare=$(tb_capture_fields natt "esp && !udp" esp.spi | wc -l)
 echo "# captured: $in_udp ESP-in-UDP packets, $bare bare ESP packets"
 nl_check "ESP travels in UDP port 4500 (both directions)" test "$in_udp" -ge 6
 nl_check "no bare ESP on the wire" test "$bare" -eq 0
-spis=$(tshark -n -r "$NL_TMP/cap.pcapng" -Y "esp" -T fields -e esp.spi 2> /dev/null | sort -u | tr '\n' ' ')
+spis=$(tb_capture_fields natt "udp.port == 4500 && esp" esp.spi | sort -u | tr '\n' ' ')
 nl_check "tshark sees both SPIs ($spis)" grep -q "0x00003001 0x00003002" <<< "$spis"
 
 # --- NAT rebinding: the left side's source port changes to 4501 ------------
