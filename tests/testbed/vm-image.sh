@@ -133,6 +133,10 @@ tb_build_initrd() {
             busybox 2>&1 | head -n 1; } | sha256sum | cut -c1-16)
   out="$cache/initrd/$kver-$hash.cpio.gz"
   if [ ! -e "$out" ]; then
+    if ldd /bin/busybox > /dev/null 2>&1; then
+      tb_log "/bin/busybox is dynamically linked; the initramfs needs busybox-static"
+      return 1
+    fi
     stage=$(mktemp -d "${TMPDIR:-/tmp}/vpnd-testbed-initrd.XXXXXX")
     mkdir -p "$stage"/{bin,sbin,dev,proc,sys,host,ctl,modules,tmp}
     cp /bin/busybox "$stage/bin/busybox"
