@@ -39,6 +39,7 @@ tb_assert() { "$@" || tb_fail "command failed (exit $?): $*"; }
 # ---- set-up and cleanup -------------------------------------------------------
 
 TB_NAMESPACES=()     # full namespace names, in creation order
+TB_EXIT_HOOKS=()     # commands (strings) run at exit, before the teardown
 TB_PIDS=()           # background processes (daemons, captures) to stop
 declare -A TB_CAPTURE_PID=()
 
@@ -77,14 +78,21 @@ tb_save_diagnostics() {
   done
 }
 
+# Registers a command (a string, eval'ed) to run at exit before the
+# namespaces go, e.g. to save a daemon's state.  Tests must not replace the
+# EXIT trap; they add to it with this.  $TB_RC holds the test's exit status.
+tb_on_exit() { TB_EXIT_HOOKS+=("$1"); }
+
 tb__exit() {
-  local rc=$? ns pid
+  local rc=$? ns pid hook
   trap - EXIT INT TERM
   set +e
+  TB_RC=$rc
   if [ $rc -ne 0 ]; then
     tb_log "test failed (exit $rc); diagnostics in $TB_RESULTS"
     tb_save_diagnostics
   fi
+  for hook in "${TB_EXIT_HOOKS[@]}"; do eval "$hook"; done
   for pid in "${TB_CAPTURE_PID[@]}"; do tb__stop_pid "$pid"; done
   for pid in "${TB_PIDS[@]}"; do tb__stop_pid "$pid"; done
   # Whatever still runs inside our namespaces (a daemon's children...).
@@ -152,8 +160,10 @@ tb_link() {
   local a=$1 ifa=$2 addra=$3 b=$4 ifb=$5 addrb=$6
   ip link add name "$ifa" netns "$(tb_ns "$a")" type veth \
     peer name "$ifb" netns "$(tb_ns "$b")" || tb_fail "cannot link $a:$ifa and $b:$ifb"
-  [ "$addra" = - ] || ip -n "$(tb_ns "$a")" addr add "$addra" dev "$ifa"
-  [ "$addrb" = - ] || ip -n "$(tb_ns "$b")" addr add "$addrb" dev "$ifb"
+  [ "$addra" = - ] || ip -n "$(tb_ns "$a")" addr add "$addra" dev "$ifa" ||
+    tb_fail "cannot add $addra to $a:$ifa"
+  [ "$addrb" = - ] || ip -n "$(tb_ns "$b")" addr add "$addrb" dev "$ifb" ||
+    tb_fail "cannot add $addrb to $b:$ifb"
   ip -n "$(tb_ns "$a")" link set "$ifa" up
   ip -n "$(tb_ns "$b")" link set "$ifb" up
 }
@@ -259,6 +269,7 @@ tb_topology_remote_access() {
       TB_ADDR[n$i]=192.0.2.$((9 + i))
     done
   fi
+  tb_log "topology ready: gw, srv, $direct direct and $natted NAT'ed clients"
 }
 
 # ---- waiting (never a fixed sleep) --------------------------------------------
