@@ -135,14 +135,23 @@ tb_exec() {
   fi
 }
 
-# Creates host NAME: a namespace with loopback up.  Forwarding stays off
-# (a new namespace gets the initial namespace's IPv4 settings otherwise).
+# Creates host NAME: a namespace with loopback up and forwarding off.
 tb_host() {
   local ns; ns=$(tb_ns "$1")
   ip netns add "$ns" || tb_fail "cannot create namespace $ns"
   TB_NAMESPACES+=("$ns")
   ip -n "$ns" link set lo up
-  tb_sysctl "$1" net.ipv4.conf.all.forwarding=0
+  # A new namespace copies the initial namespace's IPv4 settings: switch
+  # forwarding off only if it is on there (one process less per host).
+  [ "$(cat /proc/sys/net/ipv4/conf/all/forwarding 2> /dev/null)" = 0 ] ||
+    tb_sysctl "$1" net.ipv4.conf.all.forwarding=0
+}
+
+# Runs `ip` commands (one per argument, e.g. "addr add 192.0.2.1/24 dev eth0")
+# in HOST with a single process.  tb_ip_batch HOST CMD...
+tb_ip_batch() {
+  local h=$1; shift
+  printf '%s\n' "$@" | ip -n "$(tb_ns "$h")" -batch - || tb_fail "in $h: ip $*"
 }
 
 # Sets sysctls in host NAME: tb_sysctl NAME KEY=VALUE...
@@ -160,20 +169,22 @@ tb_link() {
   local a=$1 ifa=$2 addra=$3 b=$4 ifb=$5 addrb=$6
   ip link add name "$ifa" netns "$(tb_ns "$a")" type veth \
     peer name "$ifb" netns "$(tb_ns "$b")" || tb_fail "cannot link $a:$ifa and $b:$ifb"
-  [ "$addra" = - ] || ip -n "$(tb_ns "$a")" addr add "$addra" dev "$ifa" ||
-    tb_fail "cannot add $addra to $a:$ifa"
-  [ "$addrb" = - ] || ip -n "$(tb_ns "$b")" addr add "$addrb" dev "$ifb" ||
-    tb_fail "cannot add $addrb to $b:$ifb"
-  ip -n "$(tb_ns "$a")" link set "$ifa" up
-  ip -n "$(tb_ns "$b")" link set "$ifb" up
+  tb__if_up "$a" "$ifa" "$addra"
+  tb__if_up "$b" "$ifb" "$addrb"
+}
+tb__if_up() {
+  if [ "$3" = - ]; then
+    ip -n "$(tb_ns "$1")" link set "$2" up || tb_fail "cannot bring $1:$2 up"
+  else
+    tb_ip_batch "$1" "addr add $3 dev $2" "link set $2 up"
+  fi
 }
 
 # Creates a switch: host NAME holding a bridge "br0".  Hosts join it with
 # tb_switch_port.
 tb_switch() {
   tb_host "$1"
-  ip -n "$(tb_ns "$1")" link add br0 type bridge || tb_fail "cannot create a bridge"
-  ip -n "$(tb_ns "$1")" link set br0 up
+  tb_ip_batch "$1" "link add br0 type bridge" "link set br0 up"
 }
 
 # Plugs interface IF (address ADDR, CIDR) of HOST into switch SWITCH:
@@ -181,8 +192,10 @@ tb_switch() {
 tb_switch_port() {
   local sw=$1 h=$2 ifname=$3 addr=$4 port="p-$2"
   [ ${#port} -le 15 ] || port="p$RANDOM$RANDOM"
-  tb_link "$sw" "$port" - "$h" "$ifname" "$addr"
-  ip -n "$(tb_ns "$sw")" link set "$port" master br0
+  ip link add name "$port" netns "$(tb_ns "$sw")" type veth \
+    peer name "$ifname" netns "$(tb_ns "$h")" || tb_fail "cannot plug $h:$ifname into $sw"
+  tb_ip_batch "$sw" "link set $port master br0" "link set $port up"
+  tb__if_up "$h" "$ifname" "$addr"
 }
 
 # Adds a route in HOST: tb_route HOST DEST GATEWAY  (DEST may be "default")
