@@ -29,13 +29,24 @@ tb_kernel_package() {
 
 # Newest kernel already unpacked in the cache (for machines without apt lists).
 tb_cached_kernel() {
-  local d best=""
+  local d
   for d in "$1"/kernel/*/.ready; do
     [ -e "$d" ] || continue
     d=${d%/.ready}
-    best=${d##*/}
+    printf '%s\n' "${d##*/}"
+  done | sort -V | tail -n 1
+}
+
+# Removes kernels other than $kver (and their packages) from the cache once
+# they are a day old: no VM that could still be using one runs that long.
+tb_prune_kernels() {
+  local cache=$1 kver=$2 d
+  for d in "$cache"/kernel/*/; do
+    d=${d%/}
+    [ "${d##*/}" != "$kver" ] || continue
+    [ -n "$(find "$d/.ready" -mmin +1440 2> /dev/null)" ] || continue
+    rm -rf "$d" "$cache/dl/linux-image-${d##*/}_"*.deb
   done
-  printf '%s' "$best"
 }
 
 # Unpacks the kernel package for $kver into the cache and runs depmod there
@@ -184,16 +195,20 @@ tb_prepare_vm() {
     pkg=$(tb_kernel_package)
     [ -z "$pkg" ] || printf '%s\n' "$pkg" > "$cache/kernel-package"
   fi
-  if [ -n "$pkg" ]; then
+  TB_KVER=""
+  if [ -n "$pkg" ] && tb_fetch_kernel "$cache" "${pkg#linux-image-}"; then
     TB_KVER=${pkg#linux-image-}
-    tb_fetch_kernel "$cache" "$TB_KVER" || { exec {tb_lock_fd}>&-; return 1; }
+    tb_prune_kernels "$cache" "$TB_KVER"
   else
+    # Offline, or apt's lists name a kernel the mirror no longer has: the
+    # newest kernel already in the cache will do.
     TB_KVER=$(tb_cached_kernel "$cache")
     if [ -z "$TB_KVER" ]; then
-      tb_log "apt knows no linux-image-amd64 (run apt-get update) and no kernel is cached in $cache"
+      tb_log "no kernel: apt names '${pkg:-nothing}' for linux-image-amd64 (apt-get update?) and none is cached in $cache"
       exec {tb_lock_fd}>&-
       return 1
     fi
+    tb_log "using the cached kernel $TB_KVER"
   fi
   TB_MODDIR="$cache/kernel/$TB_KVER/lib/modules/$TB_KVER"
   tb_extract_vmlinux "$cache/kernel/$TB_KVER" "$TB_KVER"
