@@ -74,6 +74,14 @@ const config_setting_t *config_list_elem(const config_setting_t *list, int i);
 int config_member_name(struct config_parser *p, const config_setting_t *group, const char *section,
                        const char **ret);
 
+/* The start of every named entry of a list section (a pool, a proposal, a
+ * group policy, a tunnel group): checks its name and keys, and fills `what`
+ * with "SECTION 'NAME'" for the entry's error messages, *name_ret with a copy
+ * of the name and *line_ret with the entry's line. */
+int config_named_entry(struct config_parser *p, const config_setting_t *s, const char *section,
+                       const char *const *keys, char *what, size_t what_len,
+                       char **name_ret, unsigned *line_ret);
+
 /* Text parsers; they return -EINVAL without recording an error. */
 int config_parse_address(const char *text, struct config_address *ret);
 /* "a.b.c.d/len" or "x::/len"; host bits must be zero. -EINVAL bad syntax,

@@ -154,18 +154,10 @@ static int parse_policy(struct config_parser *p, const config_setting_t *s, stru
         "idle-timeout", "session-timeout", "protocols", "save-password", "pfs", NULL
     };
     char what[128];
-    const char *name, *text = NULL;
+    const char *text = NULL;
     int r;
 
-    r = config_member_name(p, s, "group-policy", &name);
-    if (r < 0)
-        return r;
-    snprintf(what, sizeof(what), "group-policy '%s'", name);
-    gp->name = strdup(name);
-    if (!gp->name)
-        return config_fail_errno(p, s, ENOMEM, "out of memory");
-    gp->line = config_setting_source_line(s);
-    r = config_check_keys(p, s, what, keys);
+    r = config_named_entry(p, s, "group-policy", keys, what, sizeof(what), &gp->name, &gp->line);
     if (r < 0)
         return r;
 

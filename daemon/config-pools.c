@@ -135,20 +135,12 @@ static int parse_pool(struct config_parser *p, const config_setting_t *s, struct
 {
     static const char *const keys[] = { "name", "range", "netmask", "prefix-length", NULL };
     char what[128];
-    const char *name, *mask = NULL;
+    const char *mask = NULL;
     unsigned cidr_len = 0;
     bool is_cidr = false;
     int r;
 
-    r = config_member_name(p, s, "pool", &name);
-    if (r < 0)
-        return r;
-    snprintf(what, sizeof(what), "pool '%s'", name);
-    pool->name = strdup(name);
-    if (!pool->name)
-        return config_fail_errno(p, s, ENOMEM, "out of memory");
-    pool->line = config_setting_source_line(s);
-    r = config_check_keys(p, s, what, keys);
+    r = config_named_entry(p, s, "pool", keys, what, sizeof(what), &pool->name, &pool->line);
     if (r < 0)
         return r;
     r = parse_range(p, s, what, pool, &cidr_len, &is_cidr);

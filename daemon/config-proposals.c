@@ -119,18 +119,9 @@ static int parse_ike_proposal(struct config_parser *p, const config_setting_t *s
         "name", "encryption", "integrity", "prf", "dh-group", "lifetime-seconds", NULL
     };
     char what[128];
-    const char *name;
     int r;
 
-    r = config_member_name(p, s, "ike-proposal", &name);
-    if (r < 0)
-        return r;
-    snprintf(what, sizeof(what), "ike-proposal '%s'", name);
-    ip->name = strdup(name);
-    if (!ip->name)
-        return config_fail_errno(p, s, ENOMEM, "out of memory");
-    ip->line = config_setting_source_line(s);
-    r = config_check_keys(p, s, what, keys);
+    r = config_named_entry(p, s, "ike-proposal", keys, what, sizeof(what), &ip->name, &ip->line);
     if (r < 0)
         return r;
 
@@ -177,18 +168,9 @@ static int parse_esp_proposal(struct config_parser *p, const config_setting_t *s
         "name", "encryption", "integrity", "pfs-group", "lifetime-seconds", "lifetime-kilobytes", NULL
     };
     char what[128];
-    const char *name;
     int r;
 
-    r = config_member_name(p, s, "esp-proposal", &name);
-    if (r < 0)
-        return r;
-    snprintf(what, sizeof(what), "esp-proposal '%s'", name);
-    ep->name = strdup(name);
-    if (!ep->name)
-        return config_fail_errno(p, s, ENOMEM, "out of memory");
-    ep->line = config_setting_source_line(s);
-    r = config_check_keys(p, s, what, keys);
+    r = config_named_entry(p, s, "esp-proposal", keys, what, sizeof(what), &ep->name, &ep->line);
     if (r < 0)
         return r;
 

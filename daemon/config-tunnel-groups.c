@@ -426,18 +426,10 @@ static int parse_tunnel_group(struct config_parser *p, const config_setting_t *s
         "esp-proposals", "mode-config", "certificate", "private-key", "ca", "crl", NULL
     };
     char what[128];
-    const char *name, *text = NULL;
+    const char *text = NULL;
     int r;
 
-    r = config_member_name(p, s, "tunnel-group", &name);
-    if (r < 0)
-        return r;
-    snprintf(what, sizeof(what), "tunnel-group '%s'", name);
-    tg->name = strdup(name);
-    if (!tg->name)
-        return config_fail_errno(p, s, ENOMEM, "out of memory");
-    tg->line = config_setting_source_line(s);
-    r = config_check_keys(p, s, what, keys);
+    r = config_named_entry(p, s, "tunnel-group", keys, what, sizeof(what), &tg->name, &tg->line);
     if (r < 0)
         return r;
 

@@ -268,6 +268,22 @@ int config_member_name(struct config_parser *p, const config_setting_t *group, c
     return 0;
 }
 
+int config_named_entry(struct config_parser *p, const config_setting_t *s, const char *section,
+                       const char *const *keys, char *what, size_t what_len,
+                       char **name_ret, unsigned *line_ret)
+{
+    const char *name;
+    int r = config_member_name(p, s, section, &name);
+    if (r < 0)
+        return r;
+    snprintf(what, what_len, "%s '%s'", section, name);
+    *name_ret = strdup(name);
+    if (!*name_ret)
+        return config_fail_errno(p, s, ENOMEM, "out of memory");
+    *line_ret = (unsigned)config_setting_source_line(s);
+    return config_check_keys(p, s, what, keys);
+}
+
 /* --- addresses ---------------------------------------------------------- */
 
 int config_parse_address(const char *text, struct config_address *ret)
