@@ -11,9 +11,13 @@
 #include "xfrm.h"
 
 struct vpnd_kernel {
+    sd_event *event;
     struct xfrm_handle *xfrm;
     struct xfrm_monitor *monitor;
+    sd_event_source *resubscribe;   /* pending re-open of a failed monitor */
 };
+
+static void on_xfrm_event(const struct xfrm_event *ev, void *userdata);
 
 static const char *address_text(uint16_t family, const xfrm_address_t *a, char *buf, size_t len)
 {
@@ -41,6 +45,24 @@ static int cleanup_owned(struct vpnd_kernel *k, const char *when)
                  when, sas, sps);
     else
         log_debug(CONFIG_SUBSYS_NETLINK, 1, "%s: no vpnd SAs or policies in the kernel", when);
+    return 0;
+}
+
+/* A failed monitor is replaced from a deferred event: it cannot be freed
+ * from inside its own callback. Expiry events missed meanwhile are logged as
+ * such; the SAs' hard lifetimes still hold in the kernel. */
+static int on_resubscribe(sd_event_source *s, void *userdata)
+{
+    struct vpnd_kernel *k = userdata;
+
+    k->resubscribe = sd_event_source_unref(k->resubscribe);
+    k->monitor = xfrm_monitor_free(k->monitor);
+    int r = xfrm_monitor_new(k->event, on_xfrm_event, k, &k->monitor);
+    if (r < 0)
+        return log_error_errno(CONFIG_SUBSYS_NETLINK, r,
+                               "cannot subscribe to XFRM events again: %m; SA expiry and NAT "
+                               "mapping events will not be seen");
+    log_notice(CONFIG_SUBSYS_NETLINK, "subscribed to XFRM events again");
     return 0;
 }
 
@@ -77,6 +99,17 @@ static void on_xfrm_event(const struct xfrm_event *ev, void *userdata)
     case XFRM_EVENT_OVERRUN:
         log_warning(CONFIG_SUBSYS_NETLINK, "kernel XFRM events were lost (receive buffer overrun)");
         break;
+    case XFRM_EVENT_FAILED: {
+        struct vpnd_kernel *k = userdata;
+        int r = ev->error;
+        log_error_errno(CONFIG_SUBSYS_NETLINK, r, "XFRM event socket failed: %m; subscribing again");
+        if (!k->resubscribe) {
+            r = sd_event_add_defer(k->event, &k->resubscribe, on_resubscribe, k);
+            if (r < 0)
+                log_error_errno(CONFIG_SUBSYS_NETLINK, r, "cannot schedule the XFRM resubscription: %m");
+        }
+        break;
+    }
     }
 }
 
@@ -84,6 +117,7 @@ void vpnd_kernel_free(struct vpnd_kernel *k)
 {
     if (!k)
         return;
+    sd_event_source_unref(k->resubscribe);
     if (k->monitor)
         xfrm_monitor_free(k->monitor);
     if (k->xfrm) {
@@ -101,6 +135,7 @@ int vpnd_kernel_new(sd_event *event, struct vpnd_kernel **ret)
     struct vpnd_kernel *k = calloc(1, sizeof(*k));
     if (!k)
         return log_error_errno(CONFIG_SUBSYS_NETLINK, -ENOMEM, "out of memory");
+    k->event = event;
 
     r = xfrm_open(&k->xfrm);
     if (r < 0) {

@@ -27,6 +27,7 @@ struct xfrm_monitor {
     xfrm_event_fn fn;
     void *userdata;
     uint8_t *rx;
+    uint64_t dropped;
 };
 
 static void deliver(struct xfrm_monitor *m, const struct nlmsghdr *nlh)
@@ -34,9 +35,12 @@ static void deliver(struct xfrm_monitor *m, const struct nlmsghdr *nlh)
     struct xfrm_event *ev = malloc(sizeof(*ev));   /* large: keep it off the stack */
     if (!ev)
         return;
-    /* Malformed or other notifications are dropped: nothing to act on. */
+    /* Malformed or other notifications are dropped (and counted): nothing
+     * to act on. */
     if (xfrm_parse_event(nlh, ev) == 0)
         m->fn(ev, m->userdata);
+    else
+        m->dropped++;
     free(ev);
 }
 
@@ -57,7 +61,10 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
                 m->fn(&ev, m->userdata);
                 continue;
             }
-            return -errno;
+            struct xfrm_event ev = { .type = XFRM_EVENT_FAILED, .error = -errno };
+            sd_event_source_set_enabled(s, SD_EVENT_OFF);
+            m->fn(&ev, m->userdata);
+            return 0;
         }
         int rest = (int)len;    /* len <= the buffer size, which fits an int */
         for (const struct nlmsghdr *nlh = (const void *)m->rx; mnl_nlmsg_ok(nlh, rest);
@@ -105,6 +112,11 @@ int xfrm_monitor_new(sd_event *e, xfrm_event_fn fn, void *userdata, struct xfrm_
 fail:
     xfrm_monitor_free(m);
     return r;
+}
+
+uint64_t xfrm_monitor_dropped(const struct xfrm_monitor *m)
+{
+    return m->dropped;
 }
 
 struct xfrm_monitor *xfrm_monitor_free(struct xfrm_monitor *m)

@@ -4,7 +4,10 @@
  * decoded structs: SA expiry (soft and hard), ACQUIRE, NAT mapping changes
  * and policy expiry. When the kernel drops notifications because the socket
  * buffer overran, the caller gets XFRM_EVENT_OVERRUN and must resynchronise
- * (for instance by dumping the SAs it cares about).
+ * (for instance by dumping the SAs it cares about). When the socket fails in
+ * any other way the monitor stops and says so once with XFRM_EVENT_FAILED,
+ * so that the daemon can log it and open a new monitor instead of going
+ * deaf without a word.
  */
 #pragma once
 
@@ -20,6 +23,7 @@ enum xfrm_event_type {
     XFRM_EVENT_MAPPING,
     XFRM_EVENT_POLEXPIRE,
     XFRM_EVENT_OVERRUN,
+    XFRM_EVENT_FAILED,          /* the monitor stopped: `error` says why */
 };
 
 struct xfrm_event_expire {
@@ -55,6 +59,7 @@ struct xfrm_event {
         struct xfrm_event_acquire acquire;
         struct xfrm_event_mapping mapping;
         struct xfrm_event_polexpire polexpire;
+        int error;              /* XFRM_EVENT_FAILED: negative errno */
     };
 };
 
@@ -66,3 +71,7 @@ struct xfrm_monitor;
 int xfrm_monitor_new(sd_event *e, xfrm_event_fn fn, void *userdata,
                      struct xfrm_monitor **ret);
 struct xfrm_monitor *xfrm_monitor_free(struct xfrm_monitor *m);
+
+/* Notifications dropped because they were malformed or of a kind the monitor
+ * does not decode, since the monitor was created. */
+uint64_t xfrm_monitor_dropped(const struct xfrm_monitor *m);

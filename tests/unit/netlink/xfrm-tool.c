@@ -402,6 +402,10 @@ static void on_event(const struct xfrm_event *ev, void *userdata)
     case XFRM_EVENT_OVERRUN:
         printf("overrun\n");
         break;
+    case XFRM_EVENT_FAILED:
+        printf("failed error=%d\n", ev->error);
+        sd_event_exit(m->e, 1);
+        return;
     }
     fflush(stdout);
     if (m->remaining > 0 && --m->remaining == 0)
