@@ -24,6 +24,7 @@
 #include <openssl/crypto.h>
 
 #include "config-internal.h"
+#include "hashmap.h"
 
 #define USERS_MAX 1000000
 #define USER_NAME_MAX 255
@@ -87,25 +88,11 @@ static const char *check_hash(const char *hash, const char **reason)
     return crypt_methods[i].name;
 }
 
-static uint64_t name_hash(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;     /* FNV-1a */
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 const struct config_user *config_user_find(const struct vpnd_config *c, const char *name)
 {
-    if (!c || !name || c->user_hash_size == 0)
+    if (!c || !name || !c->users_by_name)
         return NULL;
-    struct config_user *u = c->user_hash[name_hash(name) & (c->user_hash_size - 1)];
-    for (; u; u = u->hash_next)
-        if (strcmp(u->name, name) == 0)
-            return u;
-    return NULL;
+    return hashmap_get_str(c->users_by_name, name);
 }
 
 static int parse_nt_hash(struct config_parser *p, const config_setting_t *s, const char *what,
@@ -280,13 +267,11 @@ int config_parse_users(struct config_parser *p, const config_setting_t *s)
     if (n == 0)
         return 0;
     c->users = calloc((size_t)n, sizeof(*c->users));
-    size_t size = 16;
-    while (size < 2 * (size_t)n)
-        size *= 2;
-    c->user_hash = calloc(size, sizeof(*c->user_hash));
-    if (!c->users || !c->user_hash)
+    if (!c->users)
         return config_fail_errno(p, s, ENOMEM, "out of memory");
-    c->user_hash_size = size;
+    int r = hashmap_new(&c->users_by_name);
+    if (r < 0)
+        return config_fail_errno(p, s, -r, "cannot create the user table");
 
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
@@ -294,16 +279,16 @@ int config_parse_users(struct config_parser *p, const config_setting_t *s)
         if (!config_setting_is_group(e))
             return config_fail(p, s, "users: each entry must be a group { ... }");
         c->n_users++;
-        int r = parse_user(p, e, u);
+        r = parse_user(p, e, u);
         if (r < 0)
             return r;
         const struct config_user *dup = config_user_find(c, u->name);
         if (dup)
             return config_fail(p, config_member(e, "name"), "user '%s' is already defined at line %u",
                                u->name, dup->line);
-        size_t slot = name_hash(u->name) & (size - 1);
-        u->hash_next = c->user_hash[slot];
-        c->user_hash[slot] = u;
+        r = hashmap_put_str(c->users_by_name, u->name, u);
+        if (r < 0)
+            return config_fail_errno(p, e, -r, "out of memory");
     }
     return check_fixed_addresses(p, s);
 }

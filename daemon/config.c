@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config-internal.h"
+#include "hashmap.h"
 
 const char *config_error_format(const struct config_error *err, char *buf, size_t len)
 {
@@ -259,7 +260,7 @@ void config_free(struct vpnd_config *c)
     for (size_t i = 0; i < c->n_users; i++)
         config_user_done(&c->users[i]);
     free(c->users);
-    free(c->user_hash);
+    hashmap_free(c->users_by_name);
     for (size_t i = 0; i < c->n_warnings; i++)
         free(c->warnings[i]);
     free(c->warnings);

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct hashmap;
+
 #define CONFIG_ERROR_MAX 1024
 
 struct config_error {
@@ -318,7 +320,6 @@ struct config_user {
     struct in_addr netmask;             /* IPv4 with has_netmask; else the pool's */
     bool has_netmask;
     const struct config_group_policy *group_policy;  /* NULL = the tunnel group's */
-    struct config_user *hash_next;      /* private: the name hash chain */
 };
 
 /* ------------------------------------------------------------------------
@@ -336,7 +337,7 @@ struct vpnd_config {
     struct config_group_policy *group_policies;   size_t n_group_policies;
     struct config_tunnel_group *tunnel_groups;    size_t n_tunnel_groups;
     struct config_user *users;                    size_t n_users;
-    struct config_user **user_hash;               size_t user_hash_size;  /* private */
+    struct hashmap *users_by_name;                /* private: name -> struct config_user (hashmap.h) */
     char **warnings;                              size_t n_warnings;      /* "file:line: text", for the daemon to log */
 };
 

@@ -115,8 +115,9 @@ struct fixed_addresses;
 int fixed_addresses_new(struct fixed_addresses **ret);
 void fixed_addresses_free(struct fixed_addresses *fixed);
 
-/* Claims `addr` for `owner` (copied). -EBUSY when another claim holds it
- * (even with the same owner key: one address, one session), -ENOMEM. */
+/* Claims `addr` for `owner` (copied, required). -EBUSY when another claim
+ * holds it (even with the same owner key: one address, one session),
+ * -ENOMEM. */
 int fixed_address_claim(struct fixed_addresses *fixed, const struct config_address *addr, const char *owner);
 /* -ENOENT when not claimed. */
 int fixed_address_release(struct fixed_addresses *fixed, const struct config_address *addr);
