@@ -26,6 +26,17 @@ struct crypto_dh;
  * usable with this OpenSSL; -ENOMEM; -EIO on an OpenSSL failure. */
 int crypto_dh_new(const struct crypto_dh_group *group, struct crypto_dh **ret);
 
+/* A key pair from known values, for known-answer tests (RFC 5903, RFC
+ * 7748 vectors) and for IKEv1 code that must reuse a key. `priv` is the
+ * private value big-endian (MODP exponent, ECP scalar padded to the field
+ * length) or X25519's 32 bytes; `pub` is the public value in KE wire
+ * format, required for MODP and ECP, NULL for X25519 (derived). OpenSSL
+ * checks that the two belong together: -EINVAL otherwise. */
+int crypto_dh_new_from_private(const struct crypto_dh_group *group,
+                               const uint8_t *priv, size_t priv_len,
+                               const uint8_t *pub, size_t pub_len,
+                               struct crypto_dh **ret);
+
 /* NULL is allowed. Wipes and frees the key pair. */
 void crypto_dh_free(struct crypto_dh *dh);
 
