@@ -61,7 +61,7 @@ enum ikev2_parse_error {
     IKEV2_PARSE_TOO_MANY,               /* over one of the IKEV2_MAX_* limits */
     IKEV2_PARSE_BODY_LENGTH,            /* body too short/long for its fixed fields */
     IKEV2_PARSE_PROPOSAL_LENGTH,        /* proposal length < 8 or past the SA payload */
-    IKEV2_PARSE_PROPOSAL_NUMBER,        /* first not 1, or not previous or previous + 1 */
+    IKEV2_PARSE_PROPOSAL_NUMBER,        /* 0, or not the previous proposal's + 1 */
     IKEV2_PARSE_TRANSFORM_LENGTH,       /* transform length < 8 or past its proposal */
     IKEV2_PARSE_ATTRIBUTE_LENGTH,       /* attribute runs past its transform/payload */
     IKEV2_PARSE_COUNT_MISMATCH,         /* declared count != substructures present */
@@ -72,6 +72,7 @@ enum ikev2_parse_error {
     IKEV2_PARSE_EAP_LENGTH,             /* EAP length field != payload body */
     IKEV2_PARSE_FRAGMENT_NUMBER,        /* SKF number 0, total 0 or number > total */
     IKEV2_PARSE_WRONG_TYPE,             /* decoder given a payload of another type */
+    IKEV2_PARSE_MISPLACED_PAYLOAD,      /* SK/SKF inside a decrypted chain */
 };
 
 struct ikev2_parse_status {
@@ -119,7 +120,8 @@ struct ikev2_message {
     const uint8_t *raw;         /* the datagram (header.length bytes) */
     struct ikev2_header header;
     struct ikev2_payload_list payloads;
-    const struct ikev2_payload *sk;     /* the SK or SKF payload (last one), or NULL */
+    const struct ikev2_payload *sk;     /* the SK or SKF payload (last one), or NULL;
+                                           points into payloads: do not copy the struct */
 };
 
 /* The 28-byte header alone (to find the SA, or answer INVALID_MAJOR_VERSION
@@ -313,6 +315,7 @@ struct ikev2_builder {
     uint8_t first_type;         /* type of the first payload appended */
     size_t payload_start;       /* of the open payload (between begin and end), SIZE_MAX: none */
     int error;                  /* sticky: 0, -ENOBUFS or -EINVAL */
+    bool closed;                /* SK/SKF appended: nothing may follow */
 };
 
 void ikev2_builder_init(struct ikev2_builder *b, uint8_t *buf, size_t cap);
@@ -377,7 +380,8 @@ const char *ikev2_notify_long_name(uint16_t type);
 /* The one-line summary of a message for "received"/"sending" log lines:
  *   IKE_SA_INIT request 0 [ SA KE No N(NATD_S_IP) N(NATD_D_IP) N(FRAG_SUP) ]
  *   IKE_AUTH response 1 [ IDr AUTH CPRP(ADDR DNS) SA TSi TSr ]
- * inner: the decrypted chain, or NULL (the SK payload then shows as "SK",
- * a fragment as "EF(1/3)"). Truncated to fit; returns snprintf's result. */
+ * inner: the decrypted chain, shown in place of the SK (or SKF) payload, or
+ * NULL: SK then shows as "SK", a fragment as "EF(1/3)". Truncated to fit
+ * (always NUL-terminated when size > 0); returns snprintf's result. */
 int ikev2_message_describe(const struct ikev2_header *hdr, const struct ikev2_payload_list *outer,
                            const struct ikev2_payload_list *inner, char *buf, size_t size);
