@@ -55,9 +55,16 @@ static socklen_t sockaddr_len(const union ike_sockaddr *a)
     return a->sa.sa_family == AF_INET6 ? sizeof(a->in6) : sizeof(a->in);
 }
 
-static uint16_t sockaddr_port(const union ike_sockaddr *a)
+uint16_t ike_sockaddr_port(const union ike_sockaddr *addr)
 {
-    return ntohs(a->sa.sa_family == AF_INET6 ? a->in6.sin6_port : a->in.sin_port);
+    switch (addr ? addr->sa.sa_family : AF_UNSPEC) {
+    case AF_INET:
+        return ntohs(addr->in.sin_port);
+    case AF_INET6:
+        return ntohs(addr->in6.sin6_port);
+    default:
+        return 0;
+    }
 }
 
 static bool sockaddr_is_wildcard(const union ike_sockaddr *a)
@@ -78,7 +85,7 @@ static bool sockaddr_same_address(const union ike_sockaddr *a, const union ike_s
 
 bool ike_sockaddr_equal(const union ike_sockaddr *a, const union ike_sockaddr *b)
 {
-    if (!sockaddr_same_address(a, b) || sockaddr_port(a) != sockaddr_port(b))
+    if (!sockaddr_same_address(a, b) || ike_sockaddr_port(a) != ike_sockaddr_port(b))
         return false;
     return a->sa.sa_family != AF_INET6 || a->in6.sin6_scope_id == b->in6.sin6_scope_id;
 }
@@ -92,14 +99,14 @@ const char *ike_sockaddr_to_string(const union ike_sockaddr *addr, char *buf, si
     switch (addr ? addr->sa.sa_family : AF_UNSPEC) {
     case AF_INET:
         inet_ntop(AF_INET, &addr->in.sin_addr, host, sizeof(host));
-        snprintf(buf, len, "%s:%u", host, sockaddr_port(addr));
+        snprintf(buf, len, "%s:%u", host, ike_sockaddr_port(addr));
         break;
     case AF_INET6:
         inet_ntop(AF_INET6, &addr->in6.sin6_addr, host, sizeof(host));
         if (addr->in6.sin6_scope_id)
-            snprintf(buf, len, "[%s%%%u]:%u", host, addr->in6.sin6_scope_id, sockaddr_port(addr));
+            snprintf(buf, len, "[%s%%%u]:%u", host, addr->in6.sin6_scope_id, ike_sockaddr_port(addr));
         else
-            snprintf(buf, len, "[%s]:%u", host, sockaddr_port(addr));
+            snprintf(buf, len, "[%s]:%u", host, ike_sockaddr_port(addr));
         break;
     default:
         snprintf(buf, len, "(no address)");
@@ -383,11 +390,11 @@ static int on_readable(sd_event_source *source, int fd, uint32_t revents, void *
 static struct ike_socket *find_socket(const struct ike_socket_set *set, const union ike_sockaddr *local)
 {
     struct ike_socket *wildcard = NULL;
-    uint16_t port = sockaddr_port(local);
+    uint16_t port = ike_sockaddr_port(local);
 
     for (size_t i = 0; i < set->n_sockets; i++) {
         struct ike_socket *s = set->sockets[i];
-        if (s->bound.sa.sa_family != local->sa.sa_family || sockaddr_port(&s->bound) != port)
+        if (s->bound.sa.sa_family != local->sa.sa_family || ike_sockaddr_port(&s->bound) != port)
             continue;
         if (sockaddr_same_address(&s->bound, local))
             return s;

@@ -32,6 +32,10 @@
  * XFRM bypass policies (in and out) so that IKE never falls under the IPsec
  * policies vpnd installs for clients.
  *
+ * Privileges: CAP_NET_BIND_SERVICE for ports below 1024, CAP_NET_ADMIN for
+ * the bypass policies (whose setsockopt also needs the kernel's xfrm_user
+ * code: built in, or the module that vpnd's XFRM netlink socket loads).
+ *
  * Everything runs on the sd-event loop's thread; nothing here is thread-safe.
  */
 #pragma once
@@ -138,3 +142,5 @@ size_t ike_socket_set_list(const struct ike_socket_set *set, struct ike_socket_i
 const char *ike_sockaddr_to_string(const union ike_sockaddr *addr, char *buf, size_t len);
 /* Address and port equal (and scope for IPv6). */
 bool ike_sockaddr_equal(const union ike_sockaddr *a, const union ike_sockaddr *b);
+/* The port in host byte order (0 for neither IPv4 nor IPv6). */
+uint16_t ike_sockaddr_port(const union ike_sockaddr *addr);

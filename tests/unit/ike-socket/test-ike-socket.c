@@ -274,8 +274,7 @@ static void natt_marker_stripped_and_prepended(void)
         CHECK_INT_EQ(rx.len, n);
         CHECK(memcmp(rx.data, msg, n) == 0);
         CHECK(rx.pkt.natt);
-        CHECK_INT_EQ(ntohs(rx.pkt.local.sa.sa_family == AF_INET6 ? rx.pkt.local.in6.sin6_port
-                                                                   : rx.pkt.local.in.sin_port), 44520);
+        CHECK_INT_EQ(ike_sockaddr_port(&rx.pkt.local), 44520);
         CHECK(ike_sockaddr_equal(&rx.pkt.remote, &me));
 
         /* The answer from 4500 carries the marker ... */
@@ -804,6 +803,11 @@ static void sockaddr_helpers(void)
     CHECK(!ike_sockaddr_equal(&b, &b2));        /* scope differs */
     b2.in6.sin6_scope_id = 3;
     CHECK(ike_sockaddr_equal(&b, &b2));
+    CHECK_INT_EQ(ike_sockaddr_port(&a), 500);
+    CHECK_INT_EQ(ike_sockaddr_port(&b), 4500);
+    CHECK_INT_EQ(ike_sockaddr_port(NULL), 0);
+    union ike_sockaddr none = { .sa.sa_family = AF_UNIX };
+    CHECK_INT_EQ(ike_sockaddr_port(&none), 0);
 }
 
 static void bad_arguments(void)
