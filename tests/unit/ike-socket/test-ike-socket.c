@@ -309,12 +309,12 @@ static int natt_fd(struct ike_socket_set *set, int family)
     return -1;
 }
 
-static void keepalives_and_esp_dropped(void)
+static void keepalives_and_esp_dropped_on(const char *addr, int family)
 {
-    struct config_listen l[] = { listen_on("127.0.0.1", 40530, 44530) };
+    struct config_listen l[] = { listen_on(addr, 40530, 44530) };
     struct received rx;
     struct ike_socket_set *set = open_set(&rx, l, 1, 2);
-    int p = peer_socket("127.0.0.1", 0);
+    int p = peer_socket(addr, 0);
     const uint8_t keepalive = 0xff;
     uint8_t esp[60], msg[40];
     size_t n = ike_message(msg, sizeof(msg), 20, sizeof(msg));
@@ -323,11 +323,11 @@ static void keepalives_and_esp_dropped(void)
 
     /* With ESP-in-UDP on, the kernel eats keepalives and takes ESP with a
      * full header itself; none reaches us. */
-    CHECK_INT_EQ(peer_send(p, "127.0.0.1", 44530, &keepalive, 1), 1);
-    CHECK_INT_EQ(peer_send(p, "127.0.0.1", 44530, esp, sizeof(esp)), (ssize_t)sizeof(esp));
+    CHECK_INT_EQ(peer_send(p, addr, 44530, &keepalive, 1), 1);
+    CHECK_INT_EQ(peer_send(p, addr, 44530, esp, sizeof(esp)), (ssize_t)sizeof(esp));
     /* Eight bytes with a non-zero first word are too short for the kernel to
      * take as ESP: it passes them up, and we drop them as ESP. */
-    CHECK_INT_EQ(peer_send(p, "127.0.0.1", 44530, esp, 8), 8);
+    CHECK_INT_EQ(peer_send(p, addr, 44530, esp, 8), 8);
     run_idle();
     CHECK_INT_EQ(rx.count, 0);
     CHECK_INT_EQ(stats_of(set).dropped_esp, 1);
@@ -335,14 +335,14 @@ static void keepalives_and_esp_dropped(void)
 
     /* A socket the kernel does not decapsulate on (encapsulation switched off
      * behind the set's back): our own checks must catch both. */
-    int off = 0, fd = natt_fd(set, AF_INET);
+    int off = 0, fd = natt_fd(set, family);
     CHECK(setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &off, sizeof(off)) == 0);
-    CHECK_INT_EQ(peer_send(p, "127.0.0.1", 44530, &keepalive, 1), 1);
-    CHECK_INT_EQ(peer_send(p, "127.0.0.1", 44530, esp, sizeof(esp)), (ssize_t)sizeof(esp));
+    CHECK_INT_EQ(peer_send(p, addr, 44530, &keepalive, 1), 1);
+    CHECK_INT_EQ(peer_send(p, addr, 44530, esp, sizeof(esp)), (ssize_t)sizeof(esp));
     /* A real IKE message after them still arrives. */
     uint8_t framed[44] = { 0 };
     memcpy(framed + 4, msg, n);
-    CHECK_INT_EQ(peer_send(p, "127.0.0.1", 44530, framed, sizeof(framed)), (ssize_t)sizeof(framed));
+    CHECK_INT_EQ(peer_send(p, addr, 44530, framed, sizeof(framed)), (ssize_t)sizeof(framed));
     run_until(&rx, 1);
     run_idle();
     CHECK_INT_EQ(rx.count, 1);
@@ -356,13 +356,19 @@ static void keepalives_and_esp_dropped(void)
     CHECK_INT_EQ(st.received, 1);
 
     /* 0xFF on the IKE port is no keepalive, just too short. */
-    CHECK_INT_EQ(peer_send(p, "127.0.0.1", 40530, &keepalive, 1), 1);
+    CHECK_INT_EQ(peer_send(p, addr, 40530, &keepalive, 1), 1);
     run_idle();
     CHECK_INT_EQ(stats_of(set).dropped_keepalive, 1);
     CHECK_INT_EQ(stats_of(set).dropped_malformed, 1);
     CHECK_INT_EQ(rx.count, 1);
     close(p);
     ike_socket_set_free(set);
+}
+
+static void keepalives_and_esp_dropped(void)
+{
+    keepalives_and_esp_dropped_on("127.0.0.1", AF_INET);
+    keepalives_and_esp_dropped_on("::1", AF_INET6);
 }
 
 static void short_datagrams_dropped(void)
