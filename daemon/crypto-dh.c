@@ -40,16 +40,17 @@ static const char *openssl_group_name(const struct crypto_dh_group *g)
     return NULL;
 }
 
-/* Domain parameters for the RFC 2409 groups: p, g = 2 and q = (p-1)/2
- * (p is a safe prime), q so that OpenSSL checks peer values against the
- * prime-order subgroup as it does for the named groups. */
+/* Domain parameters for the RFC 2409 groups: p and g = 2. Without q:
+ * OpenSSL 3.0 refuses to generate keys against a q it does not know as a
+ * named group's, so these legacy groups get only the range check on peer
+ * values (modp_peer), not the subgroup check. */
 static EVP_PKEY *rfc2409_params(uint16_t id)
 {
     OSSL_PARAM_BLD *bld = NULL;
     OSSL_PARAM *params = NULL;
     EVP_PKEY_CTX *ctx = NULL;
     EVP_PKEY *pkey = NULL;
-    BIGNUM *p = NULL, *q = NULL, *g = NULL;
+    BIGNUM *p = NULL, *g = NULL;
 
     if (id == CRYPTO_DH_MODP_768)
         p = BN_get_rfc2409_prime_768(NULL);
@@ -57,14 +58,12 @@ static EVP_PKEY *rfc2409_params(uint16_t id)
         p = BN_get_rfc2409_prime_1024(NULL);
     if (!p)
         goto out;
-    q = BN_dup(p);
     g = BN_new();
-    if (!q || !g || !BN_sub_word(q, 1) || !BN_rshift1(q, q) || !BN_set_word(g, 2))
+    if (!g || !BN_set_word(g, 2))
         goto out;
 
     bld = OSSL_PARAM_BLD_new();
     if (!bld || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) ||
-        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_Q, q) ||
         !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g))
         goto out;
     params = OSSL_PARAM_BLD_to_param(bld);
@@ -77,7 +76,6 @@ out:
     OSSL_PARAM_free(params);
     OSSL_PARAM_BLD_free(bld);
     BN_free(p);
-    BN_free(q);
     BN_free(g);
     return pkey;
 }
@@ -152,7 +150,7 @@ static int import_pair(const struct crypto_dh_group *g, const uint8_t *priv, siz
     OSSL_PARAM *params = NULL;
     EVP_PKEY_CTX *ctx = NULL;
     EVP_PKEY *domain = NULL, *key = NULL;
-    BIGNUM *x = NULL, *y = NULL, *p = NULL, *q = NULL, *gen = NULL;
+    BIGNUM *x = NULL, *y = NULL, *p = NULL, *gen = NULL;
     int r = -EIO;
 
     if (g->kind == CRYPTO_DH_KIND_X25519) {
@@ -186,10 +184,8 @@ static int import_pair(const struct crypto_dh_group *g, const uint8_t *priv, siz
             domain = rfc2409_params(g->ikev2_id);
             if (!domain ||
                 EVP_PKEY_get_bn_param(domain, OSSL_PKEY_PARAM_FFC_P, &p) != 1 ||
-                EVP_PKEY_get_bn_param(domain, OSSL_PKEY_PARAM_FFC_Q, &q) != 1 ||
                 EVP_PKEY_get_bn_param(domain, OSSL_PKEY_PARAM_FFC_G, &gen) != 1 ||
                 !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) ||
-                !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_Q, q) ||
                 !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, gen))
                 goto out;
         }
@@ -222,7 +218,6 @@ out:
     BN_clear_free(x);
     BN_free(y);
     BN_free(p);
-    BN_free(q);
     BN_free(gen);
     return r;
 }
@@ -320,10 +315,11 @@ static int modp_peer(const struct crypto_dh *dh, const uint8_t *pub, size_t len,
     EVP_PKEY_CTX *ctx = NULL;
     int r = -EIO;
 
+    /* q is known for the named groups only (see rfc2409_params). */
     if (EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_FFC_P, &p) != 1 ||
-        EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_FFC_Q, &q) != 1 ||
         EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_FFC_G, &g) != 1)
         goto out;
+    (void)EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_FFC_Q, &q);
     y = BN_bin2bn(pub, (int)len, NULL);
     p1 = BN_dup(p);
     if (!y || !p1 || !BN_sub_word(p1, 1))
@@ -335,7 +331,7 @@ static int modp_peer(const struct crypto_dh *dh, const uint8_t *pub, size_t len,
 
     bld = OSSL_PARAM_BLD_new();
     if (!bld || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) ||
-        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_Q, q) ||
+        (q && !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_Q, q)) ||
         !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g) ||
         !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y))
         goto out;
