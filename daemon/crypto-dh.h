@@ -50,7 +50,9 @@ int crypto_dh_public(const struct crypto_dh *dh, uint8_t *buf, size_t len);
  * (capacity `shared_max` >= group->shared_len), in wire format;
  * *shared_len = group->shared_len.
  * -EINVAL: the peer's value is not exactly public_len bytes, or is invalid
- *          (MODP: not 1 < y < p-1 or outside the prime-order subgroup; ECP:
+ *          (MODP: not 1 < y < p-1, or for the RFC 3526 groups outside the
+ *          prime-order subgroup (OpenSSL's check; the legacy RFC 2409
+ *          groups 1 and 2 get the range check only); ECP:
  *          not a point on the curve; X25519: a low-order point giving an
  *          all-zero secret). The IKE code answers INVALID_SYNTAX / drops.
  * -ENOBUFS: shared_max too small. -EIO: OpenSSL failure. */

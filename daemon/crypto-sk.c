@@ -64,7 +64,7 @@ size_t crypto_sk_body_len(const struct crypto_ike_keys *keys, size_t plaintext_l
 {
     struct sk_dir d;
 
-    if (sk_dir(keys, true, &d) < 0 || plaintext_len > 0x10000)
+    if (sk_dir(keys, true, &d) < 0 || plaintext_len > 0x10000)   /* IKE lengths are 16-bit */
         return 0;
     return d.encr->iv_len + ciphertext_len(d.encr, plaintext_len) + icv_len(&d);
 }

@@ -25,7 +25,8 @@
 #include "crypto-ikev2.h"
 
 /* Body length for `plaintext_len` bytes of inner payloads (IV, padding,
- * pad length byte and ICV included). 0 when keys are not usable. */
+ * pad length byte and ICV included). 0 when keys are not usable or
+ * plaintext_len exceeds 64 KiB (no IKE message is that large). */
 size_t crypto_sk_body_len(const struct crypto_ike_keys *keys, size_t plaintext_len);
 
 /* Encrypts and protects. body_len must be crypto_sk_body_len(keys,
@@ -35,7 +36,8 @@ int crypto_sk_encrypt(const struct crypto_ike_keys *keys, bool from_initiator,
                       const uint8_t *plaintext, size_t plaintext_len,
                       uint8_t *body, size_t body_len);
 
-/* Verifies, then decrypts. `plaintext` must hold body_len bytes; on success
+/* Verifies, then decrypts. `plaintext` must hold the ciphertext's length
+ * (body_len less IV and ICV; body_len always suffices); on success
  * *plaintext_len is the inner payloads' length (padding removed).
  * -EBADMSG: integrity check failed (ICV/tag mismatch) — drop silently.
  * -EINVAL:  malformed: too short, ciphertext not a multiple of the block,
