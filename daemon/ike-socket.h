@@ -133,7 +133,8 @@ int ike_socket_send(struct ike_socket_set *set, const union ike_sockaddr *local,
 void ike_socket_get_stats(const struct ike_socket_set *set, struct ike_socket_stats *stats);
 
 /* Fills up to `max` entries of `info` (in a stable order: listen order, IKE
- * port before NAT-T port) and returns the number of sockets open. */
+ * port before NAT-T port) and returns the number of sockets open; `info`
+ * may be NULL when `max` is 0. */
 size_t ike_socket_set_list(const struct ike_socket_set *set, struct ike_socket_info *info, size_t max);
 
 /* "192.0.2.1:500", "[2001:db8::1]:4500" into buf (at least
