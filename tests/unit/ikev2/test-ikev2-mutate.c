@@ -12,6 +12,7 @@
 #include "ikev2-payload.h"
 #include "strongswan-ike-sa-init.h"
 #include "testing.h"
+#include "exercise.h"
 
 #define MUTATIONS 20000
 
@@ -146,129 +147,6 @@ static void mutate(uint8_t *b, size_t *len, size_t cap) {
     }
 }
 
-static bool inside(const uint8_t *buf, size_t len, const uint8_t *p, size_t n) {
-    return p >= buf && p <= buf + len && n <= (size_t)(buf + len - p);
-}
-
-static size_t decoded, refused;
-
-static void decode_all(const uint8_t *buf, size_t len, const struct ikev2_payload_list *list) {
-    static struct ikev2_sa sa;
-    static struct ikev2_ts ts;
-    static struct ikev2_cp cp;
-    struct ikev2_parse_status st;
-
-    for (size_t i = 0; i < list->n; i++) {
-        const struct ikev2_payload *p = &list->p[i];
-        int r = 0;
-
-        CHECK(inside(buf, len, p->body, p->len));
-        switch (p->type) {
-        case IKEV2_PAYLOAD_SA:
-            r = ikev2_sa_decode(p, &sa, &st);
-            if (r == 0) {
-                CHECK(sa.n_proposals >= 1 && sa.n_proposals <= IKEV2_MAX_PROPOSALS);
-                CHECK(sa.n_transforms <= IKEV2_MAX_TRANSFORMS);
-                for (size_t j = 0; j < sa.n_proposals; j++)
-                    CHECK(sa.proposals[j].first_transform + sa.proposals[j].n_transforms <= sa.n_transforms);
-            }
-            break;
-        case IKEV2_PAYLOAD_KE: {
-            struct ikev2_ke x;
-            r = ikev2_ke_decode(p, &x, &st);
-            if (r == 0)
-                CHECK(inside(buf, len, x.data, x.len));
-            break;
-        }
-        case IKEV2_PAYLOAD_IDI:
-        case IKEV2_PAYLOAD_IDR: {
-            struct ikev2_id x;
-            r = ikev2_id_decode(p, &x, &st);
-            if (r == 0)
-                CHECK(inside(buf, len, x.data, x.len));
-            break;
-        }
-        case IKEV2_PAYLOAD_CERT:
-        case IKEV2_PAYLOAD_CERTREQ: {
-            struct ikev2_cert x;
-            r = ikev2_cert_decode(p, &x, &st);
-            if (r == 0)
-                CHECK(inside(buf, len, x.data, x.len));
-            break;
-        }
-        case IKEV2_PAYLOAD_AUTH: {
-            struct ikev2_auth x;
-            r = ikev2_auth_decode(p, &x, &st);
-            if (r == 0)
-                CHECK(inside(buf, len, x.data, x.len));
-            break;
-        }
-        case IKEV2_PAYLOAD_NONCE: {
-            struct ikev2_nonce x;
-            r = ikev2_nonce_decode(p, &x, &st);
-            if (r == 0)
-                CHECK(x.len >= 16 && x.len <= 256);
-            break;
-        }
-        case IKEV2_PAYLOAD_NOTIFY: {
-            struct ikev2_notify x;
-            r = ikev2_notify_decode(p, &x, &st);
-            if (r == 0)
-                CHECK(inside(buf, len, x.data, x.len));
-            break;
-        }
-        case IKEV2_PAYLOAD_DELETE: {
-            struct ikev2_delete x;
-            r = ikev2_delete_decode(p, &x, &st);
-            if (r == 0)
-                CHECK(inside(buf, len, x.spis, (size_t)x.n_spis * x.spi_size));
-            break;
-        }
-        case IKEV2_PAYLOAD_VENDOR_ID: {
-            struct ikev2_vendor_id x;
-            r = ikev2_vendor_id_decode(p, &x, &st);
-            break;
-        }
-        case IKEV2_PAYLOAD_TSI:
-        case IKEV2_PAYLOAD_TSR:
-            r = ikev2_ts_decode(p, &ts, &st);
-            if (r == 0)
-                CHECK(ts.n <= IKEV2_MAX_SELECTORS);
-            break;
-        case IKEV2_PAYLOAD_CP:
-            r = ikev2_cp_decode(p, &cp, &st);
-            if (r == 0)
-                for (size_t j = 0; j < cp.n; j++)
-                    CHECK(inside(buf, len, cp.attrs[j].value, cp.attrs[j].len));
-            break;
-        case IKEV2_PAYLOAD_EAP: {
-            struct ikev2_eap x;
-            r = ikev2_eap_decode(p, &x, &st);
-            if (r == 0)
-                CHECK(inside(buf, len, x.data, x.len));
-            break;
-        }
-        case IKEV2_PAYLOAD_SKF: {
-            struct ikev2_skf x;
-            r = ikev2_skf_decode(p, &x, &st);
-            if (r == 0)
-                CHECK(inside(buf, len, x.data, x.len) && x.number >= 1 && x.number <= x.total);
-            break;
-        }
-        default:
-            break;
-        }
-        if (r == 0) {
-            decoded++;
-        } else {
-            refused++;
-            CHECK_INT_EQ(r, -EBADMSG);
-            CHECK(st.error != IKEV2_PARSE_OK);
-            CHECK_INT_EQ(st.payload_type, p->type);
-        }
-    }
-}
-
 static void test_mutations(void) {
     static uint8_t work[2048 + 64];
     static struct ikev2_message m;
@@ -299,17 +177,17 @@ static void test_mutations(void) {
             uint8_t first = (rnd() % 8) ? seeds[s].first : (uint8_t)rnd();
             r = ikev2_chain_parse(buf, len, first, 0, &inner, &st);
             if (r == 0)
-                decode_all(buf, len, &inner);
+                exercise_payloads(buf, len, &inner);
         } else {
             r = ikev2_message_parse(buf, len, &m, &st);
             if (r == 0) {
                 CHECK_INT_EQ(m.header.length, len);
-                decode_all(buf, len, &m.payloads);
+                exercise_payloads(buf, len, &m.payloads);
                 inner.n = 0;
                 if (m.sk && m.sk->type == IKEV2_PAYLOAD_SK &&
                     ikev2_chain_parse(m.sk->body, m.sk->len, m.sk->next_type, m.sk->offset + 4,
                                       &inner, &st) == 0)
-                    decode_all(buf, len, &inner);
+                    exercise_payloads(buf, len, &inner);
                 int n = ikev2_message_describe(&m.header, &m.payloads, inner.n ? &inner : NULL,
                                                line, rnd() % sizeof(line));
                 CHECK(n > 0);
@@ -327,12 +205,12 @@ static void test_mutations(void) {
         free(buf);
     }
     printf("# %u mutants: %zu parsed, %zu refused; payloads: %zu decoded, %zu refused\n",
-           MUTATIONS, parsed, failed, decoded, refused);
+           MUTATIONS, parsed, failed, exercise_decoded, exercise_refused);
     /* The mutations must exercise both sides, or they test nothing. */
     CHECK(parsed > MUTATIONS / 20);
     CHECK(failed > MUTATIONS / 20);
-    CHECK(decoded > 1000);
-    CHECK(refused > 1000);
+    CHECK(exercise_decoded > 1000);
+    CHECK(exercise_refused > 1000);
 }
 
 TEST_MAIN(
