@@ -38,10 +38,11 @@ SS_UP_TIMEOUT=${SS_UP_TIMEOUT:-60}         # seconds for one initiation
 # Plugins: RNG, nonces, all crypto from OpenSSL (AES-CBC/GCM, SHA-1/2, HMAC,
 # ECP, MODP, X25519, the IKE KDF, and MD4/DES for MSCHAPv2 through OpenSSL's
 # legacy provider; kdf for the prf+ OpenSSL 3 does not offer), certificate and key parsing and trust-chain checks,
-# kernel and socket interfaces, vici for swanctl, EAP methods, and DNS
-# handling (resolve).
+# kernel and socket interfaces, vici for swanctl, EAP methods, IKEv1 XAuth
+# with Cisco Unity attributes, and DNS handling (resolve).
 SS_PLUGINS_DEFAULT="random nonce openssl kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey
-  kernel-netlink socket-default vici eap-identity eap-mschapv2 eap-md5 resolve attr"
+  kernel-netlink socket-default vici eap-identity eap-mschapv2 eap-md5 xauth-generic unity
+  resolve attr"
 
 declare -A SS_DIR=()     # NAME -> its folder in the results
 declare -A SS_RUN=()     # NAME -> its private folder (vici socket)
@@ -202,6 +203,7 @@ ss__quote() {
 #     --eap-mschapv2 USER PASS  EAP-MSCHAPv2 as USER (the gateway: certificate)
 #     --eap-md5 USER PASS       EAP-MD5 as USER (the gateway: certificate)
 #     --pubkey CERT KEY         certificate and private key (PEM files)
+#   --xauth USER PASS  IKEv1: a second round, XAuth as USER (after --psk or --pubkey)
 #   --ca CERT          trust anchor for the gateway's certificate
 #   --remote-id ID     the gateway's identity (default: any)
 #   --remote-auth M    how the gateway authenticates (default: psk with
@@ -225,13 +227,14 @@ ss_client_conn() {
   local remote="" auth="" id="" key="" cert="" ca="" remote_id="" remote_auth=""
   local ike="" esp="" remote_ts=0.0.0.0/0 vips=0.0.0.0 version=2 aggressive=""
   local rekey_ike="" reauth_ike="" rekey_child="" life_child="" dpd="" encap=""
-  local frag="" mobike="" local_addr="" sets=()
+  local frag="" mobike="" local_addr="" xauth_user="" xauth_pass="" sets=()
   while [ $# -gt 0 ]; do
     case $1 in
       --remote) remote=$2; shift 2 ;;
       --psk) auth=psk id=$2 key=$3; shift 3 ;;
       --eap-mschapv2 | --eap-md5) auth=${1#--} id=$2 key=$3; shift 3 ;;
       --pubkey) auth=pubkey cert=$2 key=$3; shift 3 ;;
+      --xauth) xauth_user=$2 xauth_pass=$3; shift 3 ;;
       --ca) ca=$2; shift 2 ;;
       --remote-id) remote_id=$2; shift 2 ;;
       --remote-auth) remote_auth=$2; shift 2 ;;
@@ -296,6 +299,12 @@ ss_client_conn() {
         ;;
     esac
     echo "    }"
+    if [ -n "$xauth_user" ]; then
+      echo "    local-xauth {"
+      echo "      auth = xauth"
+      echo "      xauth_id = $(ss__quote "$xauth_user")"
+      echo "    }"
+    fi
     echo "    remote {"
     echo "      auth = $remote_auth"
     [ -z "$remote_id" ] || echo "      id = $(ss__quote "$remote_id")"
@@ -311,24 +320,31 @@ ss_client_conn() {
     echo "    }"
     echo "  }"
     echo "}"
+    echo "secrets {"
     case $auth in
       psk)
-        echo "secrets {"
         echo "  ike-$conn {"
-        echo "    id = $(ss__quote "$id")"
+        echo "    id-local = $(ss__quote "$id")"
+        # IKEv1 Main Mode looks the PSK up before identities are exchanged,
+        # by the peers' addresses.
+        echo "    id-remote = $(ss__quote "$remote")"
         echo "    secret = $(ss__quote "$key")"
         echo "  }"
-        echo "}"
         ;;
       eap-*)
-        echo "secrets {"
         echo "  eap-$conn {"
         echo "    id = $(ss__quote "$id")"
         echo "    secret = $(ss__quote "$key")"
         echo "  }"
-        echo "}"
         ;;
     esac
+    if [ -n "$xauth_user" ]; then
+      echo "  xauth-$conn {"
+      echo "    id = $(ss__quote "$xauth_user")"
+      echo "    secret = $(ss__quote "$xauth_pass")"
+      echo "  }"
+    fi
+    echo "}"
   } > "$f"
   ss_load "$name"
 }
@@ -363,16 +379,22 @@ ss_responder_pool() {
 #     --cert CERT KEY           our certificate (clients then use EAP or pubkey)
 #   --remote-auth M    psk | pubkey | eap-mschapv2 | eap-md5 (default: psk
 #                      with --psk, else pubkey)
-#   --user USER PASS   an EAP user (repeatable)
+#   --user USER PASS   an EAP (or, with --xauth, XAuth) user (repeatable)
+#   --xauth            IKEv1: a second round, XAuth against the --user list
+#   --aggressive       IKEv1: accept Aggressive Mode (with a PSK, charon also
+#                      needs ss_responder_start ... --charon
+#                      'i_dont_care_about_security_and_use_aggressive_mode_psk = yes')
 #   --ca CERT          trust anchor for client certificates
 #   --local-id ID      our identity (default: our address, or the certificate's subject)
+#   --remote-id ID     only clients with this identity (patterns like *@example.com
+#                      work; an exact match is preferred over a pattern)
 #   --local-addr ADDR  listen only on ADDR
 #   --ike / --esp PROPOSALS, --version 1|2 (default: any), --set KEY=VALUE
 ss_responder_conn() {
   local name=$1 conn=$2; shift 2
   ss__need "$name"
-  local local_ts="" pool="" psk="" cert="" key="" remote_auth="" ca="" local_id=""
-  local local_addr="" ike="" esp="" version=0 users=() sets=() s
+  local local_ts="" pool="" psk="" cert="" key="" remote_auth="" ca="" local_id="" remote_id=""
+  local local_addr="" ike="" esp="" version=0 xauth="" aggressive="" users=() sets=() s
   while [ $# -gt 0 ]; do
     case $1 in
       --local-ts) local_ts=$2; shift 2 ;;
@@ -381,8 +403,11 @@ ss_responder_conn() {
       --cert) cert=$2 key=$3; shift 3 ;;
       --remote-auth) remote_auth=$2; shift 2 ;;
       --user) users+=("$2" "$3"); shift 3 ;;
+      --xauth) xauth=yes; shift ;;
+      --aggressive) aggressive=yes; shift ;;
       --ca) ca=$2; shift 2 ;;
       --local-id) local_id=$2; shift 2 ;;
+      --remote-id) remote_id=$2; shift 2 ;;
       --local-addr) local_addr=$2; shift 2 ;;
       --ike) ike=$2; shift 2 ;;
       --esp) esp=$2; shift 2 ;;
@@ -411,6 +436,7 @@ ss_responder_conn() {
     echo "    version = $version"
     [ -z "$local_addr" ] || echo "    local_addrs = $local_addr"
     echo "    pools = $pool"
+    [ -z "$aggressive" ] || echo "    aggressive = yes"
     [ -z "$ike" ] || echo "    proposals = $ike"
     for s in "${sets[@]}"; do echo "    ${s%%=*} = ${s#*=}"; done
     echo "    local {"
@@ -424,9 +450,15 @@ ss_responder_conn() {
     echo "    }"
     echo "    remote {"
     echo "      auth = $remote_auth"
+    [ -z "$remote_id" ] || echo "      id = $(ss__quote "$remote_id")"
     case $remote_auth in eap-*) echo "      eap_id = %any" ;; esac
     [ -z "$cacert" ] || echo "      cacerts = $cacert"
     echo "    }"
+    if [ -n "$xauth" ]; then
+      echo "    remote-xauth {"
+      echo "      auth = xauth"
+      echo "    }"
+    fi
     echo "    children {"
     echo "      $conn {"
     echo "        local_ts = $local_ts"
@@ -438,9 +470,11 @@ ss_responder_conn() {
     echo "secrets {"
     # A PSK without identities matches every peer.
     [ -z "$psk" ] || printf '  ike-%s {\n    secret = %s\n  }\n' "$conn" "$(ss__quote "$psk")"
+    local kind=eap
+    [ -z "$xauth" ] || kind=xauth
     for ((i = 0; i < ${#users[@]}; i += 2)); do
-      printf '  eap-%s-%d {\n    id = %s\n    secret = %s\n  }\n' "$conn" $((i / 2)) \
-        "$(ss__quote "${users[i]}")" "$(ss__quote "${users[i + 1]}")"
+      printf '  %s-%s-%d {\n    id = %s\n    secret = %s\n  }\n' \
+        "$kind" "$conn" $((i / 2)) "$(ss__quote "${users[i]}")" "$(ss__quote "${users[i + 1]}")"
     done
     echo "}"
   } > "${SS_DIR[$name]}/swanctl/conf.d/$conn.conf"
