@@ -251,7 +251,9 @@ int ikev2_delete_decode(const struct ikev2_payload *p, struct ikev2_delete *d, s
         ((d->protocol == IKEV2_PROTOCOL_ESP || d->protocol == IKEV2_PROTOCOL_AH) && d->spi_size != 4) ||
         d->spi_size > IKEV2_MAX_PROPOSAL_SPI)
         return fail(st, IKEV2_PARSE_SPI_SIZE, p, 1);
-    if ((size_t)d->n_spis * d->spi_size != p->len - 4)
+    /* Without SPIs there is nothing to count: a count there is a lie
+     * (RFC 7296 3.11: "Num of SPIs" is zero for IKE). */
+    if ((size_t)d->n_spis * d->spi_size != p->len - 4 || (d->spi_size == 0 && d->n_spis != 0))
         return fail(st, IKEV2_PARSE_COUNT_MISMATCH, p, 2);
     d->spis = p->body + 4;
     return ok(st);

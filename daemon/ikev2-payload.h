@@ -116,6 +116,9 @@ struct ikev2_payload_list {
     size_t n_skipped;           /* unknown non-critical payloads ignored */
 };
 
+/* For the crypto code: the associated data of an SK/SKF payload (RFC 5282
+ * 5.1, RFC 7383 2.5) is raw[0 .. sk->offset + 4), the encrypted body is
+ * sk->body (after the 4 fragment bytes for SKF: ikev2_skf_decode()). */
 struct ikev2_message {
     const uint8_t *raw;         /* the datagram (header.length bytes) */
     struct ikev2_header header;

@@ -636,6 +636,12 @@ static void mk_delete_ike_spi(struct raw *r) {
     raw_finish(r);
 }
 
+static void mk_delete_ike_count(struct raw *r) {
+    raw_header(r, IKEV2_EXCHANGE_INFORMATIONAL, 0, 3);
+    raw_payload(r, IKEV2_PAYLOAD_DELETE, "\x01\x00\x00\x03", 4);
+    raw_finish(r);
+}
+
 static void mk_skf_number(struct raw *r) {
     raw_header(r, IKEV2_EXCHANGE_IKE_AUTH, IKEV2_FLAG_INITIATOR, 1);
     size_t p = raw_payload(r, IKEV2_PAYLOAD_SKF, "\x00\x03\x00\x02" "0123456789abcdef", 20);
@@ -690,6 +696,7 @@ static const struct bad_case bad_cases[] = {
     { "notify SPI overrun", mk_notify_spi_overrun, true, IKEV2_PARSE_BODY_LENGTH, IKEV2_PAYLOAD_NOTIFY, 32 },
     { "delete count", mk_delete_count, true, IKEV2_PARSE_COUNT_MISMATCH, IKEV2_PAYLOAD_DELETE, 34 },
     { "delete IKE with SPI", mk_delete_ike_spi, true, IKEV2_PARSE_SPI_SIZE, IKEV2_PAYLOAD_DELETE, 33 },
+    { "delete IKE with a count", mk_delete_ike_count, true, IKEV2_PARSE_COUNT_MISMATCH, IKEV2_PAYLOAD_DELETE, 34 },
     { "SKF number past total", mk_skf_number, true, IKEV2_PARSE_FRAGMENT_NUMBER, IKEV2_PAYLOAD_SKF, 32 },
     { "ID without data", mk_id_short, true, IKEV2_PARSE_BODY_LENGTH, IKEV2_PAYLOAD_IDI, 32 },
 };
