@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "ikev2-payload.h"
+#include "strongswan-exchange.h"
 #include "strongswan-ike-sa-init.h"
 #include "testing.h"
 #include "exercise.h"
@@ -27,7 +28,7 @@ static uint32_t rnd(void) {
 }
 
 static size_t seeds_n;
-static struct { uint8_t b[2048]; size_t len; uint8_t first; } seeds[4];
+static struct { uint8_t b[2048]; size_t len; uint8_t first; } seeds[6];
 
 static void add_seed_builder(struct ikev2_builder *b, uint8_t first) {
     size_t len;
@@ -95,6 +96,13 @@ static void make_seeds(void) {
     if (ikev2_build_skf(&b, IKEV2_PAYLOAD_IDI, 1, 2, 40, &body) == 0)
         memset(body, 0x33, 40);
     add_seed_builder(&b, 0);
+    CHECK_INT_EQ(seeds_n, 4);   /* every built seed built */
+
+    memcpy(seeds[4].b, strongswan_ike_sa_init_response, sizeof(strongswan_ike_sa_init_response));
+    seeds[4].len = sizeof(strongswan_ike_sa_init_response);
+    memcpy(seeds[5].b, strongswan_ike_auth_request, sizeof(strongswan_ike_auth_request));
+    seeds[5].len = sizeof(strongswan_ike_auth_request);
+    seeds_n = 6;
 }
 
 static void mutate(uint8_t *b, size_t *len, size_t cap) {
@@ -154,7 +162,7 @@ static void test_mutations(void) {
     size_t parsed = 0, failed = 0;
 
     make_seeds();
-    CHECK_INT_EQ(seeds_n, 4);
+    CHECK_INT_EQ(seeds_n, 6);
 
     for (unsigned i = 0; i < MUTATIONS; i++) {
         unsigned s = rnd() % seeds_n;

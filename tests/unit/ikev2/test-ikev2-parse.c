@@ -8,6 +8,7 @@
 
 #include "ikev2-payload.h"
 #include "raw.h"
+#include "strongswan-exchange.h"
 #include "strongswan-ike-sa-init.h"
 #include "testing.h"
 
@@ -179,6 +180,69 @@ static void test_strongswan_ike_sa_init(void) {
     /* Every proper prefix fails: never a view past the end. */
     for (size_t cut = 0; cut < sizeof(strongswan_ike_sa_init); cut++)
         CHECK(ikev2_message_parse(strongswan_ike_sa_init, cut, &m, &st) == -EBADMSG);
+}
+
+/* strongSwan as responder: one proposal chosen; then its peer's IKE_AUTH. */
+static void test_strongswan_exchange(void) {
+    static struct ikev2_message m, auth;
+    static struct ikev2_sa sa;
+    struct ikev2_parse_status st;
+    char line[256];
+
+    CHECK_INT_EQ(ikev2_message_parse(strongswan_ike_sa_init_response,
+                                     sizeof(strongswan_ike_sa_init_response), &m, &st), 0);
+    CHECK(m.header.ispi == 0xbdcef131cd8774fcULL);
+    CHECK(m.header.rspi == 0x330aea3f27d55621ULL);
+    CHECK_INT_EQ(m.header.exchange, IKEV2_EXCHANGE_IKE_SA_INIT);
+    CHECK_INT_EQ(m.header.flags, IKEV2_FLAG_RESPONSE);
+    CHECK_INT_EQ(m.header.length, 248);
+    CHECK_INT_EQ(m.payloads.n, 9);
+    ikev2_message_describe(&m.header, &m.payloads, NULL, line, sizeof(line));
+    CHECK_STR_EQ(line, "IKE_SA_INIT response 0 [ SA KE No N(NATD_S_IP) N(NATD_D_IP) N(FRAG_SUP) "
+                       "N(HASH_ALG) N(CHDLESS_SUP) N(MULT_AUTH) ]");
+
+    CHECK_INT_EQ(ikev2_sa_decode(&m.payloads.p[0], &sa, &st), 0);
+    CHECK_INT_EQ(sa.n_proposals, 1);
+    CHECK_INT_EQ(sa.proposals[0].number, 1);
+    CHECK_INT_EQ(sa.proposals[0].n_transforms, 4);
+    static const struct ikev2_transform chosen[] = {
+        { IKEV2_TRANSFORM_ENCR, IKEV2_ENCR_AES_CBC, 128, false },
+        { IKEV2_TRANSFORM_INTEG, IKEV2_INTEG_HMAC_SHA2_256_128, 0, false },
+        { IKEV2_TRANSFORM_PRF, IKEV2_PRF_HMAC_SHA2_256, 0, false },
+        { IKEV2_TRANSFORM_DH, IKEV2_DH_CURVE25519, 0, false },
+    };
+    for (size_t i = 0; i < 4; i++) {
+        CHECK_INT_EQ(sa.transforms[i].type, chosen[i].type);
+        CHECK_INT_EQ(sa.transforms[i].id, chosen[i].id);
+        CHECK_INT_EQ(sa.transforms[i].key_length, chosen[i].key_length);
+    }
+    struct ikev2_ke ke;
+    CHECK_INT_EQ(ikev2_ke_decode(&m.payloads.p[1], &ke, &st), 0);
+    CHECK_INT_EQ(ke.group, IKEV2_DH_CURVE25519);
+    CHECK_INT_EQ(ke.len, 32);
+    struct ikev2_nonce no;
+    CHECK_INT_EQ(ikev2_nonce_decode(&m.payloads.p[2], &no, &st), 0);
+    CHECK_INT_EQ(no.len, 32);
+    CHECK(ikev2_notify_find(&m.payloads, IKEV2_N_CHILDLESS_IKEV2_SUPPORTED) == &m.payloads.p[7]);
+    CHECK(ikev2_notify_find(&m.payloads, IKEV2_N_MULTIPLE_AUTH_SUPPORTED) == &m.payloads.p[8]);
+
+    CHECK_INT_EQ(ikev2_message_parse(strongswan_ike_auth_request, sizeof(strongswan_ike_auth_request),
+                                     &auth, &st), 0);
+    CHECK(auth.header.ispi == m.header.ispi);
+    CHECK(auth.header.rspi == m.header.rspi);
+    CHECK_INT_EQ(auth.header.exchange, IKEV2_EXCHANGE_IKE_AUTH);
+    CHECK_INT_EQ(auth.header.flags, IKEV2_FLAG_INITIATOR);
+    CHECK_INT_EQ(auth.header.message_id, 1);
+    CHECK_INT_EQ(auth.payloads.n, 1);
+    CHECK(auth.sk == &auth.payloads.p[0]);
+    CHECK_INT_EQ(auth.sk->type, IKEV2_PAYLOAD_SK);
+    CHECK_INT_EQ(auth.sk->next_type, IKEV2_PAYLOAD_IDI);
+    CHECK_INT_EQ(auth.sk->offset, 28);
+    CHECK_INT_EQ(auth.sk->len, 224 - 32);
+    /* AES-CBC: a 16-byte IV, whole blocks, a 16-byte SHA-256-128 ICV. */
+    CHECK_INT_EQ((auth.sk->len - 16 - 16) % 16, 0);
+    ikev2_message_describe(&auth.header, &auth.payloads, NULL, line, sizeof(line));
+    CHECK_STR_EQ(line, "IKE_AUTH request 1 [ SK ]");
 }
 
 static void test_header(void) {
@@ -928,6 +992,7 @@ static void test_encrypted_chain(void) {
 
 TEST_MAIN(
     TEST(test_strongswan_ike_sa_init),
+    TEST(test_strongswan_exchange),
     TEST(test_header),
     TEST(test_malformed_table),
     TEST(test_status_format),
