@@ -373,7 +373,7 @@ int ikev2_build_skf(struct ikev2_builder *b, uint8_t first_inner_type, uint16_t 
 
 /* "IKE_SA_INIT", "INFORMATIONAL"; NULL when unknown. */
 const char *ikev2_exchange_name(uint8_t exchange);
-/* strongSwan's short payload names: "SA", "No", "IDi", "N", "D", "V", "CPRQ"...; NULL when unknown. */
+/* strongSwan's short payload names: "SA", "No", "IDi", "N", "D", "V", "CP", "EF"...; NULL when unknown. */
 const char *ikev2_payload_name(uint8_t type);
 /* strongSwan's short notify names: "NATD_S_IP", "COOKIE", "INVAL_KE"; NULL when unknown. */
 const char *ikev2_notify_name(uint16_t type);
