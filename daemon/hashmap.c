@@ -5,9 +5,10 @@
  * SipHash-2-4 under a per-table random key.
  *
  * SipHash is written out here rather than called through OpenSSL's EVP_MAC
- * "SIPHASH": every lookup hashes a short key, and EVP_MAC costs a context
- * set-up per call (measured: about 20 times slower for 8-byte keys). The
- * unit test checks this function against OpenSSL's.
+ * "SIPHASH": every lookup hashes a short key, and EVP_MAC's per-call
+ * initialisation makes it 4 to 6 times slower for an 8-byte key (measured
+ * with -O2: 140-190 ns against 30 ns). The unit test checks this function
+ * against OpenSSL's.
  */
 #include <errno.h>
 #include <stdlib.h>
