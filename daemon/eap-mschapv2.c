@@ -133,7 +133,7 @@ static int process_response(struct eap_server *srv, const uint8_t *data, size_t 
     char auth_response[MSCHAPV2_AUTH_RESPONSE_LEN + 1];
     static const char welcome[] = " M=Welcome to vpnd";
     const uint8_t *sep;
-    bool match;
+    bool usable, match;
     int r;
 
     if (len < MS_HEADER_LEN + 1 + RESPONSE_VALUE_LEN) {
@@ -161,26 +161,29 @@ static int process_response(struct eap_server *srv, const uint8_t *data, size_t 
         name = sep + 1;
     }
     user_len = strlen(srv->user);
+    usable = false;
     if (!srv->user_found) {
         eap_set_reason(srv, "unknown user");
-        return send_failure(srv, out, cap, out_len);
-    }
-    if (name_len != user_len || memcmp(name, srv->user, user_len) != 0) {
+    } else if (name_len != user_len || memcmp(name, srv->user, user_len) != 0) {
         eap_set_reason(srv, "MS-CHAPv2 user name differs from the EAP identity");
-        return send_failure(srv, out, cap, out_len);
+    } else {
+        r = user_nt_hash(srv, nt_hash);
+        if (r < 0)
+            goto out;
+        usable = r > 0;
     }
-    r = user_nt_hash(srv, nt_hash);
-    if (r <= 0) {
-        OPENSSL_cleanse(nt_hash, sizeof(nt_hash));
-        return r < 0 ? r : send_failure(srv, out, cap, out_len);
-    }
+    /* Without a usable hash, the same work on a random one, so that the
+     * answer's timing does not tell which user names exist. */
+    if (!usable && RAND_bytes(nt_hash, sizeof(nt_hash)) != 1)
+        memset(nt_hash, 0x5a, sizeof(nt_hash));
 
     r = eap_mschapv2_nt_response(srv->challenge, peer_challenge, srv->user, user_len, nt_hash, expected);
     if (r < 0)
         goto out;
     match = CRYPTO_memcmp(expected, nt_response, MSCHAPV2_NT_RESPONSE_LEN) == 0;
-    if (!match) {
-        eap_set_reason(srv, "wrong password");
+    if (!usable || !match) {
+        if (usable)
+            eap_set_reason(srv, "wrong password");
         r = send_failure(srv, out, cap, out_len);
         goto out;
     }

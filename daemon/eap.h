@@ -135,6 +135,12 @@ const char *eap_server_identity(const struct eap_server *srv);
 /* Why the conversation failed (or what is wrong so far); "" when nothing. */
 const char *eap_server_failure_reason(const struct eap_server *srv);
 
+/* True once the outcome is failure but the peer still gets a last request:
+ * MS-CHAPv2's Failure-Request ("E=691 R=0"), which some peers (strongSwan,
+ * Windows) never answer but give up on. An IKE SA that ends (timeout,
+ * delete) in this state failed authentication for the reason above. */
+bool eap_server_failing(const struct eap_server *srv);
+
 /* "MD5", "MSCHAPv2". */
 const char *eap_method_name(enum eap_method method);
 /* The name of an EAP type number for logs ("MSCHAPv2", "TLS", "type 99"). */

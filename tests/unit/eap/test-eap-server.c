@@ -84,7 +84,8 @@ static void eap_response(struct msg *m, uint8_t id, uint8_t type, const void *da
     m->b[2] = (uint8_t)((5 + len) >> 8);
     m->b[3] = (uint8_t)(5 + len);
     m->b[4] = type;
-    memcpy(m->b + 5, data, len);
+    if (len)
+        memcpy(m->b + 5, data, len);
     m->len = 5 + len;
 }
 
@@ -244,6 +245,7 @@ static void test_mschapv2_success(void)
     CHECK(msg && strncmp(msg, p.expected_auth, MSCHAPV2_AUTH_RESPONSE_LEN) == 0);
     CHECK(msg && strncmp(msg + MSCHAPV2_AUTH_RESPONSE_LEN, " M=", 3) == 0);
     CHECK(req[6] == m.b[6]);        /* MS-CHAPv2-ID of the Response */
+    CHECK(!eap_server_failing(srv));
     /* No MSK before EAP-Success. */
     CHECK_INT_EQ(eap_server_msk(srv, &msk, &msk_len), -ENODATA);
 
@@ -302,6 +304,7 @@ static void expect_mschap_failure(const char *identity, const char *name, const 
     CHECK(msg && strncmp(msg, "E=691 R=0 C=", 12) == 0);
     CHECK(msg && strlen(msg) > 44 && strncmp(msg + 44, " V=3 M=", 7) == 0);
     CHECK_STR_EQ(eap_server_failure_reason(srv), reason);
+    CHECK(eap_server_failing(srv));
 
     uint8_t id = req[1];
     mschap_short(&m, id, 4);       /* Failure-Response */
