@@ -27,7 +27,16 @@
  *                   yet; when the backend calls eap_server_lookup_done(),
  *                   call eap_server_resume() which returns one of the above
  *   negative errno: internal failure (no memory, no randomness, OpenSSL's
- *                   legacy provider missing); the reason says which.
+ *                   legacy provider missing); the reason says which. The
+ *                   conversation is over: free it, fail the IKE SA.
+ *
+ * RFC 7296 2.16: after EAP_SUCCESS the peer's and vpnd's last AUTH payloads
+ * are computed with the MSK as the shared secret; a method without an MSK
+ * (MD5) uses SK_pi / SK_pr instead, and RFC 7296 says such methods should
+ * only be used with the responder authenticated by a certificate.
+ * The identifier of each request is one more than the last (it starts
+ * random); EAP-Success/Failure carry the identifier of the response they
+ * answer, as RFC 3748 4.2 wants.
  *
  * `req` points into the server object and stays valid until the next call
  * on it. Every function is for one thread at a time per object.
