@@ -36,7 +36,7 @@ const char *eap_method_name(enum eap_method method)
     return "unknown";
 }
 
-const char *eap_type_name(unsigned type, char *buf, size_t len)
+const char *eap_type_str(unsigned type, char *buf, size_t len)
 {
     static const struct { unsigned type; const char *name; } names[] = {
         { EAP_TYPE_IDENTITY, "Identity" }, { EAP_TYPE_NOTIFICATION, "Notification" },
@@ -297,7 +297,7 @@ static int nak_received(struct eap_server *srv, const uint8_t *types, size_t n,
         if (types[i] == 0)          /* "no alternative" */
             continue;
         w = snprintf(wants + used, sizeof(wants) - used, "%s%s", used ? ", " : "",
-                     eap_type_name(types[i], buf, sizeof(buf)));
+                     eap_type_str(types[i], buf, sizeof(buf)));
         if (w < 0)
             break;
         used += (size_t)w;

@@ -153,7 +153,7 @@ bool eap_server_failing(const struct eap_server *srv);
 /* "MD5", "MSCHAPv2". */
 const char *eap_method_name(enum eap_method method);
 /* The name of an EAP type number for logs ("MSCHAPv2", "TLS", "type 99"). */
-const char *eap_type_name(unsigned type, char *buf, size_t len);
+const char *eap_type_str(unsigned type, char *buf, size_t len);
 
 struct vpnd_config;
 /* The lookup over vpnd.conf's users (config_user_find); userdata is the
