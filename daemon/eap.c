@@ -405,6 +405,11 @@ const char *eap_server_identity(const struct eap_server *srv)
     return srv && srv->has_identity ? srv->identity : NULL;
 }
 
+const char *eap_server_user(const struct eap_server *srv)
+{
+    return srv && srv->has_identity ? srv->user : NULL;
+}
+
 bool eap_server_failing(const struct eap_server *srv)
 {
     return srv && (srv->state == EAP_STATE_FAILURE || (srv->state == EAP_STATE_METHOD && srv->mschap_failure_sent));

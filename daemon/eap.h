@@ -101,12 +101,12 @@ struct eap_credentials {
     uint8_t nt_hash[16];
 };
 
+struct eap_server;
+
 /* The credential lookup. Returns 1 and fills *creds when the user exists,
  * 0 when it does not, -EINPROGRESS when the answer comes later through
  * eap_server_lookup_done() (then *creds is not used), or a negative errno.
  * `identity` is the EAP identity with any "DOMAIN\" prefix removed. */
-struct eap_server;
-
 typedef int (*eap_lookup_fn)(void *userdata, struct eap_server *srv, const char *identity,
                              struct eap_credentials *creds);
 
@@ -141,6 +141,9 @@ int eap_server_msk(const struct eap_server *srv, const uint8_t **msk, size_t *le
 /* The peer's identity as it gave it (NULL before it did). After
  * EAP_SUCCESS it is the authenticated user. */
 const char *eap_server_identity(const struct eap_server *srv);
+/* The identity without any "DOMAIN\" prefix: the user name whose
+ * credentials were looked up (NULL before the identity is known). */
+const char *eap_server_user(const struct eap_server *srv);
 /* Why the conversation failed (or what is wrong so far); "" when nothing. */
 const char *eap_server_failure_reason(const struct eap_server *srv);
 

@@ -283,6 +283,7 @@ static void test_mschapv2_known_identity_domain_nt_hash(void)
     mschap_short(&m, req[1], 3);
     CHECK_INT_EQ(eap_server_process(srv, m.b, m.len, &req, &len), EAP_SUCCESS);
     CHECK_STR_EQ(eap_server_identity(srv), "CORP\\bob");
+    CHECK_STR_EQ(eap_server_user(srv), "bob");
     eap_server_free(srv);
 }
 
