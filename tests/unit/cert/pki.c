@@ -96,7 +96,9 @@ X509 *pki_cert(EVP_PKEY *key, const struct pki_cert_opts *o, X509 *issuer, EVP_P
     }
     if (o->san)
         add_ext(x, issuer, NID_subject_alt_name, o->san);
-    if (!X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256()))
+    EVP_PKEY *signer = issuer_key ? issuer_key : key;
+    /* EdDSA signs the message itself: no separate digest. */
+    if (!X509_sign(x, signer, EVP_PKEY_is_a(signer, "ED25519") ? NULL : EVP_sha256()))
         die("sign");
     return x;
 }
@@ -236,4 +238,84 @@ uint8_t *pki_cert_der(X509 *cert, size_t *len)
     OPENSSL_free(der);
     *len = (size_t)n;
     return copy;
+}
+
+void pki_world_make(struct pki_world *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->dir = strdup(pki_dir());
+    w->root_key = pki_key_ec("P-256");
+    w->inter_key = pki_key_ec("P-256");
+    w->gw_key = pki_key_rsa(2048);
+    w->alice_key = pki_key_ec("P-256");
+    w->other_key = pki_key_ec("P-256");
+    w->leaf_key = pki_key_ec("P-384");
+
+    w->root = pki_cert(w->root_key, &(struct pki_cert_opts){
+        .subject = "O=vpnd tests,CN=Test Root CA", .serial = 1, .ca = true,
+        .not_before_days = -60, .not_after_days = 3650 },
+        NULL, NULL);
+    w->inter = pki_cert(w->inter_key, &(struct pki_cert_opts){
+        .subject = "O=vpnd tests,CN=Test Intermediate CA", .serial = 2, .ca = true,
+        .not_before_days = -60, .not_after_days = 1825 },
+        w->root, w->root_key);
+    w->gw = pki_cert(w->gw_key, &(struct pki_cert_opts){
+        .subject = "CN=vpn.example.com", .serial = 50, .san = "DNS:vpn.example.com",
+        .key_usage = "critical,digitalSignature" }, w->inter, w->inter_key);
+    w->alice = pki_cert(w->alice_key, &(struct pki_cert_opts){
+        .subject = "O=Example,CN=alice", .serial = 100,
+        .san = "DNS:alice.example.com,email:alice@example.com,IP:192.0.2.7,IP:2001:db8::7",
+        .key_usage = "critical,digitalSignature" }, w->inter, w->inter_key);
+    w->expired = pki_cert(w->leaf_key, &(struct pki_cert_opts){
+        .subject = "O=Example,CN=old", .serial = 101, .not_before_days = -30, .not_after_days = -2 },
+        w->inter, w->inter_key);
+    w->future = pki_cert(w->leaf_key, &(struct pki_cert_opts){
+        .subject = "O=Example,CN=soon", .serial = 104, .not_before_days = 5, .not_after_days = 30 },
+        w->inter, w->inter_key);
+    w->revoked = pki_cert(w->leaf_key, &(struct pki_cert_opts){
+        .subject = "O=Example,CN=bob", .serial = 102 }, w->inter, w->inter_key);
+    w->keyenc = pki_cert(w->leaf_key, &(struct pki_cert_opts){
+        .subject = "O=Example,CN=carol", .serial = 103, .key_usage = "critical,keyEncipherment" },
+        w->inter, w->inter_key);
+    w->by_root = pki_cert(w->leaf_key, &(struct pki_cert_opts){
+        .subject = "O=Example,CN=dave", .serial = 105 }, w->root, w->root_key);
+    w->legacy = pki_cert(w->leaf_key, &(struct pki_cert_opts){
+        .subject = "CN=legacy.example.com", .serial = 106 }, w->inter, w->inter_key);
+    w->other_ca = pki_cert(w->other_key, &(struct pki_cert_opts){
+        .subject = "CN=Other CA", .serial = 1, .ca = true }, NULL, NULL);
+    w->mallory = pki_cert(w->leaf_key, &(struct pki_cert_opts){
+        .subject = "CN=mallory", .serial = 7 }, w->other_ca, w->other_key);
+    w->selfie = pki_cert(w->leaf_key, &(struct pki_cert_opts){ .subject = "CN=selfie", .serial = 9 }, NULL, NULL);
+
+    static const long revoked_serials[] = { 102, 4242 };
+    w->crl = pki_crl(w->inter, w->inter_key, revoked_serials, 2, 7);
+    w->old_crl = pki_crl(w->inter, w->inter_key, revoked_serials, 1, -1);
+
+    pki_write_certs_pem(pki_path(w->dir, "root.pem"), &w->root, 1);
+    pki_write_cert_der(pki_path(w->dir, "root.der"), w->root);
+    pki_write_certs_pem(pki_path(w->dir, "inter.pem"), &w->inter, 1);
+    X509 *chain[] = { w->gw, w->inter };
+    pki_write_certs_pem(pki_path(w->dir, "gw.pem"), chain, 2);
+    pki_write_cert_der(pki_path(w->dir, "gw.der"), w->gw);
+    pki_write_key_pem(pki_path(w->dir, "gw.key"), w->gw_key);
+    pki_write_key_der(pki_path(w->dir, "gw-key.der"), w->gw_key);
+    pki_write_crl_pem(pki_path(w->dir, "inter.crl"), w->crl);
+    pki_write_crl_der(pki_path(w->dir, "inter-crl.der"), w->crl);
+    pki_write_crl_pem(pki_path(w->dir, "old.crl"), w->old_crl);
+}
+
+void pki_world_free(struct pki_world *w)
+{
+    X509 *certs[] = { w->root, w->inter, w->gw, w->alice, w->expired, w->future, w->revoked, w->keyenc,
+                      w->by_root, w->legacy, w->other_ca, w->mallory, w->selfie };
+    for (size_t i = 0; i < sizeof(certs) / sizeof(certs[0]); i++)
+        X509_free(certs[i]);
+    EVP_PKEY *keys[] = { w->root_key, w->inter_key, w->gw_key, w->alice_key, w->other_key, w->leaf_key };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        EVP_PKEY_free(keys[i]);
+    X509_CRL_free(w->crl);
+    X509_CRL_free(w->old_crl);
+    pki_rmrf(w->dir);
+    free((char *)w->dir);
+    memset(w, 0, sizeof(*w));
 }

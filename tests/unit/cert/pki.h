@@ -50,3 +50,32 @@ void pki_rmrf(const char *dir);
 
 /* DER of a certificate, malloc()ed. */
 uint8_t *pki_cert_der(X509 *cert, size_t *len);
+
+/* The shared test PKI, written to pki_world.dir:
+ *   root      "CN=Test Root CA,O=vpnd tests" (P-256, self-signed)       root.pem, root.der
+ *   inter     "CN=Test Intermediate CA,O=vpnd tests" (P-256, by root)   inter.pem
+ *             (both valid since 60 days ago, so that older times can be checked)
+ *   gw        "CN=vpn.example.com" RSA-2048 by inter, SAN DNS           gw.pem (gw + inter), gw.der,
+ *                                                                       gw.key (PEM), gw-key.der
+ *   alice     "CN=alice,O=Example" P-256 by inter, serial 100, SAN DNS:alice.example.com,
+ *             email:alice@example.com, IP:192.0.2.7, IP:2001:db8::7, keyUsage digitalSignature
+ *   expired   "CN=old,O=Example" by inter, serial 101, valid until 2 days ago
+ *   future    "CN=soon,O=Example" by inter, serial 104, valid from in 5 days
+ *   revoked   "CN=bob,O=Example" by inter, serial 102 (listed in crl)
+ *   keyenc    "CN=carol,O=Example" by inter, serial 103, keyUsage keyEncipherment only
+ *   by_root   "CN=dave,O=Example" directly by root, serial 105 (no CRL from root)
+ *   legacy    "CN=legacy.example.com" by inter, serial 106, no SAN at all
+ *   other_ca  "CN=Other CA" self-signed; mallory "CN=mallory" by it
+ *   selfie    "CN=selfie" self-signed end entity
+ *   crl       from inter revoking 102, current                          inter.crl (PEM), inter-crl.der
+ *   old_crl   from inter, next update 1 day ago                         old.crl
+ */
+struct pki_world {
+    const char *dir;
+    EVP_PKEY *root_key, *inter_key, *gw_key, *alice_key, *other_key, *leaf_key;
+    X509 *root, *inter, *gw, *alice, *expired, *future, *revoked, *keyenc, *by_root, *legacy;
+    X509 *other_ca, *mallory, *selfie;
+    X509_CRL *crl, *old_crl;
+};
+void pki_world_make(struct pki_world *w);
+void pki_world_free(struct pki_world *w);
