@@ -141,6 +141,16 @@ static void explain_failure(const struct cert_store *store, X509_STORE_CTX *ctx,
     case X509_V_ERR_CRL_SIGNATURE_FAILURE:
         cert_reason(reason, reason_len, "CRL from %s has an invalid signature", issuer);
         break;
+    case X509_V_ERR_EE_KEY_TOO_SMALL:
+    case X509_V_ERR_CA_KEY_TOO_SMALL:
+        cert_reason(reason, reason_len, "certificate for %s: %d-bit %s key too weak for the security level",
+                    subject, EVP_PKEY_get_bits(X509_get0_pubkey(cur)),
+                    EVP_PKEY_get0_type_name(X509_get0_pubkey(cur)) ? EVP_PKEY_get0_type_name(X509_get0_pubkey(cur)) : "");
+        break;
+    case X509_V_ERR_CA_MD_TOO_WEAK:
+        cert_reason(reason, reason_len, "certificate for %s: signature hash too weak for the security level",
+                    subject);
+        break;
     case X509_V_ERR_INVALID_CA:
         cert_reason(reason, reason_len, "%s is not a CA certificate but issued a certificate in the chain",
                     subject);
@@ -231,6 +241,8 @@ int cert_peer_verify(const struct cert_store *store,
         goto out;
     if (options && options->now)
         X509_STORE_CTX_set_time(ctx, 0, options->now);
+    if (options && options->security_level > 0)
+        X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(ctx), options->security_level);
 
     if (X509_verify_cert(ctx) != 1) {
         explain_failure(store, ctx, ee, reason, reason_len);

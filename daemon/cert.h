@@ -28,6 +28,24 @@
  *   "signature does not verify"
  *   "IDi fqdn:a.example does not match the certificate's subjectAltName"
  *
+ * In IKE_AUTH, as the responder (the signature work on the job pool, each
+ * job holding its own cert_store_ref()):
+ *
+ *   // their AUTH: certs = the CERT payloads, id = IDi body, octets from
+ *   // crypto_ikev2_signed_octets() with in.initiator = true
+ *   r = cert_peer_verify(store, certs, n, &opts, &peer, why, sizeof(why));
+ *   if (r > 0) r = cert_peer_match_id(peer, id_type, id_data, id_len, 0, why, sizeof(why));
+ *   if (r > 0) r = cert_peer_verify_auth(peer, auth.method, auth.data, auth.len,
+ *                                        octets, octets_len, 0, why, sizeof(why));
+ *   // r == 0: AUTHENTICATION_FAILED, log `why`
+ *
+ *   // our AUTH: peer_hashes from their SIGNATURE_HASH_ALGORITHMS notify
+ *   crypto_sign_choose(cert_store_key(store), peer_hashes, false, &scheme);
+ *   crypto_sign_auth(cert_store_key(store), &scheme, our_octets, len, &data, &data_len);
+ *   // AUTH payload: method scheme.auth_method, data; then
+ *   cert_store_cert_payloads(store, certreq_chunks, n, &ders, &matched);
+ *   // one CERT payload (encoding 4) per ders.items[i], in order
+ *
  * Every function is thread-safe for distinct outputs, and stores / peers
  * may be read from several threads at once (OpenSSL 3 keys and X509_STORE
  * are safe for concurrent verification), so the expensive calls can run on
@@ -135,6 +153,11 @@ struct cert_peer;
 
 struct cert_verify_options {
     time_t now;                 /* check validity at this time; 0 = the current time */
+    /* OpenSSL security level for every key and signature in the chain
+     * (X509_VERIFY_PARAM_set_auth_level): 1 = at least 80 bits (RSA >= 1024,
+     * no MD5/SHA-1 signed certificates), 2 = 112 bits (RSA >= 2048), ...;
+     * 0 = no check, for legacy PKIs. */
+    int security_level;
     /* Told about each CERT payload that is skipped (unsupported encoding),
      * for the log; may be NULL. Called on the calling thread. */
     void (*note)(void *userdata, const char *text);

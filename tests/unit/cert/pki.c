@@ -98,7 +98,7 @@ X509 *pki_cert(EVP_PKEY *key, const struct pki_cert_opts *o, X509 *issuer, EVP_P
         add_ext(x, issuer, NID_subject_alt_name, o->san);
     EVP_PKEY *signer = issuer_key ? issuer_key : key;
     /* EdDSA signs the message itself: no separate digest. */
-    if (!X509_sign(x, signer, EVP_PKEY_is_a(signer, "ED25519") ? NULL : EVP_sha256()))
+    if (!X509_sign(x, signer, EVP_PKEY_is_a(signer, "ED25519") ? NULL : o->sha1 ? EVP_sha1() : EVP_sha256()))
         die("sign");
     return x;
 }

@@ -26,6 +26,7 @@ struct pki_cert_opts {
     long not_after_days;        /* relative to now; 0 = 365 */
     const char *san;            /* "DNS:a.example,IP:192.0.2.1,email:x@example" or NULL */
     const char *key_usage;      /* "digitalSignature" or NULL: none for EE, the CA default for CAs */
+    bool sha1;                  /* signed with SHA-1 (legacy PKIs) instead of SHA-256 */
 };
 
 /* Signed by issuer / issuer_key, or self-signed when issuer is NULL. */

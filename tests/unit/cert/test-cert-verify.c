@@ -198,6 +198,50 @@ static void test_key_usage(void)
     CHECK_STR_EQ(reason, "certificate for CN=carol,O=Example: keyUsage does not allow digitalSignature");
 }
 
+/* Weak keys and hashes are refused when a security level is asked for. */
+static void test_security_level(void)
+{
+    char reason[CERT_REASON_MAX];
+    EVP_PKEY *weak = pki_key_rsa(1024);
+    X509 *x = pki_cert(weak, &(struct pki_cert_opts){ .subject = "CN=weak", .serial = 300 }, w.inter, w.inter_key);
+    struct payloads p = { .n = 0 };
+    add(&p, IKEV2_CERT_X509_SIGNATURE, x);
+    add(&p, IKEV2_CERT_X509_SIGNATURE, w.inter);
+    struct cert_peer *peer = NULL;
+    struct cert_verify_options o = { .security_level = 0 };
+    CHECK_INT_EQ(cert_peer_verify(store_nocrl, p.c, p.n, &o, &peer, reason, sizeof(reason)), 1);
+    cert_peer_free(peer);
+    o.security_level = 1;
+    CHECK_INT_EQ(cert_peer_verify(store_nocrl, p.c, p.n, &o, &peer, reason, sizeof(reason)), 1);
+    cert_peer_free(peer);
+    o.security_level = 2;
+    CHECK_INT_EQ(cert_peer_verify(store_nocrl, p.c, p.n, &o, &peer, reason, sizeof(reason)), 0);
+    CHECK_STR_EQ(reason, "certificate for CN=weak: 1024-bit RSA key too weak for the security level");
+    /* A SHA-1 signed certificate: fine without a level, refused at 1. */
+    X509 *old = pki_cert(w.alice_key, &(struct pki_cert_opts){ .subject = "CN=sha1", .serial = 301, .sha1 = true },
+                         w.inter, w.inter_key);
+    payloads_free(&p);
+    add(&p, IKEV2_CERT_X509_SIGNATURE, old);
+    add(&p, IKEV2_CERT_X509_SIGNATURE, w.inter);
+    o.security_level = 0;
+    CHECK_INT_EQ(cert_peer_verify(store_nocrl, p.c, p.n, &o, &peer, reason, sizeof(reason)), 1);
+    cert_peer_free(peer);
+    o.security_level = 1;
+    CHECK_INT_EQ(cert_peer_verify(store_nocrl, p.c, p.n, &o, &peer, reason, sizeof(reason)), 0);
+    CHECK_STR_EQ(reason, "certificate for CN=sha1: signature hash too weak for the security level");
+    X509_free(old);
+    /* alice (P-256) passes level 3 (128 bits). */
+    payloads_free(&p);
+    add(&p, IKEV2_CERT_X509_SIGNATURE, w.alice);
+    add(&p, IKEV2_CERT_X509_SIGNATURE, w.inter);
+    o.security_level = 3;
+    CHECK_INT_EQ(cert_peer_verify(store_nocrl, p.c, p.n, &o, &peer, reason, sizeof(reason)), 1);
+    cert_peer_free(peer);
+    payloads_free(&p);
+    X509_free(x);
+    EVP_PKEY_free(weak);
+}
+
 struct notes {
     int count;
     char last[200];
@@ -477,6 +521,7 @@ TEST_MAIN(
     TEST(test_untrusted),
     TEST(test_revocation),
     TEST(test_key_usage),
+    TEST(test_security_level),
     TEST(test_unsupported_encodings),
     TEST(test_malformed_der),
     TEST(test_match_dn),
