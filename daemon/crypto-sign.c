@@ -80,7 +80,7 @@ int crypto_sign_hash_notify_parse(const uint8_t *data, size_t len, uint32_t *mas
     uint32_t m = 0;
     for (size_t i = 0; i < len; i += 2) {
         unsigned id = (unsigned)data[i] << 8 | data[i + 1];
-        if (hash_by_id((uint8_t)id) && id < 32)
+        if (id < 32 && hash_by_id((uint8_t)id))
             m |= CRYPTO_SIGN_HASH_BIT(id);
     }
     *mask = m;
@@ -281,11 +281,27 @@ int crypto_sign_choose(const EVP_PKEY *key, uint32_t peer_hashes, bool prefer_ps
 
 /* ---- Primitive sign / verify ----------------------------------------------- */
 
+/* Is the context's MGF1 hash already `digest`? */
+static bool mgf1_is(EVP_PKEY_CTX *pctx, const char *digest)
+{
+    char name[64];
+    if (EVP_PKEY_CTX_get_rsa_mgf1_md_name(pctx, name, sizeof(name)) <= 0)
+        return false;
+    EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
+    bool same = md && EVP_MD_is_a(md, digest);
+    EVP_MD_free(md);
+    return same;
+}
+
 static int setup_pss(EVP_PKEY_CTX *pctx, const struct hash_info *mgf1, int saltlen)
 {
-    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-        EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, mgf1->digest, NULL) <= 0 ||
-        EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, saltlen) <= 0)
+    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0)
+        return -EINVAL;
+    /* Only when it differs: OpenSSL 3.0 refuses to set the MGF1 hash at
+     * all on an RSA-PSS key whose parameters fix it, even to that value. */
+    if (!mgf1_is(pctx, mgf1->digest) && EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, mgf1->digest, NULL) <= 0)
+        return -EINVAL;
+    if (EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, saltlen) <= 0)
         return -EINVAL;
     return 0;
 }
@@ -709,6 +725,12 @@ int crypto_sign_verify_auth(const EVP_PKEY *key, uint8_t auth_method,
         return 0;
     }
 
+    if (r == -EINVAL) {
+        /* OpenSSL refused the combination (say, PSS parameters an RSA-PSS
+         * key's own restrictions forbid): the peer's doing, not ours. */
+        set_reason(reason, reason_len, "signature parameters are not usable with the %s key", key_kind_name(&ki));
+        return 0;
+    }
     if (r == 0)
         set_reason(reason, reason_len, "signature does not verify");
     return r;

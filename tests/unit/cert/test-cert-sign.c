@@ -423,6 +423,28 @@ static void test_scheme_key_mismatch(void)
     CHECK_STR_EQ(reason, "ECDSA key cannot verify a RSA PKCS#1 signature");
     CHECK_INT_EQ(verify(rsa_pss, 14, sig, len, octets, sizeof(octets), 0, reason), 0);
     free(sig);
+
+    /* An RSA-PSS key restricted to SHA-256 and MGF1-SHA-256 (its SPKI says so): a PSS
+     * signature claiming SHA-512 is the peer's error, not an internal one. */
+    EVP_PKEY *restricted = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+    CHECK(ctx && EVP_PKEY_keygen_init(ctx) > 0 && EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048) > 0 &&
+          EVP_PKEY_CTX_set_rsa_pss_keygen_md_name(ctx, "SHA256", NULL) > 0 &&
+          EVP_PKEY_CTX_set_rsa_pss_keygen_mgf1_md_name(ctx, "SHA256") > 0 &&
+          EVP_PKEY_generate(ctx, &restricted) > 0);
+    EVP_PKEY_CTX_free(ctx);
+    s = (struct crypto_sign_scheme){ 14, CRYPTO_SIGN_HASH_SHA512, true };
+    CHECK_INT_EQ(crypto_sign_auth(rsa, &s, octets, sizeof(octets), &sig, &len), 0);
+    CHECK_INT_EQ(verify(restricted, 14, sig, len, octets, sizeof(octets), 0, reason), 0);
+    CHECK_STR_EQ(reason, "signature parameters are not usable with the RSA-PSS key");
+    free(sig);
+    /* ... while SHA-256 works with it. */
+    s = (struct crypto_sign_scheme){ 14, CRYPTO_SIGN_HASH_SHA256, true };
+    sig = NULL;
+    CHECK_INT_EQ(crypto_sign_auth(restricted, &s, octets, sizeof(octets), &sig, &len), 0);
+    CHECK_INT_EQ(verify(restricted, 14, sig, len, octets, sizeof(octets), 0, reason), 1);
+    free(sig);
+    EVP_PKEY_free(restricted);
 }
 
 static void test_malformed_digital_signature(void)
