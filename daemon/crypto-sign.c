@@ -18,19 +18,7 @@
 #include <openssl/x509.h>
 
 #include "crypto-sign.h"
-
-static void set_reason(char *reason, size_t reason_len, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_reason(char *reason, size_t reason_len, const char *format, ...)
-{
-    if (!reason || reason_len == 0)
-        return;
-    va_list ap;
-    va_start(ap, format);
-    vsnprintf(reason, reason_len, format, ap);
-    va_end(ap);
-}
+#include "cert-internal.h"   /* cert_reason */
 
 /* ---- Hashes ----------------------------------------------------------------- */
 
@@ -530,7 +518,7 @@ static int parse_pss_params(const X509_ALGOR *alg, struct parsed_aid *out, char 
     int r = 0;
 
     if (ptype != V_ASN1_SEQUENCE) {
-        set_reason(reason, reason_len, "RSASSA-PSS AlgorithmIdentifier without parameters");
+        cert_reason(reason, reason_len, "RSASSA-PSS AlgorithmIdentifier without parameters");
         return 0;
     }
     const ASN1_STRING *seq = pval;
@@ -538,12 +526,12 @@ static int parse_pss_params(const X509_ALGOR *alg, struct parsed_aid *out, char 
     long plen = ASN1_STRING_length(seq);
     pp = d2i_RSA_PSS_PARAMS(NULL, &p, plen);
     if (!pp || p != ASN1_STRING_get0_data(seq) + plen) {
-        set_reason(reason, reason_len, "RSASSA-PSS parameters are malformed");
+        cert_reason(reason, reason_len, "RSASSA-PSS parameters are malformed");
         goto out;
     }
     out->hash = pss_hash(pp->hashAlgorithm);
     if (!out->hash) {
-        set_reason(reason, reason_len, "RSASSA-PSS with an unsupported hash");
+        cert_reason(reason, reason_len, "RSASSA-PSS with an unsupported hash");
         goto out;
     }
     if (!pp->maskGenAlgorithm) {
@@ -554,7 +542,7 @@ static int parse_pss_params(const X509_ALGOR *alg, struct parsed_aid *out, char 
         const void *mval;
         X509_ALGOR_get0(&mobj, &mtype, &mval, pp->maskGenAlgorithm);
         if (OBJ_obj2nid(mobj) != NID_mgf1 || mtype != V_ASN1_SEQUENCE) {
-            set_reason(reason, reason_len, "RSASSA-PSS with a mask generation function other than MGF1");
+            cert_reason(reason, reason_len, "RSASSA-PSS with a mask generation function other than MGF1");
             goto out;
         }
         const ASN1_STRING *ms = mval;
@@ -563,18 +551,18 @@ static int parse_pss_params(const X509_ALGOR *alg, struct parsed_aid *out, char 
         mgf_hash = d2i_X509_ALGOR(NULL, &mp, mlen);
         if (!mgf_hash || mp != ASN1_STRING_get0_data(ms) + mlen ||
             !(out->pss_params.mgf1 = pss_hash(mgf_hash))) {
-            set_reason(reason, reason_len, "RSASSA-PSS MGF1 hash is malformed or unsupported");
+            cert_reason(reason, reason_len, "RSASSA-PSS MGF1 hash is malformed or unsupported");
             goto out;
         }
     }
     int64_t salt = 20;          /* the ASN.1 default */
     if (pp->saltLength && (!ASN1_INTEGER_get_int64(&salt, pp->saltLength) || salt < 0 || salt > 1024)) {
-        set_reason(reason, reason_len, "RSASSA-PSS salt length out of range");
+        cert_reason(reason, reason_len, "RSASSA-PSS salt length out of range");
         goto out;
     }
     int64_t trailer = 1;
     if (pp->trailerField && (!ASN1_INTEGER_get_int64(&trailer, pp->trailerField) || trailer != 1)) {
-        set_reason(reason, reason_len, "RSASSA-PSS trailer field is not 1");
+        cert_reason(reason, reason_len, "RSASSA-PSS trailer field is not 1");
         goto out;
     }
     out->pss = true;
@@ -597,7 +585,7 @@ static int parse_algorithm_id(const uint8_t *der, size_t len, struct parsed_aid 
     if (!alg || p != der + len) {
         X509_ALGOR_free(alg);
         ERR_clear_error();
-        set_reason(reason, reason_len, "RFC 7427 AlgorithmIdentifier is malformed");
+        cert_reason(reason, reason_len, "RFC 7427 AlgorithmIdentifier is malformed");
         return 0;
     }
     const ASN1_OBJECT *obj;
@@ -620,7 +608,7 @@ static int parse_algorithm_id(const uint8_t *der, size_t len, struct parsed_aid 
         char oid[80];
         if (OBJ_obj2txt(oid, sizeof(oid), obj, 1) <= 0)
             snprintf(oid, sizeof(oid), "?");
-        set_reason(reason, reason_len, "unsupported signature algorithm %s", oid);
+        cert_reason(reason, reason_len, "unsupported signature algorithm %s", oid);
         r = 0;
         break;
     }
@@ -630,7 +618,7 @@ static int parse_algorithm_id(const uint8_t *der, size_t len, struct parsed_aid 
         int ptype;
         X509_ALGOR_get0(NULL, &ptype, NULL, alg);
         if (out->ecdsa ? ptype != V_ASN1_UNDEF : !params_absent_or_null(alg)) {
-            set_reason(reason, reason_len, "RFC 7427 AlgorithmIdentifier has unexpected parameters");
+            cert_reason(reason, reason_len, "RFC 7427 AlgorithmIdentifier has unexpected parameters");
             r = 0;
         }
     }
@@ -654,15 +642,15 @@ int crypto_sign_verify_auth(const EVP_PKEY *key, uint8_t auth_method,
     switch (auth_method) {
     case CRYPTO_SIGN_AUTH_RSA_SHA1:
         if (ki.kind != KEY_RSA) {
-            set_reason(reason, reason_len, "%s key cannot verify auth method 1 (RSA)", key_kind_name(&ki));
+            cert_reason(reason, reason_len, "%s key cannot verify auth method 1 (RSA)", key_kind_name(&ki));
             return 0;
         }
         if (!allow_sha1) {
-            set_reason(reason, reason_len, "auth method 1 (RSA with SHA-1) not allowed");
+            cert_reason(reason, reason_len, "auth method 1 (RSA with SHA-1) not allowed");
             return 0;
         }
         if (len == 0 || len != (size_t)EVP_PKEY_get_size(key)) {
-            set_reason(reason, reason_len, "RSA signature length %zu does not match the key", len);
+            cert_reason(reason, reason_len, "RSA signature length %zu does not match the key", len);
             return 0;
         }
         r = verify_raw(key, hash_by_id(CRYPTO_SIGN_HASH_SHA1), NULL, octets, octets_len, data, len);
@@ -672,12 +660,12 @@ int crypto_sign_verify_auth(const EVP_PKEY *key, uint8_t auth_method,
     case CRYPTO_SIGN_AUTH_ECDSA_P384:
     case CRYPTO_SIGN_AUTH_ECDSA_P521: {
         if (ki.kind != KEY_EC || ki.curve_method != auth_method) {
-            set_reason(reason, reason_len, "%s %s key cannot verify auth method %u", key_kind_name(&ki),
+            cert_reason(reason, reason_len, "%s %s key cannot verify auth method %u", key_kind_name(&ki),
                        ki.curve ? ki.curve : "", auth_method);
             return 0;
         }
         if (len != 2 * ki.field_len) {
-            set_reason(reason, reason_len, "ECDSA signature is %zu bytes, %s needs %zu",
+            cert_reason(reason, reason_len, "ECDSA signature is %zu bytes, %s needs %zu",
                        len, ki.curve, 2 * ki.field_len);
             return 0;
         }
@@ -693,7 +681,7 @@ int crypto_sign_verify_auth(const EVP_PKEY *key, uint8_t auth_method,
 
     case CRYPTO_SIGN_AUTH_DIGITAL_SIG: {
         if (len < 2 || data[0] == 0 || (size_t)data[0] + 1 >= len) {   /* no room for a signature */
-            set_reason(reason, reason_len, "RFC 7427 signature data is truncated");
+            cert_reason(reason, reason_len, "RFC 7427 signature data is truncated");
             return 0;
         }
         size_t aid_len = data[0];
@@ -701,18 +689,18 @@ int crypto_sign_verify_auth(const EVP_PKEY *key, uint8_t auth_method,
         if (parse_algorithm_id(data + 1, aid_len, &aid, reason, reason_len) != 1)
             return 0;
         if (aid.hash->id == CRYPTO_SIGN_HASH_SHA1 && !allow_sha1) {
-            set_reason(reason, reason_len, "hash SHA-1 not allowed");
+            cert_reason(reason, reason_len, "hash SHA-1 not allowed");
             return 0;
         }
         if (aid.pss && aid.pss_params.mgf1->id == CRYPTO_SIGN_HASH_SHA1 && !allow_sha1) {
-            set_reason(reason, reason_len, "RSASSA-PSS MGF1 with SHA-1 not allowed");
+            cert_reason(reason, reason_len, "RSASSA-PSS MGF1 with SHA-1 not allowed");
             return 0;
         }
         bool key_fits = aid.ecdsa ? ki.kind == KEY_EC
                       : aid.pss ? (ki.kind == KEY_RSA || ki.kind == KEY_RSA_PSS)
                       : ki.kind == KEY_RSA;
         if (!key_fits) {
-            set_reason(reason, reason_len, "%s key cannot verify a %s signature", key_kind_name(&ki),
+            cert_reason(reason, reason_len, "%s key cannot verify a %s signature", key_kind_name(&ki),
                        aid.ecdsa ? "ECDSA" : aid.pss ? "RSASSA-PSS" : "RSA PKCS#1");
             return 0;
         }
@@ -721,17 +709,17 @@ int crypto_sign_verify_auth(const EVP_PKEY *key, uint8_t auth_method,
         break;
     }
     default:
-        set_reason(reason, reason_len, "auth method %u is not a signature method vpnd supports", auth_method);
+        cert_reason(reason, reason_len, "auth method %u is not a signature method vpnd supports", auth_method);
         return 0;
     }
 
     if (r == -EINVAL) {
         /* OpenSSL refused the combination (say, PSS parameters an RSA-PSS
          * key's own restrictions forbid): the peer's doing, not ours. */
-        set_reason(reason, reason_len, "signature parameters are not usable with the %s key", key_kind_name(&ki));
+        cert_reason(reason, reason_len, "signature parameters are not usable with the %s key", key_kind_name(&ki));
         return 0;
     }
     if (r == 0)
-        set_reason(reason, reason_len, "signature does not verify");
+        cert_reason(reason, reason_len, "signature does not verify");
     return r;
 }
