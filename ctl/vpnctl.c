@@ -137,6 +137,49 @@ static void print_reload(json_object *r)
     printf("configuration %s reloaded\n", get_str(r, "file") ?: "");
 }
 
+static void format_bytes(uint64_t b, char *buf, size_t len)
+{
+    if (b >= 10ULL * 1024 * 1024 * 1024)
+        snprintf(buf, len, "%" PRIu64 "G", b >> 30);
+    else if (b >= 10ULL * 1024 * 1024)
+        snprintf(buf, len, "%" PRIu64 "M", b >> 20);
+    else if (b >= 10ULL * 1024)
+        snprintf(buf, len, "%" PRIu64 "K", b >> 10);
+    else
+        snprintf(buf, len, "%" PRIu64, b);
+}
+
+static void print_sessions(json_object *r)
+{
+    json_object *list = get(r, "sessions");
+    size_t n = list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+    if (n == 0) {
+        printf("no sessions\n");
+        return;
+    }
+    printf("%-5s %-24s %-16s %-15s %-21s %-12s %-20s %-10s %9s %9s %9s %9s\n", "INDEX", "USER", "TUNNEL-GROUP",
+           "ADDRESS", "PUBLIC", "PROTOCOL", "LOGIN", "DURATION", "BYTES-IN", "BYTES-OUT", "PKTS-IN", "PKTS-OUT");
+    for (size_t i = 0; i < n; i++) {
+        json_object *s = json_object_array_get_idx(list, i);
+        char dur[64], bin[24] = "-", bout[24] = "-", pin[24] = "-", pout[24] = "-", proto[32];
+        format_duration(get_uint(s, "duration_seconds"), dur, sizeof(dur));
+        if (get_str(s, "bytes_in")) {
+            format_bytes(get_uint(s, "bytes_in"), bin, sizeof(bin));
+            format_bytes(get_uint(s, "bytes_out"), bout, sizeof(bout));
+            snprintf(pin, sizeof(pin), "%" PRIu64, get_uint(s, "packets_in"));
+            snprintf(pout, sizeof(pout), "%" PRIu64, get_uint(s, "packets_out"));
+        }
+        json_object *natt = get(s, "natt");
+        snprintf(proto, sizeof(proto), "%s%s", get_str(s, "protocol") ?: "?",
+                 natt && json_object_get_boolean(natt) ? " NAT-T" : "");
+        printf("%-5" PRIu64 " %-24s %-16s %-15s %-21s %-12s %-20s %-10s %9s %9s %9s %9s\n", get_uint(s, "index"),
+               get_str(s, "user") ?: "?", get_str(s, "tunnel_group") ?: "?", get_str(s, "address") ?: "?",
+               get_str(s, "public_address") ?: "?", proto, get_str(s, "login") ?: "?", dur, bin, bout, pin, pout);
+        printf("      encryption: %s\n", get_str(s, "encryption") ?: "?");
+    }
+    printf("%zu session%s\n", n, n == 1 ? "" : "s");
+}
+
 static void print_help(json_object *r)
 {
     json_object *list = get(r, "commands");
@@ -156,6 +199,7 @@ static const struct {
 } commands[] = {
     { "status",   "show the daemon's state and counters",        print_status },
     { "reload",   "re-read the configuration file",              print_reload },
+    { "sessions", "list the connected clients and their traffic", print_sessions },
     { "commands", "list the commands the daemon lets you run",   print_help },
 };
 

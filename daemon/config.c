@@ -181,6 +181,8 @@ int config_load(const char *path, struct vpnd_config **ret, struct config_error 
     p.err = err;
     p.main_file = path;
     p.config = calloc(1, sizeof(*p.config));
+    if (p.config)
+        p.config->refcount = 1;
     char *dir_copy = strdup(path);
     if (!p.config || !dir_copy) {
         free(dir_copy);
@@ -236,10 +238,27 @@ out:
     return r;
 }
 
+struct vpnd_config *config_ref(struct vpnd_config *c)
+{
+    if (c)
+        c->refcount++;
+    return c;
+}
+
+void config_unref(struct vpnd_config *c)
+{
+    config_free(c);
+}
+
 void config_free(struct vpnd_config *c)
 {
     if (!c)
         return;
+    /* Sessions may still hold it (config_ref): the last reference frees. */
+    if (c->refcount > 1) {
+        c->refcount--;
+        return;
+    }
     config_control_done(&c->control);
     free(c->listen);
     for (size_t i = 0; i < c->n_ike_proposals; i++)

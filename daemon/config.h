@@ -39,8 +39,14 @@ struct vpnd_config;  /* defined below by the configuration code */
 /* Parses and validates `path`. On success *ret owns a new configuration. */
 int config_load(const char *path, struct vpnd_config **ret, struct config_error *err);
 
-/* Frees a configuration, wiping the secrets it holds. NULL is allowed. */
+/* Frees a configuration, wiping the secrets it holds. NULL is allowed.
+ * A loaded configuration starts with one reference; config_ref() adds one
+ * (an IKE SA negotiated under it keeps its tunnel group alive across a
+ * reload) and config_free() / config_unref() drop one: the last frees.
+ * Single-threaded, like everything that touches the configuration. */
 void config_free(struct vpnd_config *config);
+struct vpnd_config *config_ref(struct vpnd_config *config);
+void config_unref(struct vpnd_config *config);
 
 /* ------------------------------------------------------------------------
  * log { level = "info"; debug = { ike = 127; pool = 10; }; }
@@ -327,6 +333,7 @@ struct config_user {
  * ------------------------------------------------------------------------ */
 
 struct vpnd_config {
+    unsigned refcount;                  /* see config_ref() */
     char *path;                         /* the file loaded */
     struct config_log log;
     struct config_control control;

@@ -12,7 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "control.h"
+#include "ike.h"
+#include "ike-socket.h"
+#include "session.h"
 #include "log.h"
 #include "vpnd-build.h"
 #include "vpnd.h"
@@ -143,6 +148,75 @@ static int cmd_reload(struct vpnd *vpnd, const struct control_request *req,
     return 0;
 }
 
+struct sessions_walk {
+    struct vpnd *vpnd;
+    json_object *list;
+    uint64_t now_monotonic;
+};
+
+static int add_session(struct session *s, void *userdata)
+{
+    struct sessions_walk *w = userdata;
+    char addr[INET6_ADDRSTRLEN] = "", remote[IKE_SOCKADDR_STRING_MAX];
+    json_object *o = json_object_new_object();
+    if (!o)
+        return -ENOMEM;
+    inet_ntop(s->address.family, s->address.family == AF_INET ? (const void *)&s->address.in
+                                                               : (const void *)&s->address.in6, addr, sizeof(addr));
+    add_uint(o, "index", s->index);
+    add_string(o, "user", s->user);
+    add_string(o, "tunnel_group", s->tunnel_group);
+    add_string(o, "group_policy", s->group_policy[0] ? s->group_policy : NULL);
+    add_string(o, "address", addr);
+    add_string(o, "public_address", ike_sockaddr_to_string(&s->remote, remote, sizeof(remote)));
+    add_string(o, "protocol", s->protocol == SESSION_IKEV2 ? "IKEv2" : "IKEv1");
+    json_object_object_add(o, "natt", json_object_new_boolean(s->natt));
+    add_string(o, "encryption", s->encryption);
+    add_time(o, "login", s->login_realtime);
+    add_uint(o, "duration_seconds", (w->now_monotonic - s->login_monotonic) / 1000000ULL);
+    struct session_counters c;
+    if (ike_session_counters(w->vpnd->ike, s, &c) >= 0) {
+        add_uint(o, "bytes_in", c.bytes_in);
+        add_uint(o, "bytes_out", c.bytes_out);
+        add_uint(o, "packets_in", c.packets_in);
+        add_uint(o, "packets_out", c.packets_out);
+    } else {
+        /* The kernel did not answer: say so rather than print zeros. */
+        json_object_object_add(o, "bytes_in", NULL);
+        json_object_object_add(o, "bytes_out", NULL);
+        json_object_object_add(o, "packets_in", NULL);
+        json_object_object_add(o, "packets_out", NULL);
+    }
+    json_object_array_add(w->list, o);
+    return 0;
+}
+
+static int cmd_sessions(struct vpnd *vpnd, const struct control_request *req,
+                        json_object **result, struct control_error *error)
+{
+    if (json_object_object_length(req->args) != 0) {
+        snprintf(error->message, sizeof(error->message), "sessions takes no arguments");
+        return -EINVAL;
+    }
+    json_object *o = json_object_new_object();
+    struct sessions_walk w = { .vpnd = vpnd, .list = json_object_new_array(), .now_monotonic = monotonic_usec() };
+    if (!o || !w.list) {
+        json_object_put(o);
+        json_object_put(w.list);
+        return -ENOMEM;
+    }
+    int r = vpnd->ike ? session_foreach(ike_sessions(vpnd->ike), add_session, &w) : 0;
+    if (r < 0) {
+        json_object_put(o);
+        json_object_put(w.list);
+        return r;
+    }
+    add_uint(o, "count", json_object_array_length(w.list));
+    json_object_object_add(o, "sessions", w.list);
+    *result = o;
+    return 0;
+}
+
 /* Lists the commands the asking client may run. */
 static int cmd_help(struct vpnd *vpnd, const struct control_request *req,
                     json_object **result, struct control_error *error)
@@ -172,5 +246,6 @@ const struct control_command control_commands[] = {
     { "help",   CONTROL_ACCESS_READ,  cmd_help,   "list the commands you may run" },
     { "status", CONTROL_ACCESS_READ,  cmd_status, "daemon version, state, uptime, counters, debug levels" },
     { "reload", CONTROL_ACCESS_ADMIN, cmd_reload, "re-read the configuration file" },
+    { "sessions", CONTROL_ACCESS_READ, cmd_sessions, "connected clients: user, group, addresses, traffic" },
     { NULL, CONTROL_ACCESS_NONE, NULL, NULL },
 };

@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "control.h"
+#include "ike.h"
 #include "log.h"
 #include "vpnd-build.h"
 #include "vpnd-kernel.h"
@@ -103,8 +104,11 @@ int vpnd_reload(struct vpnd *vpnd, char *error, size_t error_len)
      * permissions then only keep out more than they should. */
     (void)control_server_update(vpnd->control, &config->control);
 
+    /* Sessions keep a reference on the configuration they were set up
+     * under; this only drops the daemon's. */
     config_free(vpnd->config);
     vpnd->config = config;
+    (void)ike_reload(vpnd->ike, config);
     vpnd->config_loaded_realtime = now_usec(CLOCK_REALTIME);
     vpnd->reloads_ok++;
     free(vpnd->last_reload_error);
@@ -146,6 +150,9 @@ void vpnd_free(struct vpnd *vpnd)
     /* Operators first (no new requests), then outstanding work, then the
      * kernel state, which must not outlive the daemon that owns it. */
     control_server_free(vpnd->control);
+    /* Clients are told (DELETE) and their kernel state removed while the
+     * sockets, workers and XFRM handle still exist. */
+    ike_free(vpnd->ike);
     job_pool_free(vpnd->jobs);
     vpnd_kernel_free(vpnd->kernel);
     config_free(vpnd->config);
@@ -235,6 +242,10 @@ int vpnd_start(const char *config_path, struct vpnd **ret)
     }
 
     r = control_server_new(vpnd, vpnd->event, &vpnd->config->control, &vpnd->control);
+    if (r < 0)
+        goto fail;
+
+    r = ike_new(vpnd, &vpnd->ike);
     if (r < 0)
         goto fail;
 

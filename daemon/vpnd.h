@@ -15,6 +15,7 @@
 
 struct control_server;
 struct vpnd_kernel;
+struct ike;
 
 enum vpnd_state {
     VPND_STARTING,
@@ -32,6 +33,7 @@ struct vpnd {
     struct job_pool *jobs;
     struct control_server *control;
     struct vpnd_kernel *kernel;         /* XFRM ownership and events (vpnd-kernel.c) */
+    struct ike *ike;                    /* IKE sockets, SAs, sessions, pools (ike.c) */
     enum vpnd_state state;
 
     uint64_t started_monotonic;         /* usec, CLOCK_MONOTONIC */

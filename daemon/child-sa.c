@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "child-sa.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "route.h"
+
+/* Client policies sit above nothing else of ours; strongSwan uses the
+ * same band for its trap/regular policies. */
+#define CHILD_SA_POLICY_PRIORITY 2000
+/* Our inbound SPIs: above the range reserved by RFC 4303 (1..255). */
+#define CHILD_SA_SPI_MIN 0xc0000000u
+#define CHILD_SA_SPI_MAX 0xcfffffffu
+#define CHILD_SA_REPLAY_WINDOW 32
+
+static uint16_t family_of(const union ike_sockaddr *a)
+{
+    return a->sa.sa_family;
+}
+
+static void address_of(const union ike_sockaddr *a, xfrm_address_t *x)
+{
+    memset(x, 0, sizeof(*x));
+    if (a->sa.sa_family == AF_INET)
+        memcpy(&x->a4, &a->in.sin_addr, 4);
+    else
+        memcpy(&x->a6, &a->in6.sin6_addr, 16);
+}
+
+static void config_to_xfrm(const struct config_address *a, xfrm_address_t *x)
+{
+    memset(x, 0, sizeof(*x));
+    if (a->family == AF_INET)
+        memcpy(&x->a4, &a->in, 4);
+    else
+        memcpy(&x->a6, &a->in6, 16);
+}
+
+int child_sa_allocate_spi(struct xfrm_handle *x, struct child_sa *c, char *err, size_t err_len)
+{
+    struct xfrm_status st = { 0 };
+    xfrm_address_t src, dst;
+    address_of(&c->remote, &src);
+    address_of(&c->local, &dst);
+    int r = xfrm_sa_allocspi(x, family_of(&c->local), &src, &dst, c->reqid, NULL, CHILD_SA_SPI_MIN,
+                             CHILD_SA_SPI_MAX, &c->spi_in, &st);
+    if (r < 0) {
+        snprintf(err, err_len, "cannot allocate an SPI: %s%s%s", strerror(-r), st.message[0] ? ": " : "",
+                 st.message);
+        return r;
+    }
+    c->spi_allocated = true;
+    return 0;
+}
+
+/* Soft limits at about 90% of the hard ones, minus up to 5% of jitter so
+ * that SAs created together do not all expire together. */
+static uint64_t soft_limit(uint64_t hard)
+{
+    if (hard == 0)
+        return 0;
+    uint16_t rnd = 0;
+    (void)crypto_random(&rnd, sizeof(rnd));
+    uint64_t jitter = hard / 20 * rnd / 65535;
+    return hard - hard / 10 - jitter;
+}
+
+static void fill_sa(struct xfrm_sa *sa, const struct child_sa *c, const struct child_sa_params *p, bool inbound)
+{
+    const struct crypto_esp_keys *k = inbound ? &p->keys->i_to_r : &p->keys->r_to_i;
+    memset(sa, 0, sizeof(*sa));
+    sa->family = family_of(&c->local);
+    if (inbound) {
+        address_of(&c->remote, &sa->src);
+        address_of(&c->local, &sa->dst);
+        sa->spi = c->spi_in;
+    } else {
+        address_of(&c->local, &sa->src);
+        address_of(&c->remote, &sa->dst);
+        sa->spi = c->spi_out;
+    }
+    sa->reqid = c->reqid;
+    sa->cipher = k->encr->xfrm;
+    memcpy(sa->enc_key, k->enc_key, k->enc_key_len);
+    sa->enc_key_len = (uint16_t)k->enc_key_len;
+    if (k->integ) {
+        sa->integ = k->integ->xfrm;
+        memcpy(sa->integ_key, k->integ_key, k->integ_key_len);
+        sa->integ_key_len = (uint16_t)k->integ_key_len;
+    }
+    if (c->encap) {
+        sa->encap = true;
+        uint16_t lport = ike_sockaddr_port(&c->local), rport = ike_sockaddr_port(&c->remote);
+        sa->encap_sport = inbound ? rport : lport;
+        sa->encap_dport = inbound ? lport : rport;
+    }
+    sa->replay_window = inbound ? CHILD_SA_REPLAY_WINDOW : 0;
+    sa->lifetime.hard_seconds = p->lifetime_seconds;
+    sa->lifetime.soft_seconds = soft_limit(p->lifetime_seconds);
+    sa->lifetime.hard_bytes = p->lifetime_kilobytes * 1024;
+    sa->lifetime.soft_bytes = soft_limit(sa->lifetime.hard_bytes);
+}
+
+/* The three policies for one network: out (network -> client), in and fwd
+ * (client -> network). */
+static void fill_sp(struct xfrm_sp *sp, const struct child_sa *c, const struct config_prefix *net, uint8_t dir)
+{
+    memset(sp, 0, sizeof(*sp));
+    sp->sel.family = (uint16_t)c->inner.family;
+    bool out = dir == XFRM_POLICY_OUT;
+    xfrm_address_t inner, nw;
+    config_to_xfrm(&c->inner, &inner);
+    config_to_xfrm(&net->addr, &nw);
+    uint8_t host = c->inner.family == AF_INET ? 32 : 128;
+    sp->sel.src = out ? nw : inner;
+    sp->sel.src_prefixlen = out ? (uint8_t)net->prefix_len : host;
+    sp->sel.dst = out ? inner : nw;
+    sp->sel.dst_prefixlen = out ? host : (uint8_t)net->prefix_len;
+    sp->dir = dir;
+    sp->action = XFRM_POLICY_ALLOW;
+    sp->priority = CHILD_SA_POLICY_PRIORITY;
+    sp->n_tmpl = 1;
+    sp->tmpl[0].family = family_of(&c->local);
+    if (out) {
+        address_of(&c->local, &sp->tmpl[0].src);
+        address_of(&c->remote, &sp->tmpl[0].dst);
+    } else {
+        address_of(&c->remote, &sp->tmpl[0].src);
+        address_of(&c->local, &sp->tmpl[0].dst);
+    }
+    sp->tmpl[0].reqid = c->reqid;
+}
+
+static void sp_id_of(struct xfrm_sp_id *id, const struct xfrm_sp *sp)
+{
+    memset(id, 0, sizeof(*id));
+    id->sel = sp->sel;
+    id->dir = sp->dir;
+}
+
+static void remember_error(const struct xfrm_status *st, void *userdata)
+{
+    struct xfrm_status *first = userdata;
+    if (st->error < 0 && first->error == 0)
+        *first = *st;
+}
+
+static void queue_removal(struct xfrm_handle *x, const struct child_sa *c)
+{
+    static const uint8_t dirs[] = { XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD };
+    struct xfrm_sa_id id = { .family = family_of(&c->local), .spi = c->spi_in };
+    address_of(&c->local, &id.dst);
+    (void)xfrm_queue_sa_delete(x, &id, NULL, NULL);
+    if (c->spi_out) {
+        struct xfrm_sa_id out = { .family = family_of(&c->local), .spi = c->spi_out };
+        address_of(&c->remote, &out.dst);
+        (void)xfrm_queue_sa_delete(x, &out, NULL, NULL);
+    }
+    for (size_t n = 0; n < c->n_networks; n++)
+        for (size_t d = 0; d < sizeof(dirs); d++) {
+            struct xfrm_sp sp;
+            struct xfrm_sp_id spid;
+            fill_sp(&sp, c, &c->networks[n], dirs[d]);
+            sp_id_of(&spid, &sp);
+            (void)xfrm_queue_sp_delete(x, &spid, NULL, NULL);
+        }
+}
+
+static void route_of(const struct child_sa *c, struct route_host *rh)
+{
+    memset(rh, 0, sizeof(*rh));
+    rh->family = c->inner.family;
+    if (c->inner.family == AF_INET)
+        rh->dst.in = c->inner.in;
+    else
+        rh->dst.in6 = c->inner.in6;
+    rh->ifindex = c->route_ifindex;
+}
+
+int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct child_sa *c,
+                     const struct child_sa_params *p, char *err, size_t err_len)
+{
+    static const uint8_t dirs[] = { XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD };
+    struct xfrm_status first = { 0 };
+    struct xfrm_sa sa;
+    int r = 0;
+
+    fill_sa(&sa, c, p, true);
+    r = xfrm_queue_sa_add(x, &sa, true, remember_error, &first);   /* updates the larval SA */
+    xfrm_sa_wipe(&sa);
+    if (r >= 0) {
+        fill_sa(&sa, c, p, false);
+        r = xfrm_queue_sa_add(x, &sa, false, remember_error, &first);
+        xfrm_sa_wipe(&sa);
+    }
+    for (size_t n = 0; r >= 0 && n < c->n_networks; n++)
+        for (size_t d = 0; r >= 0 && d < sizeof(dirs); d++) {
+            struct xfrm_sp sp;
+            fill_sp(&sp, c, &c->networks[n], dirs[d]);
+            r = xfrm_queue_sp_add(x, &sp, false, remember_error, &first);
+        }
+    int failed = xfrm_flush(x);
+    if (r < 0 || failed != 0 || first.error < 0) {
+        int e = r < 0 ? r : first.error < 0 ? first.error : failed < 0 ? failed : -EIO;
+        snprintf(err, err_len, "kernel refused the CHILD SA: %s%s%s", strerror(-e),
+                 first.message[0] ? ": " : "", first.message);
+        /* Roll back what did go in (deleting what is absent fails harmlessly). */
+        queue_removal(x, c);
+        (void)xfrm_flush(x);
+        c->spi_allocated = false;
+        return e;
+    }
+    c->installed = true;
+
+    if (routes && c->inner.family == AF_INET) {
+        struct route_host rh;
+        route_of(c, &rh);
+        r = route_host_add(routes, &rh);
+        if (r == -EEXIST)
+            r = 0;      /* a stale route of ours: it points the same way */
+        else if (r < 0) {
+            snprintf(err, err_len, "cannot add the route to the client's address: %s", strerror(-r));
+            queue_removal(x, c);
+            (void)xfrm_flush(x);
+            c->installed = false;
+            c->spi_allocated = false;
+            return r;
+        } else
+            c->route_installed = true;
+    }
+    return 0;
+}
+
+int child_sa_remove(struct xfrm_handle *x, struct route_handle *routes, struct child_sa *c)
+{
+    int r = 0;
+    if (c->route_installed && routes) {
+        struct route_host rh;
+        route_of(c, &rh);
+        r = route_host_del(routes, &rh);
+        c->route_installed = false;
+    }
+    if (c->installed || c->spi_allocated) {
+        struct child_sa tmp = *c;
+        if (!c->installed) {
+            tmp.spi_out = 0;
+            tmp.n_networks = 0;
+        }
+        queue_removal(x, &tmp);
+        int f = xfrm_flush(x);
+        if (f < 0 && r == 0)
+            r = f;
+        c->installed = false;
+        c->spi_allocated = false;
+    }
+    return r;
+}
+
+int child_sa_counters(struct xfrm_handle *x, const struct child_sa *c, uint64_t *bytes_in, uint64_t *bytes_out,
+                      uint64_t *packets_in, uint64_t *packets_out)
+{
+    struct xfrm_sa_info info;
+    struct xfrm_sa_id id = { .family = family_of(&c->local), .spi = c->spi_in };
+    address_of(&c->local, &id.dst);
+    int r = xfrm_sa_get(x, &id, &info, NULL);
+    if (r < 0)
+        return r;
+    *bytes_in += info.cur.bytes;
+    *packets_in += info.cur.packets;
+    struct xfrm_sa_id out = { .family = family_of(&c->local), .spi = c->spi_out };
+    address_of(&c->remote, &out.dst);
+    r = xfrm_sa_get(x, &out, &info, NULL);
+    if (r < 0)
+        return r;
+    *bytes_out += info.cur.bytes;
+    *packets_out += info.cur.packets;
+    return 0;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * A remote-access CHILD SA in the kernel: the inbound and outbound ESP
+ * tunnel-mode SAs between the public addresses (ESP in UDP behind NAT),
+ * the policies out/in/fwd between the client's inner address and the
+ * networks it reaches, and a host route to the inner address (reverse
+ * route injection) so that replies from the protected network are routed
+ * toward the gateway's XFRM policies. Protocol-independent: IKEv1 Quick
+ * Mode installs the same thing.
+ *
+ * Installation is all or nothing: the SAs and policies go in one netlink
+ * batch, and any failure (a policy clash, an SPI gone) removes whatever
+ * part did go in before the error is returned.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "crypto-ikev2.h"
+#include "ike-socket.h"
+#include "xfrm.h"
+
+struct route_handle;
+
+#define CHILD_SA_MAX_NETWORKS 16
+
+struct child_sa {
+    uint32_t reqid;                     /* in vpnd's owned range, unique per CHILD SA */
+    uint32_t spi_in;                    /* ours (ALLOCSPI), host order */
+    uint32_t spi_out;                   /* the peer's, host order */
+    union ike_sockaddr local, remote;   /* the IKE endpoints (public addresses, ports for NAT-T) */
+    bool encap;                         /* ESP in UDP (RFC 3948) */
+    struct config_address inner;        /* the client's assigned address */
+    struct config_prefix networks[CHILD_SA_MAX_NETWORKS];  /* what the client reaches (TSr) */
+    size_t n_networks;
+    int route_ifindex;                  /* interface toward the client, 0 = none known */
+    bool installed;                     /* SAs + policies in the kernel */
+    bool route_installed;
+    bool spi_allocated;                 /* a larval inbound SA exists */
+};
+
+struct child_sa_params {
+    const struct crypto_child_keys *keys;   /* i_to_r inbound, r_to_i outbound (we are the responder) */
+    uint32_t lifetime_seconds;              /* hard; 0 = none */
+    uint64_t lifetime_kilobytes;            /* hard; 0 = none */
+};
+
+/* Reserves our inbound SPI (a larval SA in the kernel). c->reqid, local,
+ * remote must be set. */
+int child_sa_allocate_spi(struct xfrm_handle *x, struct child_sa *c, char *err, size_t err_len);
+
+/* Installs everything (see above). On failure nothing of it remains in the
+ * kernel (the larval SA included) and `err` says what went wrong. */
+int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct child_sa *c,
+                     const struct child_sa_params *p, char *err, size_t err_len);
+
+/* Removes everything installed (or the larval SA). Errors are returned but
+ * the removal goes on for the other parts. */
+int child_sa_remove(struct xfrm_handle *x, struct route_handle *routes, struct child_sa *c);
+
+/* Byte and packet counters of the inbound and outbound SAs. */
+int child_sa_counters(struct xfrm_handle *x, const struct child_sa *c, uint64_t *bytes_in, uint64_t *bytes_out,
+                      uint64_t *packets_in, uint64_t *packets_out);

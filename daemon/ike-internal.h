@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * What the protocol code (ikev2-*.c) shares with the IKE service (ike.c):
+ * the tables, the pools and the kernel handles. Not for other users.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "hashmap.h"
+#include "ike-socket.h"
+#include "ike.h"
+#include "jobs.h"
+#include "pool.h"
+#include "session.h"
+
+struct route_handle;
+struct xfrm_handle;
+struct vpnd;
+
+struct ike {
+    struct vpnd *vpnd;
+    sd_event *event;
+    struct ike_socket_set *sockets;
+    struct hashmap *sas;            /* responder SPI (uint64_t, host order) -> struct ikev2_ike_sa */
+    struct hashmap *half_open;      /* struct ikev2_half_open_key -> struct ikev2_ike_sa */
+    struct session_registry *sessions;
+    struct hashmap *pools;          /* pool name -> struct pool */
+    struct fixed_addresses *fixed;
+    struct route_handle *routes;
+    uint32_t next_reqid;            /* offset in vpnd's owned reqid range */
+    struct ike_stats stats;
+    bool stopping;
+};
+
+/* The running configuration (new negotiations use it). */
+struct vpnd_config *ike_config(struct ike *ike);
+struct job_pool *ike_jobs(struct ike *ike);
+struct xfrm_handle *ike_xfrm(struct ike *ike);
+
+/* A reqid from vpnd's owned range not used by a live CHILD SA. */
+uint32_t ike_next_reqid(struct ike *ike);
+
+/* An inner address for `owner` (the user or identity): the user's fixed
+ * address if configured, else the first of the group's pools with room.
+ * On success *pool is the pool it came from (NULL for a fixed address).
+ * -ENOSPC when every pool is exhausted (*exhausted names the last pool). */
+int ike_address_acquire(struct ike *ike, const struct config_tunnel_group *group, const struct config_user *user,
+                        const char *owner, struct config_address *addr, struct pool **pool, const char **exhausted,
+                        uint64_t *in_use);
+void ike_address_release(struct ike *ike, struct pool *pool, const struct config_address *addr);
+
+/* The IKEv2 side (ikev2-responder.c). */
+struct ikev2_ike_sa;
+void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt);
+/* Ends an IKE SA: CHILD SAs out of the kernel, lease back, session gone.
+ * send_delete: tell the peer first (best effort). */
+void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_delete, const char *reason);
+int ikev2_session_counters(struct session *s, struct session_counters *c);

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "ike.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike-internal.h"
+#include "log.h"
+#include "route.h"
+#include "vpnd-kernel.h"
+#include "vpnd.h"
+#include "xfrm.h"
+
+struct vpnd_config *ike_config(struct ike *ike)
+{
+    return ike->vpnd->config;
+}
+
+struct job_pool *ike_jobs(struct ike *ike)
+{
+    return ike->vpnd->jobs;
+}
+
+struct xfrm_handle *ike_xfrm(struct ike *ike)
+{
+    return vpnd_kernel_xfrm(ike->vpnd->kernel);
+}
+
+uint32_t ike_next_reqid(struct ike *ike)
+{
+    /* A million CHILD SAs before the counter wraps; by then the early ones
+     * are long gone (rekeying is not in yet, so each lives one session). */
+    uint32_t reqid = XFRM_VPND_REQID_BASE + 1 + ike->next_reqid % (XFRM_VPND_REQID_COUNT - 1);
+    ike->next_reqid++;
+    return reqid;
+}
+
+static void on_packet(const struct ike_packet *pkt, void *userdata)
+{
+    struct ike *ike = userdata;
+
+    ike->stats.received++;
+    if (ike->stopping)
+        return;
+    /* Byte 17 of the IKE header: major version in the high nibble. */
+    uint8_t major = pkt->data[17] >> 4;
+    if (major == 2) {
+        ikev2_handle_packet(ike, pkt);
+        return;
+    }
+    char peer[IKE_SOCKADDR_STRING_MAX];
+    if (major == 1) {
+        ike->stats.ikev1_dropped++;
+        log_debug(CONFIG_SUBSYS_IKE, 1, "IKEv1 message from %s dropped: IKEv1 is not implemented yet",
+                  ike_sockaddr_to_string(&pkt->remote, peer, sizeof(peer)));
+        return;
+    }
+    ike->stats.parse_errors++;
+    log_debug(CONFIG_SUBSYS_IKE, 1, "message from %s with IKE major version %u dropped",
+              ike_sockaddr_to_string(&pkt->remote, peer, sizeof(peer)), major);
+}
+
+static struct pool *get_pool(struct ike *ike, const struct config_pool *cp)
+{
+    struct pool *p = hashmap_get_str(ike->pools, cp->name);
+    if (p)
+        return p;
+    int r = pool_new(cp, &p);
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_POOL, r, "cannot create pool '%s': %m", cp->name);
+        return NULL;
+    }
+    r = hashmap_put_str(ike->pools, pool_name(p), p);
+    if (r < 0) {
+        pool_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+int ike_address_acquire(struct ike *ike, const struct config_tunnel_group *group, const struct config_user *user,
+                        const char *owner, struct config_address *addr, struct pool **pool, const char **exhausted,
+                        uint64_t *in_use)
+{
+    *pool = NULL;
+    *exhausted = NULL;
+    if (user && user->has_address) {
+        int r = fixed_address_claim(ike->fixed, &user->address, owner);
+        if (r < 0)
+            return r;
+        *addr = user->address;
+        return 0;
+    }
+    int r = -ENOSPC;
+    for (size_t i = 0; i < group->n_pools; i++) {
+        if (group->pools[i]->family != AF_INET)
+            continue;       /* IPv4 inner addresses only, for now */
+        struct pool *p = get_pool(ike, group->pools[i]);
+        if (!p)
+            return -ENOMEM;
+        r = pool_acquire(p, owner, NULL, addr);
+        if (r >= 0) {
+            *pool = p;
+            return 0;
+        }
+        if (r != -ENOSPC)
+            return r;
+        *exhausted = pool_name(p);
+        *in_use = pool_stats(p).in_use;
+        log_info(CONFIG_SUBSYS_POOL, "pool '%s' exhausted (%" PRIu64 " addresses in use)", pool_name(p),
+                 pool_stats(p).in_use);
+    }
+    return r;
+}
+
+void ike_address_release(struct ike *ike, struct pool *pool, const struct config_address *addr)
+{
+    int r = pool ? pool_release(pool, addr) : fixed_address_release(ike->fixed, addr);
+    if (r < 0)
+        log_warning(CONFIG_SUBSYS_POOL, "releasing an address: %s", strerror(-r));
+}
+
+static void on_evicted(struct pool *pool, const struct config_address *addr, const char *owner, void *userdata)
+{
+    struct ike *ike = userdata;
+    struct session *s = session_find_by_address(ike->sessions, addr);
+    log_notice(CONFIG_SUBSYS_POOL, "pool '%s' no longer holds the address of %s: ending the session",
+               pool_name(pool), owner ? owner : "(no owner)");
+    if (s && s->protocol == SESSION_IKEV2 && s->owner) {
+        /* The lease is gone already: the SA must not release it again. */
+        ikev2_ike_sa_terminate(ike, s->owner, true, "address pool changed");
+    }
+}
+
+int ike_reload(struct ike *ike, const struct vpnd_config *config)
+{
+    char err[IKE_SOCKET_ERROR_MAX] = "";
+    int r = ike_socket_set_update(ike->sockets, config->listen, config->n_listen, err, sizeof(err));
+    if (r < 0)
+        log_error_errno(CONFIG_SUBSYS_IKE, r, "keeping the previous IKE sockets: %s", err);
+
+    struct hashmap_iter it = HASHMAP_ITER_INIT;
+    void *value;
+    /* pool_update's eviction callback ends sessions, which touches no pool
+     * table entry; collect first anyway to keep the iteration simple. */
+    size_t n = hashmap_size(ike->pools), k = 0;
+    struct pool **list = n ? calloc(n, sizeof(*list)) : NULL;
+    if (n && !list)
+        return -ENOMEM;
+    while (k < n && hashmap_iterate(ike->pools, &it, NULL, NULL, &value))
+        list[k++] = value;
+    for (size_t i = 0; i < k; i++) {
+        const struct config_pool *cp = config_pool_find(config, pool_name(list[i]));
+        if (!cp)
+            continue;   /* removed from the file: its leases end with their sessions */
+        int e = pool_update(list[i], cp, on_evicted, ike);
+        if (e < 0)
+            log_warning(CONFIG_SUBSYS_POOL, "pool '%s' keeps its previous range: %s", cp->name, strerror(-e));
+    }
+    free(list);
+    return r < 0 ? r : 0;
+}
+
+struct session_registry *ike_sessions(struct ike *ike)
+{
+    return ike->sessions;
+}
+
+void ike_get_stats(const struct ike *ike, struct ike_stats *stats)
+{
+    *stats = ike->stats;
+}
+
+int ike_session_counters(struct ike *ike, struct session *s, struct session_counters *c)
+{
+    (void)ike;
+    memset(c, 0, sizeof(*c));
+    if (!s->ops || !s->ops->counters)
+        return -EOPNOTSUPP;
+    return s->ops->counters(s, c);
+}
+
+void ike_free(struct ike *ike)
+{
+    if (!ike)
+        return;
+    ike->stopping = true;
+    /* Established SAs: DELETE to the peer, kernel state out, lease back.
+     * Terminating removes the SA from the table: restart the walk each time. */
+    for (;;) {
+        struct hashmap_iter it = HASHMAP_ITER_INIT;
+        void *value;
+        if (!ike->sas || !hashmap_iterate(ike->sas, &it, NULL, NULL, &value))
+            break;
+        ikev2_ike_sa_terminate(ike, value, true, "vpnd is stopping");
+    }
+    for (;;) {
+        struct hashmap_iter it = HASHMAP_ITER_INIT;
+        void *value;
+        if (!ike->half_open || !hashmap_iterate(ike->half_open, &it, NULL, NULL, &value))
+            break;
+        ikev2_ike_sa_terminate(ike, value, false, "vpnd is stopping");
+    }
+    ike_socket_set_free(ike->sockets);
+    if (ike->pools) {
+        struct hashmap_iter it = HASHMAP_ITER_INIT;
+        const void *key;
+        size_t len;
+        void *value;
+        while (hashmap_iterate(ike->pools, &it, &key, &len, &value)) {
+            hashmap_remove(ike->pools, key, len);
+            pool_free(value);
+        }
+    }
+    hashmap_free(ike->pools);
+    hashmap_free(ike->sas);
+    hashmap_free(ike->half_open);
+    session_registry_free(ike->sessions);
+    fixed_addresses_free(ike->fixed);
+    route_close(ike->routes);
+    free(ike);
+}
+
+int ike_new(struct vpnd *vpnd, struct ike **ret)
+{
+    char err[IKE_SOCKET_ERROR_MAX] = "";
+    struct ike *ike = calloc(1, sizeof(*ike));
+    if (!ike)
+        return log_error_errno(CONFIG_SUBSYS_IKE, -ENOMEM, "out of memory");
+    ike->vpnd = vpnd;
+    ike->event = vpnd->event;
+
+    int r = hashmap_new(&ike->sas);
+    if (r >= 0)
+        r = hashmap_new(&ike->half_open);
+    if (r >= 0)
+        r = hashmap_new(&ike->pools);
+    if (r >= 0)
+        r = session_registry_new(&ike->sessions);
+    if (r >= 0)
+        r = fixed_addresses_new(&ike->fixed);
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_IKE, r, "cannot set up the IKE tables: %m");
+        goto fail;
+    }
+
+    r = route_open(&ike->routes);
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_NETLINK, r, "cannot open route netlink: %m");
+        goto fail;
+    }
+    unsigned stale = 0;
+    r = route_flush_owned(ike->routes, 0, AF_UNSPEC, &stale);
+    if (r < 0)
+        log_warning_errno(CONFIG_SUBSYS_NETLINK, r, "cannot remove routes left by a previous vpnd: %m");
+    else if (stale)
+        log_info(CONFIG_SUBSYS_NETLINK, "removed %u client routes left by a previous vpnd", stale);
+
+    r = ike_socket_set_new(&ike->sockets, vpnd->event, on_packet, ike);
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_IKE, r, "cannot create the IKE sockets: %m");
+        goto fail;
+    }
+    r = ike_socket_set_update(ike->sockets, vpnd->config->listen, vpnd->config->n_listen, err, sizeof(err));
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_IKE, r, "%s", err);
+        goto fail;
+    }
+    log_info(CONFIG_SUBSYS_IKE, "listening for IKE on %d sockets", r);
+    *ret = ike;
+    return 0;
+
+fail:
+    ike_free(ike);
+    return r;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The IKE service: the UDP sockets, the IKE SAs, the sessions, the address
+ * pools and the kernel state they install, all owned by the daemon's one
+ * event loop. Datagrams are dispatched here by IKE version (IKEv2 to
+ * ikev2-*.c; IKEv1 is the next issue).
+ *
+ * Configuration lifetime: every IKE SA holds a reference on the
+ * configuration it was negotiated under (config_ref), so a reload never
+ * pulls a tunnel group from under a session; new negotiations use the new
+ * configuration.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "session.h"
+
+struct vpnd;
+struct ike;
+struct pool;
+
+struct ike_stats {
+    uint64_t received;
+    uint64_t parse_errors;          /* malformed messages (logged at debug) */
+    uint64_t decrypt_failures;      /* SK integrity check failed */
+    uint64_t unknown_spi;           /* no IKE SA for the message */
+    uint64_t bad_message_id;        /* outside the window: dropped */
+    uint64_t retransmits_answered;  /* cached responses sent again */
+    uint64_t ikev1_dropped;         /* IKEv1 is not implemented yet */
+    uint64_t half_open;             /* IKE SAs between IKE_SA_INIT and IKE_AUTH now */
+    uint64_t established;           /* IKE SAs established now */
+};
+
+/* Opens the sockets of config->listen and starts answering. */
+int ike_new(struct vpnd *vpnd, struct ike **ret);
+/* Sends DELETE to every client (best effort), removes every CHILD SA,
+ * route and lease, closes the sockets. NULL is allowed. */
+void ike_free(struct ike *ike);
+/* After a reload: sockets follow config->listen, pools their new ranges. */
+int ike_reload(struct ike *ike, const struct vpnd_config *config);
+
+struct session_registry *ike_sessions(struct ike *ike);
+void ike_get_stats(const struct ike *ike, struct ike_stats *stats);
+/* Counters of a session's SAs from the kernel. */
+int ike_session_counters(struct ike *ike, struct session *s, struct session_counters *c);

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "ikev2-auth.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+static int psk_verify(const struct ikev2_auth_context *ctx, const struct ikev2_auth *auth,
+                      char *reason, size_t reason_len)
+{
+    if (auth->method != IKEV2_AUTH_SHARED_KEY_MIC) {
+        snprintf(reason, reason_len, "AUTH method %u where the tunnel group expects a pre-shared key",
+                 auth->method);
+        return 0;
+    }
+    if (ctx->group->psk.len == 0) {
+        snprintf(reason, reason_len, "the tunnel group has no pre-shared key");
+        return 0;
+    }
+    int r = crypto_ikev2_psk_auth_verify(ctx->keys, &ctx->input, ctx->group->psk.data, ctx->group->psk.len,
+                                         auth->data, auth->len);
+    if (r == 0)
+        snprintf(reason, reason_len, "pre-shared key mismatch");
+    return r;
+}
+
+static int psk_sign(const struct ikev2_auth_context *ctx, uint8_t *method, uint8_t *data, size_t max)
+{
+    if (ctx->group->psk.len == 0)
+        return -ENOKEY;
+    *method = IKEV2_AUTH_SHARED_KEY_MIC;
+    return crypto_ikev2_psk_auth(ctx->keys, &ctx->input, ctx->group->psk.data, ctx->group->psk.len, data, max);
+}
+
+const struct ikev2_peer_auth_method ikev2_peer_auth_psk = { "psk", psk_verify };
+const struct ikev2_local_auth_method ikev2_local_auth_psk = { "psk", psk_sign };
+
+const struct ikev2_peer_auth_method *ikev2_peer_auth_method(enum config_auth auth)
+{
+    switch (auth) {
+    case CONFIG_AUTH_PSK:
+        return &ikev2_peer_auth_psk;
+    case CONFIG_AUTH_CERTIFICATE:       /* crypto-sign*.c / cert*.c hook in here */
+    case CONFIG_AUTH_EAP_MSCHAPV2:      /* eap-*.c: EAP rounds in IKE_AUTH */
+    case CONFIG_AUTH_EAP_MD5:
+    case CONFIG_AUTH_EAP_GTC:
+        return NULL;
+    }
+    return NULL;
+}
+
+const struct ikev2_local_auth_method *ikev2_local_auth_method(enum config_local_auth auth)
+{
+    switch (auth) {
+    case CONFIG_LOCAL_AUTH_PSK:
+        return &ikev2_local_auth_psk;
+    case CONFIG_LOCAL_AUTH_CERTIFICATE:
+        return NULL;
+    }
+    return NULL;
+}

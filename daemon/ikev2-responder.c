@@ -1,0 +1,856 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The IKEv2 responder: message dispatch, IKE_SA_INIT (with Diffie-Hellman
+ * on the job pool), INFORMATIONAL, and the IKE SA's life and death.
+ * IKE_AUTH is in ikev2-ike-auth.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/evp.h>
+
+#include "crypto-dh.h"
+#include "crypto-sk.h"
+#include "ikev2-sa.h"
+#include "ikev2-wire.h"
+#include "jobs.h"
+
+/* How long a half-open IKE SA waits for IKE_AUTH. */
+#define IKEV2_HALF_OPEN_USEC (60ULL * 1000000ULL)
+#define IKEV2_NONCE_LEN 32
+#define IKEV2_MESSAGE_MAX 8192
+
+static uint32_t sa_counter;
+
+void ikev2_sa_log_ctx(const struct ikev2_ike_sa *sa, struct log_ctx *ctx)
+{
+    *ctx = (struct log_ctx){
+        .peer = sa->peer,
+        .tunnel_group = sa->group ? sa->group->name : NULL,
+        .user = sa->identity[0] ? sa->identity : NULL,
+        .session = sa->sa_name,
+    };
+}
+
+static void peer_text(const union ike_sockaddr *a, char *buf, size_t len)
+{
+    ike_sockaddr_to_string(a, buf, len);
+}
+
+/* ---- logging of messages ------------------------------------------------------ */
+
+static void log_message(const struct log_ctx *ctx, const char *verb, const struct ikev2_header *hdr,
+                        const struct ikev2_payload_list *outer, const struct ikev2_payload_list *inner)
+{
+    char desc[512];
+    ikev2_message_describe(hdr, outer, inner, desc, sizeof(desc));
+    log_info_ctx(ctx, CONFIG_SUBSYS_IKEV2, "%s %s", verb, desc);
+}
+
+/* Logs a message we built, from its bytes (and its plaintext chain). */
+static void log_sent(const struct log_ctx *ctx, const uint8_t *buf, size_t len, const uint8_t *inner,
+                     size_t inner_len, uint8_t first_inner)
+{
+    struct ikev2_message *m = malloc(sizeof(*m));
+    struct ikev2_payload_list *in = malloc(sizeof(*in));
+    struct ikev2_parse_status st;
+    if (m && in && ikev2_message_parse(buf, len, m, &st) >= 0) {
+        bool have_inner = inner && (inner_len == 0 ? (in->n = 0, in->n_skipped = 0, true) :
+                                    ikev2_chain_parse(inner, inner_len, first_inner, 0, in, &st) >= 0);
+        log_message(ctx, "sending", &m->header, &m->payloads, have_inner ? in : NULL);
+    }
+    free(m);
+    free(in);
+}
+
+/* ---- sending --------------------------------------------------------------------- */
+
+static void header_for(const struct ikev2_ike_sa *sa, struct ikev2_header *h, uint8_t exchange, bool response,
+                       uint32_t mid)
+{
+    *h = (struct ikev2_header){
+        .ispi = sa->ispi,
+        .rspi = sa->rspi,
+        .major_version = IKEV2_MAJOR_VERSION,
+        .minor_version = IKEV2_MINOR_VERSION,
+        .exchange = exchange,
+        .flags = response ? IKEV2_FLAG_RESPONSE : 0,
+        .message_id = mid,
+    };
+}
+
+static void cache_response(struct ikev2_ike_sa *sa, const uint8_t *buf, size_t len)
+{
+    uint8_t *copy = malloc(len);
+    if (!copy)
+        return;     /* a retransmission then goes unanswered; the peer retries */
+    memcpy(copy, buf, len);
+    free(sa->response);
+    sa->response = copy;
+    sa->response_len = len;
+}
+
+static int send_bytes(struct ike *ike, const union ike_sockaddr *local, const union ike_sockaddr *remote,
+                      const uint8_t *buf, size_t len, const struct log_ctx *ctx)
+{
+    int r = ike_socket_send(ike->sockets, local, remote, buf, len);
+    if (r < 0)
+        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "cannot send %zu bytes: %s", len, strerror(-r));
+    return r;
+}
+
+int ikev2_send_encrypted(struct ikev2_ike_sa *sa, uint8_t exchange, bool response, uint32_t mid,
+                         const uint8_t *inner, size_t inner_len, uint8_t first_inner)
+{
+    struct log_ctx ctx;
+    ikev2_sa_log_ctx(sa, &ctx);
+    size_t body_len = crypto_sk_body_len(&sa->keys, inner_len);
+    if (body_len == 0)
+        return -EINVAL;
+    uint8_t *buf = malloc(IKEV2_HEADER_LEN + 4 + body_len);
+    if (!buf)
+        return -ENOMEM;
+    struct ikev2_builder b;
+    struct ikev2_header h;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    header_for(sa, &h, exchange, response, mid);
+    ikev2_builder_init(&b, buf, IKEV2_HEADER_LEN + 4 + body_len);
+    ikev2_build_header(&b, &h);
+    ikev2_build_sk(&b, inner_len ? first_inner : IKEV2_PAYLOAD_NONE, body_len, &body);
+    int r = ikev2_builder_finish(&b, &len);
+    if (r >= 0)
+        r = crypto_sk_encrypt(&sa->keys, false, buf, (size_t)(body - buf), inner, inner_len, body, body_len);
+    if (r < 0) {
+        log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot build the %s %s: %s", ikev2_exchange_name(exchange),
+                      response ? "response" : "request", strerror(-r));
+        free(buf);
+        return r;
+    }
+    log_sent(&ctx, buf, len, inner, inner_len, first_inner);
+    if (response)
+        cache_response(sa, buf, len);
+    r = send_bytes(sa->ike, &sa->local, &sa->remote, buf, len, &ctx);
+    free(buf);
+    return r;
+}
+
+/* An unprotected IKE_SA_INIT error response: one Notify, rspi 0 (RFC 7296
+ * 2.6: nothing is kept for the peer). */
+static void send_init_error(struct ike *ike, const struct ike_packet *pkt, const struct ikev2_header *req,
+                            uint16_t notify, const void *data, size_t data_len, const struct log_ctx *ctx)
+{
+    uint8_t buf[128];
+    struct ikev2_builder b;
+    struct ikev2_header h = {
+        .ispi = req->ispi,
+        .rspi = 0,
+        .major_version = IKEV2_MAJOR_VERSION,
+        .exchange = IKEV2_EXCHANGE_IKE_SA_INIT,
+        .flags = IKEV2_FLAG_RESPONSE,
+        .message_id = 0,
+    };
+    size_t len = 0;
+    ikev2_builder_init(&b, buf, sizeof(buf));
+    ikev2_build_header(&b, &h);
+    ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, notify, data, data_len);
+    if (ikev2_builder_finish(&b, &len) < 0)
+        return;
+    log_sent(ctx, buf, len, NULL, 0, 0);
+    (void)send_bytes(ike, &pkt->local, &pkt->remote, buf, len, ctx);
+}
+
+/* An encrypted response with a single error Notify. */
+static void send_encrypted_notify(struct ikev2_ike_sa *sa, uint8_t exchange, uint32_t mid, uint16_t notify)
+{
+    uint8_t inner[64];
+    struct ikev2_builder b;
+    size_t len = 0;
+    ikev2_builder_init(&b, inner, sizeof(inner));
+    ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, notify, NULL, 0);
+    if (ikev2_builder_finish(&b, &len) >= 0)
+        (void)ikev2_send_encrypted(sa, exchange, true, mid, inner, len, IKEV2_PAYLOAD_NOTIFY);
+}
+
+/* ---- NAT detection (RFC 7296 2.23) ---------------------------------------------- */
+
+/* SHA1(SPIi | SPIr | IP | port). */
+static int natd_hash(uint64_t ispi, uint64_t rspi, const union ike_sockaddr *a, uint8_t out[20])
+{
+    uint8_t buf[8 + 8 + 16 + 2];
+    size_t n = 0;
+    ikev2_put64(buf, ispi);
+    ikev2_put64(buf + 8, rspi);
+    n = 16;
+    if (a->sa.sa_family == AF_INET) {
+        memcpy(buf + n, &a->in.sin_addr, 4);
+        n += 4;
+        memcpy(buf + n, &a->in.sin_port, 2);
+    } else {
+        memcpy(buf + n, &a->in6.sin6_addr, 16);
+        n += 16;
+        memcpy(buf + n, &a->in6.sin6_port, 2);
+    }
+    n += 2;
+    unsigned int out_len = 0;
+    return EVP_Digest(buf, n, out, &out_len, EVP_sha1(), NULL) == 1 && out_len == 20 ? 0 : -EIO;
+}
+
+/* Whether some Notify of `type` carries the hash of `a`; -ENOENT when the
+ * peer sent none of that type (it does not do NAT detection). */
+static int natd_matches(const struct ikev2_payload_list *list, uint16_t type, uint64_t ispi,
+                        const union ike_sockaddr *a)
+{
+    uint8_t want[20];
+    bool any = false;
+    if (natd_hash(ispi, 0, a, want) < 0)
+        return -EIO;
+    for (size_t i = 0; i < list->n; i++) {
+        struct ikev2_notify n;
+        struct ikev2_parse_status st;
+        if (list->p[i].type != IKEV2_PAYLOAD_NOTIFY || ikev2_notify_decode(&list->p[i], &n, &st) < 0 ||
+            n.type != type)
+            continue;
+        any = true;
+        if (n.len == 20 && memcmp(n.data, want, 20) == 0)
+            return 1;
+    }
+    return any ? 0 : -ENOENT;
+}
+
+/* ---- the IKE SA's life ------------------------------------------------------------ */
+
+struct ikev2_dh_job {
+    struct ikev2_ike_sa *sa;            /* NULL once the SA is gone */
+    struct crypto_ike_suite suite;
+    uint8_t peer_ke[CRYPTO_DH_PUBLIC_MAX];  size_t peer_ke_len;
+    uint8_t ni[IKEV2_NONCE_MAX];  size_t ni_len;
+    uint8_t nr[IKEV2_NONCE_LEN];  size_t nr_len;
+    uint8_t spi_i[8], spi_r[8];
+    /* Results. */
+    uint8_t our_ke[CRYPTO_DH_PUBLIC_MAX];   size_t our_ke_len;
+    struct crypto_ike_keys keys;
+    const char *failed_step;
+};
+
+static void half_open_key(struct ikev2_half_open_key *k, uint64_t ispi, const union ike_sockaddr *remote)
+{
+    memset(k, 0, sizeof(*k));
+    k->ispi = ispi;
+    k->family = (uint8_t)remote->sa.sa_family;
+    if (remote->sa.sa_family == AF_INET) {
+        memcpy(k->addr, &remote->in.sin_addr, 4);
+        k->port = remote->in.sin_port;
+    } else {
+        memcpy(k->addr, &remote->in6.sin6_addr, 16);
+        k->port = remote->in6.sin6_port;
+    }
+}
+
+void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_delete, const char *reason)
+{
+    struct log_ctx ctx;
+    if (sa->state == IKEV2_SA_DELETED)
+        return;
+    ikev2_sa_log_ctx(sa, &ctx);
+
+    if (send_delete && sa->state == IKEV2_SA_ESTABLISHED) {
+        uint8_t inner[16];
+        struct ikev2_builder b;
+        size_t len = 0;
+        ikev2_builder_init(&b, inner, sizeof(inner));
+        ikev2_build_delete(&b, IKEV2_PROTOCOL_IKE, 0, NULL, 0);
+        if (ikev2_builder_finish(&b, &len) >= 0)
+            (void)ikev2_send_encrypted(sa, IKEV2_EXCHANGE_INFORMATIONAL, false, sa->next_request_mid++, inner,
+                                       len, IKEV2_PAYLOAD_DELETE);
+    }
+    if (sa->state == IKEV2_SA_ESTABLISHED)
+        ike->stats.established--;
+    else
+        ike->stats.half_open--;
+    sa->state = IKEV2_SA_DELETED;
+
+    if (sa->job) {
+        sa->job_data->sa = NULL;
+        job_cancel(sa->job);
+        sa->job = NULL;
+    }
+    sa->timer = sd_event_source_disable_unref(sa->timer);
+    if (sa->has_child) {
+        int r = child_sa_remove(ike_xfrm(ike), ike->routes, &sa->child);
+        if (r < 0)
+            log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "removing CHILD_SA spi in 0x%08x out 0x%08x: %s",
+                            sa->child.spi_in, sa->child.spi_out, strerror(-r));
+        else
+            log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA removed: spi in 0x%08x out 0x%08x",
+                         sa->child.spi_in, sa->child.spi_out);
+        sa->has_child = false;
+    }
+    if (sa->session) {
+        char addr[INET6_ADDRSTRLEN] = "";
+        inet_ntop(sa->address.family, &sa->address.in, addr, sizeof(addr));
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKE, "session down: user %s, address %s: %s", sa->identity, addr, reason);
+        session_remove(ike->sessions, sa->session);
+        sa->session = NULL;
+    } else if (sa->in_table) {
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA deleted: %s", reason);
+    } else {
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "half-open IKE_SA removed: %s", reason);
+    }
+    if (sa->has_address) {
+        ike_address_release(ike, sa->pool, &sa->address);
+        sa->has_address = false;
+    }
+    if (sa->in_half_open && hashmap_get(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key)) == sa)
+        hashmap_remove(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key));
+    if (sa->in_table && hashmap_get(ike->sas, &sa->rspi, sizeof(sa->rspi)) == sa)
+        hashmap_remove(ike->sas, &sa->rspi, sizeof(sa->rspi));
+    config_unref(sa->config);
+    crypto_ike_keys_wipe(&sa->keys);
+    crypto_wipe(sa->nr, sizeof(sa->nr));
+    free(sa->init_request);
+    free(sa->init_response);
+    free(sa->response);
+    free(sa);
+}
+
+static int on_half_open_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    struct ikev2_ike_sa *sa = userdata;
+    ikev2_ike_sa_terminate(sa->ike, sa, false, "no IKE_AUTH within 60 seconds");
+    return 0;
+}
+
+int ikev2_session_counters(struct session *s, struct session_counters *c)
+{
+    struct ikev2_ike_sa *sa = s->owner;
+    if (!sa || !sa->has_child)
+        return -ENOENT;
+    return child_sa_counters(ike_xfrm(sa->ike), &sa->child, &c->bytes_in, &c->bytes_out, &c->packets_in,
+                             &c->packets_out);
+}
+
+/* ---- IKE_SA_INIT ---------------------------------------------------------------------- */
+
+static int dh_work(void *userdata)
+{
+    struct ikev2_dh_job *j = userdata;
+    struct crypto_dh *dh = NULL;
+    uint8_t shared[CRYPTO_DH_SHARED_MAX];
+    size_t shared_len = 0;
+
+    int r = crypto_dh_new(j->suite.dh, &dh);
+    if (r < 0) {
+        j->failed_step = "key generation";
+        return r;
+    }
+    r = crypto_dh_public(dh, j->our_ke, sizeof(j->our_ke));
+    if (r < 0) {
+        j->failed_step = "public value";
+        goto out;
+    }
+    j->our_ke_len = (size_t)r;
+    r = crypto_dh_compute(dh, j->peer_ke, j->peer_ke_len, shared, sizeof(shared), &shared_len);
+    if (r < 0) {
+        j->failed_step = "the peer's public value";
+        goto out;
+    }
+    r = crypto_ikev2_derive_ike_keys(&j->suite, shared, shared_len, j->ni, j->ni_len, j->nr, j->nr_len,
+                                     j->spi_i, j->spi_r, &j->keys);
+    if (r < 0)
+        j->failed_step = "key derivation";
+out:
+    crypto_wipe(shared, sizeof(shared));
+    crypto_dh_free(dh);
+    return r;
+}
+
+static void dh_job_free(struct ikev2_dh_job *j)
+{
+    crypto_ike_keys_wipe(&j->keys);
+    crypto_wipe(j, sizeof(*j));
+    free(j);
+}
+
+static void dh_done(void *userdata, int result)
+{
+    struct ikev2_dh_job *j = userdata;
+    struct ikev2_ike_sa *sa = j->sa;
+    struct log_ctx ctx;
+
+    if (!sa) {
+        dh_job_free(j);
+        return;
+    }
+    sa->job = NULL;
+    sa->job_data = NULL;
+    ikev2_sa_log_ctx(sa, &ctx);
+    if (result < 0) {
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA_INIT failed: Diffie-Hellman %s: %s",
+                     j->failed_step ? j->failed_step : "job", strerror(-result));
+        dh_job_free(j);
+        ikev2_ike_sa_terminate(sa->ike, sa, false, "Diffie-Hellman failed");
+        return;
+    }
+    sa->keys = j->keys;
+
+    /* The response: SA KE Nr N(NATD_S_IP) N(NATD_D_IP). */
+    uint8_t buf[IKEV2_MESSAGE_MAX];
+    struct ikev2_builder b;
+    struct ikev2_header h;
+    struct ikev2_transform tr[4];
+    struct ikev2_proposal pr = { .number = sa->choice.number, .protocol = IKEV2_PROTOCOL_IKE };
+    uint8_t natd_s[20], natd_d[20];
+    size_t len = 0;
+    pr.n_transforms = ikev2_ike_choice_transforms(&sa->choice, tr);
+    header_for(sa, &h, IKEV2_EXCHANGE_IKE_SA_INIT, true, 0);
+    int r = natd_hash(sa->ispi, sa->rspi, &sa->local, natd_s);
+    if (r >= 0)
+        r = natd_hash(sa->ispi, sa->rspi, &sa->remote, natd_d);
+    ikev2_builder_init(&b, buf, sizeof(buf));
+    ikev2_build_header(&b, &h);
+    ikev2_build_sa_proposal(&b, &pr, tr);
+    ikev2_build_ke(&b, sa->choice.dh->ikev2_id, j->our_ke, j->our_ke_len);
+    ikev2_build_nonce(&b, sa->nr, sa->nr_len);
+    ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, IKEV2_N_NAT_DETECTION_SOURCE_IP, natd_s, 20);
+    ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, IKEV2_N_NAT_DETECTION_DESTINATION_IP, natd_d, 20);
+    if (r >= 0)
+        r = ikev2_builder_finish(&b, &len);
+    dh_job_free(j);
+    if (r < 0) {
+        log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot build the IKE_SA_INIT response: %s", strerror(-r));
+        ikev2_ike_sa_terminate(sa->ike, sa, false, "internal error");
+        return;
+    }
+    sa->init_response = malloc(len);
+    if (!sa->init_response) {
+        ikev2_ike_sa_terminate(sa->ike, sa, false, "out of memory");
+        return;
+    }
+    memcpy(sa->init_response, buf, len);
+    sa->init_response_len = len;
+    cache_response(sa, buf, len);
+    r = hashmap_put(sa->ike->sas, &sa->rspi, sizeof(sa->rspi), sa);
+    if (r < 0) {
+        ikev2_ike_sa_terminate(sa->ike, sa, false, "out of memory");
+        return;
+    }
+    sa->in_table = true;
+    sa->state = IKEV2_SA_INIT_DONE;
+    sa->expected_mid = 1;
+    log_sent(&ctx, buf, len, NULL, 0, 0);
+    (void)send_bytes(sa->ike, &sa->local, &sa->remote, buf, len, &ctx);
+}
+
+struct reject_log {
+    const struct log_ctx *ctx;
+    bool info;
+    unsigned count;
+};
+
+static void log_reject(const char *reason, void *userdata)
+{
+    struct reject_log *rl = userdata;
+    rl->count++;
+    if (rl->info)
+        log_info_ctx(rl->ctx, CONFIG_SUBSYS_IKEV2, "%s", reason);
+    else
+        log_debug_ctx(rl->ctx, CONFIG_SUBSYS_IKEV2, 2, "%s", reason);
+}
+
+/* The IKE proposals of every IKEv2 tunnel group, in priority order (file
+ * order of groups, then each group's order), each once. */
+static size_t candidate_ike_proposals(const struct vpnd_config *config, const struct config_ike_proposal **out,
+                                      size_t max)
+{
+    size_t n = 0;
+    for (size_t g = 0; g < config->n_tunnel_groups; g++) {
+        const struct config_tunnel_group *tg = &config->tunnel_groups[g];
+        if (!tg->ikev2)
+            continue;
+        for (size_t i = 0; i < tg->n_ike_proposals && n < max; i++) {
+            bool seen = false;
+            for (size_t k = 0; k < n; k++)
+                seen = seen || out[k] == tg->ike_proposals[i];
+            if (!seen)
+                out[n++] = tg->ike_proposals[i];
+        }
+    }
+    return n;
+}
+
+static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, const struct ikev2_header *hdr)
+{
+    struct ikev2_half_open_key key;
+    struct log_ctx ctx = { 0 };
+    char peer[IKEV2_PEER_TEXT_MAX];
+    struct ikev2_parse_status st;
+
+    peer_text(&pkt->remote, peer, sizeof(peer));
+    ctx.peer = peer;
+
+    half_open_key(&key, hdr->ispi, &pkt->remote);
+    struct ikev2_ike_sa *old = hashmap_get(ike->half_open, &key, sizeof(key));
+    if (old) {
+        if (old->state == IKEV2_SA_INIT_DONE && old->response && old->init_request_len == pkt->len &&
+            memcmp(old->init_request, pkt->data, pkt->len) == 0) {
+            ike->stats.retransmits_answered++;
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "retransmitted IKE_SA_INIT: sending the response again");
+            (void)send_bytes(ike, &old->local, &old->remote, old->response, old->response_len, &ctx);
+        } else
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE_SA_INIT for a negotiation in progress ignored");
+        return;
+    }
+
+    struct ikev2_message *msg = malloc(sizeof(*msg));
+    struct ikev2_sa *offered = malloc(sizeof(*offered));
+    struct ikev2_ike_sa *sa = NULL;
+    struct ikev2_dh_job *j = NULL;
+    if (!msg || !offered)
+        goto out;
+    if (ikev2_message_parse(pkt->data, pkt->len, msg, &st) < 0) {
+        char why[128];
+        ikev2_parse_status_format(&st, why, sizeof(why));
+        ike->stats.parse_errors++;
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "malformed IKE_SA_INIT dropped: %s", why);
+        goto out;
+    }
+    log_message(&ctx, "received", &msg->header, &msg->payloads, NULL);
+
+    const struct ikev2_payload *p_sa = ikev2_payload_find(&msg->payloads, IKEV2_PAYLOAD_SA);
+    const struct ikev2_payload *p_ke = ikev2_payload_find(&msg->payloads, IKEV2_PAYLOAD_KE);
+    const struct ikev2_payload *p_no = ikev2_payload_find(&msg->payloads, IKEV2_PAYLOAD_NONCE);
+    struct ikev2_ke ke;
+    struct ikev2_nonce nonce;
+    if (!p_sa || !p_ke || !p_no || ikev2_sa_decode(p_sa, offered, &st) < 0 || ikev2_ke_decode(p_ke, &ke, &st) < 0 ||
+        ikev2_nonce_decode(p_no, &nonce, &st) < 0) {
+        ike->stats.parse_errors++;
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA_INIT without a valid SA, KE and Nonce payload");
+        send_init_error(ike, pkt, hdr, IKEV2_N_INVALID_SYNTAX, NULL, 0, &ctx);
+        goto out;
+    }
+
+    const struct config_ike_proposal *cand[64];
+    const struct vpnd_config *config = ike_config(ike);
+    size_t n_cand = candidate_ike_proposals(config, cand, 64);
+    struct ikev2_ike_choice choice;
+    struct reject_log rl = { .ctx = &ctx, .info = false };
+    int r = ikev2_choose_ike(offered, cand, n_cand, &choice, log_reject, &rl);
+    if (r < 0) {
+        /* Say at info level why each proposal was refused. */
+        rl.info = true;
+        (void)ikev2_choose_ike(offered, cand, n_cand, &choice, log_reject, &rl);
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "no acceptable IKE proposal (%zu offered, %zu configured): "
+                     "NO_PROPOSAL_CHOSEN", offered->n_proposals, n_cand);
+        send_init_error(ike, pkt, hdr, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0, &ctx);
+        goto out;
+    }
+    if (ke.group != choice.dh->ikev2_id) {
+        uint8_t group[2];
+        ikev2_put16(group, choice.dh->ikev2_id);
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "KE payload for DH group %u, we prefer %s: INVALID_KE_PAYLOAD",
+                     ke.group, choice.dh->name);
+        send_init_error(ike, pkt, hdr, IKEV2_N_INVALID_KE_PAYLOAD, group, sizeof(group), &ctx);
+        goto out;
+    }
+    if (ke.len != choice.dh->public_len) {
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "KE payload of %zu bytes for %s (expected %zu): INVALID_SYNTAX",
+                     ke.len, choice.dh->name, choice.dh->public_len);
+        send_init_error(ike, pkt, hdr, IKEV2_N_INVALID_SYNTAX, NULL, 0, &ctx);
+        goto out;
+    }
+
+    sa = calloc(1, sizeof(*sa));
+    j = calloc(1, sizeof(*j));
+    if (!sa || !j)
+        goto out;
+    sa->ike = ike;
+    sa->config = config_ref(ike_config(ike));
+    sa->state = IKEV2_SA_INIT_PENDING;
+    sa->ispi = hdr->ispi;
+    do {
+        if (crypto_random(&sa->rspi, sizeof(sa->rspi)) < 0)
+            goto out_free;
+    } while (sa->rspi == 0 || hashmap_get(ike->sas, &sa->rspi, sizeof(sa->rspi)));
+    sa->local = pkt->local;
+    sa->remote = pkt->remote;
+    sa->ifindex = pkt->ifindex;
+    snprintf(sa->peer, sizeof(sa->peer), "%s", peer);
+    snprintf(sa->sa_name, sizeof(sa->sa_name), "ikev2#%u", ++sa_counter);
+    sa->choice = choice;
+    memcpy(sa->ni, nonce.data, nonce.len);
+    sa->ni_len = nonce.len;
+    sa->nr_len = IKEV2_NONCE_LEN;
+    if (crypto_random(sa->nr, sa->nr_len) < 0)
+        goto out_free;
+    sa->init_request = malloc(pkt->len);
+    if (!sa->init_request)
+        goto out_free;
+    memcpy(sa->init_request, pkt->data, pkt->len);
+    sa->init_request_len = pkt->len;
+
+    /* NAT detection: the peer hashed the addresses as it saw them. */
+    int d = natd_matches(&msg->payloads, IKEV2_N_NAT_DETECTION_DESTINATION_IP, sa->ispi, &sa->local);
+    int s = natd_matches(&msg->payloads, IKEV2_N_NAT_DETECTION_SOURCE_IP, sa->ispi, &sa->remote);
+    sa->nat_detected = d == 0 || s == 0;
+    ikev2_sa_log_ctx(sa, &ctx);
+    if (sa->nat_detected)
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "NAT detected (%s behind NAT): the client floats to NAT-T",
+                     s == 0 ? "peer" : "we are");
+
+    j->sa = sa;
+    j->suite = (struct crypto_ike_suite){ choice.encr, choice.integ, choice.prf, choice.dh };
+    memcpy(j->peer_ke, ke.data, ke.len);
+    j->peer_ke_len = ke.len;
+    memcpy(j->ni, sa->ni, sa->ni_len);
+    j->ni_len = sa->ni_len;
+    memcpy(j->nr, sa->nr, sa->nr_len);
+    j->nr_len = sa->nr_len;
+    ikev2_put64(j->spi_i, sa->ispi);
+    ikev2_put64(j->spi_r, sa->rspi);
+
+    sa->half_open_key = key;
+    r = hashmap_put(ike->half_open, &key, sizeof(key), sa);
+    if (r < 0)
+        goto out_free;
+    sa->in_half_open = true;
+    ike->stats.half_open++;
+    r = sd_event_add_time_relative(ike->event, &sa->timer, CLOCK_MONOTONIC, IKEV2_HALF_OPEN_USEC, 0,
+                                   on_half_open_timeout, sa);
+    if (r >= 0)
+        r = job_submit(ike_jobs(ike), dh_work, dh_done, j, &sa->job);
+    if (r < 0) {
+        log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot start the Diffie-Hellman computation: %s",
+                        strerror(-r));
+        dh_job_free(j);
+        ikev2_ike_sa_terminate(ike, sa, false, "overloaded");
+        goto out;
+    }
+    sa->job_data = j;
+    char suite[160];
+    ikev2_ike_choice_format(&choice, suite, sizeof(suite));
+    log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "selected proposal %u (ike-proposal '%s'): %s", choice.number,
+                  choice.config->name, suite);
+    goto out;
+
+out_free:
+    if (sa) {
+        config_unref(sa->config);
+        free(sa->init_request);
+        free(sa);
+    }
+    free(j);
+out:
+    free(msg);
+    free(offered);
+}
+
+/* ---- INFORMATIONAL ------------------------------------------------------------------- */
+
+static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_message *msg,
+                                 const struct ikev2_payload_list *inner)
+{
+    struct log_ctx ctx;
+    bool delete_ike = false;
+    uint8_t out[IKEV2_INNER_MAX];
+    struct ikev2_builder b;
+    size_t len = 0;
+    uint32_t deleted_spi = 0;
+    bool deleted_child = false;
+
+    ikev2_sa_log_ctx(sa, &ctx);
+    for (size_t i = 0; i < inner->n; i++) {
+        struct ikev2_delete d;
+        struct ikev2_parse_status st;
+        if (inner->p[i].type != IKEV2_PAYLOAD_DELETE || ikev2_delete_decode(&inner->p[i], &d, &st) < 0)
+            continue;
+        if (d.protocol == IKEV2_PROTOCOL_IKE)
+            delete_ike = true;
+        else if (d.protocol == IKEV2_PROTOCOL_ESP && d.spi_size == 4)
+            for (uint16_t k = 0; k < d.n_spis; k++) {
+                uint32_t spi = ikev2_get32(d.spis + 4 * k);
+                if (sa->has_child && spi == sa->child.spi_out) {
+                    deleted_spi = sa->child.spi_in;
+                    deleted_child = true;
+                } else
+                    log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "DELETE for unknown ESP SPI 0x%08x", spi);
+            }
+    }
+
+    ikev2_builder_init(&b, out, sizeof(out));
+    if (deleted_child && !delete_ike) {
+        uint8_t spi[4];
+        ikev2_put32(spi, deleted_spi);
+        ikev2_build_delete(&b, IKEV2_PROTOCOL_ESP, 4, spi, 1);
+    }
+    if (ikev2_builder_finish(&b, &len) < 0)
+        len = 0;
+    (void)ikev2_send_encrypted(sa, IKEV2_EXCHANGE_INFORMATIONAL, true, msg->header.message_id, out, len,
+                               ikev2_builder_first_type(&b));
+
+    if (delete_ike) {
+        ikev2_ike_sa_terminate(sa->ike, sa, false, "deleted by the client");
+        return;
+    }
+    if (deleted_child) {
+        int r = child_sa_remove(ike_xfrm(sa->ike), sa->ike->routes, &sa->child);
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA deleted by the client: spi in 0x%08x out 0x%08x%s%s",
+                     sa->child.spi_in, sa->child.spi_out, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+        sa->has_child = false;
+    }
+}
+
+/* ---- dispatch ------------------------------------------------------------------------- */
+
+void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
+{
+    struct ikev2_header hdr;
+    struct ikev2_parse_status st;
+    char peer[IKEV2_PEER_TEXT_MAX];
+    struct log_ctx ctx = { .peer = peer };
+
+    peer_text(&pkt->remote, peer, sizeof(peer));
+    if (ikev2_header_parse(pkt->data, pkt->len, &hdr, &st) < 0) {
+        char why[128];
+        ikev2_parse_status_format(&st, why, sizeof(why));
+        ike->stats.parse_errors++;
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "dropped: %s", why);
+        return;
+    }
+    if (hdr.flags & IKEV2_FLAG_RESPONSE) {
+        /* Answers to our DELETE requests; nothing waits for them. */
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 2, "%s response %u ignored", ikev2_exchange_name(hdr.exchange)
+                      ? ikev2_exchange_name(hdr.exchange) : "unknown", hdr.message_id);
+        return;
+    }
+    if (hdr.exchange == IKEV2_EXCHANGE_IKE_SA_INIT) {
+        if (hdr.rspi != 0 || hdr.message_id != 0 || !(hdr.flags & IKEV2_FLAG_INITIATOR)) {
+            ike->stats.parse_errors++;
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE_SA_INIT request with responder SPI, message ID "
+                          "or flags set dropped");
+            return;
+        }
+        handle_ike_sa_init(ike, pkt, &hdr);
+        return;
+    }
+
+    struct ikev2_ike_sa *sa = hashmap_get(ike->sas, &hdr.rspi, sizeof(hdr.rspi));
+    if (!sa || sa->ispi != hdr.ispi) {
+        ike->stats.unknown_spi++;
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "%s request for an unknown IKE SA %016llx_i %016llx_r dropped",
+                      ikev2_exchange_name(hdr.exchange) ? ikev2_exchange_name(hdr.exchange) : "unknown",
+                      (unsigned long long)hdr.ispi, (unsigned long long)hdr.rspi);
+        return;
+    }
+    ikev2_sa_log_ctx(sa, &ctx);
+    if (!(hdr.flags & IKEV2_FLAG_INITIATOR)) {
+        ike->stats.parse_errors++;
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "request without the Initiator flag dropped");
+        return;
+    }
+    if (sa->expected_mid > 0 && hdr.message_id == sa->expected_mid - 1 && sa->response) {
+        ike->stats.retransmits_answered++;
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "retransmitted request %u: sending the response again",
+                      hdr.message_id);
+        (void)send_bytes(ike, &sa->local, &sa->remote, sa->response, sa->response_len, &ctx);
+        return;
+    }
+    if (hdr.message_id != sa->expected_mid) {
+        ike->stats.bad_message_id++;
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "request with message ID %u (expected %u) dropped",
+                      hdr.message_id, sa->expected_mid);
+        return;
+    }
+
+    struct ikev2_message *msg = malloc(sizeof(*msg));
+    struct ikev2_payload_list *inner = malloc(sizeof(*inner));
+    uint8_t *plain = NULL;
+    size_t plain_len = 0;
+    if (!msg || !inner)
+        goto out;
+    if (ikev2_message_parse(pkt->data, pkt->len, msg, &st) < 0 || !msg->sk ||
+        msg->sk->type != IKEV2_PAYLOAD_SK) {
+        char why[128] = "no SK payload (fragments are not supported yet)";
+        if (st.error != IKEV2_PARSE_OK)
+            ikev2_parse_status_format(&st, why, sizeof(why));
+        ike->stats.parse_errors++;
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "malformed %s request dropped: %s",
+                      ikev2_exchange_name(hdr.exchange) ? ikev2_exchange_name(hdr.exchange) : "unknown", why);
+        goto out;
+    }
+    plain = malloc(msg->sk->len ? msg->sk->len : 1);
+    if (!plain)
+        goto out;
+    size_t aad_len = msg->sk->offset + IKEV2_PAYLOAD_HEADER_LEN;
+    int r = crypto_sk_decrypt(&sa->keys, true, pkt->data, aad_len, msg->sk->body, msg->sk->len, plain,
+                              msg->sk->len, &plain_len);
+    if (r < 0) {
+        ike->stats.decrypt_failures++;
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "%s request %u: SK payload %s, dropped",
+                      ikev2_exchange_name(hdr.exchange) ? ikev2_exchange_name(hdr.exchange) : "unknown",
+                      hdr.message_id, r == -EBADMSG ? "failed its integrity check" : "malformed");
+        goto out;
+    }
+    if (plain_len == 0) {
+        inner->n = 0;
+        inner->n_skipped = 0;
+    } else if (ikev2_chain_parse(plain, plain_len, msg->sk->next_type, 0, inner, &st) < 0) {
+        char why[128];
+        ikev2_parse_status_format(&st, why, sizeof(why));
+        ike->stats.parse_errors++;
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "malformed payloads in %s request %u: %s: INVALID_SYNTAX",
+                     ikev2_exchange_name(hdr.exchange) ? ikev2_exchange_name(hdr.exchange) : "unknown",
+                     hdr.message_id, why);
+        sa->expected_mid++;
+        send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
+        if (sa->state != IKEV2_SA_ESTABLISHED)
+            ikev2_ike_sa_terminate(ike, sa, false, "invalid syntax in IKE_AUTH");
+        goto out;
+    }
+    /* An authentic message: its addresses are the peer's current ones (the
+     * client floats to 4500 after NAT detection). */
+    sa->local = pkt->local;
+    sa->remote = pkt->remote;
+    snprintf(sa->peer, sizeof(sa->peer), "%s", peer);
+    ikev2_sa_log_ctx(sa, &ctx);
+    log_message(&ctx, "received", &msg->header, &msg->payloads, inner);
+    sa->expected_mid++;
+
+    switch (hdr.exchange) {
+    case IKEV2_EXCHANGE_IKE_AUTH:
+        if (sa->state != IKEV2_SA_INIT_DONE) {
+            log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_AUTH on an established IKE SA: INVALID_SYNTAX");
+            send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
+            break;
+        }
+        ikev2_handle_ike_auth(sa, msg, inner);
+        break;
+    case IKEV2_EXCHANGE_INFORMATIONAL:
+        if (sa->state != IKEV2_SA_ESTABLISHED) {
+            send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
+            break;
+        }
+        handle_informational(sa, msg, inner);
+        break;
+    case IKEV2_EXCHANGE_CREATE_CHILD_SA:
+        /* Rekeying is not implemented yet: the client keeps its SAs until
+         * their hard lifetime, then reauthenticates. */
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CREATE_CHILD_SA is not supported yet: NO_ADDITIONAL_SAS");
+        send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_NO_ADDITIONAL_SAS);
+        break;
+    default:
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "exchange %u not supported: INVALID_SYNTAX", hdr.exchange);
+        send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
+        break;
+    }
+out:
+    if (plain) {
+        crypto_wipe(plain, msg->sk->len ? msg->sk->len : 1);
+        free(plain);
+    }
+    free(msg);
+    free(inner);
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * An IKEv2 SA on the responder side and what the exchange handlers share
+ * (internal to ikev2-*.c). States:
+ *
+ *   INIT_PENDING  IKE_SA_INIT received, Diffie-Hellman running on a worker;
+ *                 retransmissions of the request are ignored (no answer yet)
+ *   INIT_DONE     IKE_SA_INIT answered (response cached); waiting for IKE_AUTH
+ *   ESTABLISHED   IKE_AUTH done; INFORMATIONAL exchanges, CHILD SA installed
+ *   DELETED       being torn down (never seen by the tables)
+ *
+ * Message IDs (RFC 7296 2.3, window size 1): the next request must carry
+ * `expected_mid`; a retransmission of the previous one gets the cached
+ * response again, byte for byte; anything else is dropped and counted.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "child-sa.h"
+#include "config.h"
+#include "crypto-ikev2.h"
+#include "ike-internal.h"
+#include "ikev2-payload.h"
+#include "ikev2-proposal.h"
+#include "log.h"
+
+enum ikev2_sa_state {
+    IKEV2_SA_INIT_PENDING,
+    IKEV2_SA_INIT_DONE,
+    IKEV2_SA_ESTABLISHED,
+    IKEV2_SA_DELETED,
+};
+
+/* Half-open lookup: a retransmitted IKE_SA_INIT has rspi 0. */
+struct ikev2_half_open_key {
+    uint64_t ispi;
+    uint8_t family;
+    uint8_t addr[16];
+    uint16_t port;
+};
+
+#define IKEV2_PEER_TEXT_MAX 64
+
+struct ikev2_ike_sa {
+    struct ike *ike;
+    struct vpnd_config *config;         /* referenced: the configuration it was negotiated under */
+    enum ikev2_sa_state state;
+    uint64_t ispi, rspi;                /* host order */
+    struct ikev2_half_open_key half_open_key;
+    bool in_half_open;
+    bool in_table;
+
+    union ike_sockaddr local, remote;   /* where the peer talks to us, from where */
+    int ifindex;
+    bool nat_detected;                  /* either side behind NAT: float to 4500, ESP in UDP */
+    char peer[IKEV2_PEER_TEXT_MAX];     /* "203.0.113.10:500", for logs */
+    char sa_name[24];                   /* "ikev2#5" */
+
+    struct ikev2_ike_choice choice;
+    struct crypto_ike_keys keys;
+    uint8_t ni[IKEV2_NONCE_MAX];  size_t ni_len;
+    uint8_t nr[32];               size_t nr_len;
+    uint8_t *init_request;  size_t init_request_len;     /* RealMessage1, until IKE_AUTH */
+    uint8_t *init_response; size_t init_response_len;    /* RealMessage2, until IKE_AUTH */
+
+    uint32_t expected_mid;              /* next request we accept */
+    uint8_t *response;  size_t response_len;             /* answer to request expected_mid - 1 */
+    uint32_t next_request_mid;          /* for requests we send (DELETE at shutdown) */
+
+    struct job *job;                    /* DH on a worker (INIT_PENDING) */
+    struct ikev2_dh_job *job_data;
+    sd_event_source *timer;             /* half-open timeout */
+
+    /* After IKE_AUTH. */
+    const struct config_tunnel_group *group;
+    const struct config_group_policy *policy;
+    char identity[SESSION_NAME_MAX];
+    bool has_address;
+    struct config_address address;
+    struct pool *pool;                  /* the lease's pool, NULL for a fixed address */
+    bool has_child;
+    struct child_sa child;
+    struct ikev2_esp_choice esp;
+    struct session *session;
+};
+
+/* Log context of the SA. */
+void ikev2_sa_log_ctx(const struct ikev2_ike_sa *sa, struct log_ctx *ctx);
+
+/* Sending. `inner` is the plaintext chain (first type first_inner, len 0:
+ * an empty SK). Builds, encrypts, logs "sending ..." and sends; when
+ * `response` is true the message is cached for retransmissions. */
+int ikev2_send_encrypted(struct ikev2_ike_sa *sa, uint8_t exchange, bool response, uint32_t mid,
+                         const uint8_t *inner, size_t inner_len, uint8_t first_inner);
+
+/* IKE_AUTH (ikev2-ike-auth.c): the decrypted request's inner payloads. */
+void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *msg,
+                           const struct ikev2_payload_list *inner);
+
+/* Room for an inner chain we build. */
+#define IKEV2_INNER_MAX 4096

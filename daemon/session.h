@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Sessions: one remote-access client connected, whatever the protocol
+ * (IKEv2 today, IKEv1 later). A session is what an operator sees in
+ * `vpnctl sessions`: who (user/identity), through which tunnel group, with
+ * which inner address, from which public address, since when. The
+ * protocol code owns the IKE SA and its CHILD SAs; the session points at
+ * them through `owner` and reports kernel counters through `counters`.
+ *
+ * The registry finds sessions by index (the operator's handle) and by
+ * assigned address, by hash; listing walks the index table.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ike-socket.h"
+
+struct hashmap;
+struct session;
+
+enum session_protocol {
+    SESSION_IKEV2,
+    SESSION_IKEV1,
+};
+
+struct session_counters {
+    uint64_t bytes_in, bytes_out;
+    uint64_t packets_in, packets_out;
+};
+
+/* The protocol's side of a session. */
+struct session_ops {
+    /* Kernel counters of the session's SAs, added into *c. */
+    int (*counters)(struct session *s, struct session_counters *c);
+};
+
+#define SESSION_NAME_MAX 256
+
+struct session {
+    uint32_t index;                     /* 1, 2, ...: never reused while vpnd runs */
+    enum session_protocol protocol;
+    char user[SESSION_NAME_MAX];        /* the authenticated user or identity */
+    char tunnel_group[SESSION_NAME_MAX];
+    char group_policy[SESSION_NAME_MAX];
+    struct config_address address;      /* assigned inner address */
+    union ike_sockaddr remote;          /* public address:port of the client */
+    union ike_sockaddr local;           /* our address:port it talks to */
+    bool natt;                          /* behind NAT: ESP in UDP */
+    char encryption[256];               /* "AES-GCM-16-256 (IKE AES-CBC-256/...)" */
+    uint64_t login_realtime;            /* usec */
+    uint64_t login_monotonic;           /* usec */
+    const struct session_ops *ops;
+    void *owner;                        /* the protocol's IKE SA */
+};
+
+struct session_registry;
+
+int session_registry_new(struct session_registry **ret);
+/* Frees the registry and any session left (the owners must be gone). */
+void session_registry_free(struct session_registry *reg);
+
+/* A new session with the next index, registered by index and address
+ * (address must be set). -EEXIST when the address already has a session. */
+int session_add(struct session_registry *reg, const struct session *tmpl, struct session **ret);
+/* Unregisters and frees. NULL is allowed. */
+void session_remove(struct session_registry *reg, struct session *s);
+
+struct session *session_find_by_index(struct session_registry *reg, uint32_t index);
+struct session *session_find_by_address(struct session_registry *reg, const struct config_address *addr);
+size_t session_count(const struct session_registry *reg);
+
+/* Calls fn for every session in index order; stops when fn returns < 0. */
+int session_foreach(struct session_registry *reg, int (*fn)(struct session *s, void *userdata), void *userdata);

@@ -1,0 +1,64 @@
+# Helpers for the IKEv2 responder's end-to-end tests (tests/e2e/ikev2-*.sh):
+# vpnd on gw of tb_topology_remote_access, strongSwan road warriors as
+# clients.  Source after lib.sh, strongswan.sh and tb_init.  (Not a test
+# itself: the runner only picks up *.sh.)
+
+VPND_CTL_SOCKET=/run/vpnd-e2e-$$/control.sock
+
+# Writes vpnd's configuration from stdin to RESULTS/vpnd.conf; the control
+# socket and log settings are added here.  vpnd_write_conf < FILE
+vpnd_write_conf() {
+  {
+    echo "log = { level = \"info\"; debug = { ike = 1; ikev2 = 2; }; };"
+    echo "control = { socket = \"$VPND_CTL_SOCKET\"; };"
+    cat
+  } > "$TB_RESULTS/vpnd.conf"
+}
+
+# Starts vpnd on gw with RESULTS/vpnd.conf and waits until it answers on its
+# control socket and listens on UDP 500.  Sets VPND_PID.
+vpnd_start() {
+  mkdir -p "$(dirname "$VPND_CTL_SOCKET")"
+  "$TB_BUILD/daemon/vpnd" --check-config "$TB_RESULTS/vpnd.conf" > "$TB_RESULTS/check-config.log" 2>&1 ||
+    tb_fail "vpnd --check-config: $(cat "$TB_RESULTS/check-config.log")"
+  tb_daemon gw vpnd "$TB_BUILD/daemon/vpnd" --foreground --log-target stderr --config "$TB_RESULTS/vpnd.conf"
+  VPND_PID=$TB_LAST_PID
+  local deadline=$((SECONDS + 60))
+  until vpnctl status > /dev/null 2>&1; do
+    kill -0 "$VPND_PID" 2> /dev/null || tb_fail "vpnd exited during start: $(tail -n 5 "$TB_RESULTS/vpnd.log")"
+    [ $SECONDS -lt $deadline ] || tb_fail "vpnd did not answer on its control socket in 60 s"
+    sleep 0.1
+  done
+  tb_wait_listen 30 gw udp 500
+  tb_wait_listen 30 gw udp 4500
+  tb_log "vpnd running on gw (pid $VPND_PID)"
+}
+
+# vpnctl against the test's vpnd.  vpnctl ARGS...
+vpnctl() { "$TB_BUILD/ctl/vpnctl" --socket "$VPND_CTL_SOCKET" "$@"; }
+
+# Stops vpnd (SIGTERM) and waits for it to exit.
+# (In a condition: tb_stop's last "kill -KILL" fails once the process is gone,
+# which set -e would take for a failure.)
+vpnd_stop() { tb_stop "$VPND_PID" || true; }
+
+# Prints the number of sessions vpnd reports.
+vpnd_session_count() { vpnctl --json sessions | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["count"])'; }
+
+# Prints field FIELD of the session with address ADDR (empty when none).
+# vpnd_session_field ADDR FIELD
+vpnd_session_field() {
+  vpnctl --json sessions | python3 -c '
+import json, sys
+for s in json.load(sys.stdin)["result"]["sessions"]:
+    if s["address"] == sys.argv[1]:
+        v = s[sys.argv[2]]
+        print("" if v is None else v)' "$1" "$2"
+}
+
+# The number of xfrm policies with an IPsec template on HOST (vpnd's and
+# clients'; the IKE sockets' bypass policies have none).
+tb_xfrm_policy_count() { tb_exec "$1" ip xfrm policy list | grep -c 'tmpl src' || true; }
+
+# vpnd's log must say REGEX (extended).  vpnd_log_has REGEX [TIMEOUT]
+vpnd_log_has() { tb_wait "${2:-5}" grep -Eq -- "$1" "$TB_RESULTS/vpnd.log"; }
