@@ -45,6 +45,10 @@ static const struct crypto_integ integ_table[] = {
 };
 
 static const struct crypto_prf prf_table[] = {
+    /* IKEv1's hash algorithm 1 (its prf is HMAC of the negotiated hash);
+     * legacy, only for the old clients that offer nothing else. */
+    { .ikev2_id = CRYPTO_PRF_HMAC_MD5, .name = "PRF-HMAC-MD5", .digest = "MD5", .legacy = true,
+      .out_len = 16 },
     { .ikev2_id = CRYPTO_PRF_HMAC_SHA1, .name = "PRF-HMAC-SHA1", .digest = "SHA1", .out_len = 20 },
     { .ikev2_id = CRYPTO_PRF_HMAC_SHA2_256, .name = "PRF-HMAC-SHA2-256", .digest = "SHA256", .out_len = 32 },
     { .ikev2_id = CRYPTO_PRF_HMAC_SHA2_384, .name = "PRF-HMAC-SHA2-384", .digest = "SHA384", .out_len = 48 },

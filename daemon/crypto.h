@@ -7,6 +7,8 @@
  *   crypto-prf.h    prf and prf+ (HMAC)
  *   crypto-ikev2.h  IKEv2 key derivation (SKEYSEED, SK_*, KEYMAT) and AUTH
  *   crypto-sk.h     IKEv2 Encrypted (SK) payload protection
+ *   crypto-ikev1.h  IKEv1 (RFC 2409) SKEYID*, HASH_I/R, Quick Mode, KEYMAT,
+ *                   NAT-D, and the CBC/IV state of an ISAKMP SA
  *
  * The registry describes how each negotiable algorithm is *computed*: key and
  * block sizes, the OpenSSL name, the kernel's XFRM enum. It is keyed by the
@@ -42,6 +44,7 @@ enum {
     CRYPTO_ENCR_AES_CBC       = 12,   /* with Key Length attribute 128/192/256 */
     CRYPTO_ENCR_AES_GCM_16    = 20,   /* with Key Length attribute 128/256 */
 
+    CRYPTO_PRF_HMAC_MD5       = 1,    /* legacy: IKEv1 hash algorithm 1 */
     CRYPTO_PRF_HMAC_SHA1      = 2,
     CRYPTO_PRF_HMAC_SHA2_256  = 5,
     CRYPTO_PRF_HMAC_SHA2_384  = 6,
