@@ -518,8 +518,325 @@ static void test_natd(void)
     CHECK_INT_EQ(crypto_ikev1_natd_hash(sha1(), cky_i, cky_r, v4, 4, 500, h, 19), -ENOBUFS);
 }
 
+
+/*
+ * A real exchange: two strongSwan 5.9.8 charons (IKEv1 Main Mode, PSK,
+ * aes256-sha1-modp2048, then Quick Mode with aes128-sha1-modp2048 PFS) in a
+ * private network namespace (unshare -n, each charon with unshare -m and a
+ * tmpfs on /run, the resolve plugin not loaded, kernel-libipsec as this
+ * kernel has no ESP), logging with ike = 4, enc = 4, net = 4. The
+ * packets are as each side received them (non-ESP marker removed); the
+ * key material is what the initiator logged. The test rebuilds everything
+ * from the packets, the PSK and g^xy (whose private halves are not
+ * logged): keys, IVs, decryption, HASH_I/R, HASH(1)/(2), Informational
+ * hashes, NAT-D, and re-encrypts Main Mode 5 to the same bytes.
+ */
+static const char ss_psk[] = "vpnd ikev1 test psk";
+/* Main Mode 1 (initiator) */
+static const char ss_mm1[] =
+    "051f583865445a5e00000000000000000110020000000000000000b40d00003800000001000000010000002c01010001"
+    "000000240101000080010007800e0100800200028004000e80030001800b0001800c3de00d00000c09002689dfd6b712"
+    "0d000014afcad71368a1f1c96b8696fc775701000d0000184048b7d56ebce88525e7de7f00d6c2d3800000000d000014"
+    "4a131c81070358455c5728f20e95452f0000001490cb80913ebb696e086381b5ec427b1f";
+/* Main Mode 2 */
+static const char ss_mm2[] =
+    "051f583865445a5ed908dd4e93ea34980110020000000000000000a00d00003800000001000000010000002c01010001"
+    "000000240101000080010007800e0100800200028004000e80030001800b0001800c3de00d00000c09002689dfd6b712"
+    "0d000014afcad71368a1f1c96b8696fc775701000d0000184048b7d56ebce88525e7de7f00d6c2d38000000000000014"
+    "4a131c81070358455c5728f20e95452f";
+/* Main Mode 3: KE, Ni, NAT-D */
+static const char ss_mm3[] =
+    "051f583865445a5ed908dd4e93ea34980410020000000000000001740a0001046f8e56b4fbc6a1d1ff4de33155b66b01"
+    "278c2b2620a844eac17d6e5922bb756955ae91e4895f7de40f3e15ba054f824f72e6cc00dd226004b7ee9de1c2524788"
+    "a9a79caef669456d27a1d72c75bd5c4f348af5a8a8fd228b51dfab559dc5de4a81543fb1083a908d233a0d907258efb4"
+    "0a4144eaf53bdc1713d5f731b856f489c6a9abd949b513fadb93aecb6f0845d8f3634604785d70d12a4d1d263f5a2d7c"
+    "b8d8d9e181fba079dc1cba72d5bf5bfc42d0b22c6bc928bbde948334c99cbffdcc7b24520c9d4c05a8e108381d0d61d7"
+    "514489830abe66702c1a7749e4e9ad046f74c80480b832df8185ffa0038b60fac53d5dee11485ad117d46485b139ad9d"
+    "1400002437d10692318059e948d363731a5bd834fec3db5a8db4cb626d9622006276a25b1400001893103e7259b1946a"
+    "6e930099a13a25275f92da8f00000018b28791f4559118ce224294bf47271f65838f00e1";
+/* Main Mode 4: KE, Nr, NAT-D */
+static const char ss_mm4[] =
+    "051f583865445a5ed908dd4e93ea34980410020000000000000001740a0001041209bfb5bf02cdba3bc6cb31b0fcd72b"
+    "f9660236128fe13e49452d5a1d6f0b9fe5254fa4c8464916727cf96187c7abd82dc44b28e67dddf9b563693203cd9b30"
+    "b51b27d61e38db8f4cc8fbad5ba284e02bba54efbf61aa407ae2a20622e13c6b92058d9baa14707660ab1bf05fa8d30a"
+    "a81ba3638de4d07687f3193520ba4f22442af6be66a20f4058199fc77b796e6e4c7fd7cae08972403ac9c1d0c0e1ef30"
+    "6ef99610c59516804eb71dad9371afca54e68d964a5e93b704eda6975960380d80027b20b430be9a73f8ccb3d33e6599"
+    "442a1c98ecdbae059e2e0a3aa8047e66339090e5d057afb86c8f147196435782ae01d95e422e64c535015d8ab1570c98"
+    "1400002490ba8c5821712f74871124ad64d66b2aa5fc0a014294d3032d76693691008d0914000018ed18836fe77219df"
+    "c5464f93bc27c2b33d45bb63000000181384d239894afc7ea3397610ac2fd22e8e906f2a";
+/* Main Mode 5, encrypted: IDii, HASH_I */
+static const char ss_mm5[] =
+    "051f583865445a5ed908dd4e93ea349805100201000000000000006c44972a84dcc7b06330dc70ce4bb5f380fa6d8b12"
+    "be2127353437f71f6fff58ceec3989a6d20a7a13f14e8e6ac80dd2b215c6bbaa9c1045d10268f04c64d8265bfa6cd032"
+    "e697054ea2effa7374ad02b6";
+/* Main Mode 6, encrypted: IDir, HASH_R */
+static const char ss_mm6[] =
+    "051f583865445a5ed908dd4e93ea349805100201000000000000004c51d70ffd9a2084a52613325b84920b5d22d79ec1"
+    "6e64c62d40de88c86c08c071ca7e8ab6922c79dd0733663b401f06ae";
+/* Quick Mode 1, encrypted */
+static const char ss_qm1[] =
+    "051f583865445a5ed908dd4e93ea3498081020016d242b4a000001bc925984a11a7f789f00704d19120798a214fbb2d8"
+    "624b891d3c57cc538795a7f177a41b33f775502977683963036369083a83b54c6d9f354ac94bf9a9558b9ab6e4c6f546"
+    "d90af58cc89aca49bfa0bb10312b39b0e6bf5ef23af8de97a9f79f3f4690c955d87eedd8a7765d4660c8363eb80b6bdf"
+    "e349eaac4dc068ad258353193f7320ffb717657ba62b10a4acd078710928a03922fc4c3210a2d33b053a193bb70a02a2"
+    "4eb97558b0844059dc42f1e3b283981a97a97f6f49237d8b167b7a44043d73bdee0897fd7fd51224a0feaf4a3d85b03c"
+    "a57365350dd6c892fc1ce3ac56bd5324608a026b423e6a8fb49df37345958a0407c01b26e0eb3f8a052d1a41d42cdfaa"
+    "9d87ac7b669a4347fef341c0957fa2fd1a3515a3122882b38418c18fb68cf4837056e8369007a0f9fc493b952c8a81dd"
+    "0bf32cf6fbf617017d5601b6fb702e9b09ca75d0de760870ec84edca1f516db2ae2ce7e7637d7a27828d95ed2254c681"
+    "8af00bfa842aaf7c311d0fcc1c7d3fb0f8abe44946425f18b6946f46829a391e5db29ed7067e2c249062f78e47fcf691"
+    "938a8078060724dcd59979f6";
+/* Quick Mode 2, encrypted */
+static const char ss_qm2[] =
+    "051f583865445a5ed908dd4e93ea3498081020016d242b4a000001bc2c829974f72a74d3524cbd7eb567e57b1590403f"
+    "40da41d368f51d6c097f9001cefd08d05eb773526a51fd5ee53cb95d38a049b502ac3a32b2a2e67bf9ea39d9937a484a"
+    "277836083127f96a2f9c8ff9d925d15bc706e65b2081a9e5f6af74020b99957d8776055fbc5b0a1892388a2e6e7f4c19"
+    "818d9e1be431817f655c0bc4831f7c9508da135123222eaf6504ec94553d808c0be7d7ee878c336d0e1d38650a62705f"
+    "9b5a5664246bde48d754f84a374905be1971f0500daa1a5f9843d46b03de92ba03bf98596951344ed4f050cce6af4a2d"
+    "8e2cf959afdd9153604deb596bd0c339ddb786fed4a0b90c45d0f00751249ef1b7281a6e2fe2044898e2556c5a14f178"
+    "4f78338a604627ffc6ea7c8e7cb71570a948647799ff76a950f7d380108343cecade4a2c6786314a376dce56cd0f903e"
+    "80ecfc924fbf7dfc0d2f51662e38e7fc79773a2e41418ac68581de156eb052ed993d056a175fba3d5618d8c6db531595"
+    "13b551e9f78926abe668e9e48fbacb07e95b2d1152239724943992c11ea1abc1310e362a587938b91d9e2a75e22ab9a8"
+    "65e85d183a52891b397a0585";
+/* Informational (initiator), encrypted */
+static const char ss_info1[] =
+    "051f583865445a5ed908dd4e93ea34980810050192e2e2db0000004ce2d52ec05efe360e7374f7925c17ba6523fd8f41"
+    "485f8f890800fba42ac80a13d8b93a7c35691232da80e58ac4c8cd55";
+/* Informational (initiator), encrypted */
+static const char ss_info2[] =
+    "051f583865445a5ed908dd4e93ea34980810050189f95a6e0000005c283e78e3b6f979470715d902d63a79384d967ea0"
+    "1c4d845d79f6ebe7d66168d3a683ab7aa79454a3f1b86054f19e5d6ca3b37d77be3b4ba53ebed68bcef549c8";
+/* g^xy as charon logged it (ike = 4) */
+static const char ss_gxy[] =
+    "bb2799cbb279d2bafd22bf8a68878f164d01f792663cc88db6af993cb60e1834cd767e0cce278fc9a723de207bd48f84"
+    "2e752d6561410df9fedb6b92193bbd9c781f42a6c1f8a3fdfa54aa24c92a8689d66206a239c2842c6de281d8d47fd156"
+    "bf32fdc69e5127e6ce3ee8cc1ff9cfac4f3c959c4b17fcb1a1adf6682c5fd18bcb0065d2445eb1f4a5634d7b76f2f957"
+    "4ccae35a653e9482a694fd4f8a708e26ab8454b5e5b394a0c8d7a73d21448a2679bd51a0a69a54ce2e34a69319a4e1d4"
+    "fafebc92cff881cde327871f7484fd819a45cd707ce603c349d5565b876d8d3dfa336ab9c7fff6a0f9f24250871015ae"
+    "150bc5779cafd86771bf3d8218c20ee7";
+static const char ss_skeyid[] = "ea2264925deb846390caa624a3762129da471ea3";
+static const char ss_skeyid_d[] = "f41480629401132ea819b87e9790bdfb6ba932d6";
+static const char ss_skeyid_a[] = "19a39dd8c6973c09441e8ceb0c08d179155e8f38";
+static const char ss_skeyid_e[] = "c1252a3ba0a67d7e0084b7585f93ee9ca26f316c";
+static const char ss_ka[] = "b5aa4f8f948e23a42a645f86c293b269429c2d05bb5954b99f600b245ef12494";
+static const char ss_iv0[] = "760e8e6af349019ee0f60c380a807435";
+static const char ss_hash_i[] = "001de9704a50b87289911afea21a31fa25cadb22";
+static const char ss_hash_r[] = "c774eb7ac68b67365b45f23b4f70abb198d011ad";
+static const char ss_hash1[] = "637298a77ef5a77494acadb8f35663e6da79972e";
+static const char ss_hash2[] = "549b379d5fc27e310f466ebb74d56c9d6d89874c";
+
+#define ISAKMP_HDR 28
+
+enum { PL_SA = 1, PL_KE = 4, PL_ID = 5, PL_HASH = 8, PL_NONCE = 10, PL_NATD = 20 };
+
+/* The nth (from 0) payload of `type` in the chain of `len` bytes whose
+ * first payload is `first`; its body (after the generic header). Every
+ * length is checked: this walks test data, but test data can be wrong. */
+static bool find_payload(const uint8_t *chain, size_t len, uint8_t first, uint8_t type, unsigned nth,
+                         const uint8_t **body, size_t *body_len)
+{
+    size_t off = 0;
+
+    for (uint8_t t = first; t != 0;) {
+        if (len - off < 4)
+            return false;
+        size_t plen = (size_t)chain[off + 2] << 8 | chain[off + 3];
+        if (plen < 4 || plen > len - off)
+            return false;
+        if (t == type && nth-- == 0) {
+            *body = chain + off + 4;
+            *body_len = plen - 4;
+            return true;
+        }
+        t = chain[off];
+        off += plen;
+    }
+    return false;
+}
+
+/* Bytes of the payload chain (what follows is padding); 0 if malformed. */
+static size_t chain_len(const uint8_t *chain, size_t len, uint8_t first)
+{
+    size_t off = 0;
+
+    for (uint8_t t = first; t != 0;) {
+        if (len - off < 4)
+            return 0;
+        size_t plen = (size_t)chain[off + 2] << 8 | chain[off + 3];
+        if (plen < 4 || plen > len - off)
+            return 0;
+        t = chain[off];
+        off += plen;
+    }
+    return off;
+}
+
+struct packet {
+    uint8_t b[512];
+    size_t len;
+};
+
+static void load(struct packet *p, const char *hex)
+{
+    p->len = unhex(hex, p->b, sizeof(p->b));
+}
+
+static uint32_t message_id_of(const struct packet *p)
+{
+    return (uint32_t)p->b[20] << 24 | (uint32_t)p->b[21] << 16 | (uint32_t)p->b[22] << 8 | p->b[23];
+}
+
+/* Decrypts packet p's body under its Message ID into plain; checks the
+ * HASH (the first payload, or the ID's companion in Main Mode) later. */
+static size_t decrypt_packet(struct crypto_ikev1_cbc *cbc, const struct packet *p, uint8_t *plain)
+{
+    int r = crypto_ikev1_cbc_decrypt(cbc, message_id_of(p), p->b + ISAKMP_HDR, p->len - ISAKMP_HDR,
+                                     plain, 512);
+    CHECK_INT_EQ(r, (int)(p->len - ISAKMP_HDR));
+    return r > 0 ? (size_t)r : 0;
+}
+
+/* A message under the ISAKMP SA: HASH first, then `rest` to the end of the
+ * chain. Returns 1 when HASH = prf(SKEYID_a, M-ID | [ni |] rest). */
+static int check_message_hash(const struct crypto_ikev1_keys *k, const struct packet *p,
+                              const uint8_t *plain, size_t plain_len,
+                              const uint8_t *nonce_i, size_t nonce_i_len, const char *expected_hex)
+{
+    size_t chain = chain_len(plain, plain_len, p->b[16]), hash_len = 0;
+    const uint8_t *hash = NULL;
+
+    if (p->b[16] != PL_HASH || chain == 0 || !find_payload(plain, plain_len, PL_HASH, PL_HASH, 0, &hash, &hash_len))
+        return -1;
+    if (expected_hex && !hex_equal(hash, hash_len, expected_hex))
+        return -2;
+    return crypto_ikev1_message_hash_verify(k, message_id_of(p), nonce_i, nonce_i_len, plain + 4 + hash_len,
+                                            chain - 4 - hash_len, hash, hash_len);
+}
+
+static void test_strongswan_exchange(void)
+{
+    static struct packet mm1, mm2, mm3, mm4, mm5, mm6, qm1, qm2, info1, info2;
+    static const uint8_t addr_i[4] = { 10, 9, 0, 2 }, addr_r[4] = { 10, 9, 0, 1 };
+    const uint8_t *sa_i, *g_xi, *g_xr, *n_i, *n_r, *natd, *id, *hash, *qm_ni;
+    size_t sa_i_len, g_xi_len, g_xr_len, n_i_len, n_r_len, natd_len, id_len, hash_len, qm_ni_len, len, chain;
+    uint8_t gxy_b[256], key[CRYPTO_KEY_MAX], iv[16], h[CRYPTO_PRF_OUT_MAX], plain[512], again[512];
+    struct crypto_ikev1_keys k;
+    struct crypto_ikev1_cbc *cbc = NULL, *fresh = NULL;
+
+    load(&mm1, ss_mm1); load(&mm2, ss_mm2); load(&mm3, ss_mm3); load(&mm4, ss_mm4);
+    load(&mm5, ss_mm5); load(&mm6, ss_mm6); load(&qm1, ss_qm1); load(&qm2, ss_qm2);
+    load(&info1, ss_info1); load(&info2, ss_info2);
+    CHECK_INT_EQ(unhex(ss_gxy, gxy_b, sizeof(gxy_b)), 256);
+    const uint8_t *ss_cky_i = mm1.b, *ss_cky_r = mm2.b + 8;
+    CHECK(memcmp(mm2.b, ss_cky_i, 8) == 0);
+
+    /* The inputs, from the packets. */
+    CHECK(find_payload(mm1.b + ISAKMP_HDR, mm1.len - ISAKMP_HDR, mm1.b[16], PL_SA, 0, &sa_i, &sa_i_len));
+    CHECK(find_payload(mm3.b + ISAKMP_HDR, mm3.len - ISAKMP_HDR, mm3.b[16], PL_KE, 0, &g_xi, &g_xi_len));
+    CHECK(find_payload(mm3.b + ISAKMP_HDR, mm3.len - ISAKMP_HDR, mm3.b[16], PL_NONCE, 0, &n_i, &n_i_len));
+    CHECK(find_payload(mm4.b + ISAKMP_HDR, mm4.len - ISAKMP_HDR, mm4.b[16], PL_KE, 0, &g_xr, &g_xr_len));
+    CHECK(find_payload(mm4.b + ISAKMP_HDR, mm4.len - ISAKMP_HDR, mm4.b[16], PL_NONCE, 0, &n_r, &n_r_len));
+    if (testing_current_failed)
+        return;
+    CHECK_INT_EQ(g_xi_len, 256);
+
+    /* Keys as charon derived them. */
+    CHECK_INT_EQ(crypto_ikev1_derive_keys(sha1(), ss_psk, strlen(ss_psk), gxy_b, 256, n_i, n_i_len,
+                                          n_r, n_r_len, ss_cky_i, ss_cky_r, &k), 0);
+    CHECK(hex_equal(k.skeyid, k.skeyid_len, ss_skeyid));
+    CHECK(hex_equal(k.skeyid_d, k.skeyid_d_len, ss_skeyid_d));
+    CHECK(hex_equal(k.skeyid_a, k.skeyid_a_len, ss_skeyid_a));
+    CHECK(hex_equal(k.skeyid_e, k.skeyid_e_len, ss_skeyid_e));
+    const struct crypto_encr *aes256 = crypto_ikev1_encr_find(CRYPTO_IKEV1_ENCR_AES_CBC, 256);
+    CHECK_INT_EQ(crypto_ikev1_encryption_key(&k, aes256, key, sizeof(key)), 32);
+    CHECK(hex_equal(key, 32, ss_ka));
+    crypto_wipe(key, sizeof(key));
+    CHECK_INT_EQ(crypto_ikev1_cbc_new(&k, aes256, g_xi, g_xi_len, g_xr, g_xr_len, &cbc), 0);
+    CHECK_INT_EQ(crypto_ikev1_cbc_new(&k, aes256, g_xi, g_xi_len, g_xr, g_xr_len, &fresh), 0);
+    if (!cbc || !fresh)
+        goto out;
+    CHECK_INT_EQ(crypto_ikev1_cbc_iv(cbc, 0, iv, sizeof(iv)), 16);
+    CHECK(hex_equal(iv, 16, ss_iv0));
+
+    /* NAT-D: each side sends hash(peer) then hash(itself). Only the first
+     * is genuine here: charon ran with kernel-libipsec, which needs UDP
+     * encapsulation, so both sides faked a NAT with a random second hash. */
+    CHECK(find_payload(mm3.b + ISAKMP_HDR, mm3.len - ISAKMP_HDR, mm3.b[16], PL_NATD, 0, &natd, &natd_len));
+    CHECK_INT_EQ(crypto_ikev1_natd_hash(sha1(), ss_cky_i, ss_cky_r, addr_r, 4, 500, h, sizeof(h)), 20);
+    CHECK(natd_len == 20 && memcmp(natd, h, 20) == 0);
+    CHECK(find_payload(mm4.b + ISAKMP_HDR, mm4.len - ISAKMP_HDR, mm4.b[16], PL_NATD, 0, &natd, &natd_len));
+    CHECK_INT_EQ(crypto_ikev1_natd_hash(sha1(), ss_cky_i, ss_cky_r, addr_i, 4, 600, h, sizeof(h)), 20);
+    CHECK(natd_len == 20 && memcmp(natd, h, 20) == 0);
+
+    /* Main Mode 5: IDii, HASH_I. */
+    len = decrypt_packet(cbc, &mm5, plain);
+    struct crypto_ikev1_phase1_input in = {
+        .initiator = true, .g_xi = g_xi, .g_xi_len = g_xi_len, .g_xr = g_xr, .g_xr_len = g_xr_len,
+        .cky_i = ss_cky_i, .cky_r = ss_cky_r, .sa_i_body = sa_i, .sa_i_body_len = sa_i_len,
+    };
+    CHECK(find_payload(plain, len, mm5.b[16], PL_ID, 0, &id, &id_len));
+    CHECK(find_payload(plain, len, mm5.b[16], PL_HASH, 0, &hash, &hash_len));
+    in.id_body = id;
+    in.id_body_len = id_len;
+    CHECK(hex_equal(hash, hash_len, ss_hash_i));
+    CHECK_INT_EQ(crypto_ikev1_phase1_hash_verify(&k, &in, hash, hash_len), 1);
+    CHECK_INT_EQ(crypto_ikev1_cbc_confirm(cbc, 0), 0);
+    /* Our encryption of the same payloads is strongSwan's packet, padding included. */
+    chain = chain_len(plain, len, mm5.b[16]);
+    CHECK_INT_EQ(crypto_ikev1_cbc_encrypted_len(fresh, chain), mm5.len - ISAKMP_HDR);
+    CHECK_INT_EQ(crypto_ikev1_cbc_encrypt(fresh, 0, plain, chain, again, mm5.len - ISAKMP_HDR),
+                 (int)(mm5.len - ISAKMP_HDR));
+    CHECK(memcmp(again, mm5.b + ISAKMP_HDR, mm5.len - ISAKMP_HDR) == 0);
+
+    /* Main Mode 6: IDir, HASH_R. */
+    len = decrypt_packet(cbc, &mm6, plain);
+    CHECK(find_payload(plain, len, mm6.b[16], PL_ID, 0, &id, &id_len));
+    CHECK(find_payload(plain, len, mm6.b[16], PL_HASH, 0, &hash, &hash_len));
+    in.initiator = false;
+    in.id_body = id;
+    in.id_body_len = id_len;
+    CHECK(hex_equal(hash, hash_len, ss_hash_r));
+    CHECK_INT_EQ(crypto_ikev1_phase1_hash_verify(&k, &in, hash, hash_len), 1);
+    CHECK_INT_EQ(crypto_ikev1_cbc_confirm(cbc, 0), 0);
+    chain = chain_len(plain, len, mm6.b[16]);
+    CHECK_INT_EQ(crypto_ikev1_cbc_encrypt(fresh, 0, plain, chain, again, mm6.len - ISAKMP_HDR),
+                 (int)(mm6.len - ISAKMP_HDR));
+    CHECK(memcmp(again, mm6.b + ISAKMP_HDR, mm6.len - ISAKMP_HDR) == 0);
+
+    /* Quick Mode 1 and 2 under their Message ID (IV from phase 1's last block). */
+    len = decrypt_packet(cbc, &qm1, plain);
+    CHECK_INT_EQ(check_message_hash(&k, &qm1, plain, len, NULL, 0, ss_hash1), 1);
+    CHECK_INT_EQ(crypto_ikev1_cbc_confirm(cbc, message_id_of(&qm1)), 0);
+    CHECK(find_payload(plain, len, qm1.b[16], PL_NONCE, 0, &qm_ni, &qm_ni_len));
+    uint8_t qni_copy[CRYPTO_IKEV1_NONCE_MAX];
+    memcpy(qni_copy, qm_ni, qm_ni_len);
+    len = decrypt_packet(cbc, &qm2, plain);
+    CHECK_INT_EQ(check_message_hash(&k, &qm2, plain, len, qni_copy, qm_ni_len, ss_hash2), 1);
+    /* HASH(2) without Ni_b (a HASH(1) computation) does not match. */
+    CHECK_INT_EQ(check_message_hash(&k, &qm2, plain, len, NULL, 0, NULL), 0);
+    CHECK_INT_EQ(crypto_ikev1_cbc_confirm(cbc, message_id_of(&qm2)), 0);
+
+    /* The Informationals that followed (charon could not install the SAs:
+     * this kernel has no ESP), each with its own Message ID. */
+    len = decrypt_packet(cbc, &info1, plain);
+    CHECK_INT_EQ(check_message_hash(&k, &info1, plain, len, NULL, 0, NULL), 1);
+    len = decrypt_packet(cbc, &info2, plain);
+    CHECK_INT_EQ(check_message_hash(&k, &info2, plain, len, NULL, 0, NULL), 1);
+
+    /* One flipped ciphertext bit: the hash no longer matches (or the
+     * chain no longer parses). */
+    info2.b[ISAKMP_HDR + 5] ^= 0x10;
+    crypto_ikev1_cbc_forget(cbc, message_id_of(&info2));
+    len = decrypt_packet(cbc, &info2, plain);
+    CHECK(check_message_hash(&k, &info2, plain, len, NULL, 0, NULL) != 1);
+out:
+    crypto_ikev1_cbc_free(cbc);
+    crypto_ikev1_cbc_free(fresh);
+    crypto_ikev1_keys_wipe(&k);
+}
+
 TEST_MAIN(TEST(test_lookups), TEST(test_skeyid_psk), TEST(test_skeyid_signature),
           TEST(test_skeyid_invalid), TEST(test_encryption_key), TEST(test_cbc_chain),
           TEST(test_cbc_peer_view), TEST(test_cbc_unconfirmed), TEST(test_cbc_3des),
           TEST(test_cbc_invalid), TEST(test_cbc_many_exchanges), TEST(test_phase1_hash),
-          TEST(test_message_hashes), TEST(test_keymat), TEST(test_natd))
+          TEST(test_message_hashes), TEST(test_keymat), TEST(test_natd),
+          TEST(test_strongswan_exchange))
