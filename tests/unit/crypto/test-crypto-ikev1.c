@@ -529,100 +529,114 @@ static void test_natd(void)
  * key material is what the initiator logged. The test rebuilds everything
  * from the packets, the PSK and g^xy (whose private halves are not
  * logged): keys, IVs, decryption, HASH_I/R, HASH(1)/(2), Informational
- * hashes, NAT-D, and re-encrypts Main Mode 5 to the same bytes.
+ * hashes, NAT-D, KEYMAT (PFS) for both SAs, and re-encrypts Main Mode 5
+ * and 6 to the same bytes. (Quick Mode 3 was never sent: charon could not
+ * install its policies here, so HASH(3) is checked against vectors.py only.)
  */
 static const char ss_psk[] = "vpnd ikev1 test psk";
 /* Main Mode 1 (initiator) */
 static const char ss_mm1[] =
-    "051f583865445a5e00000000000000000110020000000000000000b40d00003800000001000000010000002c01010001"
+    "62172be325e2b4c800000000000000000110020000000000000000b40d00003800000001000000010000002c01010001"
     "000000240101000080010007800e0100800200028004000e80030001800b0001800c3de00d00000c09002689dfd6b712"
     "0d000014afcad71368a1f1c96b8696fc775701000d0000184048b7d56ebce88525e7de7f00d6c2d3800000000d000014"
     "4a131c81070358455c5728f20e95452f0000001490cb80913ebb696e086381b5ec427b1f";
 /* Main Mode 2 */
 static const char ss_mm2[] =
-    "051f583865445a5ed908dd4e93ea34980110020000000000000000a00d00003800000001000000010000002c01010001"
+    "62172be325e2b4c89bbc6cfe0aed88ea0110020000000000000000a00d00003800000001000000010000002c01010001"
     "000000240101000080010007800e0100800200028004000e80030001800b0001800c3de00d00000c09002689dfd6b712"
     "0d000014afcad71368a1f1c96b8696fc775701000d0000184048b7d56ebce88525e7de7f00d6c2d38000000000000014"
     "4a131c81070358455c5728f20e95452f";
 /* Main Mode 3: KE, Ni, NAT-D */
 static const char ss_mm3[] =
-    "051f583865445a5ed908dd4e93ea34980410020000000000000001740a0001046f8e56b4fbc6a1d1ff4de33155b66b01"
-    "278c2b2620a844eac17d6e5922bb756955ae91e4895f7de40f3e15ba054f824f72e6cc00dd226004b7ee9de1c2524788"
-    "a9a79caef669456d27a1d72c75bd5c4f348af5a8a8fd228b51dfab559dc5de4a81543fb1083a908d233a0d907258efb4"
-    "0a4144eaf53bdc1713d5f731b856f489c6a9abd949b513fadb93aecb6f0845d8f3634604785d70d12a4d1d263f5a2d7c"
-    "b8d8d9e181fba079dc1cba72d5bf5bfc42d0b22c6bc928bbde948334c99cbffdcc7b24520c9d4c05a8e108381d0d61d7"
-    "514489830abe66702c1a7749e4e9ad046f74c80480b832df8185ffa0038b60fac53d5dee11485ad117d46485b139ad9d"
-    "1400002437d10692318059e948d363731a5bd834fec3db5a8db4cb626d9622006276a25b1400001893103e7259b1946a"
-    "6e930099a13a25275f92da8f00000018b28791f4559118ce224294bf47271f65838f00e1";
+    "62172be325e2b4c89bbc6cfe0aed88ea0410020000000000000001740a000104129d5b078a6ecc0a97e7101d7bc5d467"
+    "25c52ecfdf5ae74d54cc9bb31791f20cfa4ec4bd8bee9eb1ec3759768936bf17415c55aeed89a8764dd1ebce89c1ad33"
+    "a4003ded289211e86a2792256a506ebefec0cab0cf518ff195441815dec8923047546fb0ab372a75602d756d474089bf"
+    "31f3aa07e41cea1106903bd13bc73b77ccb47a048550fb992790b6fefba39dbfde832e876af361c1aa30ea449de88970"
+    "3ac2a9957c4036a310b77c22250f9657cf8a71662a4586032265d4e24e85016f655ccbe8ebbebb90fe55d90ce98418bd"
+    "77caca9c1bffd7633fee2d7cecc6bf9657274157c15b45b30a44e8382061299122401f25622d65992ac41c27834870ac"
+    "1400002487c5b1ad78123b400c4c2dfb76e44ccba61f5a898a589b8747baad231c419f2214000018ea2dbb164f59bf87"
+    "7d33e4b44cd93b982f37b11400000018c32204390aa2ac1c6bb22feb101e512084fea76a";
 /* Main Mode 4: KE, Nr, NAT-D */
 static const char ss_mm4[] =
-    "051f583865445a5ed908dd4e93ea34980410020000000000000001740a0001041209bfb5bf02cdba3bc6cb31b0fcd72b"
-    "f9660236128fe13e49452d5a1d6f0b9fe5254fa4c8464916727cf96187c7abd82dc44b28e67dddf9b563693203cd9b30"
-    "b51b27d61e38db8f4cc8fbad5ba284e02bba54efbf61aa407ae2a20622e13c6b92058d9baa14707660ab1bf05fa8d30a"
-    "a81ba3638de4d07687f3193520ba4f22442af6be66a20f4058199fc77b796e6e4c7fd7cae08972403ac9c1d0c0e1ef30"
-    "6ef99610c59516804eb71dad9371afca54e68d964a5e93b704eda6975960380d80027b20b430be9a73f8ccb3d33e6599"
-    "442a1c98ecdbae059e2e0a3aa8047e66339090e5d057afb86c8f147196435782ae01d95e422e64c535015d8ab1570c98"
-    "1400002490ba8c5821712f74871124ad64d66b2aa5fc0a014294d3032d76693691008d0914000018ed18836fe77219df"
-    "c5464f93bc27c2b33d45bb63000000181384d239894afc7ea3397610ac2fd22e8e906f2a";
+    "62172be325e2b4c89bbc6cfe0aed88ea0410020000000000000001740a000104e6301496808b6dd1d5a2ae8c27cb75b7"
+    "293bcc788743d550fc9b35578fa5e7d513c09e0934c87e02a538b87b446ef77c504b8bef2b8e232244cc6e03089b4951"
+    "71c934f22592df2c01dca029846f158e72b5da92db3aa27c87bd5d0024130fca9c7590ad7bf79975c6ecaa3267f0d178"
+    "83cb75fbcd9e82c130e24f5790abebccb4dda2908a2edac4d7512c793581fed6dff04d123b90bcc60efbb0d4d977d3b6"
+    "0b837e5d06c07329a31206c39291590971f1aba5d8a120574a227fa161a841853666a530141081100e1648a4ca426aba"
+    "4b78b88fd018d3820e00d6d4ca28374afb1d6e0b2fb184f5af3c9997dec2e7d40a37be8935f3397aad360e5389113b5b"
+    "140000247b13c3c6324b282e803aab4259c32c2ceccdcab5bda4801becdcaba9ac666731140000182e8b7c3c08799314"
+    "59ba921b338dd755d7b332800000001870218c75269cb49ac4e2d9d28eb753508e54393c";
 /* Main Mode 5, encrypted: IDii, HASH_I */
 static const char ss_mm5[] =
-    "051f583865445a5ed908dd4e93ea349805100201000000000000006c44972a84dcc7b06330dc70ce4bb5f380fa6d8b12"
-    "be2127353437f71f6fff58ceec3989a6d20a7a13f14e8e6ac80dd2b215c6bbaa9c1045d10268f04c64d8265bfa6cd032"
-    "e697054ea2effa7374ad02b6";
+    "62172be325e2b4c89bbc6cfe0aed88ea05100201000000000000006c8b669bce062ba3931315eaa0e4f18af2b4dc7caa"
+    "7de76b9670a4717ac6d337901c8896de81d39883e5b6c6f07a4988b1b094c97c34b125c2855218aa1ec4703ca8c0fd94"
+    "3b8dc643ece9cad2a0f5a28c";
 /* Main Mode 6, encrypted: IDir, HASH_R */
 static const char ss_mm6[] =
-    "051f583865445a5ed908dd4e93ea349805100201000000000000004c51d70ffd9a2084a52613325b84920b5d22d79ec1"
-    "6e64c62d40de88c86c08c071ca7e8ab6922c79dd0733663b401f06ae";
+    "62172be325e2b4c89bbc6cfe0aed88ea05100201000000000000004c5e50ce12b43febf8c7fa6ca12ee93c876fbd27c7"
+    "5fd3c4e690dd3db906c1758cc097bd05cbb61cd6d4a0fc454fa94d20";
 /* Quick Mode 1, encrypted */
 static const char ss_qm1[] =
-    "051f583865445a5ed908dd4e93ea3498081020016d242b4a000001bc925984a11a7f789f00704d19120798a214fbb2d8"
-    "624b891d3c57cc538795a7f177a41b33f775502977683963036369083a83b54c6d9f354ac94bf9a9558b9ab6e4c6f546"
-    "d90af58cc89aca49bfa0bb10312b39b0e6bf5ef23af8de97a9f79f3f4690c955d87eedd8a7765d4660c8363eb80b6bdf"
-    "e349eaac4dc068ad258353193f7320ffb717657ba62b10a4acd078710928a03922fc4c3210a2d33b053a193bb70a02a2"
-    "4eb97558b0844059dc42f1e3b283981a97a97f6f49237d8b167b7a44043d73bdee0897fd7fd51224a0feaf4a3d85b03c"
-    "a57365350dd6c892fc1ce3ac56bd5324608a026b423e6a8fb49df37345958a0407c01b26e0eb3f8a052d1a41d42cdfaa"
-    "9d87ac7b669a4347fef341c0957fa2fd1a3515a3122882b38418c18fb68cf4837056e8369007a0f9fc493b952c8a81dd"
-    "0bf32cf6fbf617017d5601b6fb702e9b09ca75d0de760870ec84edca1f516db2ae2ce7e7637d7a27828d95ed2254c681"
-    "8af00bfa842aaf7c311d0fcc1c7d3fb0f8abe44946425f18b6946f46829a391e5db29ed7067e2c249062f78e47fcf691"
-    "938a8078060724dcd59979f6";
+    "62172be325e2b4c89bbc6cfe0aed88ea08102001c6dfbec9000001bc303e5e0a08b1a3556d0c332228e014b747865e08"
+    "2de36aa1252e9be8d823254f0b87fc234d331c3d030fb9fb3901c18c6b77870cd8d03ec034a48db13a08c4bcef205c82"
+    "076eb4193324a70fd336b3a01f100c24700a338b3be4c78fbd4e5b882fc640f44954d985ac3be521c44e47cae960f409"
+    "9362b426b79fdcc750ddc42e1f66125e9c1c183bd1236e98ea0765b83b747ece44b7989f68a66251db5b84977fe697c5"
+    "973df59c3a644f0ca499cd05b53c1c918fd1474a0364484de7da8fdfb9bc1e4ffc8726b2fe3f804891760e95c6da30d0"
+    "cea20e0152c34fd9df33266e2d30a0ee69301434a1eb44b3aea6305c92e4fe16aab853de7f4a5177c3fcb4bf59ff9bd8"
+    "d2d00b4767ca77f5bd1cba6125644f5fb410f071fe857ab0ebc4aa278d61ebf6e4fbd4ee707e38f22fb384062ef16f56"
+    "48f8c9075b005a444ddd614ea0cd5539545f0b29be6588d5f8e9f427ab0d4d700a7f872da4c03a0a4c26626f7fad57ea"
+    "2737107422d28b0a6edcebadcdaa9bf797b8740d9220e538fc601ae7c2532a702af4458383f272446dd413be3422b1b0"
+    "0750bcd4ce994df8ec1c3220";
 /* Quick Mode 2, encrypted */
 static const char ss_qm2[] =
-    "051f583865445a5ed908dd4e93ea3498081020016d242b4a000001bc2c829974f72a74d3524cbd7eb567e57b1590403f"
-    "40da41d368f51d6c097f9001cefd08d05eb773526a51fd5ee53cb95d38a049b502ac3a32b2a2e67bf9ea39d9937a484a"
-    "277836083127f96a2f9c8ff9d925d15bc706e65b2081a9e5f6af74020b99957d8776055fbc5b0a1892388a2e6e7f4c19"
-    "818d9e1be431817f655c0bc4831f7c9508da135123222eaf6504ec94553d808c0be7d7ee878c336d0e1d38650a62705f"
-    "9b5a5664246bde48d754f84a374905be1971f0500daa1a5f9843d46b03de92ba03bf98596951344ed4f050cce6af4a2d"
-    "8e2cf959afdd9153604deb596bd0c339ddb786fed4a0b90c45d0f00751249ef1b7281a6e2fe2044898e2556c5a14f178"
-    "4f78338a604627ffc6ea7c8e7cb71570a948647799ff76a950f7d380108343cecade4a2c6786314a376dce56cd0f903e"
-    "80ecfc924fbf7dfc0d2f51662e38e7fc79773a2e41418ac68581de156eb052ed993d056a175fba3d5618d8c6db531595"
-    "13b551e9f78926abe668e9e48fbacb07e95b2d1152239724943992c11ea1abc1310e362a587938b91d9e2a75e22ab9a8"
-    "65e85d183a52891b397a0585";
+    "62172be325e2b4c89bbc6cfe0aed88ea08102001c6dfbec9000001bcc6884f7ade20e951227f82a4d10051fc93aae853"
+    "65f7b6d02cb464e743af5cd848adccb408c70e7f5581f759dd52ca0a2cb35e17edfc3c624143b1ce7c96055d74e1097b"
+    "d29f880cdc8fe69b20ede005112f7229d7f3f4310c596b82f9edccdecc9ef2b668f1fb061f9bd6b77dda766ea171ed3c"
+    "e3bd11e58571356477e8906fe2313544ea55eb53393fa7e13d0510740f16da2613fdc4323f12410bd6fc773b25506908"
+    "11127d4325d84bf61ce1a1a20abbf07dde308a8b3f39772e46187e60d728149ff3bb752cd2532e4a20dadeaab7112466"
+    "3a4667d2fee799cc2b2cdb03413f568210deb06aec5246c29cceff563b36eda89488c56ca9d5e593fab745d68cce5c0d"
+    "ffbd9a9732cead740de3d0cea6d43e9faa63e0ec22794a280478375d6f39f2174d067a2fa5f4f143102b50dc553d280e"
+    "382c3e6d7d780e4c32d0fee9030ef201cc3648ea52b05164c4778fac34b36ec645bee3fb9474e83d0de716e845a951b8"
+    "435bcd2a73896cec806bdc56c06637aaf3f0d80addb80d38a043e0aeac1a8cc9e39ad3571f8b1573d9c80ca3bed818b4"
+    "9f38f3b2437e114950f356ed";
 /* Informational (initiator), encrypted */
 static const char ss_info1[] =
-    "051f583865445a5ed908dd4e93ea34980810050192e2e2db0000004ce2d52ec05efe360e7374f7925c17ba6523fd8f41"
-    "485f8f890800fba42ac80a13d8b93a7c35691232da80e58ac4c8cd55";
+    "62172be325e2b4c89bbc6cfe0aed88ea08100501b2d8c2270000004c046294205c739c92079244870ae2e6c3351da9a9"
+    "22645e577dffe2b7499e669eb024bece24a0e614fac2df38b30b0f7c";
 /* Informational (initiator), encrypted */
 static const char ss_info2[] =
-    "051f583865445a5ed908dd4e93ea34980810050189f95a6e0000005c283e78e3b6f979470715d902d63a79384d967ea0"
-    "1c4d845d79f6ebe7d66168d3a683ab7aa79454a3f1b86054f19e5d6ca3b37d77be3b4ba53ebed68bcef549c8";
+    "62172be325e2b4c89bbc6cfe0aed88ea0810050147f7e6da0000005c4c39f9b92eae315a8baa0ac83b00b7e507ab7073"
+    "5d3d16137c0a0325964d7398b0c52cd179762486ad4a5bc8472fb3ac701f9bc3133e0a9c0283388d01a5e659";
 /* g^xy as charon logged it (ike = 4) */
 static const char ss_gxy[] =
-    "bb2799cbb279d2bafd22bf8a68878f164d01f792663cc88db6af993cb60e1834cd767e0cce278fc9a723de207bd48f84"
-    "2e752d6561410df9fedb6b92193bbd9c781f42a6c1f8a3fdfa54aa24c92a8689d66206a239c2842c6de281d8d47fd156"
-    "bf32fdc69e5127e6ce3ee8cc1ff9cfac4f3c959c4b17fcb1a1adf6682c5fd18bcb0065d2445eb1f4a5634d7b76f2f957"
-    "4ccae35a653e9482a694fd4f8a708e26ab8454b5e5b394a0c8d7a73d21448a2679bd51a0a69a54ce2e34a69319a4e1d4"
-    "fafebc92cff881cde327871f7484fd819a45cd707ce603c349d5565b876d8d3dfa336ab9c7fff6a0f9f24250871015ae"
-    "150bc5779cafd86771bf3d8218c20ee7";
-static const char ss_skeyid[] = "ea2264925deb846390caa624a3762129da471ea3";
-static const char ss_skeyid_d[] = "f41480629401132ea819b87e9790bdfb6ba932d6";
-static const char ss_skeyid_a[] = "19a39dd8c6973c09441e8ceb0c08d179155e8f38";
-static const char ss_skeyid_e[] = "c1252a3ba0a67d7e0084b7585f93ee9ca26f316c";
-static const char ss_ka[] = "b5aa4f8f948e23a42a645f86c293b269429c2d05bb5954b99f600b245ef12494";
-static const char ss_iv0[] = "760e8e6af349019ee0f60c380a807435";
-static const char ss_hash_i[] = "001de9704a50b87289911afea21a31fa25cadb22";
-static const char ss_hash_r[] = "c774eb7ac68b67365b45f23b4f70abb198d011ad";
-static const char ss_hash1[] = "637298a77ef5a77494acadb8f35663e6da79972e";
-static const char ss_hash2[] = "549b379d5fc27e310f466ebb74d56c9d6d89874c";
+    "d21fec5ff6b76b724346d01696573969f9a77b1509c85530013c69b48e07e516af98f284fbe7dd4983323f8b025176ad"
+    "e200aee7ee23ee671fde4b5fb3af230cf6c98dc71ddf2c11282de67e87329e56a028718f67f6e3ccc8b2552f5f80b758"
+    "9fb678f8f33057b4c762d9ae9c7f89d257d1a5ca426ae0cfc80ce5d6a00de42d74171a3450de0b14eaf9595312f4be5e"
+    "ac1771a12e601036ac2244804781a6d07932ffda51d515e7d63efd111d008a6c22fd71324d600401e6d0f2c62ff40922"
+    "078de965702b80657ad499b4e572e26b6890539ee408e5842b59012d4959f612fd95428c634f91591ba7092aa1cc878a"
+    "fbd9d407f937ad25301eae06c30cc49d";
+static const char ss_skeyid[] = "aa869c716fe8df88a9b627dc5fe6e3e4e4ae2716";
+static const char ss_skeyid_d[] = "d7aa9cc59089b313e501b55f069a5adbd928285a";
+static const char ss_skeyid_a[] = "b135835b39f708ae3fa80f812df71cb42806b003";
+static const char ss_skeyid_e[] = "f6933aa82aa73b2095ddf513484956bb1f3bfcd5";
+static const char ss_ka[] = "f52d56884af232cf114048f100d993493bbcd97110eb0bf15b01fb0e8a9b5f04";
+static const char ss_iv0[] = "1c1d91172973327455ed5804c8be6991";
+static const char ss_hash_i[] = "c2005361a8ec6686b005006e01039b4acdb630ba";
+static const char ss_hash_r[] = "900c8e4a109b42f117a1fe1dcf54b6b841fa73aa";
+static const char ss_hash1[] = "dd60f68028048505fc7adc6b6ed518a4ed1f93dd";
+static const char ss_hash2[] = "deeef4abca832394fa6d243c778fdab0b100a853";
+/* Quick Mode g(qm)^xy (PFS), as charon logged it */
+static const char ss_qm_gxy[] =
+    "8dcf69841e8010f419369c16d33cc142096d68378689752d77615aa666d1c389cbe8acb3330bf7acac1875f390f94182"
+    "fdc539e03b355d85111279e5d22853b0293d212394236ae8d9a436242b9abe4981d72b09fcc396dc857af15d91ec00e8"
+    "19733a1d0b36ddd4b266681ad84fc0076f5bc5b13294fbfe0ecdde6daf020e1373ab0d6ff0960ebef89f0c408d643219"
+    "263278c277961c8cdac1ec9b3d6509bccff93926431af0dd3ebc58247f9fe60d238cf3da6960fe897b2adbc62d1e0461"
+    "c7686994b1731ae177196b56e3ddb4b697edb4ae34bbac154ae02785c50e53c7e07ab5a8c2206325236e137305a74da5"
+    "ff4cfd717b7c7d0899090e0c5f2a3675";
+static const char ss_enc_i[] = "1654a9bc3a2f245119ef54ecddb8a358";
+static const char ss_enc_r[] = "7b3f00351317e039518f2a9821aa6f33";
+static const char ss_integ_i[] = "88e3935799fd9d15b6bfb5d557a6e0a0b2aac487";
+static const char ss_integ_r[] = "45cceacbf9d841ff89122610b53555c5b1cebc1c";
 
 #define ISAKMP_HDR 28
 
@@ -814,6 +828,37 @@ static void test_strongswan_exchange(void)
     /* HASH(2) without Ni_b (a HASH(1) computation) does not match. */
     CHECK_INT_EQ(check_message_hash(&k, &qm2, plain, len, NULL, 0, NULL), 0);
     CHECK_INT_EQ(crypto_ikev1_cbc_confirm(cbc, message_id_of(&qm2)), 0);
+
+    /* KEYMAT with PFS for both ESP SAs. Each SA is keyed with the SPI its
+     * receiver chose (in its SA payload's proposal: SA body offset 16);
+     * charon's "initiator" keys protect initiator -> responder traffic,
+     * so they go with the responder's SPI. */
+    uint8_t qnr_copy[CRYPTO_IKEV1_NONCE_MAX], qm_gxy[256];
+    const uint8_t *qm_nr, *sa_body;
+    size_t qm_nr_len, sa_body_len;
+    uint32_t spi_i = 0, spi_r = 0;
+    CHECK(find_payload(plain, len, qm2.b[16], PL_NONCE, 0, &qm_nr, &qm_nr_len));
+    memcpy(qnr_copy, qm_nr, qm_nr_len);
+    CHECK(find_payload(plain, len, qm2.b[16], PL_SA, 0, &sa_body, &sa_body_len));
+    CHECK(sa_body_len >= 20 && sa_body[14] == 4);                 /* SPI size */
+    spi_r = (uint32_t)sa_body[16] << 24 | (uint32_t)sa_body[17] << 16 | (uint32_t)sa_body[18] << 8 | sa_body[19];
+    len = decrypt_packet(fresh, &qm1, plain);   /* fresh's chain is at the same point */
+    CHECK(find_payload(plain, len, qm1.b[16], PL_SA, 0, &sa_body, &sa_body_len));
+    CHECK(sa_body_len >= 20 && sa_body[14] == 4);
+    spi_i = (uint32_t)sa_body[16] << 24 | (uint32_t)sa_body[17] << 16 | (uint32_t)sa_body[18] << 8 | sa_body[19];
+    CHECK_INT_EQ(unhex(ss_qm_gxy, qm_gxy, sizeof(qm_gxy)), 256);
+    const struct crypto_encr *aes128 = crypto_encr_find(CRYPTO_ENCR_AES_CBC, 128);
+    const struct crypto_integ *sha1_96 = crypto_integ_find(CRYPTO_INTEG_HMAC_SHA1_96);
+    struct crypto_esp_keys esp;
+    CHECK_INT_EQ(crypto_ikev1_derive_esp_keys(&k, aes128, sha1_96, CRYPTO_IKEV1_PROTO_ESP, spi_r, qm_gxy, 256,
+                                              qni_copy, qm_ni_len, qnr_copy, qm_nr_len, &esp), 0);
+    CHECK(hex_equal(esp.enc_key, esp.enc_key_len, ss_enc_i));
+    CHECK(hex_equal(esp.integ_key, esp.integ_key_len, ss_integ_i));
+    CHECK_INT_EQ(crypto_ikev1_derive_esp_keys(&k, aes128, sha1_96, CRYPTO_IKEV1_PROTO_ESP, spi_i, qm_gxy, 256,
+                                              qni_copy, qm_ni_len, qnr_copy, qm_nr_len, &esp), 0);
+    CHECK(hex_equal(esp.enc_key, esp.enc_key_len, ss_enc_r));
+    CHECK(hex_equal(esp.integ_key, esp.integ_key_len, ss_integ_r));
+    crypto_ikev1_esp_keys_wipe(&esp);
 
     /* The Informationals that followed (charon could not install the SAs:
      * this kernel has no ESP), each with its own Message ID. */
