@@ -192,10 +192,13 @@ int crypto_ikev1_natd_hash(const struct crypto_prf *hash,
  * Sent messages advance it at once. A retransmitted message is sent again
  * as the same bytes, never re-encrypted.
  *
- * Padding: RFC 2408 leaves its content open and receivers parse the
- * payload chain by its lengths. We pad as strongSwan does (1 to block size
- * zero bytes), which Cisco and Windows peers accept; received padding is
- * returned with the plaintext for the payload parser to ignore.
+ * Padding: receivers find the end of the payloads from the payload
+ * lengths, so the padding's content does not matter to them. We pad as
+ * strongSwan 5.9 does, 1 to block-size zero bytes (a whole block when the
+ * payloads are aligned; the unit test reproduces charon's packets byte for
+ * byte). Not checked here: what Cisco sends (any padding decrypts the
+ * same). Received padding is returned with the plaintext for the payload
+ * parser to skip; it is never interpreted.
  *
  * One object belongs to one thread at a time (like struct crypto_dh).
  */

@@ -532,6 +532,15 @@ static void test_natd(void)
  * hashes, NAT-D, KEYMAT (PFS) for both SAs, and re-encrypts Main Mode 5
  * and 6 to the same bytes. (Quick Mode 3 was never sent: charon could not
  * install its policies here, so HASH(3) is checked against vectors.py only.)
+ *
+ * To capture again: strongswan.conf with charon { load_modular = no; load =
+ * random nonce openssl kdf kernel-libipsec kernel-netlink socket-default
+ * vici; port = 500 (initiator 600); filelog with ike = 4, enc = 4, net = 4,
+ * chd = 4 }; swanctl: version = 1, proposals = aes256-sha1-modp2048, psk
+ * with ids 10.9.0.2 / 10.9.0.1, esp_proposals = aes128-sha1-modp2048,
+ * tunnel mode between 10.10.2.0/24 and 10.10.1.0/24; both addresses on lo
+ * in the namespace. The packets are the "received packet" dumps of each
+ * log, the values the labelled dumps of the initiator's.
  */
 static const char ss_psk[] = "vpnd ikev1 test psk";
 /* Main Mode 1 (initiator) */

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The expected values of test-crypto-prf.c, test-crypto-ikev2.c and
-# test-crypto-sk.c, computed independently of vpnd with Python's hmac and
-# hashlib (and the AES-CBC ciphertext from NIST SP 800-38A F.2.1). Run at
-# development time; its output was pasted into the tests. Not run by meson.
+# The expected values of test-crypto-prf.c, test-crypto-ikev2.c,
+# test-crypto-sk.c and test-crypto-ikev1.c, computed independently of vpnd
+# with Python's hmac and hashlib (the AES-CBC ciphertext from NIST SP 800-38A
+# F.2.1; IKEv1's CBC by the openssl command line). Run at development time;
+# its output was pasted into the tests. Not run by meson.
 import hmac, hashlib
 def prf(h, k, d): return hmac.new(k, d, h).digest()
 def prfplus(h, k, s, n):
