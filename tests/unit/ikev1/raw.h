@@ -29,6 +29,8 @@ static inline void raw_put32(struct raw *r, uint32_t v) {
 }
 
 static inline void raw_bytes(struct raw *r, const void *p, size_t n) {
+    if (n == 0)
+        return;
     memcpy(r->b + r->len, p, n);
     r->len += n;
 }
