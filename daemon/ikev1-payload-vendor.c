@@ -6,6 +6,7 @@
  * 01 00, strongSwan and Microsoft append their release) or capability bytes
  * (Cisco fragmentation: 4 flag bytes), so those match as prefixes.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ikev1-payload.h"
@@ -96,6 +97,20 @@ const struct ikev1_vendor_id_info *ikev1_vendor_id_get(enum ikev1_vendor vendor)
         if (vendor_ids[i].vendor == vendor)
             return &vendor_ids[i];
     return NULL;
+}
+
+int ikev1_vendor_id_format(const uint8_t *data, size_t len, char *buf, size_t size) {
+    const struct ikev1_vendor_id_info *v = ikev1_vendor_id_identify(data, len);
+    char hex[2 * 16 + 4];
+    size_t shown = len < 16 ? len : 16;
+
+    if (v)
+        return snprintf(buf, size, "%s", v->name);
+    /* Enough to look the VID up; a VID is a public value, never a secret. */
+    for (size_t i = 0; i < shown; i++)
+        snprintf(hex + 2 * i, sizeof(hex) - 2 * i, "%02x", data[i]);
+    hex[2 * shown] = '\0';
+    return snprintf(buf, size, "unknown %s%s", hex, len > shown ? "..." : "");
 }
 
 bool ikev1_vendor_is_natt(enum ikev1_vendor vendor) {

@@ -367,6 +367,10 @@ struct ikev1_vendor_id_info {
 const struct ikev1_vendor_id_info *ikev1_vendor_id_identify(const uint8_t *data, size_t len);
 /* The table entry for a vendor, to send its VID; NULL for UNKNOWN. */
 const struct ikev1_vendor_id_info *ikev1_vendor_id_get(enum ikev1_vendor vendor);
+/* For "received %s vendor ID" log lines: the known name ("XAuth",
+ * "Cisco Unity"), or "unknown" and the first bytes in hex
+ * ("unknown 1f07f70eaa6514d3..."). Returns snprintf's result. */
+int ikev1_vendor_id_format(const uint8_t *data, size_t len, char *buf, size_t size);
 /* True for every NAT-T VID (RFC 3947 and the drafts). */
 bool ikev1_vendor_is_natt(enum ikev1_vendor vendor);
 

@@ -700,6 +700,16 @@ static void test_vendor_ids(void) {
     CHECK(ikev1_vendor_id_get(IKEV1_VENDOR_UNKNOWN) == NULL);
     memset(buf, 0x55, 16);
     CHECK(ikev1_vendor_id_identify(buf, 16) == NULL);
+
+    char name[64];
+    ikev1_vendor_id_format(ikev1_vendor_id_get(IKEV1_VENDOR_CISCO_UNITY)->bytes, 16, name, sizeof(name));
+    CHECK_STR_EQ(name, "Cisco Unity");
+    ikev1_vendor_id_format(ikev1_vendor_id_get(IKEV1_VENDOR_NATT_DRAFT_02N)->bytes, 16, name, sizeof(name));
+    CHECK_STR_EQ(name, "draft-ietf-ipsec-nat-t-ike-02\\n");
+    ikev1_vendor_id_format(buf, 4, name, sizeof(name));
+    CHECK_STR_EQ(name, "unknown 55555555");
+    ikev1_vendor_id_format(buf, 20, name, sizeof(name));
+    CHECK_STR_EQ(name, "unknown 55555555555555555555555555555555...");
 }
 
 static void test_errors_and_numbers(void) {
