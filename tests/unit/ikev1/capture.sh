@@ -5,9 +5,10 @@
 # strongSwan's charon (Main Mode, then Aggressive Mode with XAuth), vpnc (the
 # Cisco VPN Client's payload set) and ike-scan (an Aggressive Mode probe)
 # each send their first message to a python3 UDP listener on 192.0.2.2:500,
-# which writes it to OUTDIR/NAME.bin. No answer is ever sent, and charon runs
-# in its own mount namespace with a tmpfs on /run and its resolve plugin
-# disabled, so nothing on the host changes.
+# which writes it to OUTDIR/NAME.bin and never answers. Last, charon as an
+# Easy VPN responder answers vpnc's message 1 (its message 2 is kept). charon
+# runs in its own mount namespace with a tmpfs on /run and its resolve
+# plugin disabled, so nothing on the host changes.
 # usage: capture.sh OUTDIR
 set -euo pipefail
 out=$(realpath "$1")
@@ -142,4 +143,51 @@ if command -v ike-scan >/dev/null; then
   ip netns exec "$ns" timeout 5 ike-scan --sport=0 --retry=1 -A --id=ezvpn-group 192.0.2.2 \
     > "$work/ike-scan.out" 2>&1 || true
   wait "$listener"
+fi
+
+# ---- strongSwan as responder: its Aggressive Mode message 2 to vpnc's message 1
+# (REPLAY_AM1=FILE: replay that message 1 rather than the one just captured) ----
+am1=${REPLAY_AM1:-$out/vpnc-aggressive.bin}
+if [ -s "$am1" ]; then
+  sed -i -e 's/^  port = 4000/  port = 500/' -e 's/^  port_nat_t = 4001/  port_nat_t = 4500/' "$work/strongswan.conf"
+  cat > "$work/swanctl/swanctl.conf" <<CONF
+connections {
+  ezvpn {
+    version = 1
+    aggressive = yes
+    local_addrs = 192.0.2.2
+    proposals = aes256-sha1-modp1024
+    local { auth = psk
+            id = 192.0.2.2 }
+    remote { auth = psk
+             id = keyid:ezvpn-group }
+    remote-xauth { auth = xauth }
+    children { c { local_ts = 0.0.0.0/0 } }
+  }
+}
+secrets {
+  ike { id = keyid:ezvpn-group
+        secret = "capture-only-secret" }
+}
+CONF
+  STRONGSWAN_CONF=$work/strongswan.conf ip netns exec "$ns" unshare -m --propagation private \
+    sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && exec /usr/lib/ipsec/charon' > "$work/charon2.out" 2>&1 &
+  charon_pid=$!
+  for _ in $(seq 100); do
+    STRONGSWAN_CONF=$work/strongswan.conf swanctl --stats --uri "unix://$work/charon.vici" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  STRONGSWAN_CONF=$work/strongswan.conf swanctl --load-all --noprompt --file "$work/swanctl/swanctl.conf" \
+    --uri "unix://$work/charon.vici" > /dev/null 2>&1
+  ip netns exec "$ns" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.1", 4000))
+s.settimeout(30)
+s.sendto(open(sys.argv[1], "rb").read(), ("192.0.2.2", 500))
+data, peer = s.recvfrom(65535)
+open(sys.argv[2], "wb").write(data)
+print("captured %s: %d bytes from %s" % (sys.argv[2], len(data), peer))
+' "$am1" "$out/strongswan-aggr-response.bin"
+  kill "$charon_pid"; wait "$charon_pid" 2>/dev/null || true; charon_pid=""
 fi

@@ -145,6 +145,7 @@ static void test_captured_sa_rebuilt(void) {
     rebuild_sa(strongswan_aggr_am1, sizeof(strongswan_aggr_am1));
     rebuild_sa(vpnc_aggr_am1, sizeof(vpnc_aggr_am1));
     rebuild_sa(ike_scan_aggr_am1, sizeof(ike_scan_aggr_am1));
+    rebuild_sa(strongswan_aggr_am2, sizeof(strongswan_aggr_am2));
 }
 
 /* A responder's answer to vpnc: its chosen transform, life as TLV above 65535. */

@@ -31,7 +31,7 @@ struct seed {
     size_t len;
     uint8_t first;              /* plaintext chains: first payload type; 0: a message */
 };
-static struct seed seeds[8];
+static struct seed seeds[9];
 static size_t seeds_n;
 
 static void add_message(const uint8_t *m, size_t len) {
@@ -64,6 +64,7 @@ static void make_seeds(void) {
     add_message(strongswan_aggr_am1, sizeof(strongswan_aggr_am1));
     add_message(vpnc_aggr_am1, sizeof(vpnc_aggr_am1));
     add_message(ike_scan_aggr_am1, sizeof(ike_scan_aggr_am1));
+    add_message(strongswan_aggr_am2, sizeof(strongswan_aggr_am2));
 
     /* A decrypted Quick Mode / Transaction / Informational mix, with padding. */
     struct seed *s = &seeds[seeds_n];
@@ -279,7 +280,7 @@ static void test_mutations(void) {
     size_t parsed = 0, failed = 0;
 
     make_seeds();
-    CHECK_INT_EQ(seeds_n, 7);           /* every built seed built */
+    CHECK_INT_EQ(seeds_n, 8);           /* every built seed built */
 
     for (unsigned i = 0; i < MUTATIONS; i++) {
         const struct seed *s = &seeds[rnd() % seeds_n];

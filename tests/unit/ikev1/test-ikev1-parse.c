@@ -223,6 +223,53 @@ static void test_vpnc_aggressive_mode(void) {
     check_vids(&msg.payloads, vids, 9);
 }
 
+/* strongSwan's answer to vpnc: the chosen transform, its ID, NAT-D, HASH_R. */
+static void test_strongswan_aggressive_mode_response(void) {
+    char line[256];
+
+    CHECK_INT_EQ(ikev1_message_parse(strongswan_aggr_am2, sizeof(strongswan_aggr_am2), &msg, &st), 0);
+    CHECK(memcmp(msg.header.icookie, vpnc_aggr_am1, 8) == 0);
+    CHECK(memcmp(msg.header.rcookie, "\0\0\0\0\0\0\0\0", 8) != 0);
+    CHECK_INT_EQ(msg.header.exchange, IKEV1_EXCHANGE_AGGRESSIVE);
+    CHECK_INT_EQ(msg.header.flags, 0);
+    ikev1_message_describe(&msg.header, "response", &msg.payloads, line, sizeof(line));
+    CHECK_STR_EQ(line, "Aggressive Mode response [ SA KE No ID V V V V V NAT-D NAT-D HASH ]");
+
+    /* One transform, vpnc's first: AES-256, SHA-1, group 2, XAUTHInitPreShared, TLV life. */
+    CHECK_INT_EQ(ikev1_sa_decode(&msg.payloads.p[0], &sa, &st), 0);
+    CHECK(sa.n_proposals == 1 && sa.n_transforms == 1 && sa.n_attributes == 7);
+    const struct ikev1_transform *t = &sa.transforms[0];
+    CHECK_INT_EQ(attr_value(t, IKEV1_P1_ENCRYPTION), IKEV1_ENCR_AES_CBC);
+    CHECK_INT_EQ(attr_value(t, IKEV1_P1_KEY_LENGTH), 256);
+    CHECK_INT_EQ(attr_value(t, IKEV1_P1_HASH), IKEV1_HASH_SHA1);
+    CHECK_INT_EQ(attr_value(t, IKEV1_P1_GROUP_DESCRIPTION), IKEV1_GROUP_MODP_1024);
+    CHECK_INT_EQ(attr_value(t, IKEV1_P1_AUTH_METHOD), IKEV1_AUTH_XAUTH_INIT_PSK);
+    CHECK_INT_EQ(attr_value(t, IKEV1_P1_LIFE_DURATION), 2147483);
+
+    struct ikev1_data d;
+    CHECK_INT_EQ(ikev1_ke_decode(&msg.payloads.p[1], &d, &st), 0);
+    CHECK_INT_EQ(d.len, 128);
+    CHECK_INT_EQ(ikev1_nonce_decode(&msg.payloads.p[2], &d, &st), 0);
+    CHECK_INT_EQ(d.len, 32);
+    struct ikev1_id id;
+    CHECK_INT_EQ(ikev1_id_decode(&msg.payloads.p[3], &id, &st), 0);
+    CHECK(id.type == IKEV1_ID_IPV4_ADDR && id.len == 4 && memcmp(id.data, "\xc0\x00\x02\x02", 4) == 0);
+
+    static const enum ikev1_vendor vids[] = {
+        IKEV1_VENDOR_STRONGSWAN, IKEV1_VENDOR_XAUTH, IKEV1_VENDOR_DPD, IKEV1_VENDOR_CISCO_UNITY,
+        IKEV1_VENDOR_NATT_RFC3947,
+    };
+    check_vids(&msg.payloads, vids, 5);
+    /* RFC 3947 was agreed, so NAT-D has its RFC number; SHA-1 hashes. */
+    CHECK_INT_EQ(ikev1_payload_count(&msg.payloads, IKEV1_PAYLOAD_NAT_D), 2);
+    CHECK_INT_EQ(ikev1_payload_count(&msg.payloads, IKEV1_PAYLOAD_NAT_D_DRAFT), 0);
+    CHECK_INT_EQ(ikev1_nat_d_decode(nth(&msg.payloads, IKEV1_PAYLOAD_NAT_D, 1), &d, &st), 0);
+    CHECK_INT_EQ(d.len, 20);
+    const struct ikev1_payload *hash = &msg.payloads.p[msg.payloads.n - 1];
+    CHECK_INT_EQ(ikev1_hash_decode(hash, &d, &st), 0);
+    CHECK(d.len == 20 && d.data == strongswan_aggr_am2 + sizeof(strongswan_aggr_am2) - 20);
+}
+
 static void test_ike_scan_aggressive_mode(void) {
     CHECK_INT_EQ(ikev1_message_parse(ike_scan_aggr_am1, sizeof(ike_scan_aggr_am1), &msg, &st), 0);
     CHECK_INT_EQ(msg.header.exchange, IKEV1_EXCHANGE_AGGRESSIVE);
@@ -759,6 +806,7 @@ TEST_MAIN(
     TEST(test_strongswan_main_mode),
     TEST(test_strongswan_aggressive_mode),
     TEST(test_vpnc_aggressive_mode),
+    TEST(test_strongswan_aggressive_mode_response),
     TEST(test_ike_scan_aggressive_mode),
     TEST(test_malformed),
     TEST(test_decoders),
