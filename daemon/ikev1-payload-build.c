@@ -277,7 +277,10 @@ int ikev1_build_hash(struct ikev1_builder *b, const void *data, size_t len) {
 int ikev1_build_hash_reserve(struct ikev1_builder *b, size_t len) {
     if (b->error)
         return b->error;
-    if (len == 0 || b->hash_offset != SIZE_MAX)
+    /* RFC 2409 5.5, 5.7, mode-cfg 3.3: the HASH comes first, right after
+     * the header; what it covers follows it. */
+    size_t first = b->header_offset == SIZE_MAX ? 0 : IKEV1_HEADER_LEN;
+    if (len == 0 || b->hash_offset != SIZE_MAX || b->len != first || b->closed)
         return set_error(b, -EINVAL);
     size_t start = b->len;
     ikev1_build_begin(b, IKEV1_PAYLOAD_HASH);

@@ -441,8 +441,8 @@ int ikev1_build_ke(struct ikev1_builder *b, const void *data, size_t len);
 int ikev1_build_id(struct ikev1_builder *b, uint8_t id_type, uint8_t protocol, uint16_t port,
                    const void *data, size_t len);
 int ikev1_build_hash(struct ikev1_builder *b, const void *data, size_t len);
-/* A HASH payload of len zero bytes to be filled in later; at most one per
- * builder. */
+/* A HASH payload of len zero bytes to be filled in later: the first
+ * payload (after the header, if any), once per builder. */
 int ikev1_build_hash_reserve(struct ikev1_builder *b, size_t len);
 /* After ikev1_builder_finish(): where the reserved HASH's value goes and
  * what it covers (everything after the HASH payload), as offsets in the

@@ -349,9 +349,15 @@ static void test_bad_arguments(void) {
     /* An attribute type with the AF bit is the caller's mistake. */
     const struct ikev1_attribute af = { .type = 0x8001, .tv = true };
     EXPECT_EINVAL(ikev1_build_cfg(&b, 1, 0, &af, 1));
-    /* A second reserved HASH, a zero-length one, a header not first. */
+    /* A second reserved HASH, one not first, a zero-length one, a header not first. */
     ikev1_builder_init(&b, buf, sizeof(buf));
     CHECK_INT_EQ(ikev1_build_hash_reserve(&b, 20), 0);
+    CHECK_INT_EQ(ikev1_build_hash_reserve(&b, 20), -EINVAL);
+    ikev1_builder_init(&b, buf, sizeof(buf));
+    ikev1_build_header(&b, &hdr);
+    CHECK_INT_EQ(ikev1_build_hash_reserve(&b, 20), 0);
+    ikev1_builder_init(&b, buf, sizeof(buf));
+    ikev1_build_vendor_id(&b, "v", 1);
     CHECK_INT_EQ(ikev1_build_hash_reserve(&b, 20), -EINVAL);
     EXPECT_EINVAL(ikev1_build_hash_reserve(&b, 0));
     ikev1_builder_init(&b, buf, sizeof(buf));
