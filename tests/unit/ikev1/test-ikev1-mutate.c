@@ -13,6 +13,7 @@
 #include "captured-messages.h"
 #include "ikev1-payload.h"
 #include "testing.h"
+#include "exercise.h"
 
 #define MUTATIONS 20000
 
@@ -116,113 +117,6 @@ static void make_seeds(void) {
     }
 }
 
-static bool inside(const uint8_t *buf, size_t len, const uint8_t *p, size_t n) {
-    return p >= buf && p <= buf + len && n <= (size_t)(buf + len - p);
-}
-
-static size_t decoded, refused;
-
-static void count(int r) {
-    if (r == 0)
-        decoded++;
-    else
-        refused++;
-}
-
-static void exercise(const uint8_t *buf, size_t len, const struct ikev1_payload_list *list) {
-    static struct ikev1_sa sa;
-    static struct ikev1_cfg cfg;
-    struct ikev1_parse_status st;
-    struct ikev1_data d;
-    struct ikev1_id id;
-    struct ikev1_cert c;
-    struct ikev1_notify n;
-    struct ikev1_delete del;
-    struct ikev1_nat_oa oa;
-    struct ikev1_fragment f;
-    struct ikev1_hash_span span;
-
-    for (size_t i = 0; i < list->n; i++) {
-        const struct ikev1_payload *p = &list->p[i];
-        int r;
-
-        CHECK(inside(buf, len, p->body, p->len));
-        switch (p->type) {
-        case IKEV1_PAYLOAD_SA:
-            count(r = ikev1_sa_decode(p, &sa, &st));
-            if (r == 0) {
-                for (size_t k = 0; k < sa.n_attributes; k++) {
-                    uint64_t v;
-                    CHECK(inside(buf, len, sa.attributes[k].value, sa.attributes[k].len));
-                    (void)ikev1_attribute_number(&sa.attributes[k], &v);
-                }
-                for (size_t k = 0; k < sa.n_proposals; k++)
-                    CHECK(sa.proposals[k].first_transform + sa.proposals[k].n_transforms <= sa.n_transforms);
-            }
-            break;
-        case IKEV1_PAYLOAD_KE:      count(r = ikev1_ke_decode(p, &d, &st)); break;
-        case IKEV1_PAYLOAD_HASH:    count(r = ikev1_hash_decode(p, &d, &st)); break;
-        case IKEV1_PAYLOAD_SIG:     count(r = ikev1_sig_decode(p, &d, &st)); break;
-        case IKEV1_PAYLOAD_NONCE:   count(r = ikev1_nonce_decode(p, &d, &st)); break;
-        case IKEV1_PAYLOAD_NAT_D:
-        case IKEV1_PAYLOAD_NAT_D_DRAFT: count(r = ikev1_nat_d_decode(p, &d, &st)); break;
-        case IKEV1_PAYLOAD_VENDOR_ID:
-            count(r = ikev1_vendor_id_decode(p, &d, &st));
-            if (r == 0)
-                (void)ikev1_vendor_id_identify(d.data, d.len);
-            break;
-        case IKEV1_PAYLOAD_ID:
-            count(r = ikev1_id_decode(p, &id, &st));
-            if (r == 0)
-                CHECK(inside(buf, len, id.data, id.len));
-            break;
-        case IKEV1_PAYLOAD_CERT:
-        case IKEV1_PAYLOAD_CR:
-            count(r = ikev1_cert_decode(p, &c, &st));
-            if (r == 0)
-                CHECK(inside(buf, len, c.data, c.len));
-            break;
-        case IKEV1_PAYLOAD_NOTIFY:
-            count(r = ikev1_notify_decode(p, &n, &st));
-            if (r == 0)
-                CHECK(inside(buf, len, n.spi, n.spi_size) && inside(buf, len, n.data, n.len));
-            break;
-        case IKEV1_PAYLOAD_DELETE:
-            count(r = ikev1_delete_decode(p, &del, &st));
-            if (r == 0)
-                CHECK(inside(buf, len, del.spis, (size_t)del.n_spis * del.spi_size));
-            break;
-        case IKEV1_PAYLOAD_ATTRIBUTE:
-            count(r = ikev1_cfg_decode(p, &cfg, &st));
-            if (r == 0)
-                for (size_t k = 0; k < cfg.n; k++)
-                    CHECK(inside(buf, len, cfg.attrs[k].value, cfg.attrs[k].len));
-            break;
-        case IKEV1_PAYLOAD_NAT_OA:
-        case IKEV1_PAYLOAD_NAT_OA_DRAFT:
-            count(r = ikev1_nat_oa_decode(p, &oa, &st));
-            if (r == 0)
-                CHECK(inside(buf, len, oa.addr, oa.len));
-            break;
-        case IKEV1_PAYLOAD_FRAGMENT:
-            count(r = ikev1_fragment_decode(p, &f, &st));
-            if (r == 0)
-                CHECK(inside(buf, len, f.data, f.len));
-            break;
-        default:
-            CHECK(!"a payload type the parser should have refused");
-            r = 0;
-            break;
-        }
-        if (r < 0)
-            CHECK(st.error != IKEV1_PARSE_OK && st.payload_type == p->type &&
-                  st.offset >= p->offset && st.offset <= p->offset + 4 + p->len);
-    }
-    if (ikev1_chain_hash_span(list, &span) == 0)
-        CHECK(inside(buf, len, span.hash, span.hash_len) &&
-              inside(buf, len, span.covered, span.covered_len));
-}
-
 static void mutate(uint8_t *b, size_t *len, size_t cap) {
     static const uint16_t interesting[] = { 0, 1, 2, 3, 4, 7, 8, 16, 0x7f, 0x80, 0xff, 0x100, 0x7fff,
                                             0x8000, 0xfffe, 0xffff };
@@ -304,7 +198,7 @@ static void test_mutations(void) {
             r = ikev1_chain_parse(buf, len, first, 28, IKEV1_CHAIN_DECRYPTED, &list, &st);
             if (r == 0) {
                 CHECK(list.padding <= len);
-                exercise(buf, len, &list);
+                exercise_payloads(buf, len, &list);
             }
         } else {
             r = ikev1_message_parse(buf, len, &m, &st);
@@ -315,9 +209,9 @@ static void test_mutations(void) {
                     /* As if the body were its plaintext. */
                     if (ikev1_chain_parse(m.body, m.body_len, m.header.next_payload, 28,
                                           IKEV1_CHAIN_DECRYPTED, &list, &st) == 0)
-                        exercise(buf, len, &list);
+                        exercise_payloads(buf, len, &list);
                 } else {
-                    exercise(buf, len, &m.payloads);
+                    exercise_payloads(buf, len, &m.payloads);
                 }
                 int n = ikev1_message_describe(&m.header, (rnd() & 1) ? "request" : NULL,
                                                m.encrypted ? NULL : &m.payloads, line,
@@ -338,11 +232,11 @@ static void test_mutations(void) {
         free(buf);
     }
     printf("# %u mutations: %zu parsed, %zu refused; payloads %zu decoded, %zu refused\n",
-           MUTATIONS, parsed, failed, decoded, refused);
+           MUTATIONS, parsed, failed, exercise_decoded, exercise_refused);
     /* Both outcomes occur often: the mutations reach past the header checks. */
     CHECK(parsed > MUTATIONS / 20);
     CHECK(failed > MUTATIONS / 20);
-    CHECK(decoded > 1000 && refused > 100);
+    CHECK(exercise_decoded > 1000 && exercise_refused > 100);
 }
 
 TEST_MAIN(
