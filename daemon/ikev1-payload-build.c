@@ -134,6 +134,17 @@ int ikev1_build_payload(struct ikev1_builder *b, uint8_t type, const void *body,
     return ikev1_build_end(b);
 }
 
+struct ikev1_attribute ikev1_attribute_from_number(uint16_t type, uint32_t v, uint8_t storage[4]) {
+    if (v <= UINT16_MAX) {
+        wire_put16(storage, (uint16_t)v);
+        return (struct ikev1_attribute) {
+            .type = type, .tv = true, .tv_value = (uint16_t)v, .value = storage, .len = 2,
+        };
+    }
+    wire_put32(storage, v);
+    return (struct ikev1_attribute) { .type = type, .value = storage, .len = 4 };
+}
+
 /* Attributes as given: TV with its 2-byte value, or TLV. */
 static int append_attributes(struct ikev1_builder *b, const struct ikev1_attribute *attrs, size_t n) {
     if (n > 0 && !attrs)

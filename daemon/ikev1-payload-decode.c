@@ -48,17 +48,6 @@ int ikev1_attribute_number(const struct ikev1_attribute *a, uint64_t *v) {
     return 0;
 }
 
-struct ikev1_attribute ikev1_attribute_from_number(uint16_t type, uint32_t v, uint8_t storage[4]) {
-    if (v <= UINT16_MAX) {
-        wire_put16(storage, (uint16_t)v);
-        return (struct ikev1_attribute) {
-            .type = type, .tv = true, .tv_value = (uint16_t)v, .value = storage, .len = 2,
-        };
-    }
-    wire_put32(storage, v);
-    return (struct ikev1_attribute) { .type = type, .value = storage, .len = 4 };
-}
-
 /* Attributes (RFC 2408 3.3) over a[0..len), appended to out[*n..max). */
 static int decode_attributes(const struct ikev1_payload *p, size_t base, const uint8_t *a, size_t len,
                              struct ikev1_attribute *out, size_t *n, size_t max,
