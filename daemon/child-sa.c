@@ -234,6 +234,49 @@ int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct 
     return 0;
 }
 
+int child_sa_install_rekeyed(struct xfrm_handle *x, struct child_sa *c, const struct child_sa_params *p,
+                             char *err, size_t err_len)
+{
+    struct xfrm_status first = { 0 };
+    struct xfrm_sa sa;
+
+    fill_sa(&sa, c, p, true);
+    int r = xfrm_queue_sa_add(x, &sa, true, remember_error, &first);
+    xfrm_sa_wipe(&sa);
+    if (r >= 0) {
+        fill_sa(&sa, c, p, false);
+        r = xfrm_queue_sa_add(x, &sa, false, remember_error, &first);
+        xfrm_sa_wipe(&sa);
+    }
+    int failed = xfrm_flush(x);
+    if (r < 0 || failed != 0 || first.error < 0) {
+        int e = r < 0 ? r : first.error < 0 ? first.error : failed < 0 ? failed : -EIO;
+        snprintf(err, err_len, "kernel refused the rekeyed SAs: %s%s%s", strerror(-e),
+                 first.message[0] ? ": " : "", first.message);
+        struct child_sa tmp = *c;
+        tmp.n_networks = 0;
+        queue_removal(x, &tmp);
+        (void)xfrm_flush(x);
+        c->spi_allocated = false;
+        return e;
+    }
+    c->installed = true;
+    return 0;
+}
+
+int child_sa_remove_sas(struct xfrm_handle *x, struct child_sa *c)
+{
+    struct child_sa tmp = *c;
+    tmp.n_networks = 0;
+    if (!c->installed)
+        tmp.spi_out = 0;
+    queue_removal(x, &tmp);
+    int r = xfrm_flush(x);
+    c->installed = false;
+    c->spi_allocated = false;
+    return r < 0 ? r : r > 0 ? -EIO : 0;
+}
+
 int child_sa_remove(struct xfrm_handle *x, struct route_handle *routes, struct child_sa *c)
 {
     int r = 0;

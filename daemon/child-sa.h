@@ -57,6 +57,17 @@ int child_sa_allocate_spi(struct xfrm_handle *x, struct child_sa *c, char *err, 
 int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct child_sa *c,
                      const struct child_sa_params *p, char *err, size_t err_len);
 
+/* A rekeyed CHILD SA (RFC 7296 2.8): c has the new SPIs (spi_in from
+ * child_sa_allocate_spi) and the same reqid, addresses and networks as the
+ * SA it replaces, so the policies in place already lead to it; only the two
+ * SAs are added (the kernel prefers the newer outbound SA). All or nothing. */
+int child_sa_install_rekeyed(struct xfrm_handle *x, struct child_sa *c, const struct child_sa_params *p,
+                             char *err, size_t err_len);
+
+/* Removes the two SAs of a CHILD SA replaced by a rekey, not its policies
+ * or route (the new SAs use them). */
+int child_sa_remove_sas(struct xfrm_handle *x, struct child_sa *c);
+
 /* Removes everything installed (or the larval SA). Errors are returned but
  * the removal goes on for the other parts. */
 int child_sa_remove(struct xfrm_handle *x, struct route_handle *routes, struct child_sa *c);

@@ -237,6 +237,9 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
         goto release;
     }
     sa->has_child = true;
+    sa->tsi = res->tsi;
+    memcpy(sa->tsr, res->tsr, res->n_tsr * sizeof(res->tsr[0]));
+    sa->n_tsr = res->n_tsr;
 
     char version[64];
     snprintf(version, sizeof(version), "vpnd %s", VPND_VERSION);

@@ -163,8 +163,7 @@ static void send_init_error(struct ike *ike, const struct ike_packet *pkt, const
     (void)send_bytes(ike, &pkt->local, &pkt->remote, buf, len, ctx);
 }
 
-/* An encrypted response with a single error Notify. */
-static void send_encrypted_notify(struct ikev2_ike_sa *sa, uint8_t exchange, uint32_t mid, uint16_t notify)
+void ikev2_send_encrypted_notify(struct ikev2_ike_sa *sa, uint8_t exchange, uint32_t mid, uint16_t notify)
 {
     uint8_t inner[64];
     struct ikev2_builder b;
@@ -279,6 +278,10 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         sa->job = NULL;
     }
     sa->timer = sd_event_source_disable_unref(sa->timer);
+    if (sa->has_old_child) {
+        (void)child_sa_remove_sas(ike_xfrm(ike), &sa->old_child);
+        sa->has_old_child = false;
+    }
     if (sa->has_child) {
         int r = child_sa_remove(ike_xfrm(ike), ike->routes, &sa->child);
         if (r < 0)
@@ -329,8 +332,13 @@ int ikev2_session_counters(struct session *s, struct session_counters *c)
     struct ikev2_ike_sa *sa = s->owner;
     if (!sa || !sa->has_child)
         return -ENOENT;
-    return child_sa_counters(ike_xfrm(sa->ike), &sa->child, &c->bytes_in, &c->bytes_out, &c->packets_in,
-                             &c->packets_out);
+    int r = child_sa_counters(ike_xfrm(sa->ike), &sa->child, &c->bytes_in, &c->bytes_out, &c->packets_in,
+                              &c->packets_out);
+    /* Until the client deletes them, the SAs a rekey replaced count too. */
+    if (r >= 0 && sa->has_old_child)
+        (void)child_sa_counters(ike_xfrm(sa->ike), &sa->old_child, &c->bytes_in, &c->bytes_out, &c->packets_in,
+                                &c->packets_out);
+    return r;
 }
 
 /* ---- IKE_SA_INIT ---------------------------------------------------------------------- */
@@ -658,8 +666,9 @@ static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_mes
     uint8_t out[IKEV2_INNER_MAX];
     struct ikev2_builder b;
     size_t len = 0;
-    uint32_t deleted_spi = 0;
-    bool deleted_child = false;
+    uint8_t our_spis[8];                /* our inbound SPIs of what was deleted, for the answer */
+    uint16_t n_our_spis = 0;
+    bool deleted_child = false, deleted_old = false;
 
     ikev2_sa_log_ctx(sa, &ctx);
     for (size_t i = 0; i < inner->n; i++) {
@@ -672,20 +681,20 @@ static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_mes
         else if (d.protocol == IKEV2_PROTOCOL_ESP && d.spi_size == 4)
             for (uint16_t k = 0; k < d.n_spis; k++) {
                 uint32_t spi = ikev2_get32(d.spis + 4 * k);
-                if (sa->has_child && spi == sa->child.spi_out) {
-                    deleted_spi = sa->child.spi_in;
+                if (sa->has_child && spi == sa->child.spi_out && !deleted_child) {
+                    ikev2_put32(our_spis + 4 * n_our_spis++, sa->child.spi_in);
                     deleted_child = true;
+                } else if (sa->has_old_child && spi == sa->old_child.spi_out && !deleted_old) {
+                    ikev2_put32(our_spis + 4 * n_our_spis++, sa->old_child.spi_in);
+                    deleted_old = true;
                 } else
                     log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "DELETE for unknown ESP SPI 0x%08x", spi);
             }
     }
 
     ikev2_builder_init(&b, out, sizeof(out));
-    if (deleted_child && !delete_ike) {
-        uint8_t spi[4];
-        ikev2_put32(spi, deleted_spi);
-        ikev2_build_delete(&b, IKEV2_PROTOCOL_ESP, 4, spi, 1);
-    }
+    if (n_our_spis && !delete_ike)
+        ikev2_build_delete(&b, IKEV2_PROTOCOL_ESP, 4, our_spis, n_our_spis);
     if (ikev2_builder_finish(&b, &len) < 0)
         len = 0;
     (void)ikev2_send_encrypted(sa, IKEV2_EXCHANGE_INFORMATIONAL, true, msg->header.message_id, out, len,
@@ -695,7 +704,17 @@ static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_mes
         ikev2_ike_sa_terminate(sa->ike, sa, false, "deleted by the client");
         return;
     }
+    if (deleted_old) {
+        int r = child_sa_remove_sas(ike_xfrm(sa->ike), &sa->old_child);
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "rekeyed CHILD_SA deleted by the client: spi in 0x%08x out 0x%08x%s%s",
+                     sa->old_child.spi_in, sa->old_child.spi_out, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+        sa->has_old_child = false;
+    }
     if (deleted_child) {
+        if (sa->has_old_child) {
+            (void)child_sa_remove_sas(ike_xfrm(sa->ike), &sa->old_child);
+            sa->has_old_child = false;
+        }
         int r = child_sa_remove(ike_xfrm(sa->ike), sa->ike->routes, &sa->child);
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA deleted by the client: spi in 0x%08x out 0x%08x%s%s",
                      sa->child.spi_in, sa->child.spi_out, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
@@ -805,7 +824,7 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
                      ikev2_exchange_name(hdr.exchange) ? ikev2_exchange_name(hdr.exchange) : "unknown",
                      hdr.message_id, why);
         sa->expected_mid++;
-        send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
+        ikev2_send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
         if (sa->state != IKEV2_SA_ESTABLISHED)
             ikev2_ike_sa_terminate(ike, sa, false, "invalid syntax in IKE_AUTH");
         goto out;
@@ -823,27 +842,28 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
     case IKEV2_EXCHANGE_IKE_AUTH:
         if (sa->state != IKEV2_SA_INIT_DONE) {
             log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_AUTH on an established IKE SA: INVALID_SYNTAX");
-            send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
+            ikev2_send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
             break;
         }
         ikev2_handle_ike_auth(sa, msg, inner);
         break;
     case IKEV2_EXCHANGE_INFORMATIONAL:
         if (sa->state != IKEV2_SA_ESTABLISHED) {
-            send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
+            ikev2_send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
             break;
         }
         handle_informational(sa, msg, inner);
         break;
     case IKEV2_EXCHANGE_CREATE_CHILD_SA:
-        /* Rekeying is not implemented yet: the client keeps its SAs until
-         * their hard lifetime, then reauthenticates. */
-        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CREATE_CHILD_SA is not supported yet: NO_ADDITIONAL_SAS");
-        send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_NO_ADDITIONAL_SAS);
+        if (sa->state != IKEV2_SA_ESTABLISHED) {
+            ikev2_send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
+            break;
+        }
+        ikev2_handle_create_child_sa(sa, msg, inner);
         break;
     default:
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "exchange %u not supported: INVALID_SYNTAX", hdr.exchange);
-        send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
+        ikev2_send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
         break;
     }
 out:

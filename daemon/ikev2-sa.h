@@ -25,6 +25,7 @@
 #include "ike-internal.h"
 #include "ikev2-payload.h"
 #include "ikev2-proposal.h"
+#include "ikev2-ts.h"
 #include "log.h"
 
 enum ikev2_sa_state {
@@ -84,6 +85,11 @@ struct ikev2_ike_sa {
     bool has_child;
     struct child_sa child;
     struct ikev2_esp_choice esp;
+    bool has_old_child;                 /* rekeyed: the old SAs until the client deletes them */
+    struct child_sa old_child;
+    struct ikev2_ts_selector tsi;       /* the CHILD SA's narrowed selectors (for rekeys) */
+    struct ikev2_ts_selector tsr[IKEV2_TS_OUT_MAX];
+    size_t n_tsr;
     struct session *session;
 };
 
@@ -99,6 +105,12 @@ int ikev2_send_encrypted(struct ikev2_ike_sa *sa, uint8_t exchange, bool respons
 /* IKE_AUTH (ikev2-ike-auth.c): the decrypted request's inner payloads. */
 void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *msg,
                            const struct ikev2_payload_list *inner);
+
+/* CREATE_CHILD_SA (ikev2-create-child.c): CHILD SA rekeying. */
+void ikev2_handle_create_child_sa(struct ikev2_ike_sa *sa, const struct ikev2_message *msg,
+                                  const struct ikev2_payload_list *inner);
+/* An encrypted response with a single error Notify. */
+void ikev2_send_encrypted_notify(struct ikev2_ike_sa *sa, uint8_t exchange, uint32_t mid, uint16_t notify);
 
 /* Room for an inner chain we build. */
 #define IKEV2_INNER_MAX 4096

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * CREATE_CHILD_SA on the responder (RFC 7296 1.3): rekeying the
+ * remote-access CHILD SA (1.3.3, 2.8). The client names the SA it rekeys
+ * with N(REKEY_SA); vpnd answers with a new SPI and nonce, installs the new
+ * pair of SAs beside the old one under the same reqid (the policies already
+ * lead to it, and the kernel sends with the newer outbound SA), and removes
+ * the old pair when the client deletes it.
+ *
+ * Not yet: additional CHILD SAs (NO_ADDITIONAL_SAS: a remote-access client
+ * has one), PFS on rekey (proposals that demand a DH group are refused) and
+ * IKE SA rekeying (NO_ADDITIONAL_SAS; the client then reauthenticates).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ikev2-sa.h"
+#include "ikev2-wire.h"
+
+#define IKEV2_REKEY_NONCE_LEN 32
+
+static void reject_info(const char *reason, void *userdata)
+{
+    log_info_ctx(userdata, CONFIG_SUBSYS_IKEV2, "%s", reason);
+}
+
+void ikev2_handle_create_child_sa(struct ikev2_ike_sa *sa, const struct ikev2_message *msg,
+                                  const struct ikev2_payload_list *inner)
+{
+    struct log_ctx ctx;
+    struct ikev2_parse_status st;
+    uint32_t mid = msg->header.message_id;
+    uint8_t exchange = IKEV2_EXCHANGE_CREATE_CHILD_SA;
+
+    ikev2_sa_log_ctx(sa, &ctx);
+    const struct ikev2_payload *p_rekey = ikev2_notify_find(inner, IKEV2_N_REKEY_SA);
+    const struct ikev2_payload *p_sa = ikev2_payload_find(inner, IKEV2_PAYLOAD_SA);
+    const struct ikev2_payload *p_no = ikev2_payload_find(inner, IKEV2_PAYLOAD_NONCE);
+    struct ikev2_notify rekey;
+    if (!p_rekey) {
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CREATE_CHILD_SA for a new %s is not supported: NO_ADDITIONAL_SAS",
+                     ikev2_payload_find(inner, IKEV2_PAYLOAD_KE) && !ikev2_payload_find(inner, IKEV2_PAYLOAD_TSI)
+                         ? "IKE SA (rekey)" : "CHILD SA");
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_NO_ADDITIONAL_SAS);
+        return;
+    }
+    if (ikev2_notify_decode(p_rekey, &rekey, &st) < 0 || rekey.protocol != IKEV2_PROTOCOL_ESP ||
+        rekey.spi_size != 4 || !p_sa || !p_no) {
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "malformed CHILD SA rekey request: INVALID_SYNTAX");
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_INVALID_SYNTAX);
+        return;
+    }
+    uint32_t old_spi = ikev2_get32(rekey.spi);
+    if (!sa->has_child || old_spi != sa->child.spi_out) {
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "rekey of unknown CHILD SA 0x%08x: CHILD_SA_NOT_FOUND", old_spi);
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_CHILD_SA_NOT_FOUND);
+        return;
+    }
+    if (sa->has_old_child) {
+        /* The previous rekey's old SAs are still there: one at a time. */
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "rekey while the previous one is unfinished: TEMPORARY_FAILURE");
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_TEMPORARY_FAILURE);
+        return;
+    }
+
+    struct ikev2_sa *offered = malloc(sizeof(*offered));
+    struct ikev2_nonce ni;
+    if (!offered) {
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_TEMPORARY_FAILURE);
+        return;
+    }
+    if (ikev2_sa_decode(p_sa, offered, &st) < 0 || ikev2_nonce_decode(p_no, &ni, &st) < 0) {
+        free(offered);
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "malformed SA or Nonce in a CHILD SA rekey: INVALID_SYNTAX");
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_INVALID_SYNTAX);
+        return;
+    }
+    struct ikev2_esp_choice esp;
+    int r = ikev2_choose_esp(offered, (const struct config_esp_proposal *const *)sa->group->esp_proposals,
+                             sa->group->n_esp_proposals, &esp, reject_info, &ctx);
+    free(offered);
+    if (r < 0) {
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "no acceptable ESP proposal for the rekey: NO_PROPOSAL_CHOSEN");
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_NO_PROPOSAL_CHOSEN);
+        return;
+    }
+
+    /* The new pair: same reqid, endpoints and networks, new SPIs and keys. */
+    struct child_sa next = sa->child;
+    next.spi_out = esp.peer_spi;
+    next.spi_in = 0;
+    next.installed = false;
+    next.spi_allocated = false;
+    /* The route stays with the tunnel (it moves to the new pair below);
+     * the endpoints stay those of the policies' templates. */
+    uint8_t nr[IKEV2_REKEY_NONCE_LEN];
+    char err[300] = "";
+    r = crypto_random(nr, sizeof(nr));
+    if (r >= 0)
+        r = child_sa_allocate_spi(ike_xfrm(sa->ike), &next, err, sizeof(err));
+    if (r >= 0) {
+        struct crypto_child_keys keys;
+        r = crypto_ikev2_derive_child_keys(&sa->keys, esp.encr, esp.integ, NULL, 0, ni.data, ni.len, nr,
+                                           sizeof(nr), &keys);
+        if (r < 0) {
+            snprintf(err, sizeof(err), "cannot derive the ESP keys: %s", strerror(-r));
+            (void)child_sa_remove_sas(ike_xfrm(sa->ike), &next);
+        } else {
+            struct child_sa_params params = {
+                .keys = &keys,
+                .lifetime_seconds = esp.config->lifetime_seconds,
+                .lifetime_kilobytes = esp.config->lifetime_kilobytes,
+            };
+            r = child_sa_install_rekeyed(ike_xfrm(sa->ike), &next, &params, err, sizeof(err));
+        }
+        crypto_child_keys_wipe(&keys);
+    } else if (!err[0])
+        snprintf(err, sizeof(err), "no random nonce: %s", strerror(-r));
+    if (r < 0) {
+        log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA rekey failed: %s", err);
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_TEMPORARY_FAILURE);
+        return;
+    }
+
+    /* The answer: SA Nr TSi TSr (the selectors stay as they were). */
+    uint8_t *out = malloc(IKEV2_INNER_MAX);
+    struct ikev2_builder b;
+    size_t len = 0;
+    struct ikev2_transform tr[4];
+    struct ikev2_proposal pr = { .number = esp.number, .protocol = IKEV2_PROTOCOL_ESP, .spi_size = 4 };
+    ikev2_put32(pr.spi, next.spi_in);
+    pr.n_transforms = ikev2_esp_choice_transforms(&esp, tr);
+    if (out) {
+        ikev2_builder_init(&b, out, IKEV2_INNER_MAX);
+        ikev2_build_sa_proposal(&b, &pr, tr);
+        ikev2_build_nonce(&b, nr, sizeof(nr));
+        ikev2_build_ts(&b, IKEV2_PAYLOAD_TSI, &sa->tsi, 1);
+        ikev2_build_ts(&b, IKEV2_PAYLOAD_TSR, sa->tsr, sa->n_tsr);
+    }
+    if (!out || ikev2_builder_finish(&b, &len) < 0) {
+        free(out);
+        (void)child_sa_remove_sas(ike_xfrm(sa->ike), &next);
+        log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot build the CREATE_CHILD_SA response");
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_TEMPORARY_FAILURE);
+        return;
+    }
+    sa->old_child = sa->child;
+    sa->old_child.route_installed = false;
+    sa->has_old_child = true;
+    sa->child = next;
+    sa->esp = esp;
+    char suite[80];
+    ikev2_esp_choice_format(&esp, suite, sizeof(suite));
+    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA rekeyed: spi in 0x%08x out 0x%08x, %s (replaces spi in 0x%08x "
+                 "out 0x%08x)", sa->child.spi_in, sa->child.spi_out, suite, sa->old_child.spi_in,
+                 sa->old_child.spi_out);
+    (void)ikev2_send_encrypted(sa, exchange, true, mid, out, len, ikev2_builder_first_type(&b));
+    free(out);
+}
