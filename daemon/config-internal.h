@@ -109,6 +109,7 @@ int config_parse_esp_proposals(struct config_parser *p, const config_setting_t *
 int config_parse_pools(struct config_parser *p, const config_setting_t *s);
 int config_parse_group_policies(struct config_parser *p, const config_setting_t *s);
 int config_parse_users(struct config_parser *p, const config_setting_t *s);
+int config_parse_aaa_server_groups(struct config_parser *p, const config_setting_t *s);
 int config_parse_tunnel_groups(struct config_parser *p, const config_setting_t *s);
 
 /* Secrets: exactly one of <name>, <name>-file, <name>-credential.
@@ -123,6 +124,7 @@ void config_esp_proposal_done(struct config_esp_proposal *proposal);
 void config_pool_done(struct config_pool *pool);
 void config_group_policy_done(struct config_group_policy *policy);
 void config_tunnel_group_done(struct config_tunnel_group *group);
+void config_aaa_group_done(struct config_aaa_group *group);
 void config_user_done(struct config_user *user);
 void config_control_done(struct config_control *control);
 
@@ -137,5 +139,8 @@ const char *config_algorithm_keywords(enum config_algorithm_kind kind, char *buf
 #define CONFIG_MAX_SECTION 1024
 int config_section_list(struct config_parser *p, const config_setting_t *s, const char *key);
 const struct config_pool *config_pool_containing(const struct vpnd_config *c, const struct config_address *addr);
+/* A tunnel group's optional reference `key` to an aaa-server-group. */
+int config_resolve_aaa_group(struct config_parser *p, const config_setting_t *s, const char *what,
+                             const char *key, const struct config_aaa_group **ret);
 int config_resolve_group_policy(struct config_parser *p, const config_setting_t *s, const char *what,
                                 const char *name, const struct config_group_policy **ret);

@@ -325,8 +325,14 @@ static int parse_references(struct config_parser *p, const config_setting_t *s, 
         if (r < 0)
             return r;
     }
-    return resolve_list(p, s, what, "esp-proposals", "esp-proposal", true, find_esp,
-                        (const void ***)&tg->esp_proposals, &tg->n_esp_proposals, NULL);
+    r = resolve_list(p, s, what, "esp-proposals", "esp-proposal", true, find_esp,
+                     (const void ***)&tg->esp_proposals, &tg->n_esp_proposals, NULL);
+    if (r < 0)
+        return r;
+    r = config_resolve_aaa_group(p, s, what, "authentication-server-group", &tg->authentication_server_group);
+    if (r < 0)
+        return r;
+    return config_resolve_aaa_group(p, s, what, "accounting-server-group", &tg->accounting_server_group);
 }
 
 /* The certificate and key must load and belong together; finding out at
@@ -423,7 +429,8 @@ static int parse_tunnel_group(struct config_parser *p, const config_setting_t *s
     static const char *const keys[] = {
         "name", "ike-version", "authentication", "local-authentication", "psk", "psk-file", "psk-credential",
         "group-name", "peer-address", "identity", "address-pool", "group-policy", "ike-proposals",
-        "esp-proposals", "mode-config", "certificate", "private-key", "ca", "crl", NULL
+        "esp-proposals", "mode-config", "certificate", "private-key", "ca", "crl",
+        "authentication-server-group", "accounting-server-group", NULL
     };
     char what[128];
     const char *text = NULL;

@@ -115,6 +115,7 @@ static const struct {
     { "pools",          config_parse_pools },
     { "group-policies", config_parse_group_policies },
     { "users",          config_parse_users },
+    { "aaa-server-groups", config_parse_aaa_server_groups },
     { "tunnel-groups",  config_parse_tunnel_groups },
 };
 
@@ -122,7 +123,7 @@ static int parse_root(struct config_parser *p, const config_setting_t *root)
 {
     static const char *const keys[] = {
         "log", "control", "listen", "ike-proposals", "esp-proposals", "pools",
-        "group-policies", "users", "tunnel-groups", NULL
+        "group-policies", "users", "aaa-server-groups", "tunnel-groups", NULL
     };
     int r = config_check_keys(p, root, NULL, keys);
     if (r < 0)
@@ -155,7 +156,7 @@ static void wipe_inline_secrets(config_setting_t *s)
         return;
     }
     if (s->name && (strcmp(s->name, "psk") == 0 || strcmp(s->name, "password") == 0 ||
-                    strcmp(s->name, "nt-hash") == 0) && config_setting_type(s) == CONFIG_TYPE_STRING
+                    strcmp(s->name, "nt-hash") == 0 || strcmp(s->name, "secret") == 0) && config_setting_type(s) == CONFIG_TYPE_STRING
         && s->value.sval)
         explicit_bzero(s->value.sval, strlen(s->value.sval));
 }
@@ -276,6 +277,9 @@ void config_free(struct vpnd_config *c)
     for (size_t i = 0; i < c->n_tunnel_groups; i++)
         config_tunnel_group_done(&c->tunnel_groups[i]);
     free(c->tunnel_groups);
+    for (size_t i = 0; i < c->n_aaa_groups; i++)
+        config_aaa_group_done(&c->aaa_groups[i]);
+    free(c->aaa_groups);
     for (size_t i = 0; i < c->n_users; i++)
         config_user_done(&c->users[i]);
     free(c->users);
@@ -322,4 +326,9 @@ const struct config_esp_proposal *config_esp_proposal_find(const struct vpnd_con
 const struct config_tunnel_group *config_tunnel_group_find(const struct vpnd_config *config, const char *name)
 {
     FIND_BY_NAME(tunnel_groups, n_tunnel_groups);
+}
+
+const struct config_aaa_group *config_aaa_group_find(const struct vpnd_config *config, const char *name)
+{
+    FIND_BY_NAME(aaa_groups, n_aaa_groups);
 }

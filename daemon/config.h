@@ -249,6 +249,33 @@ struct config_secret {
 };
 
 /* ------------------------------------------------------------------------
+ * aaa-server-groups = ( { name = "corp"; servers = ( { address = "192.0.2.5";
+ *     secret-file = "/etc/vpnd/radius.key"; } ); timeout = 5; retries = 2;
+ *     dead-time = 600; nas-identifier = "vpn1"; nas-ip-address = "192.0.2.1"; } );
+ * RADIUS server groups (ASA `aaa-server`), tried in order (config-aaa.c).
+ * ------------------------------------------------------------------------ */
+
+struct config_aaa_server {
+    struct config_address address;
+    uint16_t auth_port;                 /* default 1812 */
+    uint16_t acct_port;                 /* default 1813 */
+    struct config_secret secret;        /* the shared secret, wiped on free */
+    unsigned line;
+};
+
+struct config_aaa_group {
+    char *name;
+    unsigned line;
+    struct config_aaa_server *servers;  size_t n_servers;   /* tried in order */
+    uint32_t timeout_ms;                /* per try; `timeout` in seconds, default 5 */
+    unsigned retries;                   /* retransmissions per server after the first try; default 2 */
+    uint32_t dead_time;                 /* seconds a failed server is skipped; default 600, 0 = never */
+    char *nas_identifier;               /* NAS-Identifier; NULL = none */
+    bool has_nas_ip;                    /* NAS-IP-Address (IPv4) / NAS-IPv6-Address */
+    struct config_address nas_ip;
+};
+
+/* ------------------------------------------------------------------------
  * Tunnel groups: remote-access connection profiles
  * ------------------------------------------------------------------------ */
 
@@ -308,6 +335,8 @@ struct config_tunnel_group {
     char *private_key;
     char *ca;
     char *crl;
+    const struct config_aaa_group *authentication_server_group;  /* RADIUS for Xauth/EAP; NULL = local users */
+    const struct config_aaa_group *accounting_server_group;      /* RADIUS accounting; NULL = none */
 };
 
 /* ------------------------------------------------------------------------
@@ -342,6 +371,7 @@ struct vpnd_config {
     struct config_esp_proposal *esp_proposals;    size_t n_esp_proposals;
     struct config_pool *pools;                    size_t n_pools;
     struct config_group_policy *group_policies;   size_t n_group_policies;
+    struct config_aaa_group *aaa_groups;          size_t n_aaa_groups;
     struct config_tunnel_group *tunnel_groups;    size_t n_tunnel_groups;
     struct config_user *users;                    size_t n_users;
     struct hashmap *users_by_name;                /* private: name -> struct config_user (hashmap.h) */
@@ -355,6 +385,7 @@ const struct config_group_policy *config_group_policy_find(const struct vpnd_con
 const struct config_ike_proposal *config_ike_proposal_find(const struct vpnd_config *config, const char *name);
 const struct config_esp_proposal *config_esp_proposal_find(const struct vpnd_config *config, const char *name);
 const struct config_tunnel_group *config_tunnel_group_find(const struct vpnd_config *config, const char *name);
+const struct config_aaa_group *config_aaa_group_find(const struct vpnd_config *config, const char *name);
 /* IKEv1 Aggressive Mode: the tunnel group whose group-name is the ID_KEY_ID. */
 const struct config_tunnel_group *config_tunnel_group_find_by_group_name(const struct vpnd_config *config,
                                                                          const char *group_name);
