@@ -460,6 +460,10 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
         snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "%s", group->name);
         snprintf(tmpl.group_policy, sizeof(tmpl.group_policy), "%s", sa->policy ? sa->policy->name : "");
         snprintf(tmpl.encryption, sizeof(tmpl.encryption), "ESP %s, IKE %s", esp, suite);
+        r = ikev2_sa_start_policy_timer(sa);
+        if (r < 0)
+            log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot watch the idle and session timeouts: %s",
+                            strerror(-r));
         r = session_add(ike->sessions, &tmpl, &sa->session);
         if (r < 0)
             log_error_ctx(&ctx, CONFIG_SUBSYS_IKE, "cannot register the session: %s", strerror(-r));

@@ -278,6 +278,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         sa->job = NULL;
     }
     sa->timer = sd_event_source_disable_unref(sa->timer);
+    sa->policy_timer = sd_event_source_disable_unref(sa->policy_timer);
     if (sa->has_old_child) {
         (void)child_sa_remove_sas(ike_xfrm(ike), &sa->old_child);
         sa->has_old_child = false;
@@ -325,6 +326,77 @@ static int on_half_open_timeout(sd_event_source *s, uint64_t usec, void *userdat
     struct ikev2_ike_sa *sa = userdata;
     ikev2_ike_sa_terminate(sa->ike, sa, false, "no IKE_AUTH within 60 seconds");
     return 0;
+}
+
+static uint64_t monotonic_usec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
+}
+
+/* How often the timeouts are checked: a quarter of the idle timeout, between
+ * 1 and 60 seconds (the idle time is then exceeded by at most that much). */
+static uint64_t policy_check_usec(const struct config_group_policy *gp)
+{
+    uint64_t s = gp->idle_timeout ? gp->idle_timeout / 4 : 60;
+    if (gp->session_timeout && gp->session_timeout / 4 < s)
+        s = gp->session_timeout / 4;
+    if (s < 1)
+        s = 1;
+    if (s > 60)
+        s = 60;
+    return s * 1000000ULL;
+}
+
+static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdata)
+{
+    struct ikev2_ike_sa *sa = userdata;
+    const struct config_group_policy *gp = sa->policy;
+    uint64_t now = monotonic_usec();
+    char reason[96];
+
+    if (gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
+        snprintf(reason, sizeof(reason), "session timeout (%u s)", gp->session_timeout);
+        ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
+        return 0;
+    }
+    if (gp->idle_timeout && sa->has_child) {
+        /* Traffic from the client is what counts (ASA: idle = no data). */
+        uint64_t bin = 0, bout = 0, pin = 0, pout = 0;
+        int r = child_sa_counters(ike_xfrm(sa->ike), &sa->child, &bin, &bout, &pin, &pout);
+        if (r >= 0 && sa->has_old_child)
+            (void)child_sa_counters(ike_xfrm(sa->ike), &sa->old_child, &bin, &bout, &pin, &pout);
+        if (r < 0 || bin != sa->last_bytes_in) {
+            /* A rekey resets the counters: any change is activity, and an
+             * unreadable counter is given the benefit of the doubt. */
+            sa->last_bytes_in = bin;
+            sa->last_activity_usec = now;
+        } else if (now - sa->last_activity_usec >= (uint64_t)gp->idle_timeout * 1000000ULL) {
+            snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
+            ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
+            return 0;
+        }
+    }
+    int r = sd_event_source_set_time(source, now + policy_check_usec(gp));
+    if (r >= 0)
+        r = sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
+    if (r < 0) {
+        struct log_ctx ctx;
+        ikev2_sa_log_ctx(sa, &ctx);
+        log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "idle/session timeout watch stopped: %s", strerror(-r));
+    }
+    return 0;
+}
+
+int ikev2_sa_start_policy_timer(struct ikev2_ike_sa *sa)
+{
+    const struct config_group_policy *gp = sa->policy;
+    sa->established_usec = sa->last_activity_usec = monotonic_usec();
+    if (!gp || (!gp->idle_timeout && !gp->session_timeout))
+        return 0;
+    return sd_event_add_time(sa->ike->event, &sa->policy_timer, CLOCK_MONOTONIC,
+                             sa->established_usec + policy_check_usec(gp), 0, on_policy_timer, sa);
 }
 
 int ikev2_session_counters(struct session *s, struct session_counters *c)

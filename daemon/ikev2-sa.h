@@ -91,7 +91,15 @@ struct ikev2_ike_sa {
     struct ikev2_ts_selector tsr[IKEV2_TS_OUT_MAX];
     size_t n_tsr;
     struct session *session;
+    sd_event_source *policy_timer;      /* idle and session timeouts of the group policy */
+    uint64_t last_bytes_in;
+    uint64_t last_activity_usec;        /* CLOCK_MONOTONIC: inbound ESP last seen to grow */
+    uint64_t established_usec;
 };
+
+/* Starts the group policy's idle-timeout / session-timeout watch of an
+ * established SA with a CHILD SA (nothing when both are 0). */
+int ikev2_sa_start_policy_timer(struct ikev2_ike_sa *sa);
 
 /* Log context of the SA. */
 void ikev2_sa_log_ctx(const struct ikev2_ike_sa *sa, struct log_ctx *ctx);
