@@ -100,15 +100,15 @@ static const char *server_name(const struct config_aaa_server *srv, bool account
     return buf;
 }
 
+/* The clock itself, not sd_event_now(): radius_send runs outside the loop's
+ * dispatch, where the loop's cached time may be long past and a timeout
+ * armed from it would fire early. */
 static uint64_t now_usec(const struct radius_client *c)
 {
-    uint64_t t = 0;
-    if (sd_event_now(c->event, CLOCK_MONOTONIC, &t) < 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        t = (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-    }
-    return t;
+    struct timespec ts;
+    (void)c;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* ---- sockets ------------------------------------------------------------------- */
@@ -358,6 +358,7 @@ static int start_on_server(struct radius_pending *p, size_t index)
 
 static int on_timer(sd_event_source *source, uint64_t usec, void *userdata)
 {
+    (void)usec;
     struct radius_pending *p = userdata;
     struct radius_client *c = p->client;
     const struct config_aaa_group *g = c->group;
@@ -371,7 +372,7 @@ static int on_timer(sd_event_source *source, uint64_t usec, void *userdata)
     if (p->tries <= g->retries) {
         c->stats.retransmissions++;
         transmit(p);
-        if (arm_timer(p, usec + (uint64_t)g->timeout_ms * USEC_PER_MSEC) < 0)
+        if (arm_timer(p, now_usec(c) + (uint64_t)g->timeout_ms * USEC_PER_MSEC) < 0)
             pending_deliver(p, NULL, -EIO);
         return 0;
     }
