@@ -75,6 +75,10 @@ struct outcome {
     int mppe_len;
     uint8_t mppe[64];
     uint64_t at_usec;
+    int eap_len;
+    uint8_t eap[1024];
+    size_t state_len;
+    uint8_t state[253];
 };
 
 static void copy_string(const struct radius_response *resp, uint8_t type, char *buf, size_t size)
@@ -106,6 +110,10 @@ static void on_done(const struct radius_response *resp, int error, const char *r
         copy_string(resp, RADIUS_CLASS, o->class_, sizeof(o->class_));
         copy_string(resp, RADIUS_FILTER_ID, o->filter, sizeof(o->filter));
         o->mppe_len = radius_response_mppe_key(resp, RADIUS_MS_MPPE_RECV_KEY, o->mppe, sizeof(o->mppe));
+        o->eap_len = radius_response_eap(resp, o->eap, sizeof(o->eap));
+        const uint8_t *v;
+        if (radius_response_find(resp, RADIUS_STATE, 0, &v, &o->state_len) == 1)
+            memcpy(o->state, v, o->state_len);
     }
     stop = true;
 }
@@ -358,6 +366,62 @@ static void test_wrong_secret_dropped(void)
     free_servers(servers, 1);
 }
 
+/* EAP passthrough (RFC 3579): FreeRADIUS runs EAP-MD5 (its default type)
+ * with us as the peer: Identity, Access-Challenge with the MD5-Challenge
+ * and State, our answer with that State, Access-Accept with EAP-Success. */
+static void test_eap_md5_passthrough(void)
+{
+    struct config_aaa_server servers[1] = { make_server("127.0.0.1", 1812, SECRET) };
+    struct config_aaa_group g = make_group("corp", servers, 1, 1000, 2, 60);
+    struct radius_client *c = NULL;
+    struct radius_request req;
+    struct outcome o = { 0 }, o2 = { 0 };
+    static const uint8_t identity[] = { 2, 0, 0, 10, 1, 'a', 'l', 'i', 'c', 'e' };
+
+    CHECK_INT_EQ(radius_client_new(event, &g, &c), 0);
+    radius_request_init(&req, RADIUS_ACCESS_REQUEST);
+    CHECK_INT_EQ(radius_request_add_string(&req, RADIUS_USER_NAME, "alice"), 0);
+    CHECK_INT_EQ(radius_request_add_eap(&req, identity, sizeof(identity)), 0);
+    CHECK_INT_EQ(radius_send(c, &req, on_done, &o, NULL), 0);
+    CHECK_INT_EQ(run_loop(), 0);
+    CHECK_INT_EQ(o.error, 0);
+    CHECK_INT_EQ(o.code, RADIUS_ACCESS_CHALLENGE);
+    CHECK(o.state_len > 0);
+    /* EAP-Request (1), MD5-Challenge (4), a value of value-size bytes. */
+    CHECK(o.eap_len >= 6 && o.eap[0] == 1 && o.eap[4] == 4);
+    if (o.eap_len < 6 || o.eap[4] != 4 || o.eap[5] + 6 > o.eap_len)
+        goto out;
+
+    uint8_t answer[6 + 16], hash_in[1 + 10 + 255];
+    unsigned hash_len = 0, n = 0;
+    hash_in[n++] = o.eap[1];
+    memcpy(hash_in + n, "alice-pass", 10);
+    n += 10;
+    memcpy(hash_in + n, o.eap + 6, o.eap[5]);
+    n += o.eap[5];
+    answer[0] = 2;
+    answer[1] = o.eap[1];
+    answer[2] = 0;
+    answer[3] = sizeof(answer);
+    answer[4] = 4;
+    answer[5] = 16;
+    EVP_Digest(hash_in, n, answer + 6, &hash_len, EVP_md5(), NULL);
+
+    radius_request_init(&req, RADIUS_ACCESS_REQUEST);
+    CHECK_INT_EQ(radius_request_add_string(&req, RADIUS_USER_NAME, "alice"), 0);
+    CHECK_INT_EQ(radius_request_add(&req, RADIUS_STATE, o.state, o.state_len), 0);
+    CHECK_INT_EQ(radius_request_add_eap(&req, answer, sizeof(answer)), 0);
+    CHECK_INT_EQ(radius_send(c, &req, on_done, &o2, NULL), 0);
+    CHECK_INT_EQ(run_loop(), 0);
+    CHECK_INT_EQ(o2.error, 0);
+    CHECK_INT_EQ(o2.code, RADIUS_ACCESS_ACCEPT);
+    CHECK(o2.eap_len == 4 && o2.eap[0] == 3 && o2.eap[1] == o.eap[1]);   /* EAP-Success */
+    CHECK_STR_EQ(o2.class_, "corp-class");
+out:
+    radius_client_free(c);
+    free_servers(servers, 1);
+}
+
 /* ---- a forger on the loopback: what a real server never sends ----------------- */
 
 struct forger {
@@ -534,6 +598,7 @@ static void run_all(void)
         TEST(test_access_accept_attributes),
         TEST(test_access_reject),
         TEST(test_accounting_start_stop),
+        TEST(test_eap_md5_passthrough),
         TEST(test_failover_and_dead_time),
         TEST(test_all_servers_down),
         TEST(test_wrong_secret_dropped),
