@@ -71,7 +71,8 @@ static int parse_server(struct config_parser *p, const config_setting_t *s, cons
 static int parse_group(struct config_parser *p, const config_setting_t *s, struct config_aaa_group *g)
 {
     static const char *const keys[] = {
-        "name", "protocol", "servers", "timeout", "retries", "dead-time", "nas-identifier", "nas-ip-address", NULL
+        "name", "protocol", "servers", "timeout", "retries", "dead-time", "nas-identifier", "nas-ip-address",
+        "require-message-authenticator", NULL
     };
     char what[128];
     const char *text = NULL;
@@ -142,6 +143,12 @@ static int parse_group(struct config_parser *p, const config_setting_t *s, struc
         if (!g->nas_identifier)
             return config_fail_errno(p, s, ENOMEM, "out of memory");
     }
+
+    /* Off by default: servers before the BlastRADIUS fixes (FreeRADIUS
+     * 3.2.1 in Debian 12 among them) answer PAP without one. */
+    r = config_member_bool(p, s, what, "require-message-authenticator", &g->require_message_authenticator);
+    if (r < 0)
+        return r;
 
     text = NULL;
     r = config_member_string(p, s, what, "nas-ip-address", false, &text);

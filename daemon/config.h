@@ -273,6 +273,7 @@ struct config_aaa_group {
     char *nas_identifier;               /* NAS-Identifier; NULL = none */
     bool has_nas_ip;                    /* NAS-IP-Address (IPv4) / NAS-IPv6-Address */
     struct config_address nas_ip;
+    bool require_message_authenticator; /* drop Access responses without one (BlastRADIUS); default false */
 };
 
 /* ------------------------------------------------------------------------

@@ -237,7 +237,8 @@ static void socket_receive(struct radius_socket *s)
             c->stats.dropped_source++;
             continue;
         }
-        switch (radius_response_verify(buf, (size_t)n, p->req.code, p->auth, srv->secret.data, srv->secret.len)) {
+        switch (radius_response_verify(buf, (size_t)n, p->req.code, p->auth, srv->secret.data, srv->secret.len,
+                                       c->group->require_message_authenticator)) {
         case RADIUS_OK:
             break;
         case RADIUS_BAD_AUTHENTICATOR:

@@ -348,7 +348,7 @@ static bool code_answers(uint8_t request_code, uint8_t code)
 
 enum radius_verdict radius_response_verify(const uint8_t *pkt, size_t len, uint8_t request_code,
                                            const uint8_t request_auth[RADIUS_AUTH_LEN],
-                                           const uint8_t *secret, size_t secret_len)
+                                           const uint8_t *secret, size_t secret_len, bool require_ma)
 {
     uint8_t copy[RADIUS_MAX_PACKET], expect[16];
     enum radius_verdict verdict = RADIUS_OK;
@@ -371,7 +371,8 @@ enum radius_verdict radius_response_verify(const uint8_t *pkt, size_t len, uint8
     int found = radius_packet_find(pkt, (size_t)plen, RADIUS_MESSAGE_AUTHENTICATOR, 0, &ma, &ma_len);
     if (found == 0) {
         /* RFC 3579 3.2: a packet with EAP-Message must be authenticated. */
-        if (radius_packet_find(pkt, (size_t)plen, RADIUS_EAP_MESSAGE, 0, NULL, NULL) == 1)
+        if (radius_packet_find(pkt, (size_t)plen, RADIUS_EAP_MESSAGE, 0, NULL, NULL) == 1 ||
+            (require_ma && request_code == RADIUS_ACCESS_REQUEST))
             verdict = RADIUS_BAD_AUTHENTICATOR;
         goto out;
     }

@@ -131,11 +131,13 @@ enum radius_verdict {
 int radius_packet_check(const uint8_t *pkt, size_t len);
 
 /* Verifies a response to a request of `request_code` sent with
- * `request_auth`: framing, code, Response Authenticator and, when present
- * (required with EAP-Message), Message-Authenticator. */
+ * `request_auth`: framing, code, Response Authenticator and, when present,
+ * Message-Authenticator. One is required with EAP-Message (RFC 3579 3.2)
+ * and, with `require_ma`, in every answer to an Access-Request (the
+ * BlastRADIUS defence, CVE-2024-3596). */
 enum radius_verdict radius_response_verify(const uint8_t *pkt, size_t len, uint8_t request_code,
                                            const uint8_t request_auth[RADIUS_AUTH_LEN],
-                                           const uint8_t *secret, size_t secret_len);
+                                           const uint8_t *secret, size_t secret_len, bool require_ma);
 
 /* Attribute access on a packet radius_packet_check accepted (`len` is the
  * checked length). The `index`th occurrence (0-based) of `type`: 1 with

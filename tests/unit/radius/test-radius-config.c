@@ -52,7 +52,7 @@ static const char conf[] =
     "  { name = \"corp\"; protocol = \"radius\";\n"
     "    servers = ( { address = \"192.0.2.5\"; secret-file = \"radius.key\"; },\n"
     "                { address = \"2001:db8::5\"; port = 11812; accounting-port = 11813; secret = \"s2\"; } );\n"
-    "    timeout = 3; retries = 1; dead-time = 0;\n"
+    "    timeout = 3; retries = 1; dead-time = 0; require-message-authenticator = true;\n"
     "    nas-identifier = \"vpn1\"; nas-ip-address = \"192.0.2.1\"; },\n"
     "  { name = \"acct\"; servers = ( { address = \"192.0.2.9\"; secret = \"s3\"; } ); }\n"
     ");\n"
@@ -93,6 +93,7 @@ static void test_parsed_groups(void)
     CHECK_INT_EQ(g->dead_time, 0);
     CHECK_STR_EQ(g->nas_identifier, "vpn1");
     CHECK(g->has_nas_ip && g->nas_ip.family == AF_INET);
+    CHECK(g->require_message_authenticator);
 
     /* Defaults. */
     const struct config_aaa_group *a = config_aaa_group_find(c, "acct");
@@ -103,6 +104,7 @@ static void test_parsed_groups(void)
         CHECK_INT_EQ(a->dead_time, 600);
         CHECK(a->nas_identifier == NULL);
         CHECK(!a->has_nas_ip);
+        CHECK(!a->require_message_authenticator);
     }
     CHECK(config_aaa_group_find(c, "nope") == NULL);
 

@@ -20,6 +20,7 @@ static const uint8_t kat_access_accept[54] = { 0x02, 0x00, 0x00, 0x36, 0xeb, 0x0
 static const uint8_t kat_accounting_request[36] = { 0x04, 0x07, 0x00, 0x24, 0x4b, 0xf3, 0x81, 0x50, 0x95, 0xf3, 0x54, 0x21, 0xb9, 0xab, 0xa7, 0xff, 0x71, 0x05, 0x89, 0xb7, 0x28, 0x06, 0x00, 0x00, 0x00, 0x01, 0x2c, 0x04, 0x73, 0x31, 0x01, 0x06, 0x6e, 0x65, 0x6d, 0x6f };
 static const uint8_t kat_mppe_value[50] = { 0x81, 0x23, 0x97, 0xb9, 0xb5, 0x0a, 0x49, 0x1e, 0x33, 0x0b, 0x72, 0xd8, 0x3b, 0x47, 0xf3, 0x37, 0x6f, 0xbf, 0x4a, 0x15, 0xb5, 0xf7, 0xc0, 0xc0, 0xaa, 0xa6, 0x47, 0x9a, 0x3f, 0x03, 0xb1, 0x13, 0xc2, 0x85, 0x92, 0xc3, 0xf0, 0x3c, 0xfc, 0x86, 0xdc, 0x58, 0x03, 0xd9, 0x0b, 0x0f, 0xfd, 0xad, 0x44, 0x97 };
 static const uint8_t kat_challenge_no_ma[27] = { 0x0b, 0x03, 0x00, 0x1b, 0x89, 0x36, 0x88, 0xf3, 0x7a, 0x0d, 0x05, 0xc4, 0x3b, 0xce, 0xaf, 0x6c, 0xcb, 0x5e, 0x6d, 0x4f, 0x4f, 0x07, 0x01, 0x02, 0x00, 0x05, 0x01 };
+static const uint8_t kat_reject_no_ma[24] = { 0x03, 0x00, 0x00, 0x18, 0xc8, 0xc6, 0x51, 0x34, 0x79, 0xa8, 0xc5, 0xa5, 0x4e, 0x37, 0x78, 0xb3, 0x2e, 0xb8, 0x22, 0xcd, 0x12, 0x04, 0x6e, 0x6f };
 
 static const uint8_t secret[] = "xyzzy5461";
 #define SECRET_LEN (sizeof(secret) - 1)
@@ -91,8 +92,8 @@ static void test_response_verification(void)
     size_t vlen;
 
     memcpy(pkt, kat_access_accept, sizeof(pkt));
-    CHECK_INT_EQ(radius_response_verify(pkt, sizeof(pkt), RADIUS_ACCESS_REQUEST, rfc_ra, secret, SECRET_LEN),
-                 RADIUS_OK);
+    CHECK_INT_EQ(radius_response_verify(pkt, sizeof(pkt), RADIUS_ACCESS_REQUEST, rfc_ra, secret, SECRET_LEN,
+                                        false), RADIUS_OK);
     CHECK_INT_EQ(radius_packet_find(pkt, sizeof(pkt), RADIUS_FRAMED_IP_ADDRESS, 0, &v, &vlen), 1);
     CHECK(vlen == 4 && memcmp(v, "\x0a\x00\x00\x07", 4) == 0);
     CHECK_INT_EQ(radius_packet_find(pkt, sizeof(pkt), RADIUS_REPLY_MESSAGE, 0, &v, &vlen), 1);
@@ -103,31 +104,34 @@ static void test_response_verification(void)
     /* Trailing padding beyond the Length field is ignored (RFC 2865 3). */
     uint8_t padded[sizeof(pkt) + 5] = { 0 };
     memcpy(padded, pkt, sizeof(pkt));
-    CHECK_INT_EQ(radius_response_verify(padded, sizeof(padded), RADIUS_ACCESS_REQUEST, rfc_ra, secret, SECRET_LEN),
-                 RADIUS_OK);
+    CHECK_INT_EQ(radius_response_verify(padded, sizeof(padded), RADIUS_ACCESS_REQUEST, rfc_ra, secret,
+                                        SECRET_LEN, false), RADIUS_OK);
 
     /* Wrong secret, wrong request authenticator, a flipped bit anywhere. */
     CHECK_INT_EQ(radius_response_verify(pkt, sizeof(pkt), RADIUS_ACCESS_REQUEST, rfc_ra,
-                                        (const uint8_t *)"xyzzy5462", 9), RADIUS_BAD_AUTHENTICATOR);
+                                        (const uint8_t *)"xyzzy5462", 9, false), RADIUS_BAD_AUTHENTICATOR);
     uint8_t other_ra[16];
     memcpy(other_ra, rfc_ra, 16);
     other_ra[15] ^= 1;
-    CHECK_INT_EQ(radius_response_verify(pkt, sizeof(pkt), RADIUS_ACCESS_REQUEST, other_ra, secret, SECRET_LEN),
-                 RADIUS_BAD_AUTHENTICATOR);
+    CHECK_INT_EQ(radius_response_verify(pkt, sizeof(pkt), RADIUS_ACCESS_REQUEST, other_ra, secret, SECRET_LEN,
+                                        false), RADIUS_BAD_AUTHENTICATOR);
     for (size_t i = 0; i < sizeof(pkt); i++) {
         if (i == 2 || i == 3)
             continue;   /* the length: framing, tested below */
         memcpy(pkt, kat_access_accept, sizeof(pkt));
         pkt[i] ^= 0x10;
         enum radius_verdict v2 = radius_response_verify(pkt, sizeof(pkt), RADIUS_ACCESS_REQUEST, rfc_ra, secret,
-                                                        SECRET_LEN);
+                                                        SECRET_LEN, false);
         if (v2 == RADIUS_OK)
             printf("#   flipped byte %zu accepted\n", i);
         CHECK(v2 != RADIUS_OK);
     }
+    /* It carries a Message-Authenticator: fine when one is required too. */
+    CHECK_INT_EQ(radius_response_verify(kat_access_accept, sizeof(kat_access_accept), RADIUS_ACCESS_REQUEST, rfc_ra,
+                                        secret, SECRET_LEN, true), RADIUS_OK);
     /* An Accounting-Response is no answer to an Access-Request. */
     CHECK_INT_EQ(radius_response_verify(kat_access_accept, sizeof(kat_access_accept), RADIUS_ACCOUNTING_REQUEST,
-                                        rfc_ra, secret, SECRET_LEN), RADIUS_BAD_CODE);
+                                        rfc_ra, secret, SECRET_LEN, false), RADIUS_BAD_CODE);
 }
 
 static void test_malformed_rejected(void)
@@ -154,8 +158,8 @@ static void test_malformed_rejected(void)
     CHECK_INT_EQ(radius_packet_check(zero, sizeof(zero)), -EBADMSG);
     CHECK_INT_EQ(radius_packet_check(one, sizeof(one)), -EBADMSG);
     CHECK_INT_EQ(radius_packet_check(lone, sizeof(lone)), -EBADMSG);
-    CHECK_INT_EQ(radius_response_verify(overrun, sizeof(overrun), RADIUS_ACCESS_REQUEST, rfc_ra, secret, SECRET_LEN),
-                 RADIUS_MALFORMED);
+    CHECK_INT_EQ(radius_response_verify(overrun, sizeof(overrun), RADIUS_ACCESS_REQUEST, rfc_ra, secret,
+                                        SECRET_LEN, false), RADIUS_MALFORMED);
     CHECK_INT_EQ(radius_packet_find(overrun, sizeof(overrun), 18, 0, NULL, NULL), -EBADMSG);
 
     /* A vendor-specific attribute whose sub-attribute lies is skipped, not read past. */
@@ -168,7 +172,7 @@ static void test_malformed_rejected(void)
     for (size_t n = 0; n < sizeof(kat_access_accept); n++) {
         uint8_t *exact = malloc(n ? n : 1);
         memcpy(exact, kat_access_accept, n);
-        CHECK(radius_response_verify(exact, n, RADIUS_ACCESS_REQUEST, rfc_ra, secret, SECRET_LEN) != RADIUS_OK);
+        CHECK(radius_response_verify(exact, n, RADIUS_ACCESS_REQUEST, rfc_ra, secret, SECRET_LEN, false) != RADIUS_OK);
         free(exact);
     }
     /* Random garbage under every length: never accepted, never a crash. */
@@ -182,7 +186,7 @@ static void test_malformed_rejected(void)
             g[2] = 0;
             g[3] = (uint8_t)n;      /* a plausible length, so the attribute walk runs */
         }
-        CHECK(radius_response_verify(g, n, RADIUS_ACCESS_REQUEST, rfc_ra, secret, SECRET_LEN) != RADIUS_OK);
+        CHECK(radius_response_verify(g, n, RADIUS_ACCESS_REQUEST, rfc_ra, secret, SECRET_LEN, false) != RADIUS_OK);
         (void)radius_packet_find_vendor(g, n, 311, 16, 0, NULL, NULL);
         free(g);
     }
@@ -196,7 +200,17 @@ static void test_message_authenticator_required_with_eap(void)
     CHECK_INT_EQ(radius_packet_check(kat_challenge_no_ma, sizeof(kat_challenge_no_ma)),
                  sizeof(kat_challenge_no_ma));
     CHECK_INT_EQ(radius_response_verify(kat_challenge_no_ma, sizeof(kat_challenge_no_ma), RADIUS_ACCESS_REQUEST,
-                                        rfc_ra, secret, SECRET_LEN), RADIUS_BAD_AUTHENTICATOR);
+                                        rfc_ra, secret, SECRET_LEN, false), RADIUS_BAD_AUTHENTICATOR);
+}
+
+static void test_message_authenticator_required_on_request(void)
+{
+    /* A reject without Message-Authenticator: accepted by default (older
+     * servers send none), dropped when the group requires one. */
+    CHECK_INT_EQ(radius_response_verify(kat_reject_no_ma, sizeof(kat_reject_no_ma), RADIUS_ACCESS_REQUEST, rfc_ra,
+                                        secret, SECRET_LEN, false), RADIUS_OK);
+    CHECK_INT_EQ(radius_response_verify(kat_reject_no_ma, sizeof(kat_reject_no_ma), RADIUS_ACCESS_REQUEST, rfc_ra,
+                                        secret, SECRET_LEN, true), RADIUS_BAD_AUTHENTICATOR);
 }
 
 static void test_mppe_key_known_answer(void)
@@ -264,5 +278,6 @@ TEST_MAIN(TEST(test_password_hiding),
           TEST(test_response_verification),
           TEST(test_malformed_rejected),
           TEST(test_message_authenticator_required_with_eap),
+          TEST(test_message_authenticator_required_on_request),
           TEST(test_mppe_key_known_answer),
           TEST(test_request_limits))

@@ -72,3 +72,8 @@ print(c_array("kat_mppe_value", salt + out))
 attrs = attr(79, bytes([1, 2, 0, 5, 1]))
 body = bytes([11, 3]) + struct.pack(">H", 20 + len(attrs))
 print(c_array("kat_challenge_no_ma", body + md5(body, ra, attrs, secret) + attrs))
+
+# 7. Access-Reject id 0 to the request of 2, Reply-Message "no", no Message-Authenticator.
+attrs = attr(18, b"no")
+body = bytes([3, 0]) + struct.pack(">H", 20 + len(attrs))
+print(c_array("kat_reject_no_ma", body + md5(body, ra, attrs, secret) + attrs))
