@@ -111,8 +111,9 @@ static void test_demo_configuration(void)
     CHECK_INT_EQ(gp->n_dns, 1);
     CHECK_STR_EQ(gp->default_domain, "vpn.example");
     CHECK(gp->split_tunnel == CONFIG_SPLIT_TUNNEL_INCLUDE);
-    CHECK_INT_EQ(gp->n_split_networks, 2);
-    CHECK_INT_EQ(gp->split_networks[1].prefix_len, 24);
+    CHECK_INT_EQ(gp->n_split_networks, 1);
+    CHECK_INT_EQ(gp->split_networks[0].prefix_len, 24);
+    CHECK_STR_EQ(addr(&gp->split_networks[0].addr, buf), "198.51.100.0");
     CHECK_INT_EQ(gp->idle_timeout, 1800);
     CHECK_INT_EQ(gp->protocols, CONFIG_PROTOCOL_IKEV1 | CONFIG_PROTOCOL_IKEV2);
 
