@@ -7,9 +7,9 @@
  * lead to it, and the kernel sends with the newer outbound SA), and removes
  * the old pair when the client deletes it.
  *
- * Not yet: additional CHILD SAs (NO_ADDITIONAL_SAS: a remote-access client
- * has one), PFS on rekey (proposals that demand a DH group are refused) and
- * IKE SA rekeying (NO_ADDITIONAL_SAS; the client then reauthenticates).
+ * IKE SA rekeying is in ikev2-ike-rekey.c. Not yet: additional CHILD SAs
+ * (NO_ADDITIONAL_SAS: a remote-access client has one) and PFS on rekey
+ * (proposals that demand a DH group are refused).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +39,10 @@ void ikev2_handle_create_child_sa(struct ikev2_ike_sa *sa, const struct ikev2_me
     const struct ikev2_payload *p_sa = ikev2_payload_find(inner, IKEV2_PAYLOAD_SA);
     const struct ikev2_payload *p_no = ikev2_payload_find(inner, IKEV2_PAYLOAD_NONCE);
     struct ikev2_notify rekey;
+    if (!p_rekey && p_sa && ikev2_payload_find(inner, IKEV2_PAYLOAD_KE) && !ikev2_payload_find(inner, IKEV2_PAYLOAD_TSI)) {
+        ikev2_start_ike_rekey(sa, msg, inner);
+        return;
+    }
     if (!p_rekey) {
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CREATE_CHILD_SA for a new %s is not supported: NO_ADDITIONAL_SAS",
                      ikev2_payload_find(inner, IKEV2_PAYLOAD_KE) && !ikev2_payload_find(inner, IKEV2_PAYLOAD_TSI)

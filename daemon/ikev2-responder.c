@@ -273,7 +273,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     sa->state = IKEV2_SA_DELETED;
 
     if (sa->job) {
-        sa->job_data->sa = NULL;
+        *sa->job_sa = NULL;
         job_cancel(sa->job);
         sa->job = NULL;
     }
@@ -466,7 +466,7 @@ static void dh_done(void *userdata, int result)
         return;
     }
     sa->job = NULL;
-    sa->job_data = NULL;
+    sa->job_sa = NULL;
     ikev2_sa_log_ctx(sa, &ctx);
     if (result < 0) {
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA_INIT failed: Diffie-Hellman %s: %s",
@@ -709,7 +709,7 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
         ikev2_ike_sa_terminate(ike, sa, false, "overloaded");
         goto out;
     }
-    sa->job_data = j;
+    sa->job_sa = &j->sa;
     char suite[160];
     ikev2_ike_choice_format(&choice, suite, sizeof(suite));
     log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "selected proposal %u (ike-proposal '%s'): %s", choice.number,
@@ -840,6 +840,10 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
     if (!(hdr.flags & IKEV2_FLAG_INITIATOR)) {
         ike->stats.parse_errors++;
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "request without the Initiator flag dropped");
+        return;
+    }
+    if (sa->expected_mid > 0 && hdr.message_id == sa->expected_mid - 1 && sa->response_pending) {
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "retransmitted request %u: still working on it", hdr.message_id);
         return;
     }
     if (sa->expected_mid > 0 && hdr.message_id == sa->expected_mid - 1 && sa->response) {

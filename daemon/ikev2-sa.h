@@ -72,7 +72,8 @@ struct ikev2_ike_sa {
     uint32_t next_request_mid;          /* for requests we send (DELETE at shutdown) */
 
     struct job *job;                    /* DH on a worker (INIT_PENDING) */
-    struct ikev2_dh_job *job_data;
+    struct ikev2_ike_sa **job_sa;       /* the job's pointer back to us: cleared when we go */
+    bool response_pending;              /* request expected_mid - 1 is being worked on (job) */
     sd_event_source *timer;             /* half-open timeout */
 
     /* After IKE_AUTH. */
@@ -96,6 +97,11 @@ struct ikev2_ike_sa {
     uint64_t last_activity_usec;        /* CLOCK_MONOTONIC: inbound ESP last seen to grow */
     uint64_t established_usec;
 };
+
+/* IKE SA rekeying (ikev2-ike-rekey.c), from CREATE_CHILD_SA without REKEY_SA
+ * whose SA payload proposes IKE. */
+void ikev2_start_ike_rekey(struct ikev2_ike_sa *sa, const struct ikev2_message *msg,
+                           const struct ikev2_payload_list *inner);
 
 /* Starts the group policy's idle-timeout / session-timeout watch of an
  * established SA with a CHILD SA (nothing when both are 0). */

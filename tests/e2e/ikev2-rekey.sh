@@ -1,9 +1,11 @@
 #!/bin/bash
-# CHILD SA rekeying (RFC 7296 1.3.3): a strongSwan client rekeys its CHILD SA
+# Rekeying (RFC 7296 1.3.2, 1.3.3): a strongSwan client rekeys its CHILD SA
 # every few seconds; vpnd answers CREATE_CHILD_SA with new SPIs, installs the
 # new pair beside the old one, removes the old pair when the client deletes
-# it, and traffic keeps flowing over the new SAs.  The session (address,
-# route, policies) survives every rekey.
+# it, and traffic keeps flowing over the new SAs.  The client also rekeys its
+# IKE SA: a new IKE SA (new SPIs, new Diffie-Hellman) takes over the CHILD
+# SA and the session, and the old one goes on the client's DELETE.  The
+# session (address, route, policies) survives every rekey.
 # e2e-timeout: 300
 set -euo pipefail
 here=$(dirname "$0")
@@ -29,7 +31,7 @@ vpnd_start
 
 ss_client_start c1 rekeyer
 ss_client_conn rekeyer vpn --remote "$TB_GW_ADDR" --psk rekeyer@example.com "$PSK" \
-  --ike aes256-sha256-ecp256 --esp aes256gcm16 --rekey-child 6s --life-child 20s
+  --ike aes256-sha256-ecp256 --esp aes256gcm16 --rekey-child 6s --life-child 20s --rekey-ike 12s
 ss_client_up rekeyer vpn || tb_fail "the tunnel did not come up"
 vip=$(ss_client_vip rekeyer) || tb_fail "no virtual IP"
 # strongSwan subtracts a random time from rekey_time, so rekeys come every
@@ -44,6 +46,11 @@ grep -o 'rekeyed CHILD_SA deleted by the client: spi in 0x[0-9a-f]*' "$TB_RESULT
 # At most the current pair and one being replaced.
 n=$(tb_xfrm_state_count gw)
 [ "$n" -eq 2 ] || [ "$n" -eq 4 ] || tb_fail "gw has $n xfrm states during rekeys"
+
+# The IKE SA too, and the old one is deleted by the client.
+tb_wait 60 grep -q "IKE_SA rekeyed: " "$TB_RESULTS/vpnd.log"
+vpnd_log_has "IKE_SA deleted: deleted by the client" 20
+vpnd_log_has "received CREATE_CHILD_SA request 0 \\[ N\\(REKEY_SA\\)" 30
 
 # Traffic flows over the new SAs.
 tb_exec c1 ping -c 3 -i 0.2 -W 5 "$TB_SRV_ADDR" > "$TB_RESULTS/ping.log" || tb_fail "no ping after the rekeys"

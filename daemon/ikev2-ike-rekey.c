@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * IKE SA rekeying on the responder (RFC 7296 1.3.2, 2.18): CREATE_CHILD_SA
+ * with SA (IKE proposals, the initiator's new SPI), KEi and Ni. The new
+ * Diffie-Hellman runs on the job pool like IKE_SA_INIT's; once done, a new
+ * IKE SA (new SPIs, keys from SK_d of the old one) takes over everything
+ * the old one owned (CHILD SAs, lease, session, timers), the answer goes
+ * out under the old keys, and the old IKE SA, now empty, waits for the
+ * client's DELETE.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto-dh.h"
+#include "ikev2-sa.h"
+#include "ikev2-wire.h"
+#include "jobs.h"
+
+#define IKEV2_REKEY_NONCE_LEN 32
+
+struct ikev2_rekey_job {
+    struct ikev2_ike_sa *sa;            /* the old SA; NULL once it is gone */
+    uint32_t mid;                       /* the request being answered */
+    struct ikev2_ike_choice choice;
+    struct crypto_ike_keys old_keys;    /* a copy: the worker must not touch the SA */
+    uint8_t peer_ke[CRYPTO_DH_PUBLIC_MAX];  size_t peer_ke_len;
+    uint8_t ni[IKEV2_NONCE_MAX];  size_t ni_len;
+    uint8_t nr[IKEV2_REKEY_NONCE_LEN];
+    uint64_t new_ispi, new_rspi;
+    /* Results. */
+    uint8_t our_ke[CRYPTO_DH_PUBLIC_MAX];   size_t our_ke_len;
+    struct crypto_ike_keys keys;
+    const char *failed_step;
+};
+
+static void rekey_job_free(struct ikev2_rekey_job *j)
+{
+    crypto_ike_keys_wipe(&j->keys);
+    crypto_ike_keys_wipe(&j->old_keys);
+    crypto_wipe(j, sizeof(*j));
+    free(j);
+}
+
+static int rekey_work(void *userdata)
+{
+    struct ikev2_rekey_job *j = userdata;
+    struct crypto_dh *dh = NULL;
+    uint8_t shared[CRYPTO_DH_SHARED_MAX], spi_i[8], spi_r[8];
+    size_t shared_len = 0;
+    struct crypto_ike_suite suite = { j->choice.encr, j->choice.integ, j->choice.prf, j->choice.dh };
+
+    int r = crypto_dh_new(suite.dh, &dh);
+    if (r < 0) {
+        j->failed_step = "key generation";
+        return r;
+    }
+    r = crypto_dh_public(dh, j->our_ke, sizeof(j->our_ke));
+    if (r < 0) {
+        j->failed_step = "public value";
+        goto out;
+    }
+    j->our_ke_len = (size_t)r;
+    r = crypto_dh_compute(dh, j->peer_ke, j->peer_ke_len, shared, sizeof(shared), &shared_len);
+    if (r < 0) {
+        j->failed_step = "the peer's public value";
+        goto out;
+    }
+    ikev2_put64(spi_i, j->new_ispi);
+    ikev2_put64(spi_r, j->new_rspi);
+    r = crypto_ikev2_derive_rekeyed_ike_keys(&j->old_keys, &suite, shared, shared_len, j->ni, j->ni_len, j->nr,
+                                             sizeof(j->nr), spi_i, spi_r, &j->keys);
+    if (r < 0)
+        j->failed_step = "key derivation";
+out:
+    crypto_wipe(shared, sizeof(shared));
+    crypto_dh_free(dh);
+    return r;
+}
+
+/* Moves what the old IKE SA owns to the new one. */
+static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
+{
+    n->group = old->group;
+    n->policy = old->policy;
+    snprintf(n->identity, sizeof(n->identity), "%s", old->identity);
+    n->has_address = old->has_address;
+    n->address = old->address;
+    n->pool = old->pool;
+    n->has_child = old->has_child;
+    n->child = old->child;
+    n->esp = old->esp;
+    n->has_old_child = old->has_old_child;
+    n->old_child = old->old_child;
+    n->tsi = old->tsi;
+    memcpy(n->tsr, old->tsr, sizeof(n->tsr));
+    n->n_tsr = old->n_tsr;
+    n->session = old->session;
+    if (n->session)
+        n->session->owner = n;
+    old->has_address = false;
+    old->has_child = false;
+    old->has_old_child = false;
+    old->session = NULL;
+    old->policy_timer = sd_event_source_disable_unref(old->policy_timer);
+}
+
+static void rekey_done(void *userdata, int result)
+{
+    struct ikev2_rekey_job *j = userdata;
+    struct ikev2_ike_sa *old = j->sa;
+    struct log_ctx ctx;
+
+    if (!old) {
+        rekey_job_free(j);
+        return;
+    }
+    old->job = NULL;
+    old->job_sa = NULL;
+    old->response_pending = false;
+    ikev2_sa_log_ctx(old, &ctx);
+    uint8_t exchange = IKEV2_EXCHANGE_CREATE_CHILD_SA;
+    if (result < 0) {
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekey failed: Diffie-Hellman %s: %s",
+                     j->failed_step ? j->failed_step : "job", strerror(-result));
+        ikev2_send_encrypted_notify(old, exchange, j->mid, IKEV2_N_NO_PROPOSAL_CHOSEN);
+        rekey_job_free(j);
+        return;
+    }
+
+    struct ike *ike = old->ike;
+    struct ikev2_ike_sa *n = calloc(1, sizeof(*n));
+    uint8_t *out = malloc(IKEV2_INNER_MAX);
+    struct ikev2_builder b;
+    size_t len = 0;
+    if (!n || !out || hashmap_put(ike->sas, &j->new_rspi, sizeof(j->new_rspi), n) < 0) {
+        free(n);
+        free(out);
+        log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekey failed: out of memory");
+        ikev2_send_encrypted_notify(old, exchange, j->mid, IKEV2_N_TEMPORARY_FAILURE);
+        rekey_job_free(j);
+        return;
+    }
+    n->ike = ike;
+    n->config = config_ref(old->config);
+    n->state = IKEV2_SA_ESTABLISHED;
+    n->ispi = j->new_ispi;
+    n->rspi = j->new_rspi;
+    n->in_table = true;
+    n->local = old->local;
+    n->remote = old->remote;
+    n->ifindex = old->ifindex;
+    n->nat_detected = old->nat_detected;
+    snprintf(n->peer, sizeof(n->peer), "%s", old->peer);
+    snprintf(n->sa_name, sizeof(n->sa_name), "%s", old->sa_name);
+    n->choice = j->choice;
+    n->keys = j->keys;
+    memcpy(n->ni, j->ni, j->ni_len);
+    n->ni_len = j->ni_len;
+    memcpy(n->nr, j->nr, sizeof(j->nr));
+    n->nr_len = sizeof(j->nr);
+    take_over(n, old);
+    ike->stats.established++;
+    int r = ikev2_sa_start_policy_timer(n);
+    if (r < 0)
+        log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot watch the idle and session timeouts: %s", strerror(-r));
+
+    /* The answer, under the old SA's keys: SA (our new SPI) KEr Nr. */
+    struct ikev2_transform tr[4];
+    struct ikev2_proposal pr = { .number = j->choice.number, .protocol = IKEV2_PROTOCOL_IKE, .spi_size = 8 };
+    ikev2_put64(pr.spi, j->new_rspi);
+    pr.n_transforms = ikev2_ike_choice_transforms(&j->choice, tr);
+    ikev2_builder_init(&b, out, IKEV2_INNER_MAX);
+    ikev2_build_sa_proposal(&b, &pr, tr);
+    ikev2_build_ke(&b, j->choice.dh->ikev2_id, j->our_ke, j->our_ke_len);
+    ikev2_build_nonce(&b, j->nr, sizeof(j->nr));
+    char suite[100];
+    ikev2_ike_choice_format(&j->choice, suite, sizeof(suite));
+    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekeyed: %016llx_i %016llx_r, %s (replaces %016llx_i %016llx_r)",
+                 (unsigned long long)n->ispi, (unsigned long long)n->rspi, suite, (unsigned long long)old->ispi,
+                 (unsigned long long)old->rspi);
+    if (ikev2_builder_finish(&b, &len) >= 0)
+        (void)ikev2_send_encrypted(old, exchange, true, j->mid, out, len, ikev2_builder_first_type(&b));
+    free(out);
+    rekey_job_free(j);
+}
+
+static void reject_info(const char *reason, void *userdata)
+{
+    log_info_ctx(userdata, CONFIG_SUBSYS_IKEV2, "%s", reason);
+}
+
+void ikev2_start_ike_rekey(struct ikev2_ike_sa *sa, const struct ikev2_message *msg,
+                           const struct ikev2_payload_list *inner)
+{
+    struct log_ctx ctx;
+    struct ikev2_parse_status st;
+    uint32_t mid = msg->header.message_id;
+    uint8_t exchange = IKEV2_EXCHANGE_CREATE_CHILD_SA;
+    struct ikev2_ke ke;
+    struct ikev2_nonce ni;
+
+    ikev2_sa_log_ctx(sa, &ctx);
+    if (sa->job) {
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_TEMPORARY_FAILURE);
+        return;
+    }
+    struct ikev2_sa *offered = malloc(sizeof(*offered));
+    struct ikev2_rekey_job *j = calloc(1, sizeof(*j));
+    if (!offered || !j) {
+        free(offered);
+        free(j);
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_TEMPORARY_FAILURE);
+        return;
+    }
+    if (ikev2_sa_decode(ikev2_payload_find(inner, IKEV2_PAYLOAD_SA), offered, &st) < 0 ||
+        ikev2_ke_decode(ikev2_payload_find(inner, IKEV2_PAYLOAD_KE), &ke, &st) < 0 ||
+        !ikev2_payload_find(inner, IKEV2_PAYLOAD_NONCE) ||
+        ikev2_nonce_decode(ikev2_payload_find(inner, IKEV2_PAYLOAD_NONCE), &ni, &st) < 0) {
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "malformed IKE_SA rekey request: INVALID_SYNTAX");
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_INVALID_SYNTAX);
+        goto fail;
+    }
+    int r = ikev2_choose_ike(offered, (const struct config_ike_proposal *const *)sa->group->ike_proposals,
+                             sa->group->n_ike_proposals, &j->choice, reject_info, &ctx);
+    if (r < 0) {
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "no acceptable IKE proposal for the rekey: NO_PROPOSAL_CHOSEN");
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_NO_PROPOSAL_CHOSEN);
+        goto fail;
+    }
+    const struct ikev2_proposal *chosen = NULL;
+    for (size_t i = 0; i < offered->n_proposals; i++)
+        if (offered->proposals[i].number == j->choice.number && offered->proposals[i].protocol == IKEV2_PROTOCOL_IKE)
+            chosen = &offered->proposals[i];
+    if (!chosen || chosen->spi_size != 8) {
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekey proposal without an 8-byte SPI: INVALID_SYNTAX");
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_INVALID_SYNTAX);
+        goto fail;
+    }
+    if (ke.group != j->choice.dh->ikev2_id || ke.len != j->choice.dh->public_len) {
+        uint8_t group[2];
+        uint8_t inner_buf[32];
+        struct ikev2_builder b;
+        size_t len = 0;
+        ikev2_put16(group, j->choice.dh->ikev2_id);
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekey with a KE for group %u, we want %s: INVALID_KE_PAYLOAD",
+                     ke.group, j->choice.dh->name);
+        ikev2_builder_init(&b, inner_buf, sizeof(inner_buf));
+        ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, IKEV2_N_INVALID_KE_PAYLOAD, group, 2);
+        if (ikev2_builder_finish(&b, &len) >= 0)
+            (void)ikev2_send_encrypted(sa, exchange, true, mid, inner_buf, len, IKEV2_PAYLOAD_NOTIFY);
+        goto fail;
+    }
+
+    j->new_ispi = ikev2_get64(chosen->spi);
+    do {
+        if (crypto_random(&j->new_rspi, sizeof(j->new_rspi)) < 0)
+            goto fail_temp;
+    } while (j->new_rspi == 0 || hashmap_get(sa->ike->sas, &j->new_rspi, sizeof(j->new_rspi)));
+    if (crypto_random(j->nr, sizeof(j->nr)) < 0)
+        goto fail_temp;
+    j->sa = sa;
+    j->mid = mid;
+    j->old_keys = sa->keys;
+    memcpy(j->peer_ke, ke.data, ke.len);
+    j->peer_ke_len = ke.len;
+    memcpy(j->ni, ni.data, ni.len);
+    j->ni_len = ni.len;
+    r = job_submit(ike_jobs(sa->ike), rekey_work, rekey_done, j, &sa->job);
+    if (r < 0)
+        goto fail_temp;
+    sa->job_sa = &j->sa;
+    sa->response_pending = true;
+    free(offered);
+    return;
+
+fail_temp:
+    ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_TEMPORARY_FAILURE);
+fail:
+    free(offered);
+    rekey_job_free(j);
+}
