@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Building ISAKMP messages (RFC 2408 3): payloads are appended in order;
- * each new payload's type is written into the previous one's Next Payload
- * field (or the header's), and the lengths are filled in when a payload or
- * the message ends. Every write goes through reserve(), which refuses to go
- * past the capacity, and errors stick so that a caller may check once.
+ * Building ISAKMP messages (RFC 2408 3) on the shared builder (wire.h):
+ * appending payloads, chaining them and fixing lengths is wire.c's; what
+ * is here is the ISAKMP header, each payload's body and the HASH slot.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -13,119 +11,52 @@
 #include "wire.h"
 
 void ikev1_builder_init(struct ikev1_builder *b, uint8_t *buf, size_t cap) {
-    *b = (struct ikev1_builder) {
-        .buf = buf,
-        .cap = cap,
-        .next_field = SIZE_MAX,
-        .header_offset = SIZE_MAX,
-        .payload_start = SIZE_MAX,
-        .hash_offset = SIZE_MAX,
-    };
+    wire_builder_init(&b->w, buf, cap);
+    b->hash_offset = SIZE_MAX;
 }
 
 static int set_error(struct ikev1_builder *b, int error) {
-    if (b->error == 0)
-        b->error = error;
-    return b->error;
+    return wire_builder_set_error(&b->w, error);
 }
 
-/* n bytes at the end, zeroed; NULL (and the sticky error) if they do not fit. */
 static uint8_t *reserve(struct ikev1_builder *b, size_t n) {
-    if (b->error)
-        return NULL;
-    if (n > b->cap - b->len) {
-        set_error(b, -ENOBUFS);
-        return NULL;
-    }
-    uint8_t *p = b->buf + b->len;
-    memset(p, 0, n);
-    b->len += n;
-    return p;
+    return wire_builder_reserve(&b->w, n);
 }
 
 int ikev1_build_header(struct ikev1_builder *b, const struct ikev1_header *hdr) {
-    if (b->error)
-        return b->error;
-    if (b->len != 0)
-        return set_error(b, -EINVAL);
-
-    uint8_t *h = reserve(b, IKEV1_HEADER_LEN);
+    uint8_t *h = wire_builder_header(&b->w);
     if (!h)
-        return b->error;
+        return b->w.error;
     memcpy(h, hdr->icookie, IKEV1_COOKIE_LEN);
     memcpy(h + 8, hdr->rcookie, IKEV1_COOKIE_LEN);
     h[17] = IKEV1_MAJOR_VERSION << 4 | IKEV1_MINOR_VERSION;
     h[18] = hdr->exchange;
     h[19] = hdr->flags;
     wire_put32(h + 20, hdr->message_id);
-    b->header_offset = 0;
-    b->next_field = 16;
     return 0;
 }
 
 int ikev1_build_begin(struct ikev1_builder *b, uint8_t type) {
-    if (b->error)
-        return b->error;
-    if (b->payload_start != SIZE_MAX || b->closed || type == IKEV1_PAYLOAD_NONE ||
-        type == IKEV1_PAYLOAD_PROPOSAL || type == IKEV1_PAYLOAD_TRANSFORM)
+    /* Proposal and transform exist only inside an SA payload. */
+    if (type == IKEV1_PAYLOAD_PROPOSAL || type == IKEV1_PAYLOAD_TRANSFORM)
         return set_error(b, -EINVAL);
-
-    size_t start = b->len;
-    if (!reserve(b, IKEV1_PAYLOAD_HEADER_LEN))
-        return b->error;
-    if (b->next_field != SIZE_MAX)
-        b->buf[b->next_field] = type;
-    if (b->first_type == IKEV1_PAYLOAD_NONE)
-        b->first_type = type;
-    b->next_field = start;
-    b->payload_start = start;
-    return 0;
+    return wire_builder_begin(&b->w, type);
 }
 
 int ikev1_build_append(struct ikev1_builder *b, const void *data, size_t len) {
-    if (b->error)
-        return b->error;
-    if (b->payload_start == SIZE_MAX || (len > 0 && !data))
-        return set_error(b, -EINVAL);
-    uint8_t *p = reserve(b, len);
-    if (!p)
-        return b->error;
-    if (len > 0)
-        memcpy(p, data, len);
-    return 0;
+    return wire_builder_append(&b->w, data, len);
 }
 
 int ikev1_build_end(struct ikev1_builder *b) {
-    if (b->error)
-        return b->error;
-    if (b->payload_start == SIZE_MAX)
-        return set_error(b, -EINVAL);
-
-    size_t plen = b->len - b->payload_start;
-    if (plen > UINT16_MAX)
-        return set_error(b, -EMSGSIZE);
-    wire_put16(b->buf + b->payload_start + 2, (uint16_t)plen);
-    b->payload_start = SIZE_MAX;
-    return 0;
+    return wire_builder_end(&b->w);
 }
 
 int ikev1_builder_finish(struct ikev1_builder *b, size_t *len) {
-    if (b->error)
-        return b->error;
-    if (b->payload_start != SIZE_MAX)
-        return set_error(b, -EINVAL);
-    if (b->header_offset != SIZE_MAX) {
-        if (b->len > UINT32_MAX)
-            return set_error(b, -EMSGSIZE);
-        wire_put32(b->buf + b->header_offset + 24, (uint32_t)b->len);
-    }
-    if (len)
-        *len = b->len;
-    return 0;
+    return wire_builder_finish(&b->w, len);
 }
 
 uint8_t ikev1_builder_first_type(const struct ikev1_builder *b) {
-    return b->first_type;
+    return b->w.first_type;
 }
 
 int ikev1_build_payload(struct ikev1_builder *b, uint8_t type, const void *body, size_t len) {
@@ -155,7 +86,7 @@ static int append_attributes(struct ikev1_builder *b, const struct ikev1_attribu
             return set_error(b, -EINVAL);
         uint8_t *w = reserve(b, 4);
         if (!w)
-            return b->error;
+            return b->w.error;
         if (a->tv) {
             wire_put16(w, a->type | IKEV1_ATTRIBUTE_TV);
             wire_put16(w + 2, a->tv_value);
@@ -165,23 +96,23 @@ static int append_attributes(struct ikev1_builder *b, const struct ikev1_attribu
             ikev1_build_append(b, a->value, a->len);
         }
     }
-    return b->error;
+    return b->w.error;
 }
 
 /* One proposal substructure with its transforms; start is where it begins. */
 static int append_proposal(struct ikev1_builder *b, bool last, uint8_t number, uint8_t protocol,
                            const void *spi, uint8_t spi_size,
                            const struct ikev1_build_transform *transforms, size_t n_transforms) {
-    if (b->error)
-        return b->error;
+    if (b->w.error)
+        return b->w.error;
     if (spi_size > IKEV1_MAX_PROPOSAL_SPI || (spi_size > 0 && !spi) || n_transforms == 0 ||
         n_transforms > UINT8_MAX || !transforms)
         return set_error(b, -EINVAL);
 
-    size_t start = b->len;
+    size_t start = b->w.len;
     uint8_t *h = reserve(b, 8);
     if (!h)
-        return b->error;
+        return b->w.error;
     h[0] = last ? IKEV1_PROPOSAL_LAST : IKEV1_PROPOSAL_MORE;
     h[4] = number;
     h[5] = protocol;
@@ -189,31 +120,25 @@ static int append_proposal(struct ikev1_builder *b, bool last, uint8_t number, u
     h[7] = (uint8_t)n_transforms;
     uint8_t *s = reserve(b, spi_size);
     if (!s)
-        return b->error;
+        return b->w.error;
     if (spi_size)
         memcpy(s, spi, spi_size);
 
     for (size_t i = 0; i < n_transforms; i++) {
-        size_t tstart = b->len;
+        size_t tstart = b->w.len;
         uint8_t *w = reserve(b, 8);
         if (!w)
-            return b->error;
+            return b->w.error;
         w[0] = i + 1 == n_transforms ? IKEV1_TRANSFORM_LAST : IKEV1_TRANSFORM_MORE;
         w[4] = transforms[i].number;
         w[5] = transforms[i].id;
         if (append_attributes(b, transforms[i].attrs, transforms[i].n_attrs) < 0)
-            return b->error;
-        size_t tlen = b->len - tstart;
-        if (tlen > UINT16_MAX)
-            return set_error(b, -EMSGSIZE);
-        wire_put16(b->buf + tstart + 2, (uint16_t)tlen);
+            return b->w.error;
+        if (wire_builder_fix_length(&b->w, tstart) < 0)
+            return b->w.error;
     }
 
-    size_t plen = b->len - start;
-    if (plen > UINT16_MAX)
-        return set_error(b, -EMSGSIZE);
-    wire_put16(b->buf + start + 2, (uint16_t)plen);
-    return 0;
+    return wire_builder_fix_length(&b->w, start);
 }
 
 static void append_sa_header(struct ikev1_builder *b, uint32_t doi, uint32_t situation) {
@@ -286,36 +211,36 @@ int ikev1_build_hash(struct ikev1_builder *b, const void *data, size_t len) {
 }
 
 int ikev1_build_hash_reserve(struct ikev1_builder *b, size_t len) {
-    if (b->error)
-        return b->error;
+    if (b->w.error)
+        return b->w.error;
     /* RFC 2409 5.5, 5.7, mode-cfg 3.3: the HASH comes first, right after
      * the header; what it covers follows it. */
-    size_t first = b->header_offset == SIZE_MAX ? 0 : IKEV1_HEADER_LEN;
-    if (len == 0 || b->hash_offset != SIZE_MAX || b->len != first || b->closed)
+    size_t first = b->w.header_offset == SIZE_MAX ? 0 : IKEV1_HEADER_LEN;
+    if (len == 0 || b->hash_offset != SIZE_MAX || b->w.len != first || b->w.closed)
         return set_error(b, -EINVAL);
-    size_t start = b->len;
+    size_t start = b->w.len;
     ikev1_build_begin(b, IKEV1_PAYLOAD_HASH);
     if (!reserve(b, len))
-        return b->error;
+        return b->w.error;
     if (ikev1_build_end(b) < 0)
-        return b->error;
+        return b->w.error;
     b->hash_offset = start;
     return 0;
 }
 
 int ikev1_builder_hash_span(const struct ikev1_builder *b, struct ikev1_hash_slot *slot) {
     *slot = (struct ikev1_hash_slot) { 0 };
-    if (b->error)
-        return b->error;
+    if (b->w.error)
+        return b->w.error;
     if (b->hash_offset == SIZE_MAX)
         return -ENOENT;
-    if (b->payload_start != SIZE_MAX)
+    if (b->w.payload_start != SIZE_MAX)
         return -EINVAL;
-    size_t hlen = wire_get16(b->buf + b->hash_offset + 2);
+    size_t hlen = wire_get16(b->w.buf + b->hash_offset + 2);
     slot->hash_offset = b->hash_offset + IKEV1_PAYLOAD_HEADER_LEN;
     slot->hash_len = hlen - IKEV1_PAYLOAD_HEADER_LEN;
     slot->covered_offset = b->hash_offset + hlen;
-    slot->covered_len = b->len - slot->covered_offset;
+    slot->covered_len = b->w.len - slot->covered_offset;
     return 0;
 }
 
@@ -406,18 +331,18 @@ int ikev1_build_cert(struct ikev1_builder *b, uint8_t payload_type, uint8_t enco
 
 int ikev1_build_encrypted(struct ikev1_builder *b, uint8_t first_type, size_t len, uint8_t **body) {
     *body = NULL;
-    if (b->error)
-        return b->error;
+    if (b->w.error)
+        return b->w.error;
     /* After a header with the E flag and nothing else. */
-    if (b->header_offset == SIZE_MAX || b->len != IKEV1_HEADER_LEN || b->closed || len == 0 ||
-        !(b->buf[b->header_offset + 19] & IKEV1_FLAG_ENCRYPTION) || first_type == IKEV1_PAYLOAD_NONE)
+    if (b->w.header_offset == SIZE_MAX || b->w.len != IKEV1_HEADER_LEN || b->w.closed || len == 0 ||
+        !(b->w.buf[b->w.header_offset + 19] & IKEV1_FLAG_ENCRYPTION) || first_type == IKEV1_PAYLOAD_NONE)
         return set_error(b, -EINVAL);
     uint8_t *p = reserve(b, len);
     if (!p)
-        return b->error;
-    b->buf[b->header_offset + 16] = first_type;
-    b->first_type = first_type;
-    b->closed = true;
+        return b->w.error;
+    b->w.buf[b->w.header_offset + 16] = first_type;
+    b->w.first_type = first_type;
+    b->w.closed = true;
     *body = p;
     return 0;
 }

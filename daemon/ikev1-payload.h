@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "ikev1-constants.h"
+#include "wire.h"
 
 /* Limits: generous for every client seen in the wild (the Cisco VPN Client
  * and vpnc offer several dozen phase-1 transforms in one proposal, each
@@ -393,16 +394,8 @@ bool ikev1_vendor_is_natt(enum ikev1_vendor vendor);
  * ikev1_build_encrypted() holding the ciphertext.
  */
 struct ikev1_builder {
-    uint8_t *buf;
-    size_t cap;
-    size_t len;
-    size_t next_field;          /* offset of the Next Payload byte to patch; SIZE_MAX: none yet */
-    size_t header_offset;       /* SIZE_MAX when building a bare chain */
-    uint8_t first_type;         /* type of the first payload appended */
-    size_t payload_start;       /* of the open payload (between begin and end), SIZE_MAX: none */
+    struct wire_builder w;      /* buffer, chaining, sticky error (wire.h) */
     size_t hash_offset;         /* of the reserved HASH payload, SIZE_MAX: none */
-    int error;                  /* sticky: 0, -ENOBUFS, -EINVAL or -EMSGSIZE */
-    bool closed;                /* ciphertext appended: nothing may follow */
 };
 
 void ikev1_builder_init(struct ikev1_builder *b, uint8_t *buf, size_t cap);

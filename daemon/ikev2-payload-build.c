@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Building IKEv2 messages (RFC 7296 3): payloads are appended in order; each
- * new payload's type is written into the previous one's Next Payload field
- * (or the header's), and the lengths are filled in when a payload or the
- * message ends. Every write goes through reserve(), which refuses to go
- * past the capacity, and errors stick so that a caller may check once.
+ * Building IKEv2 messages (RFC 7296 3) on the shared builder (wire.h):
+ * appending payloads, chaining them and fixing lengths is wire.c's; what
+ * is here is the IKE header and each payload's body.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -13,124 +11,55 @@
 #include "ikev2-wire.h"
 
 void ikev2_builder_init(struct ikev2_builder *b, uint8_t *buf, size_t cap) {
-    *b = (struct ikev2_builder) {
-        .buf = buf,
-        .cap = cap,
-        .next_field = SIZE_MAX,
-        .header_offset = SIZE_MAX,
-        .payload_start = SIZE_MAX,
-    };
+    wire_builder_init(&b->w, buf, cap);
 }
 
 static int set_error(struct ikev2_builder *b, int error) {
-    if (b->error == 0)
-        b->error = error;
-    return b->error;
+    return wire_builder_set_error(&b->w, error);
 }
 
-/* n bytes at the end, zeroed; NULL (and the sticky error) if they do not fit. */
 static uint8_t *reserve(struct ikev2_builder *b, size_t n) {
-    if (b->error)
-        return NULL;
-    if (n > b->cap - b->len) {
-        set_error(b, -ENOBUFS);
-        return NULL;
-    }
-    uint8_t *p = b->buf + b->len;
-    memset(p, 0, n);
-    b->len += n;
-    return p;
+    return wire_builder_reserve(&b->w, n);
 }
 
 int ikev2_build_header(struct ikev2_builder *b, const struct ikev2_header *hdr) {
-    if (b->error)
-        return b->error;
-    if (b->len != 0)
-        return set_error(b, -EINVAL);
-
-    uint8_t *h = reserve(b, IKEV2_HEADER_LEN);
+    uint8_t *h = wire_builder_header(&b->w);
     if (!h)
-        return b->error;
+        return b->w.error;
     ikev2_put64(h, hdr->ispi);
     ikev2_put64(h + 8, hdr->rspi);
     h[17] = IKEV2_MAJOR_VERSION << 4 | IKEV2_MINOR_VERSION;
     h[18] = hdr->exchange;
     h[19] = hdr->flags;
     ikev2_put32(h + 20, hdr->message_id);
-    b->header_offset = 0;
-    b->next_field = 16;
     return 0;
 }
 
 int ikev2_build_begin(struct ikev2_builder *b, uint8_t type) {
-    if (b->error)
-        return b->error;
-    if (b->payload_start != SIZE_MAX || b->closed || type == IKEV2_PAYLOAD_NONE)
-        return set_error(b, -EINVAL);
-
-    size_t start = b->len;
-    if (!reserve(b, IKEV2_PAYLOAD_HEADER_LEN))
-        return b->error;
-    if (b->next_field != SIZE_MAX)
-        b->buf[b->next_field] = type;
-    if (b->first_type == IKEV2_PAYLOAD_NONE)
-        b->first_type = type;
-    b->next_field = start;
-    b->payload_start = start;
-    return 0;
+    return wire_builder_begin(&b->w, type);
 }
 
 int ikev2_build_append(struct ikev2_builder *b, const void *data, size_t len) {
-    if (b->error)
-        return b->error;
-    if (b->payload_start == SIZE_MAX)
-        return set_error(b, -EINVAL);
-    uint8_t *p = reserve(b, len);
-    if (!p)
-        return b->error;
-    if (len > 0)
-        memcpy(p, data, len);
-    return 0;
+    return wire_builder_append(&b->w, data, len);
 }
 
 int ikev2_build_end(struct ikev2_builder *b) {
-    if (b->error)
-        return b->error;
-    if (b->payload_start == SIZE_MAX)
-        return set_error(b, -EINVAL);
-
-    size_t plen = b->len - b->payload_start;
-    if (plen > UINT16_MAX)
-        return set_error(b, -EMSGSIZE);
-    ikev2_put16(b->buf + b->payload_start + 2, (uint16_t)plen);
-    b->payload_start = SIZE_MAX;
-    return 0;
+    return wire_builder_end(&b->w);
 }
 
 int ikev2_builder_finish(struct ikev2_builder *b, size_t *len) {
-    if (b->error)
-        return b->error;
-    if (b->payload_start != SIZE_MAX)
-        return set_error(b, -EINVAL);
-    if (b->header_offset != SIZE_MAX) {
-        if (b->len > UINT32_MAX)
-            return set_error(b, -EMSGSIZE);
-        ikev2_put32(b->buf + b->header_offset + 24, (uint32_t)b->len);
-    }
-    if (len)
-        *len = b->len;
-    return 0;
+    return wire_builder_finish(&b->w, len);
 }
 
 uint8_t ikev2_builder_first_type(const struct ikev2_builder *b) {
-    return b->first_type;
+    return b->w.first_type;
 }
 
 int ikev2_build_payload(struct ikev2_builder *b, uint8_t type, bool critical,
                         const void *body, size_t len) {
     ikev2_build_begin(b, type);
-    if (!b->error && critical)
-        b->buf[b->payload_start + 1] = IKEV2_PAYLOAD_CRITICAL;
+    if (!b->w.error && critical)
+        b->w.buf[b->w.payload_start + 1] = IKEV2_PAYLOAD_CRITICAL;
     ikev2_build_append(b, body, len);
     return ikev2_build_end(b);
 }
@@ -146,15 +75,15 @@ static int build_prefixed(struct ikev2_builder *b, uint8_t type, const uint8_t p
 
 static int append_proposal(struct ikev2_builder *b, const struct ikev2_proposal *pr,
                            const struct ikev2_transform *transforms, bool last) {
-    if (b->error)
-        return b->error;
+    if (b->w.error)
+        return b->w.error;
     if (pr->spi_size > IKEV2_MAX_PROPOSAL_SPI || pr->n_transforms > UINT8_MAX)
         return set_error(b, -EINVAL);
 
-    size_t start = b->len;
+    size_t start = b->w.len;
     uint8_t *h = reserve(b, 8 + pr->spi_size);
     if (!h)
-        return b->error;
+        return b->w.error;
     h[0] = last ? IKEV2_PROPOSAL_LAST : IKEV2_PROPOSAL_MORE;
     h[4] = pr->number;
     h[5] = pr->protocol;
@@ -167,7 +96,7 @@ static int append_proposal(struct ikev2_builder *b, const struct ikev2_proposal 
         size_t tlen = t->key_length ? 12 : 8;
         uint8_t *w = reserve(b, tlen);
         if (!w)
-            return b->error;
+            return b->w.error;
         w[0] = i + 1 == pr->n_transforms ? IKEV2_TRANSFORM_LAST : IKEV2_TRANSFORM_MORE;
         ikev2_put16(w + 2, (uint16_t)tlen);
         w[4] = t->type;
@@ -178,11 +107,7 @@ static int append_proposal(struct ikev2_builder *b, const struct ikev2_proposal 
         }
     }
 
-    size_t plen = b->len - start;
-    if (plen > UINT16_MAX)
-        return set_error(b, -EMSGSIZE);
-    ikev2_put16(b->buf + start + 2, (uint16_t)plen);
-    return 0;
+    return wire_builder_fix_length(&b->w, start);
 }
 
 int ikev2_build_sa_proposal(struct ikev2_builder *b, const struct ikev2_proposal *pr,
@@ -263,7 +188,7 @@ int ikev2_build_ts(struct ikev2_builder *b, uint8_t payload_type,
 
         uint8_t *s = reserve(b, 8 + 2 * addr_len);
         if (!s)
-            return b->error;
+            return b->w.error;
         s[0] = sel[i].type;
         s[1] = sel[i].ip_protocol;
         ikev2_put16(s + 2, (uint16_t)(8 + 2 * addr_len));
@@ -284,7 +209,7 @@ int ikev2_build_cp(struct ikev2_builder *b, uint8_t cfg_type,
     for (size_t i = 0; i < n; i++) {
         uint8_t *a = reserve(b, 4);
         if (!a)
-            return b->error;
+            return b->w.error;
         ikev2_put16(a, attrs[i].type & IKEV2_CP_ATTRIBUTE_TYPE_MASK);
         ikev2_put16(a + 2, attrs[i].len);
         ikev2_build_append(b, attrs[i].value, attrs[i].len);
@@ -337,18 +262,18 @@ static int build_encrypted(struct ikev2_builder *b, uint8_t type, uint8_t first_
     *body = NULL;
     ikev2_build_begin(b, type);
     ikev2_build_append(b, prefix, prefix_len);
-    if (b->error)
-        return b->error;
+    if (b->w.error)
+        return b->w.error;
 
     uint8_t *p = reserve(b, body_len);
     if (!p)
-        return b->error;
-    size_t start = b->payload_start;
+        return b->w.error;
+    size_t start = b->w.payload_start;
     int r = ikev2_build_end(b);
     if (r < 0)
         return r;
-    b->buf[start] = first_inner_type;
-    b->closed = true;
+    b->w.buf[start] = first_inner_type;
+    b->w.closed = true;
     *body = p;
     return 0;
 }

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "ikev2-constants.h"
+#include "wire.h"
 
 /* Limits: generous for every client seen in the wild (strongSwan's default
  * proposal carries ~40 transforms, Windows sends ~10 proposals), small
@@ -310,15 +311,7 @@ int ikev2_skf_decode(const struct ikev2_payload *p, struct ikev2_skf *f, struct 
  * start to the body as associated data.
  */
 struct ikev2_builder {
-    uint8_t *buf;
-    size_t cap;
-    size_t len;
-    size_t next_field;          /* offset of the Next Payload byte to patch; SIZE_MAX: none yet */
-    size_t header_offset;       /* SIZE_MAX when building a bare chain */
-    uint8_t first_type;         /* type of the first payload appended */
-    size_t payload_start;       /* of the open payload (between begin and end), SIZE_MAX: none */
-    int error;                  /* sticky: 0, -ENOBUFS or -EINVAL */
-    bool closed;                /* SK/SKF appended: nothing may follow */
+    struct wire_builder w;      /* buffer, chaining, sticky error (wire.h) */
 };
 
 void ikev2_builder_init(struct ikev2_builder *b, uint8_t *buf, size_t cap);
