@@ -5,7 +5,6 @@
  *   Aggressive Mode [ SA KE No ID V V V V V ]
  *   TRANSACTION request 0x1234abcd [ HASH CPRQ(X_USER X_PWD) ]
  */
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "ikev1-payload.h"
@@ -143,64 +142,44 @@ const char *ikev1_cfg_type_name(uint8_t type) {
     }
 }
 
-/* Bounded appending: o->len counts what would have been written, as
- * snprintf does, while the buffer stays NUL-terminated. */
-struct out {
-    char *buf;
-    size_t size;
-    size_t len;
-};
-
-static void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void out_printf(struct out *o, const char *fmt, ...) {
-    va_list ap;
-    size_t room = o->len < o->size ? o->size - o->len : 0;
-
-    va_start(ap, fmt);
-    int n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n;
-}
-
-static void describe_cfg(struct out *o, const struct ikev1_payload *p) {
+static void describe_cfg(struct wire_out *o, const struct ikev1_payload *p) {
     struct ikev1_cfg cfg;
     struct ikev1_parse_status st;
 
     if (ikev1_cfg_decode(p, &cfg, &st) < 0) {
-        out_printf(o, "ATTR(malformed)");
+        wire_out_printf(o, "ATTR(malformed)");
         return;
     }
     const char *type = ikev1_cfg_type_name(cfg.type);
     if (type)
-        out_printf(o, "%s(", type);
+        wire_out_printf(o, "%s(", type);
     else
-        out_printf(o, "ATTR%u(", cfg.type);
+        wire_out_printf(o, "ATTR%u(", cfg.type);
     for (size_t i = 0; i < cfg.n; i++) {
         const char *name = ikev1_cfg_attribute_name(cfg.attrs[i].type);
         if (name)
-            out_printf(o, "%s%s", i ? " " : "", name);
+            wire_out_printf(o, "%s%s", i ? " " : "", name);
         else
-            out_printf(o, "%s%u", i ? " " : "", cfg.attrs[i].type);
+            wire_out_printf(o, "%s%u", i ? " " : "", cfg.attrs[i].type);
     }
-    out_printf(o, ")");
+    wire_out_printf(o, ")");
 }
 
-static void describe_payload(struct out *o, const struct ikev1_payload *p) {
-    out_printf(o, " ");
+static void describe_payload(struct wire_out *o, const struct ikev1_payload *p) {
+    wire_out_printf(o, " ");
     switch (p->type) {
     case IKEV1_PAYLOAD_NOTIFY: {
         struct ikev1_notify n;
         struct ikev1_parse_status st;
         if (ikev1_notify_decode(p, &n, &st) < 0) {
-            out_printf(o, "N(malformed)");
+            wire_out_printf(o, "N(malformed)");
             break;
         }
         const char *name = ikev1_notify_name(n.type);
         if (name)
-            out_printf(o, "N(%s)", name);
+            wire_out_printf(o, "N(%s)", name);
         else
-            out_printf(o, "N(%u)", n.type);
+            wire_out_printf(o, "N(%u)", n.type);
         break;
     }
     case IKEV1_PAYLOAD_ATTRIBUTE:
@@ -210,17 +189,17 @@ static void describe_payload(struct out *o, const struct ikev1_payload *p) {
         struct ikev1_fragment f;
         struct ikev1_parse_status st;
         if (ikev1_fragment_decode(p, &f, &st) < 0)
-            out_printf(o, "FRAG(malformed)");
+            wire_out_printf(o, "FRAG(malformed)");
         else
-            out_printf(o, "FRAG(%u%s)", f.number, f.last ? ", last" : "");
+            wire_out_printf(o, "FRAG(%u%s)", f.number, f.last ? ", last" : "");
         break;
     }
     default: {
         const char *name = ikev1_payload_name(p->type);
         if (name)
-            out_printf(o, "%s", name);
+            wire_out_printf(o, "%s", name);
         else
-            out_printf(o, "%u", p->type);
+            wire_out_printf(o, "%u", p->type);
         break;
     }
     }
@@ -228,26 +207,26 @@ static void describe_payload(struct out *o, const struct ikev1_payload *p) {
 
 int ikev1_message_describe(const struct ikev1_header *hdr, const char *role,
                            const struct ikev1_payload_list *payloads, char *buf, size_t size) {
-    struct out o = { .buf = buf, .size = size };
+    struct wire_out o = { .buf = buf, .size = size };
     const char *exchange = ikev1_exchange_name(hdr->exchange);
 
     if (size > 0)
         buf[0] = '\0';
     if (exchange)
-        out_printf(&o, "%s", exchange);
+        wire_out_printf(&o, "%s", exchange);
     else
-        out_printf(&o, "EXCHANGE(%u)", hdr->exchange);
+        wire_out_printf(&o, "EXCHANGE(%u)", hdr->exchange);
     if (role)
-        out_printf(&o, " %s", role);
+        wire_out_printf(&o, " %s", role);
     /* Phase 1 messages all have ID 0; later exchanges are told apart by it. */
     if (hdr->message_id != 0)
-        out_printf(&o, " 0x%08x", hdr->message_id);
-    out_printf(&o, " [");
+        wire_out_printf(&o, " 0x%08x", hdr->message_id);
+    wire_out_printf(&o, " [");
     if (!payloads)
-        out_printf(&o, " encrypted");
+        wire_out_printf(&o, " encrypted");
     else
         for (size_t i = 0; i < payloads->n; i++)
             describe_payload(&o, &payloads->p[i]);
-    out_printf(&o, " ]");
+    wire_out_printf(&o, " ]");
     return o.len > INT32_MAX ? INT32_MAX : (int)o.len;
 }

@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * ISAKMP header and payload chain parsing (RFC 2408 3.1, 3.2). The chain is
- * walked by its own length fields; every step advances by at least the
- * 4-byte generic header, so the walk ends within len / 4 steps whatever the
- * input says. Unlike IKEv2 there is no critical bit: RFC 2408 5.2 makes
- * any payload type we do not know an error (INVALID-PAYLOAD-TYPE).
+ * walked by wire_chain_walk() (wire.c); what is ISAKMP's is here. Unlike
+ * IKEv2 there is no critical bit: RFC 2408 5.2 makes any payload type we
+ * do not know an error (INVALID-PAYLOAD-TYPE).
  */
 #include <errno.h>
-#include <stdio.h>
 
 #include "ikev1-payload.h"
 #include "wire.h"
@@ -48,14 +46,9 @@ const char *ikev1_parse_error_string(enum ikev1_parse_error e) {
 }
 
 int ikev1_parse_status_format(const struct ikev1_parse_status *st, char *buf, size_t size) {
-    const char *what = ikev1_parse_error_string(st->error);
-
-    if (st->payload_type == IKEV1_PAYLOAD_NONE)
-        return snprintf(buf, size, "%s at offset %zu", what, st->offset);
-    const char *name = ikev1_payload_name(st->payload_type);
-    if (name)
-        return snprintf(buf, size, "%s %s at offset %zu", what, name, st->offset);
-    return snprintf(buf, size, "%s %u at offset %zu", what, st->payload_type, st->offset);
+    return wire_parse_status_format(buf, size, ikev1_parse_error_string(st->error),
+                                    st->payload_type, ikev1_payload_name(st->payload_type),
+                                    st->offset);
 }
 
 uint16_t ikev1_parse_error_notify(enum ikev1_parse_error e) {
@@ -143,50 +136,64 @@ int ikev1_header_parse(const uint8_t *buf, size_t len, struct ikev1_header *hdr,
     return 0;
 }
 
+/* What an IKEv1 walk fills in (wire_chain_walk() does the framing). */
+struct chain {
+    struct ikev1_payload_list *list;
+    struct ikev1_parse_status *st;
+};
+
+static int chain_check_type(void *ctx, uint8_t type, size_t offset) {
+    struct chain *c = ctx;
+
+    /* Proposal and transform exist only inside an SA payload. */
+    if (type == IKEV1_PAYLOAD_PROPOSAL || type == IKEV1_PAYLOAD_TRANSFORM)
+        return fail(c->st, IKEV1_PARSE_MISPLACED_PAYLOAD, type, offset);
+    if (!payload_type_known(type))
+        return fail(c->st, IKEV1_PARSE_UNKNOWN_PAYLOAD, type, offset);
+    return 0;
+}
+
+static int chain_fault(void *ctx, enum wire_chain_fault f, uint8_t type, size_t offset) {
+    struct chain *c = ctx;
+    return fail(c->st, f == WIRE_CHAIN_PAYLOAD_LENGTH ? IKEV1_PARSE_PAYLOAD_LENGTH :
+                IKEV1_PARSE_TRUNCATED_PAYLOAD, type, offset);
+}
+
+static int chain_payload(void *ctx, const struct wire_payload *p) {
+    struct chain *c = ctx;
+
+    if (c->list->n == IKEV1_MAX_PAYLOADS)
+        return fail(c->st, IKEV1_PARSE_TOO_MANY, p->type, p->offset);
+    c->list->p[c->list->n++] = (struct ikev1_payload) {
+        .type = p->type,
+        .next_type = p->next_type,
+        .body = p->body,
+        .len = p->len,
+        .offset = p->offset,
+    };
+    return 0;
+}
+
+static const struct wire_chain_ops chain_ops = {
+    .check_type = chain_check_type,
+    .payload = chain_payload,
+    .fault = chain_fault,
+};
+
 int ikev1_chain_parse(const uint8_t *buf, size_t len, uint8_t first_type, size_t base_offset,
                       unsigned flags, struct ikev1_payload_list *list,
                       struct ikev1_parse_status *st) {
-    uint8_t type = first_type;
-    size_t off = 0;
+    struct chain c = { .list = list, .st = st };
 
     list->n = 0;
     list->padding = 0;
-
-    while (type != IKEV1_PAYLOAD_NONE) {
-        if (len - off < IKEV1_PAYLOAD_HEADER_LEN)
-            return fail(st, IKEV1_PARSE_TRUNCATED_PAYLOAD, type, base_offset + off);
-
-        const uint8_t *g = buf + off;
-        uint8_t next = g[0];
-        uint16_t plen = wire_get16(g + 2);
-
-        /* Proposal and transform exist only inside an SA payload. */
-        if (type == IKEV1_PAYLOAD_PROPOSAL || type == IKEV1_PAYLOAD_TRANSFORM)
-            return fail(st, IKEV1_PARSE_MISPLACED_PAYLOAD, type, base_offset + off);
-        if (!payload_type_known(type))
-            return fail(st, IKEV1_PARSE_UNKNOWN_PAYLOAD, type, base_offset + off);
-        if (plen < IKEV1_PAYLOAD_HEADER_LEN)
-            return fail(st, IKEV1_PARSE_PAYLOAD_LENGTH, type, base_offset + off);
-        if (plen > len - off)
-            return fail(st, IKEV1_PARSE_TRUNCATED_PAYLOAD, type, base_offset + off);
-        if (list->n == IKEV1_MAX_PAYLOADS)
-            return fail(st, IKEV1_PARSE_TOO_MANY, type, base_offset + off);
-
-        list->p[list->n++] = (struct ikev1_payload) {
-            .type = type,
-            .next_type = next,
-            .body = g + IKEV1_PAYLOAD_HEADER_LEN,
-            .len = plen - IKEV1_PAYLOAD_HEADER_LEN,
-            .offset = base_offset + off,
-        };
-        off += plen;
-        type = next;
-    }
-
-    if (off != len) {
+    ssize_t end = wire_chain_walk(buf, len, first_type, base_offset, &chain_ops, &c);
+    if (end < 0)
+        return (int)end;
+    if ((size_t)end != len) {
         if (!(flags & IKEV1_CHAIN_DECRYPTED))
-            return fail(st, IKEV1_PARSE_TRAILING_DATA, 0, base_offset + off);
-        list->padding = len - off;
+            return fail(st, IKEV1_PARSE_TRAILING_DATA, 0, base_offset + (size_t)end);
+        list->padding = len - (size_t)end;
     }
     ok(st);
     return 0;

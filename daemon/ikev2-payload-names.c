@@ -5,7 +5,6 @@
  * a vpnd log and a client's log line up:
  *   IKE_SA_INIT request 0 [ SA KE No N(NATD_S_IP) N(NATD_D_IP) N(FRAG_SUP) ]
  */
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "ikev2-payload.h"
@@ -195,27 +194,7 @@ static const char *eap_type_name(uint8_t type) {
     }
 }
 
-/* A bounded writer: keeps count of what would have been written, like
- * snprintf, and never writes past the end. */
-struct out {
-    char *buf;
-    size_t size;
-    size_t len;
-};
-
-static void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void out_printf(struct out *o, const char *fmt, ...) {
-    va_list ap;
-    size_t room = o->len < o->size ? o->size - o->len : 0;
-
-    va_start(ap, fmt);
-    int n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        o->len += (size_t)n;
-}
-
-static void describe_cp(struct out *o, const struct ikev2_payload *p) {
+static void describe_cp(struct wire_out *o, const struct ikev2_payload *p) {
     static const char *const prefixes[] = {
         [IKEV2_CFG_REQUEST] = "RQ", [IKEV2_CFG_REPLY] = "RP",
         [IKEV2_CFG_SET] = "S", [IKEV2_CFG_ACK] = "A",
@@ -224,60 +203,60 @@ static void describe_cp(struct out *o, const struct ikev2_payload *p) {
     struct ikev2_parse_status st;
 
     if (ikev2_cp_decode(p, &cp, &st) < 0) {
-        out_printf(o, "CP(malformed)");
+        wire_out_printf(o, "CP(malformed)");
         return;
     }
-    out_printf(o, "CP%s", cp.type < sizeof(prefixes) / sizeof(prefixes[0]) && prefixes[cp.type]
+    wire_out_printf(o, "CP%s", cp.type < sizeof(prefixes) / sizeof(prefixes[0]) && prefixes[cp.type]
                           ? prefixes[cp.type] : "");
     for (size_t i = 0; i < cp.n; i++) {
         const char *name = cp_attribute_name(cp.attrs[i].type);
-        out_printf(o, "%s", i == 0 ? "(" : " ");
+        wire_out_printf(o, "%s", i == 0 ? "(" : " ");
         if (name)
-            out_printf(o, "%s", name);
+            wire_out_printf(o, "%s", name);
         else
-            out_printf(o, "%u", cp.attrs[i].type);
+            wire_out_printf(o, "%u", cp.attrs[i].type);
     }
     if (cp.n > 0)
-        out_printf(o, ")");
+        wire_out_printf(o, ")");
 }
 
-static void describe_eap(struct out *o, const struct ikev2_payload *p) {
+static void describe_eap(struct wire_out *o, const struct ikev2_payload *p) {
     struct ikev2_eap e;
     struct ikev2_parse_status st;
 
     if (ikev2_eap_decode(p, &e, &st) < 0) {
-        out_printf(o, "EAP(malformed)");
+        wire_out_printf(o, "EAP(malformed)");
         return;
     }
     const char *code = eap_code_name(e.code);
     if (code)
-        out_printf(o, "EAP/%s", code);
+        wire_out_printf(o, "EAP/%s", code);
     else
-        out_printf(o, "EAP/%u", e.code);
+        wire_out_printf(o, "EAP/%u", e.code);
     if (e.code == IKEV2_EAP_REQUEST || e.code == IKEV2_EAP_RESPONSE) {
         const char *type = eap_type_name(e.type);
         if (type)
-            out_printf(o, "/%s", type);
+            wire_out_printf(o, "/%s", type);
         else
-            out_printf(o, "/%u", e.type);
+            wire_out_printf(o, "/%u", e.type);
     }
 }
 
-static void describe_payload(struct out *o, const struct ikev2_payload *p) {
-    out_printf(o, " ");
+static void describe_payload(struct wire_out *o, const struct ikev2_payload *p) {
+    wire_out_printf(o, " ");
     switch (p->type) {
     case IKEV2_PAYLOAD_NOTIFY: {
         struct ikev2_notify n;
         struct ikev2_parse_status st;
         if (ikev2_notify_decode(p, &n, &st) < 0) {
-            out_printf(o, "N(malformed)");
+            wire_out_printf(o, "N(malformed)");
             break;
         }
         const char *name = ikev2_notify_name(n.type);
         if (name)
-            out_printf(o, "N(%s)", name);
+            wire_out_printf(o, "N(%s)", name);
         else
-            out_printf(o, "N(%u)", n.type);
+            wire_out_printf(o, "N(%u)", n.type);
         break;
     }
     case IKEV2_PAYLOAD_CP:
@@ -290,39 +269,39 @@ static void describe_payload(struct out *o, const struct ikev2_payload *p) {
         struct ikev2_skf f;
         struct ikev2_parse_status st;
         if (ikev2_skf_decode(p, &f, &st) < 0)
-            out_printf(o, "EF(malformed)");
+            wire_out_printf(o, "EF(malformed)");
         else
-            out_printf(o, "EF(%u/%u)", f.number, f.total);
+            wire_out_printf(o, "EF(%u/%u)", f.number, f.total);
         break;
     }
     default: {
         const char *name = ikev2_payload_name(p->type);
         if (name)
-            out_printf(o, "%s", name);
+            wire_out_printf(o, "%s", name);
         else
-            out_printf(o, "%u", p->type);
+            wire_out_printf(o, "%u", p->type);
         break;
     }
     }
 }
 
-static void describe_chain(struct out *o, const struct ikev2_payload_list *list) {
+static void describe_chain(struct wire_out *o, const struct ikev2_payload_list *list) {
     for (size_t i = 0; i < list->n; i++)
         describe_payload(o, &list->p[i]);
 }
 
 int ikev2_message_describe(const struct ikev2_header *hdr, const struct ikev2_payload_list *outer,
                            const struct ikev2_payload_list *inner, char *buf, size_t size) {
-    struct out o = { .buf = buf, .size = size };
+    struct wire_out o = { .buf = buf, .size = size };
     const char *exchange = ikev2_exchange_name(hdr->exchange);
 
     if (size > 0)
         buf[0] = '\0';
     if (exchange)
-        out_printf(&o, "%s", exchange);
+        wire_out_printf(&o, "%s", exchange);
     else
-        out_printf(&o, "EXCHANGE(%u)", hdr->exchange);
-    out_printf(&o, " %s %u [", hdr->flags & IKEV2_FLAG_RESPONSE ? "response" : "request",
+        wire_out_printf(&o, "EXCHANGE(%u)", hdr->exchange);
+    wire_out_printf(&o, " %s %u [", hdr->flags & IKEV2_FLAG_RESPONSE ? "response" : "request",
                hdr->message_id);
 
     /* The decrypted payloads stand in for the SK (or reassembled SKF)
@@ -335,6 +314,6 @@ int ikev2_message_describe(const struct ikev2_header *hdr, const struct ikev2_pa
         else
             describe_payload(&o, p);
     }
-    out_printf(&o, " ]");
+    wire_out_printf(&o, " ]");
     return o.len > INT32_MAX ? INT32_MAX : (int)o.len;
 }

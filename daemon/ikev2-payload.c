@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * IKEv2 header and payload chain parsing (RFC 7296 3.1, 3.2). The chain is
- * walked by its own length fields; every step advances by at least the
- * 4-byte generic header, so the walk ends within len / 4 steps whatever the
- * input says.
+ * walked by wire_chain_walk() (wire.c); what is IKEv2's is here: the
+ * critical bit, skipping unknown payloads, SK/SKF ending the chain.
  */
 #include <errno.h>
-#include <stdio.h>
 
 #include "ikev2-payload.h"
 #include "ikev2-wire.h"
@@ -46,14 +44,9 @@ const char *ikev2_parse_error_string(enum ikev2_parse_error e) {
 }
 
 int ikev2_parse_status_format(const struct ikev2_parse_status *st, char *buf, size_t size) {
-    const char *what = ikev2_parse_error_string(st->error);
-
-    if (st->payload_type == IKEV2_PAYLOAD_NONE)
-        return snprintf(buf, size, "%s at offset %zu", what, st->offset);
-    const char *name = ikev2_payload_name(st->payload_type);
-    if (name)
-        return snprintf(buf, size, "%s %s at offset %zu", what, name, st->offset);
-    return snprintf(buf, size, "%s %u at offset %zu", what, st->payload_type, st->offset);
+    return wire_parse_status_format(buf, size, ikev2_parse_error_string(st->error),
+                                    st->payload_type, ikev2_payload_name(st->payload_type),
+                                    st->offset);
 }
 
 static int fail(struct ikev2_parse_status *st, enum ikev2_parse_error e, uint8_t type, size_t offset) {
@@ -97,67 +90,73 @@ int ikev2_header_parse(const uint8_t *buf, size_t len, struct ikev2_header *hdr,
     return 0;
 }
 
-/* The chain from first_type over buf[0..len). allow_sk: an SK/SKF payload
- * may end the chain (outer chain) or is refused (decrypted inner chain). */
+/* What an IKEv2 walk fills in (wire_chain_walk() does the framing). */
+struct chain {
+    size_t len;                 /* of the walked buffer */
+    bool allow_sk;              /* an SK/SKF payload may end the chain (outer chain)
+                                   or is refused (decrypted inner chain) */
+    struct ikev2_payload_list *list;
+    struct ikev2_parse_status *st;
+};
+
+static int chain_fault(void *ctx, enum wire_chain_fault f, uint8_t type, size_t offset) {
+    struct chain *c = ctx;
+    return fail(c->st, f == WIRE_CHAIN_PAYLOAD_LENGTH ? IKEV2_PARSE_PAYLOAD_LENGTH :
+                IKEV2_PARSE_TRUNCATED_PAYLOAD, type, offset);
+}
+
+static int chain_payload(void *ctx, const struct wire_payload *p) {
+    struct chain *c = ctx;
+    bool critical = p->flags & IKEV2_PAYLOAD_CRITICAL;
+
+    if (!payload_type_known(p->type)) {
+        /* RFC 7296 3.2: the critical bit matters only for payloads we
+         * do not know; the rest are skipped. */
+        if (critical)
+            return fail(c->st, IKEV2_PARSE_UNSUPPORTED_CRITICAL, p->type, p->offset);
+        c->list->n_skipped++;
+        return 0;
+    }
+
+    bool sk = p->type == IKEV2_PAYLOAD_SK || p->type == IKEV2_PAYLOAD_SKF;
+    if (sk && !c->allow_sk)
+        return fail(c->st, IKEV2_PARSE_MISPLACED_PAYLOAD, p->type, p->offset);
+    if (c->list->n == IKEV2_MAX_PAYLOADS)
+        return fail(c->st, IKEV2_PARSE_TOO_MANY, p->type, p->offset);
+    c->list->p[c->list->n++] = (struct ikev2_payload) {
+        .type = p->type,
+        .next_type = p->next_type,
+        .critical = critical,
+        .body = p->body,
+        .len = p->len,
+        .offset = p->offset,
+    };
+    if (!sk)
+        return 0;
+    /* Its Next Payload names the first encrypted payload, not a following
+     * one: the encrypted payload is always last. */
+    if (p->end != c->len)
+        return fail(c->st, IKEV2_PARSE_SK_NOT_LAST, p->type, p->offset);
+    return WIRE_CHAIN_STOP;
+}
+
+static const struct wire_chain_ops chain_ops = {
+    .payload = chain_payload,
+    .fault = chain_fault,
+};
+
 static int chain_parse(const uint8_t *buf, size_t len, uint8_t first_type, size_t base_offset,
                        bool allow_sk, struct ikev2_payload_list *list,
                        struct ikev2_parse_status *st) {
-    uint8_t type = first_type;
-    size_t off = 0;
+    struct chain c = { .len = len, .allow_sk = allow_sk, .list = list, .st = st };
 
     list->n = 0;
     list->n_skipped = 0;
-
-    while (type != IKEV2_PAYLOAD_NONE) {
-        if (len - off < IKEV2_PAYLOAD_HEADER_LEN)
-            return fail(st, IKEV2_PARSE_TRUNCATED_PAYLOAD, type, base_offset + off);
-
-        const uint8_t *g = buf + off;
-        uint8_t next = g[0];
-        bool critical = g[1] & IKEV2_PAYLOAD_CRITICAL;
-        uint16_t plen = ikev2_get16(g + 2);
-
-        if (plen < IKEV2_PAYLOAD_HEADER_LEN)
-            return fail(st, IKEV2_PARSE_PAYLOAD_LENGTH, type, base_offset + off);
-        if (plen > len - off)
-            return fail(st, IKEV2_PARSE_TRUNCATED_PAYLOAD, type, base_offset + off);
-
-        if (!payload_type_known(type)) {
-            /* RFC 7296 3.2: the critical bit matters only for payloads we
-             * do not know; the rest are skipped. */
-            if (critical)
-                return fail(st, IKEV2_PARSE_UNSUPPORTED_CRITICAL, type, base_offset + off);
-            list->n_skipped++;
-        } else {
-            bool sk = type == IKEV2_PAYLOAD_SK || type == IKEV2_PAYLOAD_SKF;
-
-            if (sk && !allow_sk)
-                return fail(st, IKEV2_PARSE_MISPLACED_PAYLOAD, type, base_offset + off);
-            if (list->n == IKEV2_MAX_PAYLOADS)
-                return fail(st, IKEV2_PARSE_TOO_MANY, type, base_offset + off);
-            list->p[list->n++] = (struct ikev2_payload) {
-                .type = type,
-                .next_type = next,
-                .critical = critical,
-                .body = g + IKEV2_PAYLOAD_HEADER_LEN,
-                .len = plen - IKEV2_PAYLOAD_HEADER_LEN,
-                .offset = base_offset + off,
-            };
-            if (sk) {
-                /* Its Next Payload names the first encrypted payload, not a
-                 * following one: the encrypted payload is always last. */
-                off += plen;
-                if (off != len)
-                    return fail(st, IKEV2_PARSE_SK_NOT_LAST, type, base_offset + off - plen);
-                break;
-            }
-        }
-        off += plen;
-        type = next;
-    }
-
-    if (off != len)
-        return fail(st, IKEV2_PARSE_TRAILING_DATA, 0, base_offset + off);
+    ssize_t end = wire_chain_walk(buf, len, first_type, base_offset, &chain_ops, &c);
+    if (end < 0)
+        return (int)end;
+    if ((size_t)end != len)
+        return fail(st, IKEV2_PARSE_TRAILING_DATA, 0, base_offset + (size_t)end);
     ok(st);
     return 0;
 }
