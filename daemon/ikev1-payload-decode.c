@@ -27,6 +27,20 @@ static int ok(struct ikev1_parse_status *st) {
     return 0;
 }
 
+/* A proposal or transform at b[off..end) (wire_substructure()); errors at base + off. */
+static int substructure(const struct ikev1_payload *p, size_t base, const uint8_t *b, size_t off,
+                        size_t end, uint8_t more, enum ikev1_parse_error length_error, uint16_t *len,
+                        struct ikev1_parse_status *st) {
+    switch (wire_substructure(b, off, end, more, len)) {
+    case WIRE_SUBSTRUCTURE_OK:
+        return 0;
+    case WIRE_SUBSTRUCTURE_LENGTH:
+        return fail(st, length_error, p, base + off);
+    default:
+        return fail(st, IKEV1_PARSE_LAST_MARKER, p, base + off);
+    }
+}
+
 static int check_type(const struct ikev1_payload *p, uint8_t a, uint8_t b,
                       struct ikev1_parse_status *st) {
     if (p->type != a && p->type != b)
@@ -121,18 +135,11 @@ static int decode_proposal(const struct ikev1_payload *p, size_t base, const uin
     while (off < plen) {
         if (sa->n_transforms == IKEV1_MAX_TRANSFORMS)
             return fail(st, IKEV1_PARSE_TOO_MANY, p, base + off);
-        if (plen - off < 8)
-            return fail(st, IKEV1_PARSE_TRANSFORM_LENGTH, p, base + off);
-
+        uint16_t tlen;
+        r = substructure(p, base, b, off, plen, IKEV1_TRANSFORM_MORE, IKEV1_PARSE_TRANSFORM_LENGTH, &tlen, st);
+        if (r < 0)
+            return r;
         const uint8_t *t = b + off;
-        uint8_t next = t[0];
-        uint16_t tlen = wire_get16(t + 2);
-
-        if (tlen < 8 || tlen > plen - off)
-            return fail(st, IKEV1_PARSE_TRANSFORM_LENGTH, p, base + off);
-        if ((next != IKEV1_TRANSFORM_LAST && next != IKEV1_TRANSFORM_MORE) ||
-            (next == IKEV1_TRANSFORM_LAST) != (off + tlen == plen))
-            return fail(st, IKEV1_PARSE_LAST_MARKER, p, base + off);
 
         struct ikev1_transform *tr = &sa->transforms[sa->n_transforms];
         *tr = (struct ikev1_transform) {
@@ -186,18 +193,11 @@ int ikev1_sa_decode(const struct ikev1_payload *p, struct ikev1_sa *sa, struct i
     while (off < p->len) {
         if (sa->n_proposals == IKEV1_MAX_PROPOSALS)
             return fail(st, IKEV1_PARSE_TOO_MANY, p, off);
-        if (p->len - off < 8)
-            return fail(st, IKEV1_PARSE_PROPOSAL_LENGTH, p, off);
-
+        uint16_t plen;
+        r = substructure(p, 0, p->body, off, p->len, IKEV1_PROPOSAL_MORE, IKEV1_PARSE_PROPOSAL_LENGTH, &plen, st);
+        if (r < 0)
+            return r;
         const uint8_t *b = p->body + off;
-        uint8_t next = b[0];
-        uint16_t plen = wire_get16(b + 2);
-
-        if (plen < 8 || plen > p->len - off)
-            return fail(st, IKEV1_PARSE_PROPOSAL_LENGTH, p, off);
-        if ((next != IKEV1_PROPOSAL_LAST && next != IKEV1_PROPOSAL_MORE) ||
-            (next == IKEV1_PROPOSAL_LAST) != (off + plen == p->len))
-            return fail(st, IKEV1_PARSE_LAST_MARKER, p, off);
         /* RFC 2408 4.2: numbers increase monotonically; equal numbers
          * join protocols into one suite. */
         if (sa->n_proposals > 0 && b[4] < sa->proposals[sa->n_proposals - 1].number)

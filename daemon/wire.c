@@ -164,6 +164,22 @@ ssize_t wire_chain_walk(const uint8_t *buf, size_t len, uint8_t first_type, size
     return (ssize_t)off;
 }
 
+enum wire_substructure_error wire_substructure(const uint8_t *buf, size_t off, size_t end,
+                                               uint8_t more, uint16_t *len) {
+    if (end - off < 8)
+        return WIRE_SUBSTRUCTURE_LENGTH;
+
+    uint8_t next = buf[off];
+    uint16_t n = wire_get16(buf + off + 2);
+
+    if (n < 8 || n > end - off)
+        return WIRE_SUBSTRUCTURE_LENGTH;
+    if ((next != 0 && next != more) || (next == 0) != (off + n == end))
+        return WIRE_SUBSTRUCTURE_LAST_MARKER;
+    *len = n;
+    return WIRE_SUBSTRUCTURE_OK;
+}
+
 int wire_parse_status_format(char *buf, size_t size, const char *what, uint8_t payload_type,
                              const char *payload_name, size_t offset) {
     if (payload_type == 0)

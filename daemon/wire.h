@@ -138,6 +138,19 @@ struct wire_chain_ops {
 ssize_t wire_chain_walk(const uint8_t *buf, size_t len, uint8_t first_type, size_t base_offset,
                         const struct wire_chain_ops *ops, void *ctx);
 
+/* Proposal and transform substructures (RFC 2408 3.5/3.6, RFC 7296
+ * 3.3.1/3.3.2) share their framing: a first byte saying whether another
+ * follows (0: last, more: another), a 16-bit length at +2 counting the
+ * 8-byte fixed part. */
+enum wire_substructure_error {
+    WIRE_SUBSTRUCTURE_OK,
+    WIRE_SUBSTRUCTURE_LENGTH,       /* shorter than 8 or past end */
+    WIRE_SUBSTRUCTURE_LAST_MARKER,  /* neither 0 nor more, or 0 before the end, or more at it */
+};
+/* The substructure at buf[off..end): *len its length when OK. */
+enum wire_substructure_error wire_substructure(const uint8_t *buf, size_t off, size_t end,
+                                               uint8_t more, uint16_t *len);
+
 /* "what name at offset N" (or the number when unnamed, or no payload at all
  * for type 0), as both parse status formatters write it; snprintf's return. */
 int wire_parse_status_format(char *buf, size_t size, const char *what, uint8_t payload_type,
