@@ -151,16 +151,10 @@ static void describe_cfg(struct wire_out *o, const struct ikev1_payload *p) {
         return;
     }
     const char *type = ikev1_cfg_type_name(cfg.type);
-    if (type)
-        wire_out_printf(o, "%s(", type);
-    else
-        wire_out_printf(o, "ATTR%u(", cfg.type);
+    wire_out_name(o, "", type, "ATTR", cfg.type, "(");
     for (size_t i = 0; i < cfg.n; i++) {
         const char *name = ikev1_cfg_attribute_name(cfg.attrs[i].type);
-        if (name)
-            wire_out_printf(o, "%s%s", i ? " " : "", name);
-        else
-            wire_out_printf(o, "%s%u", i ? " " : "", cfg.attrs[i].type);
+        wire_out_name(o, i ? " " : "", name, "", cfg.attrs[i].type, "");
     }
     wire_out_printf(o, ")");
 }
@@ -176,10 +170,7 @@ static void describe_payload(struct wire_out *o, const struct ikev1_payload *p) 
             break;
         }
         const char *name = ikev1_notify_name(n.type);
-        if (name)
-            wire_out_printf(o, "N(%s)", name);
-        else
-            wire_out_printf(o, "N(%u)", n.type);
+        wire_out_name(o, "N(", name, "", n.type, ")");
         break;
     }
     case IKEV1_PAYLOAD_ATTRIBUTE:
@@ -196,10 +187,7 @@ static void describe_payload(struct wire_out *o, const struct ikev1_payload *p) 
     }
     default: {
         const char *name = ikev1_payload_name(p->type);
-        if (name)
-            wire_out_printf(o, "%s", name);
-        else
-            wire_out_printf(o, "%u", p->type);
+        wire_out_name(o, "", name, "", p->type, "");
         break;
     }
     }

@@ -211,10 +211,7 @@ static void describe_cp(struct wire_out *o, const struct ikev2_payload *p) {
     for (size_t i = 0; i < cp.n; i++) {
         const char *name = cp_attribute_name(cp.attrs[i].type);
         wire_out_printf(o, "%s", i == 0 ? "(" : " ");
-        if (name)
-            wire_out_printf(o, "%s", name);
-        else
-            wire_out_printf(o, "%u", cp.attrs[i].type);
+        wire_out_name(o, "", name, "", cp.attrs[i].type, "");
     }
     if (cp.n > 0)
         wire_out_printf(o, ")");
@@ -229,16 +226,10 @@ static void describe_eap(struct wire_out *o, const struct ikev2_payload *p) {
         return;
     }
     const char *code = eap_code_name(e.code);
-    if (code)
-        wire_out_printf(o, "EAP/%s", code);
-    else
-        wire_out_printf(o, "EAP/%u", e.code);
+    wire_out_name(o, "EAP/", code, "", e.code, "");
     if (e.code == IKEV2_EAP_REQUEST || e.code == IKEV2_EAP_RESPONSE) {
         const char *type = eap_type_name(e.type);
-        if (type)
-            wire_out_printf(o, "/%s", type);
-        else
-            wire_out_printf(o, "/%u", e.type);
+        wire_out_name(o, "/", type, "", e.type, "");
     }
 }
 
@@ -253,10 +244,7 @@ static void describe_payload(struct wire_out *o, const struct ikev2_payload *p) 
             break;
         }
         const char *name = ikev2_notify_name(n.type);
-        if (name)
-            wire_out_printf(o, "N(%s)", name);
-        else
-            wire_out_printf(o, "N(%u)", n.type);
+        wire_out_name(o, "N(", name, "", n.type, ")");
         break;
     }
     case IKEV2_PAYLOAD_CP:
@@ -276,10 +264,7 @@ static void describe_payload(struct wire_out *o, const struct ikev2_payload *p) 
     }
     default: {
         const char *name = ikev2_payload_name(p->type);
-        if (name)
-            wire_out_printf(o, "%s", name);
-        else
-            wire_out_printf(o, "%u", p->type);
+        wire_out_name(o, "", name, "", p->type, "");
         break;
     }
     }

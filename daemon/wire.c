@@ -199,3 +199,11 @@ void wire_out_printf(struct wire_out *o, const char *fmt, ...) {
     if (n > 0)
         o->len += (size_t)n;
 }
+
+void wire_out_name(struct wire_out *o, const char *before, const char *name, const char *unnamed,
+                   unsigned number, const char *after) {
+    if (name)
+        wire_out_printf(o, "%s%s%s", before, name, after);
+    else
+        wire_out_printf(o, "%s%s%u%s", before, unnamed, number, after);
+}

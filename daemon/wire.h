@@ -166,3 +166,7 @@ struct wire_out {
 };
 
 void wire_out_printf(struct wire_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* before, then the name from a protocol's table or, when it has none,
+ * unnamed and the number, then after: "N(" "INVALID_KE_PAYLOAD" ")". */
+void wire_out_name(struct wire_out *o, const char *before, const char *name, const char *unnamed,
+                   unsigned number, const char *after);
