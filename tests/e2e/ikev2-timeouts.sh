@@ -19,9 +19,9 @@ ike-proposals = ( { name = "modern"; encryption = ["aes256"]; integrity = ["sha2
 esp-proposals = ( { name = "cbc"; encryption = ["aes256"]; integrity = ["sha256"]; } );
 pools = ( { name = "rw-pool"; range = "10.3.0.10-10.3.0.20"; netmask = "255.255.255.0"; } );
 group-policies = (
-  { name = "idle"; idle-timeout = 4; split-tunnel-policy = "tunnel-specified";
+  { name = "idle"; idle-timeout = 6; split-tunnel-policy = "tunnel-specified";
     split-tunnel-networks = ["$TB_PROTECTED_NET"]; },
-  { name = "limited"; idle-timeout = 4; session-timeout = 12; split-tunnel-policy = "tunnel-specified";
+  { name = "limited"; idle-timeout = 6; session-timeout = 20; split-tunnel-policy = "tunnel-specified";
     split-tunnel-networks = ["$TB_PROTECTED_NET"]; } );
 tunnel-groups = (
   { name = "idlers"; ike-version = 2; authentication = "psk"; psk = "$PSK"; identity = ["email:idle@*"];
@@ -38,28 +38,34 @@ ss_client_start c2 busy
 ss_client_conn busy vpn --remote "$TB_GW_ADDR" --psk busy@example.com "$PSK" \
   --ike aes256-sha256-ecp256 --esp aes256-sha256 --remote-ts "$TB_PROTECTED_NET"
 
-ss_client_up idler vpn || tb_fail "the idle client's tunnel did not come up"
-vip1=$(ss_client_vip idler) || tb_fail "no virtual IP for the idle client"
+# The busy client first: it sends all along (two pings a second). Then the
+# idle one, which pings once right away and then stays silent. (In this
+# order no slow handshake under emulation can eat into the idle client's
+# idle time before its one ping.)
 ss_client_up busy vpn || tb_fail "the busy client's tunnel did not come up"
 vip2=$(ss_client_vip busy) || tb_fail "no virtual IP for the busy client"
 start=$SECONDS
-# The busy client sends all along (two pings a second).
 tb_exec c2 ping -i 0.5 -W 1 "$TB_SRV_ADDR" > "$TB_RESULTS/busy-ping.log" 2>&1 &
 ping_pid=$!
 tb_on_exit "kill $ping_pid 2> /dev/null"
+ss_client_up idler vpn || tb_fail "the idle client's tunnel did not come up"
+vip1=$(ss_client_vip idler) || tb_fail "no virtual IP for the idle client"
 tb_exec c1 ping -c 1 -W 5 "$TB_SRV_ADDR" > /dev/null || tb_fail "the idle client cannot ping"
 
-# Idle: gone after about 4 s (checked every second), DELETE to the client.
-vpnd_log_has "session down: user idle@example.com, address $vip1: idle timeout \(4 s without traffic\)" 20
+# Idle: gone after about 6 s (checked every second), DELETE to the client.
+vpnd_log_has "session down: user idle@example.com, address $vip1: idle timeout \(6 s without traffic\)" 30
 vpnd_log_has "sending INFORMATIONAL request 0 \[ D \]"
 tb_wait 20 grep -q "received DELETE for IKE_SA" "$TB_RESULTS/ss-idler/charon.log"
 tb_wait 20 bash -c "[ \"\$(ip -n '$(tb_ns c1)' xfrm state list | grep -c '^src ')\" -eq 0 ]"
 [ -z "$(vpnd_session_field "$vip1" user)" ] || tb_fail "the idle session is still listed"
-[ "$(vpnd_session_field "$vip2" user)" = busy@example.com ] || tb_fail "the busy client was disconnected as idle"
 
-# Busy: not idle, but the session ends at 12 s.
-vpnd_log_has "session down: user busy@example.com, address $vip2: session timeout \(12 s\)" 30
+# Busy: not idle, but the session ends at 20 s. (Under load the idle client's
+# teardown above can take longer than that, so the busy session is judged by
+# the reason it ended with, not by being listed at some moment.)
+vpnd_log_has "session down: user busy@example.com, address $vip2: session timeout \(20 s\)" 40
+grep -Eq "session down: user busy@example.com, .*idle timeout" "$TB_RESULTS/vpnd.log" &&
+  tb_fail "the busy client was disconnected as idle"
 elapsed=$((SECONDS - start))
-[ "$elapsed" -ge 10 ] || tb_fail "the session timeout struck after ${elapsed}s, before 12 s"
+[ "$elapsed" -ge 18 ] || tb_fail "the session timeout struck after ${elapsed}s, before 20 s"
 tb_wait 20 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."
 [ "$(vpnd_session_count)" -eq 0 ] || tb_fail "sessions remain after both timeouts"
