@@ -111,6 +111,22 @@ static void print_status(json_object *r)
     field("", "%" PRIu64 " completed, %" PRIu64 " cancelled, %" PRIu64 " rejected",
           get_uint(j, "completed"), get_uint(j, "cancelled"), get_uint(j, "rejected"));
 
+    json_object *ike = get(r, "ike");
+    if (ike) {
+        json_object *sk = get(ike, "sockets");
+        field("IKE:", "%" PRIu64 " established, %" PRIu64 " half-open, %" PRIu64 " messages received",
+              get_uint(ike, "established"), get_uint(ike, "half_open"), get_uint(ike, "received"));
+        field("  dropped:", "%" PRIu64 " malformed, %" PRIu64 " failed decryption, %" PRIu64
+              " unknown SPI, %" PRIu64 " outside the window",
+              get_uint(ike, "parse_errors"), get_uint(ike, "decrypt_failures"),
+              get_uint(ike, "unknown_spi"), get_uint(ike, "bad_message_id"));
+        field("  retransmissions:", "%" PRIu64 " answered from the cache", get_uint(ike, "retransmits_answered"));
+        field("  sockets:", "%" PRIu64 " received, %" PRIu64 " sent, dropped %" PRIu64 " runts, %" PRIu64
+              " stray ESP, %" PRIu64 " keepalives",
+              get_uint(sk, "received"), get_uint(sk, "sent"), get_uint(sk, "dropped_malformed"),
+              get_uint(sk, "dropped_esp"), get_uint(sk, "dropped_keepalive"));
+    }
+
     json_object *log = get(r, "log");
     field("Log:", "%s, level %s", get_str(log, "target") ?: "?", get_str(log, "level") ?: "?");
     json_object *debug = get(log, "debug");

@@ -111,6 +111,37 @@ static int cmd_status(struct vpnd *vpnd, const struct control_request *req,
     add_uint(jobs, "rejected", js.rejected);
     json_object_object_add(o, "jobs", jobs);
 
+    /* What an operator checks when clients fail or a flood arrives: the
+     * IKE counters, and what the sockets dropped before any parsing. */
+    if (vpnd->ike) {
+        struct ike_stats is;
+        struct ike_socket_stats ss;
+        ike_get_stats(vpnd->ike, &is);
+        ike_get_socket_stats(vpnd->ike, &ss);
+        json_object *ike = json_object_new_object();
+        add_uint(ike, "received", is.received);
+        add_uint(ike, "parse_errors", is.parse_errors);
+        add_uint(ike, "decrypt_failures", is.decrypt_failures);
+        add_uint(ike, "unknown_spi", is.unknown_spi);
+        add_uint(ike, "bad_message_id", is.bad_message_id);
+        add_uint(ike, "retransmits_answered", is.retransmits_answered);
+        add_uint(ike, "ikev1_dropped", is.ikev1_dropped);
+        add_uint(ike, "half_open", is.half_open);
+        add_uint(ike, "established", is.established);
+        json_object *sock = json_object_new_object();
+        add_uint(sock, "received", ss.received);
+        add_uint(sock, "sent", ss.sent);
+        add_uint(sock, "dropped_malformed", ss.dropped_malformed);
+        add_uint(sock, "dropped_keepalive", ss.dropped_keepalive);
+        add_uint(sock, "dropped_esp", ss.dropped_esp);
+        add_uint(sock, "dropped_truncated", ss.dropped_truncated);
+        add_uint(sock, "receive_errors", ss.receive_errors);
+        add_uint(sock, "send_dropped", ss.send_dropped);
+        add_uint(sock, "send_errors", ss.send_errors);
+        json_object_object_add(ike, "sockets", sock);
+        json_object_object_add(o, "ike", ike);
+    }
+
     json_object *log = json_object_new_object();
     add_string(log, "target", log_get_target() == LOG_TARGET_JOURNAL ? "journal" : "stderr");
     add_string(log, "level", config_log_level_name(config->log.level));

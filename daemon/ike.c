@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "ike-internal.h"
+#include "ikev2-payload.h"
+#include "ikev2-wire.h"
 #include "log.h"
 #include "route.h"
 #include "vpnd-kernel.h"
@@ -37,6 +39,35 @@ uint32_t ike_next_reqid(struct ike *ike)
     return reqid;
 }
 
+/* RFC 7296 2.5: a message with a higher major version is dropped, and a
+ * request SHOULD get an unauthenticated INVALID_MAJOR_VERSION carrying the
+ * highest version we speak (2.0), with the request's SPIs, exchange and
+ * message ID. Responses are never answered, so two peers cannot ping-pong;
+ * the answer is no larger than a minimal request, so it amplifies nothing. */
+static void send_invalid_major_version(struct ike *ike, const struct ike_packet *pkt)
+{
+    const uint8_t *d = pkt->data;
+    if (d[19] & IKEV2_FLAG_RESPONSE)
+        return;
+    struct ikev2_header h = {
+        .ispi = ikev2_get64(d),
+        .rspi = ikev2_get64(d + 8),
+        .major_version = IKEV2_MAJOR_VERSION,
+        .exchange = d[18],
+        .flags = IKEV2_FLAG_RESPONSE,
+        .message_id = ikev2_get32(d + 20),
+    };
+    uint8_t buf[64];
+    struct ikev2_builder b;
+    size_t len = 0;
+    ikev2_builder_init(&b, buf, sizeof(buf));
+    ikev2_build_header(&b, &h);
+    ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, IKEV2_N_INVALID_MAJOR_VERSION, NULL, 0);
+    if (ikev2_builder_finish(&b, &len) < 0)
+        return;
+    (void)ike_socket_send(ike->sockets, &pkt->local, &pkt->remote, buf, len);
+}
+
 static void on_packet(const struct ike_packet *pkt, void *userdata)
 {
     struct ike *ike = userdata;
@@ -58,8 +89,11 @@ static void on_packet(const struct ike_packet *pkt, void *userdata)
         return;
     }
     ike->stats.parse_errors++;
-    log_debug(CONFIG_SUBSYS_IKE, 1, "message from %s with IKE major version %u dropped",
-              ike_sockaddr_to_string(&pkt->remote, peer, sizeof(peer)), major);
+    log_debug(CONFIG_SUBSYS_IKE, 1, "message from %s with IKE major version %u dropped%s",
+              ike_sockaddr_to_string(&pkt->remote, peer, sizeof(peer)), major,
+              major > 2 ? ", answered with INVALID_MAJOR_VERSION" : "");
+    if (major > 2)
+        send_invalid_major_version(ike, pkt);
 }
 
 static struct pool *get_pool(struct ike *ike, const struct config_pool *cp)
@@ -171,6 +205,11 @@ struct session_registry *ike_sessions(struct ike *ike)
 void ike_get_stats(const struct ike *ike, struct ike_stats *stats)
 {
     *stats = ike->stats;
+}
+
+void ike_get_socket_stats(const struct ike *ike, struct ike_socket_stats *stats)
+{
+    ike_socket_get_stats(ike->sockets, stats);
 }
 
 int ike_session_counters(struct ike *ike, struct session *s, struct session_counters *c)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "ike-socket.h"
 #include "session.h"
 
 struct vpnd;
@@ -44,5 +45,8 @@ int ike_reload(struct ike *ike, const struct vpnd_config *config);
 
 struct session_registry *ike_sessions(struct ike *ike);
 void ike_get_stats(const struct ike *ike, struct ike_stats *stats);
+/* The IKE sockets' counters: datagrams received, sent and dropped before
+ * any protocol code saw them (runts, keepalives, stray ESP). */
+void ike_get_socket_stats(const struct ike *ike, struct ike_socket_stats *stats);
 /* Counters of a session's SAs from the kernel. */
 int ike_session_counters(struct ike *ike, struct session *s, struct session_counters *c);
