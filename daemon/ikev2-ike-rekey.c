@@ -46,27 +46,15 @@ static void rekey_job_free(struct ikev2_rekey_job *j)
 static int rekey_work(void *userdata)
 {
     struct ikev2_rekey_job *j = userdata;
-    struct crypto_dh *dh = NULL;
     uint8_t shared[CRYPTO_DH_SHARED_MAX], spi_i[8], spi_r[8];
     size_t shared_len = 0;
     struct crypto_ike_suite suite = { j->choice.encr, j->choice.integ, j->choice.prf, j->choice.dh };
 
-    int r = crypto_dh_new(suite.dh, &dh);
-    if (r < 0) {
-        j->failed_step = "key generation";
-        return r;
-    }
-    r = crypto_dh_public(dh, j->our_ke, sizeof(j->our_ke));
-    if (r < 0) {
-        j->failed_step = "public value";
+    int r = ikev2_dh_agree(suite.dh, j->our_ke, sizeof(j->our_ke), j->peer_ke, j->peer_ke_len,
+                           shared, sizeof(shared), &shared_len, &j->failed_step);
+    if (r < 0)
         goto out;
-    }
     j->our_ke_len = (size_t)r;
-    r = crypto_dh_compute(dh, j->peer_ke, j->peer_ke_len, shared, sizeof(shared), &shared_len);
-    if (r < 0) {
-        j->failed_step = "the peer's public value";
-        goto out;
-    }
     ikev2_put64(spi_i, j->new_ispi);
     ikev2_put64(spi_r, j->new_rspi);
     r = crypto_ikev2_derive_rekeyed_ike_keys(&j->old_keys, &suite, shared, shared_len, j->ni, j->ni_len, j->nr,
@@ -75,7 +63,6 @@ static int rekey_work(void *userdata)
         j->failed_step = "key derivation";
 out:
     crypto_wipe(shared, sizeof(shared));
-    crypto_dh_free(dh);
     return r;
 }
 

@@ -415,36 +415,49 @@ int ikev2_session_counters(struct session *s, struct session_counters *c)
 
 /* ---- IKE_SA_INIT ---------------------------------------------------------------------- */
 
+int ikev2_dh_agree(const struct crypto_dh_group *group, uint8_t *our_ke, size_t our_ke_size,
+                   const uint8_t *peer_ke, size_t peer_ke_len, uint8_t *shared, size_t shared_size,
+                   size_t *shared_len, const char **failed_step)
+{
+    struct crypto_dh *dh = NULL;
+
+    int r = crypto_dh_new(group, &dh);
+    if (r < 0) {
+        *failed_step = "key generation";
+        return r;
+    }
+    int our_len = crypto_dh_public(dh, our_ke, our_ke_size);
+    if (our_len < 0) {
+        *failed_step = "public value";
+        crypto_dh_free(dh);
+        return our_len;
+    }
+    r = crypto_dh_compute(dh, peer_ke, peer_ke_len, shared, shared_size, shared_len);
+    crypto_dh_free(dh);
+    if (r < 0) {
+        *failed_step = "the peer's public value";
+        return r;
+    }
+    return our_len;
+}
+
 static int dh_work(void *userdata)
 {
     struct ikev2_dh_job *j = userdata;
-    struct crypto_dh *dh = NULL;
     uint8_t shared[CRYPTO_DH_SHARED_MAX];
     size_t shared_len = 0;
 
-    int r = crypto_dh_new(j->suite.dh, &dh);
-    if (r < 0) {
-        j->failed_step = "key generation";
-        return r;
-    }
-    r = crypto_dh_public(dh, j->our_ke, sizeof(j->our_ke));
-    if (r < 0) {
-        j->failed_step = "public value";
+    int r = ikev2_dh_agree(j->suite.dh, j->our_ke, sizeof(j->our_ke), j->peer_ke, j->peer_ke_len,
+                           shared, sizeof(shared), &shared_len, &j->failed_step);
+    if (r < 0)
         goto out;
-    }
     j->our_ke_len = (size_t)r;
-    r = crypto_dh_compute(dh, j->peer_ke, j->peer_ke_len, shared, sizeof(shared), &shared_len);
-    if (r < 0) {
-        j->failed_step = "the peer's public value";
-        goto out;
-    }
     r = crypto_ikev2_derive_ike_keys(&j->suite, shared, shared_len, j->ni, j->ni_len, j->nr, j->nr_len,
                                      j->spi_i, j->spi_r, &j->keys);
     if (r < 0)
         j->failed_step = "key derivation";
 out:
     crypto_wipe(shared, sizeof(shared));
-    crypto_dh_free(dh);
     return r;
 }
 

@@ -100,6 +100,12 @@ struct ikev2_ike_sa {
 
 /* IKE SA rekeying (ikev2-ike-rekey.c), from CREATE_CHILD_SA without REKEY_SA
  * whose SA payload proposes IKE. */
+/* On a worker: a new key pair for group, our public value into our_ke
+ * (returns its length) and the secret shared with peer_ke; on failure
+ * *failed_step names the step for the log. */
+int ikev2_dh_agree(const struct crypto_dh_group *group, uint8_t *our_ke, size_t our_ke_size,
+                   const uint8_t *peer_ke, size_t peer_ke_len, uint8_t *shared, size_t shared_size,
+                   size_t *shared_len, const char **failed_step);
 void ikev2_start_ike_rekey(struct ikev2_ike_sa *sa, const struct ikev2_message *msg,
                            const struct ikev2_payload_list *inner);
 
