@@ -163,15 +163,21 @@ static void send_init_error(struct ike *ike, const struct ike_packet *pkt, const
     (void)send_bytes(ike, &pkt->local, &pkt->remote, buf, len, ctx);
 }
 
-void ikev2_send_encrypted_notify(struct ikev2_ike_sa *sa, uint8_t exchange, uint32_t mid, uint16_t notify)
+void ikev2_send_encrypted_notify_data(struct ikev2_ike_sa *sa, uint8_t exchange, uint32_t mid, uint16_t notify,
+                                      const void *data, size_t data_len)
 {
     uint8_t inner[64];
     struct ikev2_builder b;
     size_t len = 0;
     ikev2_builder_init(&b, inner, sizeof(inner));
-    ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, notify, NULL, 0);
+    ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, notify, data, data_len);
     if (ikev2_builder_finish(&b, &len) >= 0)
         (void)ikev2_send_encrypted(sa, exchange, true, mid, inner, len, IKEV2_PAYLOAD_NOTIFY);
+}
+
+void ikev2_send_encrypted_notify(struct ikev2_ike_sa *sa, uint8_t exchange, uint32_t mid, uint16_t notify)
+{
+    ikev2_send_encrypted_notify_data(sa, exchange, mid, notify, NULL, 0);
 }
 
 /* ---- NAT detection (RFC 7296 2.23) ---------------------------------------------- */
@@ -608,7 +614,15 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
         char why[128];
         ikev2_parse_status_format(&st, why, sizeof(why));
         ike->stats.parse_errors++;
-        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "malformed IKE_SA_INIT dropped: %s", why);
+        if (st.error == IKEV2_PARSE_UNSUPPORTED_CRITICAL) {
+            /* RFC 7296 2.5: MUST be rejected with UNSUPPORTED_CRITICAL_PAYLOAD
+             * carrying the one-octet type; as for any IKE_SA_INIT error,
+             * nothing is kept. */
+            uint8_t type = st.payload_type;
+            log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA_INIT rejected: %s: UNSUPPORTED_CRITICAL_PAYLOAD", why);
+            send_init_error(ike, pkt, hdr, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1, &ctx);
+        } else
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "malformed IKE_SA_INIT dropped: %s", why);
         goto out;
     }
     log_message(&ctx, "received", &msg->header, &msg->payloads, NULL);
@@ -909,11 +923,17 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
         char why[128];
         ikev2_parse_status_format(&st, why, sizeof(why));
         ike->stats.parse_errors++;
-        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "malformed payloads in %s request %u: %s: INVALID_SYNTAX",
+        bool critical = st.error == IKEV2_PARSE_UNSUPPORTED_CRITICAL;
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "malformed payloads in %s request %u: %s: %s",
                      ikev2_exchange_name(hdr.exchange) ? ikev2_exchange_name(hdr.exchange) : "unknown",
-                     hdr.message_id, why);
+                     hdr.message_id, why, critical ? "UNSUPPORTED_CRITICAL_PAYLOAD" : "INVALID_SYNTAX");
         sa->expected_mid++;
-        ikev2_send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
+        if (critical) {
+            uint8_t type = st.payload_type;      /* RFC 7296 2.5 */
+            ikev2_send_encrypted_notify_data(sa, hdr.exchange, hdr.message_id,
+                                             IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+        } else
+            ikev2_send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
         if (sa->state != IKEV2_SA_ESTABLISHED)
             ikev2_ike_sa_terminate(ike, sa, false, "invalid syntax in IKE_AUTH");
         goto out;

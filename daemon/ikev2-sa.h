@@ -131,6 +131,10 @@ void ikev2_handle_create_child_sa(struct ikev2_ike_sa *sa, const struct ikev2_me
                                   const struct ikev2_payload_list *inner);
 /* An encrypted response with a single error Notify. */
 void ikev2_send_encrypted_notify(struct ikev2_ike_sa *sa, uint8_t exchange, uint32_t mid, uint16_t notify);
+/* The same with notification data (e.g. the payload type of
+ * UNSUPPORTED_CRITICAL_PAYLOAD). */
+void ikev2_send_encrypted_notify_data(struct ikev2_ike_sa *sa, uint8_t exchange, uint32_t mid, uint16_t notify,
+                                      const void *data, size_t data_len);
 
 /* Room for an inner chain we build. */
 #define IKEV2_INNER_MAX 4096
