@@ -180,10 +180,6 @@ int config_parse_aaa_server_groups(struct config_parser *p, const config_setting
         int r = parse_group(p, e, &c->aaa_groups[i]);
         if (r < 0)
             return r;
-        for (int j = 0; j < i; j++)
-            if (strcmp(c->aaa_groups[j].name, c->aaa_groups[i].name) == 0)
-                return config_fail(p, config_member(e, "name"), "aaa-server-group '%s' is already defined at "
-                                   "line %u", c->aaa_groups[i].name, c->aaa_groups[j].line);
     }
     return 0;
 }

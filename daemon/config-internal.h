@@ -26,6 +26,9 @@ struct config_parser {
         char *text;             /* NULL when unreadable */
     } sources[CONFIG_SOURCE_CACHE];
     size_t n_sources;
+    /* Every named entry seen so far, "SECTION\0NAME" -> its line + 1, so
+     * that config_named_entry() finds a duplicate name by hash. */
+    struct hashmap *entry_names;
 };
 
 void config_parser_done(struct config_parser *p);
@@ -75,7 +78,8 @@ int config_member_name(struct config_parser *p, const config_setting_t *group, c
                        const char **ret);
 
 /* The start of every named entry of a list section (a pool, a proposal, a
- * group policy, a tunnel group): checks its name and keys, and fills `what`
+ * group policy, a tunnel group): checks its name (unique in its section) and
+ * keys, and fills `what`
  * with "SECTION 'NAME'" for the entry's error messages, *name_ret with a copy
  * of the name and *line_ret with the entry's line. */
 int config_named_entry(struct config_parser *p, const config_setting_t *s, const char *section,

@@ -232,10 +232,6 @@ int config_parse_group_policies(struct config_parser *p, const config_setting_t 
         int r = parse_policy(p, e, &c->group_policies[i]);
         if (r < 0)
             return r;
-        for (int j = 0; j < i; j++)
-            if (strcmp(c->group_policies[j].name, c->group_policies[i].name) == 0)
-                return config_fail(p, config_member(e, "name"), "group-policy '%s' is already defined at line %u",
-                                   c->group_policies[i].name, c->group_policies[j].line);
     }
     return 0;
 }

@@ -206,9 +206,6 @@ int config_parse_pools(struct config_parser *p, const config_setting_t *s)
             return r;
         for (int j = 0; j < i; j++) {
             const struct config_pool *o = &c->pools[j];
-            if (strcmp(o->name, pool->name) == 0)
-                return config_fail(p, config_member(e, "name"), "pool '%s' is already defined at line %u",
-                                   pool->name, o->line);
             if (o->family == pool->family && config_address_compare(&pool->first, &o->last) <= 0 &&
                 config_address_compare(&o->first, &pool->last) <= 0)
                 return config_fail(p, config_member(e, "range"), "pool '%s' overlaps pool '%s' (line %u)",

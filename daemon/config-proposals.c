@@ -223,10 +223,6 @@ int config_parse_ike_proposals(struct config_parser *p, const config_setting_t *
         int r = parse_ike_proposal(p, e, &c->ike_proposals[i]);
         if (r < 0)
             return r;
-        for (int j = 0; j < i; j++)
-            if (strcmp(c->ike_proposals[j].name, c->ike_proposals[i].name) == 0)
-                return config_fail(p, config_member(e, "name"), "ike-proposal '%s' is already defined at line %u",
-                                   c->ike_proposals[i].name, c->ike_proposals[j].line);
     }
     return 0;
 }
@@ -248,10 +244,6 @@ int config_parse_esp_proposals(struct config_parser *p, const config_setting_t *
         int r = parse_esp_proposal(p, e, &c->esp_proposals[i]);
         if (r < 0)
             return r;
-        for (int j = 0; j < i; j++)
-            if (strcmp(c->esp_proposals[j].name, c->esp_proposals[i].name) == 0)
-                return config_fail(p, config_member(e, "name"), "esp-proposal '%s' is already defined at line %u",
-                                   c->esp_proposals[i].name, c->esp_proposals[j].line);
     }
     return 0;
 }

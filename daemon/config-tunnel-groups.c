@@ -502,9 +502,6 @@ static int check_against_earlier(struct config_parser *p, const config_setting_t
 
     for (int j = 0; j < i; j++) {
         const struct config_tunnel_group *o = &c->tunnel_groups[j];
-        if (strcmp(o->name, tg->name) == 0)
-            return config_fail(p, config_member(e, "name"), "tunnel-group '%s' is already defined at line %u",
-                               tg->name, o->line);
         if (tg->group_name && o->group_name && strcmp(tg->group_name, o->group_name) == 0)
             return config_fail(p, config_member(e, "group-name"), "tunnel-group '%s': group-name '%s' is already "
                                "tunnel-group '%s''s (line %u)", tg->name, tg->group_name, o->name, o->line);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config-internal.h"
+#include "hashmap.h"
 
 /* "pool 'x': " or "" for the top level. */
 static const char *prefix(const char *what, char *buf, size_t len)
@@ -123,6 +124,8 @@ void config_parser_done(struct config_parser *p)
         }
     }
     p->n_sources = 0;
+    hashmap_free(p->entry_names);
+    p->entry_names = NULL;
 }
 
 /* libconfig 1.5 silently wraps integers that do not fit an int unless
@@ -281,7 +284,24 @@ int config_named_entry(struct config_parser *p, const config_setting_t *s, const
     if (!*name_ret)
         return config_fail_errno(p, s, ENOMEM, "out of memory");
     *line_ret = (unsigned)config_setting_source_line(s);
-    return config_check_keys(p, s, what, keys);
+    r = config_check_keys(p, s, what, keys);
+    if (r < 0)
+        return r;
+
+    if (!p->entry_names && hashmap_new(&p->entry_names) < 0)
+        return config_fail_errno(p, s, ENOMEM, "out of memory");
+    size_t slen = strlen(section), nlen = strlen(name);
+    char key[64 + 1 + 64];          /* section names are short; entry names at most 64 bytes */
+    if (slen + 1 + nlen > sizeof(key))
+        return config_fail(p, s, "%s: name too long", what);
+    memcpy(key, section, slen + 1);
+    memcpy(key + slen + 1, name, nlen);
+    uintptr_t earlier = (uintptr_t)hashmap_get(p->entry_names, key, slen + 1 + nlen);
+    if (earlier)
+        return config_fail(p, config_member(s, "name"), "%s is already defined at line %u", what,
+                           (unsigned)(earlier - 1));
+    r = hashmap_put(p->entry_names, key, slen + 1 + nlen, (void *)(uintptr_t)(*line_ret + 1));
+    return r < 0 ? config_fail_errno(p, s, -r, "out of memory") : 0;
 }
 
 /* --- addresses ---------------------------------------------------------- */
