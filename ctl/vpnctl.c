@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "control-client.h"
 #include "vpnd-build.h"
 
@@ -206,17 +208,143 @@ static void print_help(json_object *r)
     }
 }
 
+static void print_terminate(json_object *r)
+{
+    json_object *list = get(r, "sessions");
+    size_t n = list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *s = json_object_array_get_idx(list, i);
+        printf("terminated session %" PRIu64 " (user %s, address %s)\n", get_uint(s, "index"),
+               get_str(s, "user") ?: "?", get_str(s, "address") ?: "?");
+    }
+    if (n == 0)
+        printf("no sessions terminated\n");
+}
+
+static void print_pools(json_object *r)
+{
+    json_object *list = get(r, "pools");
+    size_t n = list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+    if (n == 0) {
+        printf("no pools configured\n");
+        return;
+    }
+    printf("%-20s %-6s %-35s %12s %12s %12s\n", "POOL", "FAMILY", "RANGE", "SIZE", "USED", "FREE");
+    for (size_t i = 0; i < n; i++) {
+        json_object *p = json_object_array_get_idx(list, i);
+        char range[96], size[24] = "huge", used[24], free_[24] = "huge";
+        snprintf(range, sizeof(range), "%s-%s", get_str(p, "first") ?: "?", get_str(p, "last") ?: "?");
+        if (get_str(p, "size"))
+            snprintf(size, sizeof(size), "%" PRIu64, get_uint(p, "size"));
+        if (get_str(p, "free"))
+            snprintf(free_, sizeof(free_), "%" PRIu64, get_uint(p, "free"));
+        snprintf(used, sizeof(used), "%" PRIu64, get_uint(p, "used"));
+        printf("%-20s %-6s %-35s %12s %12s %12s\n", get_str(p, "name") ?: "?", get_str(p, "family") ?: "?", range,
+               size, used, free_);
+        json_object *leases = get(p, "leases");
+        size_t nl = leases && json_object_is_type(leases, json_type_array) ? json_object_array_length(leases) : 0;
+        for (size_t j = 0; j < nl; j++) {
+            json_object *l = json_object_array_get_idx(leases, j);
+            printf("    %-39s %s\n", get_str(l, "address") ?: "?", get_str(l, "owner") ?: "-");
+        }
+    }
+}
+
+static void print_debug(json_object *r)
+{
+    json_object *debug = get(r, "debug");
+    if (!debug || !json_object_is_type(debug, json_type_object))
+        return;
+    json_object_object_foreach(debug, name, level)
+        printf("%-*s %d\n", LABEL_WIDTH, name, json_object_get_int(level));
+}
+
+/* --- command arguments: argv after the command name into the request's
+ * "args" object. They return false on a usage error (already printed). --- */
+
+static bool no_args(int argc, char **argv, json_object *args)
+{
+    (void)argv, (void)args;
+    if (argc == 0)
+        return true;
+    fprintf(stderr, "vpnctl: this command takes no arguments\n");
+    return false;
+}
+
+static bool parse_uint(const char *text, unsigned long max, unsigned long *ret)
+{
+    char *end;
+    if (!*text || *text == '-' || *text == '+')
+        return false;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno || *end || v > max)
+        return false;
+    *ret = v;
+    return true;
+}
+
+/* terminate INDEX | USER | ADDRESS | --all: a number is an index, an
+ * address an address, anything else a user name. */
+static bool terminate_args(int argc, char **argv, json_object *args)
+{
+    unsigned long idx;
+    unsigned char buf[16];
+    if (argc != 1) {
+        fprintf(stderr, "vpnctl: terminate needs one of INDEX, USER, ADDRESS or --all\n");
+        return false;
+    }
+    if (strcmp(argv[0], "--all") == 0)
+        json_object_object_add(args, "all", json_object_new_boolean(true));
+    else if (parse_uint(argv[0], UINT32_MAX, &idx) && idx > 0)
+        json_object_object_add(args, "index", json_object_new_int64((int64_t)idx));
+    else if (inet_pton(AF_INET, argv[0], buf) == 1 || inet_pton(AF_INET6, argv[0], buf) == 1)
+        json_object_object_add(args, "address", json_object_new_string(argv[0]));
+    else
+        json_object_object_add(args, "user", json_object_new_string(argv[0]));
+    return true;
+}
+
+static bool pools_args(int argc, char **argv, json_object *args)
+{
+    if (argc > 1) {
+        fprintf(stderr, "vpnctl: pools takes at most a pool name\n");
+        return false;
+    }
+    if (argc == 1)
+        json_object_object_add(args, "name", json_object_new_string(argv[0]));
+    return true;
+}
+
+static bool debug_args(int argc, char **argv, json_object *args)
+{
+    unsigned long level;
+    if (argc != 2 || !parse_uint(argv[1], 255, &level)) {
+        fprintf(stderr, "vpnctl: debug needs SUBSYSTEM (or all) and LEVEL (0..255)\n");
+        return false;
+    }
+    json_object_object_add(args, "subsystem", json_object_new_string(argv[0]));
+    json_object_object_add(args, "level", json_object_new_int((int)level));
+    return true;
+}
+
 /* To add a command: a line here (the daemon's name for it and how to print
  * its result) and its documentation in vpnctl(8). */
 static const struct {
     const char *name;
+    const char *synopsis;
     const char *summary;
+    bool (*args)(int argc, char **argv, json_object *args);
     void (*print)(json_object *result);
 } commands[] = {
-    { "status",   "show the daemon's state and counters",        print_status },
-    { "reload",   "re-read the configuration file",              print_reload },
-    { "sessions", "list the connected clients and their traffic", print_sessions },
-    { "commands", "list the commands the daemon lets you run",   print_help },
+    { "status",    "",                     "show the daemon's state and counters",        no_args, print_status },
+    { "reload",    "",                     "re-read the configuration file",              no_args, print_reload },
+    { "sessions",  "",                     "list the connected clients and their traffic", no_args, print_sessions },
+    { "terminate", "ID|USER|ADDRESS|--all", "end sessions (the clients get a DELETE)",     terminate_args,
+      print_terminate },
+    { "pools",     "[NAME]",               "address pools: size, used, free, leases",     pools_args, print_pools },
+    { "debug",     "SUBSYSTEM|all LEVEL",  "set a debug level (0..255) until reload",     debug_args, print_debug },
+    { "commands",  "",                     "list the commands the daemon lets you run",   no_args, print_help },
 };
 
 static const char *daemon_command_name(const char *name)
@@ -230,13 +358,16 @@ static const char *daemon_command_name(const char *name)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: vpnctl [OPTIONS] COMMAND\n"
+            "Usage: vpnctl [OPTIONS] COMMAND [ARGS]\n"
             "\n"
             "Controls a running vpnd over its control socket.\n"
             "\n"
             "Commands:\n");
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %-20s %s\n", commands[i].name, commands[i].summary);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        char head[64];
+        snprintf(head, sizeof(head), "%s %s", commands[i].name, commands[i].synopsis);
+        fprintf(f, "  %-34s %s\n", head, commands[i].summary);
+    }
     fprintf(f,
             "\n"
             "Options:\n"
@@ -278,7 +409,7 @@ int main(int argc, char **argv)
     long timeout_s = 30;
     int c;
 
-    while ((c = getopt_long(argc, argv, "s:jt:Vh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+s:jt:Vh", options, NULL)) != -1) {
         switch (c) {
         case 's':
             socket_path = optarg;
@@ -307,8 +438,8 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, optind >= argc ? "vpnctl: no command given\n" : "vpnctl: too many arguments\n");
+    if (optind >= argc) {
+        fprintf(stderr, "vpnctl: no command given\n");
         usage(stderr);
         return EXIT_USAGE;
     }
@@ -324,19 +455,28 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    int fd;
-    int r = control_client_connect(socket_path, &fd);
-    if (r < 0)
-        return connect_error(socket_path, r);
-
     json_object *request = json_object_new_object();
+    json_object *args = json_object_new_object();
     json_object *response = NULL;
-    if (!request) {
-        close(fd);
+    if (!request || !args) {
+        json_object_put(request);
+        json_object_put(args);
         fprintf(stderr, "vpnctl: out of memory\n");
         return EXIT_COMMAND_FAILED;
     }
     json_object_object_add(request, "command", json_object_new_string(daemon_command_name(name)));
+    json_object_object_add(request, "args", args);
+    if (!commands[idx].args(argc - optind - 1, argv + optind + 1, args)) {
+        json_object_put(request);
+        return EXIT_USAGE;
+    }
+
+    int fd;
+    int r = control_client_connect(socket_path, &fd);
+    if (r < 0) {
+        json_object_put(request);
+        return connect_error(socket_path, r);
+    }
     r = control_client_call(fd, request, (int)(timeout_s * 1000), &response);
     json_object_put(request);
     close(fd);

@@ -96,6 +96,11 @@ static void on_packet(const struct ike_packet *pkt, void *userdata)
         send_invalid_major_version(ike, pkt);
 }
 
+struct pool *ike_pool_find(struct ike *ike, const char *name)
+{
+    return hashmap_get_str(ike->pools, name);
+}
+
 static struct pool *get_pool(struct ike *ike, const struct config_pool *cp)
 {
     struct pool *p = hashmap_get_str(ike->pools, cp->name);

@@ -43,6 +43,8 @@ write_conf() {   # write_conf DEBUG_CONTROL_LEVEL
     cat > "$conf" <<EOF
 log = { level = "info"; debug = { control = $1; }; };
 control = { socket = "$sock"; $group_line };
+pools = ( { name = "lab-pool"; range = "10.9.0.0/29"; },
+          { name = "lab-pool6"; range = "2001:db8:9::/64"; } );
 EOF
 }
 
@@ -102,6 +104,55 @@ check "--json reload failure exits 1 with the error in JSON" \
     test "$rc" -eq 1 -a "$(json_get 'r["code"]' <<< "$json")" = config-error
 write_conf 3
 
+# --- pools, debug, terminate (no sessions here: see the e2e tests) ------
+out=$(ctl pools); rc=$?
+check "vpnctl pools exits 0" test "$rc" -eq 0
+check "pools lists lab-pool: 6 addresses, none used ($out)" \
+    grep -Eq '^lab-pool +ipv4 +10\.9\.0\.1-10\.9\.0\.6 +6 +0 +6$' <<< "$out"
+check "an IPv6 /64 is shown as huge" grep -Eq '^lab-pool6 +ipv6 .* huge +0 +huge$' <<< "$out"
+json=$(ctl --json pools lab-pool)
+check "JSON pools NAME: one pool" test "$(json_get 'len(r["result"]["pools"])' <<< "$json")" = 1
+check "JSON pools: size 6, leases empty" \
+    test "$(json_get '(r["result"]["pools"][0]["size"], r["result"]["pools"][0]["leases"])' <<< "$json")" = "(6, [])"
+out=$(ctl pools no-such-pool 2>&1); rc=$?
+check "pools of an unknown pool exits 1 and says so ($out)" test "$rc" -eq 1 -a -n "$(grep "no pool 'no-such-pool'" <<< "$out")"
+
+out=$(ctl debug ike 127); rc=$?
+check "vpnctl debug ike 127 exits 0" test "$rc" -eq 0
+check "debug prints the new level" grep -Eq '^ike +127$' <<< "$out"
+json=$(ctl --json status)
+check "status shows ike at 127" test "$(json_get 'r["result"]["log"]["debug"]["ike"]' <<< "$json")" = 127
+check "other subsystems untouched" test "$(json_get 'r["result"]["log"]["debug"]["control"]' <<< "$json")" = 3
+sleep 0.2
+check "the change is logged with the uid" grep -q "debug level of ike set to 127 by uid $(id -u)" "$tmp/vpnd.log"
+out=$(ctl debug all 0); rc=$?
+check "debug all 0 exits 0" test "$rc" -eq 0
+json=$(ctl --json status)
+check "debug all 0 cleared every level" test "$(json_get 'max(r["result"]["log"]["debug"].values())' <<< "$json")" = 0
+out=$(ctl debug nosuch 1 2>&1); rc=$?
+check "debug of an unknown subsystem exits 1 naming the known ones" \
+    test "$rc" -eq 1 -a -n "$(grep "unknown subsystem 'nosuch' (.*ike.*all)" <<< "$out")"
+out=$(ctl debug ike 256 2>&1); rc=$?
+check "debug level 256 is a usage error (exit 2)" test "$rc" -eq 2
+write_conf 3
+ctl reload > /dev/null
+json=$(ctl --json status)
+check "reload restores the configured debug level" test "$(json_get 'r["result"]["log"]["debug"]["control"]' <<< "$json")" = 3
+
+out=$(ctl terminate 42 2>&1); rc=$?
+check "terminate of an unknown index exits 1 ($out)" test "$rc" -eq 1 -a -n "$(grep "no such session" <<< "$out")"
+out=$(ctl terminate --all); rc=$?
+check "terminate --all without sessions exits 0" test "$rc" -eq 0 -a "$out" = "no sessions terminated"
+out=$(ctl terminate 2>&1); rc=$?
+check "terminate without an argument is a usage error" test "$rc" -eq 2
+out=$(ctl status extra 2>&1); rc=$?
+check "status with an argument is a usage error" test "$rc" -eq 2
+json=$(printf '{"command":"terminate","args":{"index":1,"user":"x"}}\n' | python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())
+print(s.makefile().readline())' "$sock")
+check "terminate with two selectors is refused as bad-request" test "$(json_get 'r["code"]' <<< "$json")" = bad-request
+
 # --- permissions --------------------------------------------------------
 if $root; then
     as_nobody=(setpriv --reuid=nobody --regid="$read_group" --init-groups)
@@ -110,6 +161,12 @@ if $root; then
     check "read-group member has read access" grep -Eq '^  your access: +read$' <<< "$out"
     out=$("${as_nobody[@]}" "$vpnctl" --socket "$sock" reload 2>&1); rc=$?
     check "read-group member may not reload (exit 4)" test "$rc" -eq 4
+    out=$("${as_nobody[@]}" "$vpnctl" --socket "$sock" pools 2>&1); rc=$?
+    check "read-group member may list pools" test "$rc" -eq 0
+    for cmd in "terminate --all" "debug ike 1"; do
+        out=$("${as_nobody[@]}" "$vpnctl" --socket "$sock" $cmd 2>&1); rc=$?
+        check "read-group member may not run $cmd (exit 4)" test "$rc" -eq 4
+    done
     check "the refusal says why ($out)" grep -q "permission denied" <<< "$out"
     sleep 0.2
     check "the refusal is logged with uid and pid" \
