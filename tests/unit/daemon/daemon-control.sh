@@ -153,6 +153,24 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.b
 print(s.makefile().readline())' "$sock")
 check "terminate with two selectors is refused as bad-request" test "$(json_get 'r["code"]' <<< "$json")" = bad-request
 
+# --- bash completion, against this daemon ------------------------------
+completion=$(dirname "$(readlink -f "$0")")/../../../ctl/vpnctl.bash-completion
+complete_words() {   # complete_words WORD... (the last one is being completed)
+    bash -c '
+        . /usr/share/bash-completion/bash_completion
+        . "$1"; shift
+        COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+        _vpnctl; printf "%s\n" "${COMPREPLY[@]}"' _ "$completion" "$vpnctl" --socket "$sock" "$@" | sort | paste -sd' '
+}
+check "completion of commands ($(complete_words ''))" \
+    test "$(complete_words '')" = "commands debug pools reload sessions status terminate"
+check "completion of a command prefix" test "$(complete_words te)" = terminate
+check "completion of pool names from the daemon ($(complete_words pools ''))" \
+    test "$(complete_words pools '')" = "lab-pool lab-pool6"
+check "completion of debug subsystems from the daemon" grep -qw ikev2 <<< "$(complete_words debug '')"
+check "completion of debug levels" test "$(complete_words debug ike 12)" = 127
+check "completion of terminate offers --all" grep -qw -- --all <<< "$(complete_words terminate '')"
+
 # --- permissions --------------------------------------------------------
 if $root; then
     as_nobody=(setpriv --reuid=nobody --regid="$read_group" --init-groups)
