@@ -328,6 +328,73 @@ static bool debug_args(int argc, char **argv, json_object *args)
     return true;
 }
 
+static void print_log_entry(json_object *e)
+{
+    const char *fields[] = { "peer", "tunnel_group", "user", "session" };
+    const char *names[] = { "peer", "tunnel-group", "user", "session" };
+    char ctx[512] = "";
+    size_t pos = 0;
+    for (size_t i = 0; i < 4; i++) {
+        const char *v = get_str(e, fields[i]);
+        if (v && pos < sizeof(ctx))
+            pos += (size_t)snprintf(ctx + pos, sizeof(ctx) - pos, "%s%s=%s", pos ? " " : "[", names[i], v);
+    }
+    if (pos && pos < sizeof(ctx))
+        snprintf(ctx + pos, sizeof(ctx) - pos, "] ");
+    printf("%s %s %s: %s%s\n", get_str(e, "time") ?: "?", get_str(e, "priority") ?: "?",
+           get_str(e, "subsystem") ?: "?", ctx, get_str(e, "message") ?: "");
+}
+
+static void print_log(json_object *r)
+{
+    json_object *list = get(r, "lines");
+    size_t n = list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+    for (size_t i = 0; i < n; i++)
+        print_log_entry(json_object_array_get_idx(list, i));
+}
+
+/* log [--follow] [--lines N] [--peer ADDR] [--user NAME] [--session ID]
+ *     [--tunnel-group NAME] [--priority LEVEL] */
+static bool log_args(int argc, char **argv, json_object *args)
+{
+    static const struct { const char *option, *key; } filters[] = {
+        { "--peer", "peer" }, { "--user", "user" }, { "--session", "session" },
+        { "--tunnel-group", "tunnel_group" }, { "--priority", "priority" },
+    };
+    for (int i = 0; i < argc; i++) {
+        unsigned long lines;
+        bool done = false;
+        if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0) {
+            json_object_object_add(args, "follow", json_object_new_boolean(true));
+            continue;
+        }
+        if (strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--lines") == 0) {
+            if (i + 1 >= argc || !parse_uint(argv[i + 1], 100000, &lines)) {
+                fprintf(stderr, "vpnctl: %s needs a number\n", argv[i]);
+                return false;
+            }
+            json_object_object_add(args, "lines", json_object_new_int64((int64_t)lines));
+            i++;
+            continue;
+        }
+        for (size_t f = 0; f < sizeof(filters) / sizeof(filters[0]) && !done; f++) {
+            if (strcmp(argv[i], filters[f].option) != 0)
+                continue;
+            if (i + 1 >= argc) {
+                fprintf(stderr, "vpnctl: %s needs a value\n", argv[i]);
+                return false;
+            }
+            json_object_object_add(args, filters[f].key, json_object_new_string(argv[++i]));
+            done = true;
+        }
+        if (!done) {
+            fprintf(stderr, "vpnctl: log: unknown argument '%s'\n", argv[i]);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* To add a command: a line here (the daemon's name for it and how to print
  * its result) and its documentation in vpnctl(8). */
 static const struct {
@@ -343,6 +410,8 @@ static const struct {
     { "terminate", "ID|USER|ADDRESS|--all", "end sessions (the clients get a DELETE)",     terminate_args,
       print_terminate },
     { "pools",     "[NAME]",               "address pools: size, used, free, leases",     pools_args, print_pools },
+    { "log",       "[-f] [-n N] [--peer|--user|--session|--tunnel-group|--priority X]",
+      "recent log lines; -f follows new ones",        log_args, print_log },
     { "debug",     "SUBSYSTEM|all LEVEL",  "set a debug level (0..255) until reload",     debug_args, print_debug },
     { "commands",  "",                     "list the commands the daemon lets you run",   no_args, print_help },
 };
@@ -351,6 +420,60 @@ static const char *daemon_command_name(const char *name)
 {
     /* "help" is vpnctl's own option; the daemon's list is "commands". */
     return strcmp(name, "commands") == 0 ? "help" : name;
+}
+
+/* --- one call: the response, then (log --follow) the events ---------------- */
+
+struct call {
+    const char *name;
+    bool json;
+    bool follow;
+    void (*print)(json_object *result);
+    bool answered;
+    int status;
+};
+
+static int on_response(struct call *call, json_object *response)
+{
+    json_object *ok = get(response, "ok");
+    call->answered = true;
+    if (!ok || !json_object_is_type(ok, json_type_boolean)) {
+        fprintf(stderr, "vpnctl: malformed answer from vpnd (no \"ok\")\n");
+        call->status = EXIT_PROTOCOL;
+        return 1;
+    }
+    call->status = EXIT_OK;
+    if (call->json)
+        puts(json_object_to_json_string_ext(response, call->follow ? JSON_C_TO_STRING_PLAIN
+                                                                   : JSON_C_TO_STRING_PRETTY |
+                                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+    if (!json_object_get_boolean(ok)) {
+        const char *code = get_str(response, "code");
+        if (!call->json)
+            fprintf(stderr, "vpnctl: %s failed: %s\n", call->name, get_str(response, "error") ?: "unknown error");
+        call->status = code && strcmp(code, "permission-denied") == 0 ? EXIT_DENIED : EXIT_COMMAND_FAILED;
+        return 1;
+    }
+    if (!call->json)
+        call->print(get(response, "result"));
+    fflush(stdout);
+    return call->follow ? 0 : 1;
+}
+
+static int on_object(json_object *obj, void *userdata)
+{
+    struct call *call = userdata;
+    if (!call->answered)
+        return on_response(call, obj);
+    /* Events of a follower: one line each, as they come. */
+    if (call->json)
+        puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+    else if (strcmp(get_str(obj, "event") ?: "", "log") == 0)
+        print_log_entry(get(obj, "entry"));
+    else if (strcmp(get_str(obj, "event") ?: "", "missed") == 0)
+        printf("-- %" PRIu64 " lines missed (vpnctl did not keep up) --\n", get_uint(obj, "lines"));
+    fflush(stdout);
+    return 0;
 }
 
 /* --- main ---------------------------------------------------------------- */
@@ -457,7 +580,6 @@ int main(int argc, char **argv)
 
     json_object *request = json_object_new_object();
     json_object *args = json_object_new_object();
-    json_object *response = NULL;
     if (!request || !args) {
         json_object_put(request);
         json_object_put(args);
@@ -477,37 +599,21 @@ int main(int argc, char **argv)
         json_object_put(request);
         return connect_error(socket_path, r);
     }
-    r = control_client_call(fd, request, (int)(timeout_s * 1000), &response);
+    struct call call = { .name = name, .json = json, .print = commands[idx].print,
+                         .follow = get(args, "follow") && json_object_get_boolean(get(args, "follow")) };
+    r = control_client_stream(fd, request, (int)(timeout_s * 1000), on_object, &call);
     json_object_put(request);
     close(fd);
-    if (r < 0) {
-        if (r == -ETIMEDOUT)
-            fprintf(stderr, "vpnctl: no answer from vpnd within %ld s\n", timeout_s);
-        else
-            fprintf(stderr, "vpnctl: no valid answer from vpnd: %s\n", strerror(-r));
-        return EXIT_PROTOCOL;
+    if (call.answered && call.follow && call.status == EXIT_OK) {
+        /* Following ends when vpnd goes away (stop, restart). */
+        fprintf(stderr, "vpnctl: vpnd closed the connection\n");
+        return EXIT_OK;
     }
-
-    json_object *ok = get(response, "ok");
-    if (!ok || !json_object_is_type(ok, json_type_boolean)) {
-        fprintf(stderr, "vpnctl: malformed answer from vpnd (no \"ok\")\n");
-        json_object_put(response);
-        return EXIT_PROTOCOL;
-    }
-
-    int status = EXIT_OK;
-    if (json) {
-        puts(json_object_to_json_string_ext(response, JSON_C_TO_STRING_PRETTY |
-                                            JSON_C_TO_STRING_NOSLASHESCAPE));
-    }
-    if (!json_object_get_boolean(ok)) {
-        const char *code = get_str(response, "code");
-        if (!json)
-            fprintf(stderr, "vpnctl: %s failed: %s\n", name, get_str(response, "error") ?: "unknown error");
-        status = code && strcmp(code, "permission-denied") == 0 ? EXIT_DENIED : EXIT_COMMAND_FAILED;
-    } else if (!json) {
-        commands[idx].print(get(response, "result"));
-    }
-    json_object_put(response);
-    return status;
+    if (call.answered)
+        return call.status;
+    if (r == -ETIMEDOUT)
+        fprintf(stderr, "vpnctl: no answer from vpnd within %ld s\n", timeout_s);
+    else
+        fprintf(stderr, "vpnctl: no valid answer from vpnd: %s\n", r < 0 ? strerror(-r) : "?");
+    return EXIT_PROTOCOL;
 }

@@ -306,6 +306,7 @@ const struct control_command control_commands[] = {
     { "sessions", CONTROL_ACCESS_READ, cmd_sessions, "connected clients: user, group, addresses, traffic" },
     { "terminate", CONTROL_ACCESS_ADMIN, control_cmd_terminate, "end sessions: by index, user, address or all" },
     { "pools",    CONTROL_ACCESS_READ, control_cmd_pools, "address pools: size, used, free, who holds what" },
+    { "log",      CONTROL_ACCESS_READ, control_cmd_log, "recent log lines; with follow, new ones as they come" },
     { "debug",    CONTROL_ACCESS_ADMIN, control_cmd_debug, "set a subsystem's debug level (0..255) until the next reload" },
     { NULL, CONTROL_ACCESS_NONE, NULL, NULL },
 };

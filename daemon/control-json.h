@@ -32,3 +32,5 @@ int control_cmd_terminate(struct vpnd *vpnd, const struct control_request *req, 
                           struct control_error *error);
 int control_cmd_debug(struct vpnd *vpnd, const struct control_request *req, json_object **result,
                       struct control_error *error);
+int control_cmd_log(struct vpnd *vpnd, const struct control_request *req, json_object **result,
+                    struct control_error *error);

@@ -51,8 +51,11 @@ grep -Eq "^ +$vip_a +alice@example.com$" "$TB_RESULTS/pools.txt" || tb_fail "poo
   "$(python3 -c 'import sys; print(sorted([(sys.argv[1], "alice@example.com"), (sys.argv[2], "bob@example.com")]))' "$vip_a" "$vip_b")" ] ||
   tb_fail "JSON leases do not match the clients' addresses: $(pool_json)"
 
-# ---- terminate by user ----------------------------------------------------------------------
+# ---- terminate by user, watched by `vpnctl log -f --user` -----------------------------------
 read -r a_in a_out <<< "$(ss_child_spis alice)"
+vpnctl --json log -f -n 0 --user alice@example.com > "$TB_RESULTS/follow-alice.json" &
+follower=$!
+tb_wait 10 test -s "$TB_RESULTS/follow-alice.json"
 vpnctl terminate alice@example.com > "$TB_RESULTS/terminate-alice.txt" || tb_fail "terminate alice failed"
 grep -q "terminated session [0-9]* (user alice@example.com, address $vip_a)" "$TB_RESULTS/terminate-alice.txt" ||
   tb_fail "terminate did not report alice's session: $(cat "$TB_RESULTS/terminate-alice.txt")"
@@ -65,6 +68,11 @@ done
 [ -z "$(tb_exec gw ip route show "$vip_a")" ] || tb_fail "the route to alice's $vip_a is still on gw"
 [ "$(pool_get 'p["used"]')" = 1 ] || tb_fail "pool still counts alice's address: $(pool_json)"
 vpnd_log_has "session down: user alice@example.com, address $vip_a: terminated by operator \(uid 0\)"
+tb_wait 10 grep -q "session down: user alice@example.com" "$TB_RESULTS/follow-alice.json" ||
+  tb_fail "vpnctl log -f --user alice did not stream alice's session down line"
+grep -q '"user":"bob@example.com"' "$TB_RESULTS/follow-alice.json" &&
+  tb_fail "vpnctl log -f --user alice streamed a line of bob's"
+kill "$follower" 2> /dev/null || true
 [ "$(vpnd_session_count)" -eq 1 ] || tb_fail "expected bob's session only"
 tb_exec c2 ping -c 2 -i 0.2 -W 5 "$TB_SRV_ADDR" > /dev/null || tb_fail "bob lost his tunnel when alice was terminated"
 

@@ -153,6 +153,28 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.b
 print(s.makefile().readline())' "$sock")
 check "terminate with two selectors is refused as bad-request" test "$(json_get 'r["code"]' <<< "$json")" = bad-request
 
+# --- log: recent lines and --follow ------------------------------------
+out=$(ctl log -n 3); rc=$?
+check "vpnctl log -n 3 exits 0" test "$rc" -eq 0
+check "log -n 3 prints 3 lines ($out)" test "$(wc -l <<< "$out")" -eq 3
+json=$(ctl --json log --priority warning -n 500)
+check "log --priority warning: only warnings and worse" \
+    test "$(json_get 'sorted(set(l["priority"] for l in r["result"]["lines"]))' <<< "$json")" = "['err', 'warning']"
+check "log lines carry subsystem and time" \
+    test "$(json_get 'all(l["subsystem"] and l["time"].endswith("Z") for l in r["result"]["lines"])' <<< "$json")" = True
+ctl --json log -f -n 0 --priority info > "$tmp/follow.json" &
+follower=$!
+for _ in $(seq 50); do [ -s "$tmp/follow.json" ] && break; sleep 0.1; done
+ctl reload > /dev/null
+for _ in $(seq 50); do grep -q "configuration reloaded" "$tmp/follow.json" && break; sleep 0.1; done
+check "log -f streams new lines (the reload)" grep -q '"message":"configuration reloaded"' "$tmp/follow.json"
+check "log -f at info shows no debug lines" test -z "$(grep '"priority":"debug"' "$tmp/follow.json")"
+check "the follower counts as a client" \
+    test "$(json_get 'r["result"]["control"]["clients"]' <<< "$(ctl --json status)")" -ge 2
+kill -TERM "$follower" 2> /dev/null; wait "$follower" 2> /dev/null
+out=$(ctl log --bogus 2>&1); rc=$?
+check "log with an unknown option is a usage error" test "$rc" -eq 2
+
 # --- bash completion, against this daemon ------------------------------
 completion=$(dirname "$(readlink -f "$0")")/../../../ctl/vpnctl.bash-completion
 complete_words() {   # complete_words WORD... (the last one is being completed)
@@ -163,7 +185,7 @@ complete_words() {   # complete_words WORD... (the last one is being completed)
         _vpnctl; printf "%s\n" "${COMPREPLY[@]}"' _ "$completion" "$vpnctl" --socket "$sock" "$@" | sort | paste -sd' '
 }
 check "completion of commands ($(complete_words ''))" \
-    test "$(complete_words '')" = "commands debug pools reload sessions status terminate"
+    test "$(complete_words '')" = "commands debug log pools reload sessions status terminate"
 check "completion of a command prefix" test "$(complete_words te)" = terminate
 check "completion of pool names from the daemon ($(complete_words pools ''))" \
     test "$(complete_words pools '')" = "lab-pool lab-pool6"
