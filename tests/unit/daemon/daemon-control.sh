@@ -164,9 +164,9 @@ check "log lines carry subsystem and time" \
     test "$(json_get 'all(l["subsystem"] and l["time"].endswith("Z") for l in r["result"]["lines"])' <<< "$json")" = True
 ctl --json log -f -n 0 --priority info > "$tmp/follow.json" &
 follower=$!
-for _ in $(seq 50); do [ -s "$tmp/follow.json" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -s "$tmp/follow.json" ] && break; sleep 0.1; done
 ctl reload > /dev/null
-for _ in $(seq 50); do grep -q "configuration reloaded" "$tmp/follow.json" && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q "configuration reloaded" "$tmp/follow.json" && break; sleep 0.1; done
 check "log -f streams new lines (the reload)" grep -q '"message":"configuration reloaded"' "$tmp/follow.json"
 check "log -f at info shows no debug lines" test -z "$(grep '"priority":"debug"' "$tmp/follow.json")"
 check "the follower counts as a client" \
