@@ -153,6 +153,13 @@ static void print_reload(json_object *r)
     for (size_t i = 0; i < n; i++)
         fprintf(stderr, "warning: %s\n", json_object_get_string(json_object_array_get_idx(warnings, i)));
     printf("configuration %s reloaded\n", get_str(r, "file") ?: "");
+    json_object *ended = get(r, "ended_sessions");
+    n = ended && json_object_is_type(ended, json_type_array) ? json_object_array_length(ended) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(ended, i);
+        printf("ended session %" PRIu64 " (user %s, tunnel group %s): %s\n", get_uint(e, "index"),
+               get_str(e, "user") ?: "?", get_str(e, "tunnel_group") ?: "?", get_str(e, "reason") ?: "?");
+    }
 }
 
 static void format_bytes(uint64_t b, char *buf, size_t len)

@@ -19,6 +19,7 @@
 #include "ike.h"
 #include "ike-socket.h"
 #include "session.h"
+#include "session-reload.h"
 #include "log.h"
 #include "vpnd-build.h"
 #include "vpnd.h"
@@ -201,6 +202,19 @@ static int cmd_reload(struct vpnd *vpnd, const struct control_request *req,
     for (size_t i = 0; i < vpnd->config->n_warnings; i++)
         json_object_array_add(warnings, json_object_new_string(vpnd->config->warnings[i]));
     json_object_object_add(o, "warning_list", warnings);
+    /* The sessions the new file no longer allows, and why. */
+    json_object *ended = json_object_new_array();
+    size_t n_ended = 0;
+    const struct session_reload_end *list = vpnd->ike ? ike_reload_ended(vpnd->ike, &n_ended) : NULL;
+    for (size_t i = 0; i < n_ended; i++) {
+        json_object *e = json_object_new_object();
+        control_add_uint(e, "index", list[i].index);
+        control_add_string(e, "user", list[i].user);
+        control_add_string(e, "tunnel_group", list[i].tunnel_group);
+        control_add_string(e, "reason", list[i].reason);
+        json_object_array_add(ended, e);
+    }
+    json_object_object_add(o, "ended_sessions", ended);
     *result = o;
     return 0;
 }
