@@ -292,13 +292,10 @@ static int cmd_sessions(struct vpnd *vpnd, const struct control_request *req,
 static int cmd_help(struct vpnd *vpnd, const struct control_request *req,
                     json_object **result, struct control_error *error)
 {
-    json_object *o = json_object_new_object();
-    json_object *list = json_object_new_array();
-    if (!o || !list) {
-        json_object_put(o);
-        json_object_put(list);
-        return -ENOMEM;
-    }
+    json_object *o, *list;
+    int r = control_new_result_list("commands", &o, &list);
+    if (r < 0)
+        return r;
     for (const struct control_command *c = control_commands; c->name; c++) {
         if (req->client->access < c->access)
             continue;
@@ -308,7 +305,6 @@ static int cmd_help(struct vpnd *vpnd, const struct control_request *req,
         control_add_string(e, "summary", c->summary);
         json_object_array_add(list, e);
     }
-    json_object_object_add(o, "commands", list);
     *result = o;
     return 0;
 }
