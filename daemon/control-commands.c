@@ -128,6 +128,13 @@ static int cmd_status(struct vpnd *vpnd, const struct control_request *req,
         add_uint(ike, "ikev1_dropped", is.ikev1_dropped);
         add_uint(ike, "half_open", is.half_open);
         add_uint(ike, "established", is.established);
+        add_uint(ike, "cookies_sent", is.cookies_sent);
+        add_uint(ike, "cookies_rejected", is.cookies_rejected);
+        add_uint(ike, "half_open_dropped", is.half_open_dropped);
+        add_uint(ike, "fragments_received", is.fragments_received);
+        add_uint(ike, "fragments_dropped", is.fragments_dropped);
+        add_uint(ike, "fragments_sent", is.fragments_sent);
+        add_uint(ike, "reassembled", is.reassembled);
         json_object *sock = json_object_new_object();
         add_uint(sock, "received", ss.received);
         add_uint(sock, "sent", ss.sent);
