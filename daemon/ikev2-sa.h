@@ -11,7 +11,10 @@
  *
  * Message IDs (RFC 7296 2.3, window size 1): the next request must carry
  * `expected_mid`; a retransmission of the previous one gets the cached
- * response again, byte for byte; anything else is dropped and counted.
+ * response again, byte for byte (every fragment of it, and for a fragmented
+ * request only on its fragment 1: RFC 7383 2.6.1); anything else is dropped
+ * and counted. Fragments of request expected_mid are collected in
+ * `reassembly` until the message is whole.
  */
 #pragma once
 
