@@ -127,6 +127,9 @@ read -r half_open sent <<< "$(ike_counters half_open cookies_sent)"
 [ "$half_open" -eq 5 ] || tb_fail "vpnctl status: $half_open half-open IKE SAs after the flood, expected 5"
 [ $((sent - sent_before)) -eq 38 ] || tb_fail "vpnctl status: $((sent - sent_before)) cookies sent, expected 38"
 tb_log "40 sources: 2 IKE SAs, 38 cookies, half-open stays at 5"
+vpnctl status > "$TB_RESULTS/status.txt"
+grep -Eq "half-open guard: +$sent cookies sent, [0-9]+ wrong cookies, 7 IKE_SA_INIT over the limits dropped" \
+  "$TB_RESULTS/status.txt" || tb_fail "vpnctl status does not show the cookie counters: $(grep -A1 IKE: "$TB_RESULTS/status.txt")"
 
 # A forged cookie is refused with a new one; the real one opens an IKE SA.
 rejected_before=$(ike_counters cookies_rejected)
