@@ -60,7 +60,6 @@ tb_exec c1 nft list table inet lossy | grep -q 'counter packets 1 ' ||
 
 # ---- the tunnel works --------------------------------------------------------------------
 vip=$(ss_client_vip alice) || tb_fail "alice got no virtual IP"
-ss_client_sas alice --raw | grep -q "10.200.39.0/24" || tb_fail "the client did not get all 40 networks in TSr"
 tb_exec c1 ping -c 3 -i 0.2 -W 5 "$TB_SRV_ADDR" > "$TB_RESULTS/ping.log" ||
   tb_fail "c1 cannot ping $TB_SRV_ADDR through the tunnel"
 read -r in out <<< "$(ss_child_spis alice)"
@@ -87,8 +86,11 @@ n_out=$(grep -Eo "sending IKE_AUTH response 1 \[ EF\(1/[0-9]+\) \]" "$TB_RESULTS
   sed 's/.*EF(1\/\([0-9]*\)).*/\1/')
 tb_log "vpnd's IKE_AUTH response: $n_out fragments, sent again $n_resent times"
 charon_log="$TB_RESULTS/ss-alice/charon.log"
-grep -Eq "received fragment #[0-9]+ of [2-9], reassembled fragmented IKE message" "$charon_log" ||
-  tb_fail "charon did not reassemble vpnd's fragments: $(grep -m 3 fragment "$charon_log")"
+size=$(sed -n 's/.*received fragment #[0-9]* of [0-9]*, reassembled fragmented IKE message (\([0-9]*\) bytes).*/\1/p' \
+  "$charon_log" | head -n 1)
+[ -n "$size" ] || tb_fail "charon did not reassemble vpnd's fragments: $(grep -m 3 fragment "$charon_log")"
+[ "$size" -gt 576 ] || tb_fail "vpnd's reassembled response has only $size bytes"
+tb_log "charon reassembled vpnd's IKE_AUTH response of $size bytes"
 
 read -r frag_in frag_out reassembled retrans < <(vpnctl --json status | python3 -c '
 import json, sys
