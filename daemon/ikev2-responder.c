@@ -921,6 +921,14 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
         (void)ikev2_datagrams_send(ike, &sa->local, &sa->remote, &sa->response, &ctx);
         return;
     }
+    if (sa->response_pending && hdr.message_id == sa->expected_mid) {
+        /* Window size 1 (RFC 7296 2.3): no new request before our answer
+         * to the previous one, or two jobs would work on this SA. */
+        ike->stats.bad_message_id++;
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "request %u before the response to request %u dropped "
+                      "(window size 1)", hdr.message_id, hdr.message_id - 1);
+        return;
+    }
     if (hdr.message_id != sa->expected_mid) {
         ike->stats.bad_message_id++;
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "request with message ID %u (expected %u) dropped",

@@ -99,8 +99,8 @@ carried=$(tb_capture_fields outside "ip.src == $c1 && isakmp.exchangetype == 34 
 grep -q "$cookie_resp" <<< "$carried" || tb_fail "no IKE_SA_INIT from the client carries vpnd's cookie"
 [ "$(awk -F'\t' '{ split($2, n, ","); print n[1] }' <<< "$carried" | sort -u)" = 41 ] ||
   tb_fail "the client's retries do not start with the COOKIE notify: $carried"
-tb_capture_fields outside "ip.src == $TB_GW_ADDR && isakmp.notify.msgtype == 17" frame.number | grep -q . ||
-  tb_fail "tshark sees no INVALID_KE_PAYLOAD from vpnd"
+invalid_ke=$(tb_capture_fields outside "ip.src == $TB_GW_ADDR && isakmp.notify.msgtype == 17" frame.number)
+[ -n "$invalid_ke" ] || tb_fail "tshark sees no INVALID_KE_PAYLOAD from vpnd"
 bad=$(tb_capture_fields outside "isakmp && (_ws.malformed || _ws.expert.severity == error)" frame.number _ws.col.Info)
 [ -z "$bad" ] || tb_fail "tshark flags IKE packets: $(head -n 3 <<< "$bad")"
 tb_log "tshark: COOKIE sent, returned first in the client's retries, INVALID_KE_PAYLOAD in between"
@@ -147,7 +147,7 @@ ss_client_conn alice vpn --remote "$TB_GW_ADDR" --psk alice@example.com "$PSK" \
   --ike aes256-sha256-ecp256 --esp aes256-sha256 --remote-ts "$TB_PROTECTED_NET"
 n_cookie_retries=$(grep -c "received IKE_SA_INIT request 0 \[ N(COOKIE)" "$TB_RESULTS/vpnd.log" || true)
 connect_and_ping "above the threshold"
-[ "$(grep -c "received IKE_SA_INIT request 0 \[ N(COOKIE)" "$TB_RESULTS/vpnd.log")" -gt "$n_cookie_retries" ] ||
+[ "$(grep -c "received IKE_SA_INIT request 0 \[ N(COOKIE)" "$TB_RESULTS/vpnd.log" || true)" -gt "$n_cookie_retries" ] ||
   tb_fail "the client above the threshold got in without a cookie"
 [ "$(vpnd_session_count)" -eq 1 ] || tb_fail "vpnctl sessions does not list the client"
 [ "$(ike_counters established)" -eq 1 ] || tb_fail "vpnctl status: not 1 established IKE SA"

@@ -55,8 +55,8 @@ ss_client_conn alice vpn --remote "$TB_GW_ADDR" --psk alice@example.com "$PSK" \
   --ike aes256-sha256-ecp256 --esp aes128gcm16-aes256gcm16,aes256-sha256-sha384-sha512,aes128-sha256 \
   --remote-ts "$TB_PROTECTED_NET,10.200.0.0/16" --fragmentation yes
 ss_client_up alice vpn || tb_fail "the tunnel did not come up"
-tb_exec c1 nft list table inet lossy | grep -q 'counter packets 1 ' ||
-  tb_fail "the nftables rule did not drop exactly one datagram: $(tb_exec c1 nft list table inet lossy)"
+lossy=$(tb_exec c1 nft list table inet lossy)
+grep -q 'counter packets 1 ' <<< "$lossy" || tb_fail "the nftables rule did not drop exactly one datagram: $lossy"
 
 # ---- the tunnel works --------------------------------------------------------------------
 vip=$(ss_client_vip alice) || tb_fail "alice got no virtual IP"
