@@ -97,7 +97,8 @@ import json, sys
 ike = json.load(sys.stdin)["result"]["ike"]
 print(ike["fragments_received"], ike["fragments_sent"], ike["reassembled"], ike["retransmits_answered"])')
 tb_log "vpnctl status: $frag_in fragments received, $frag_out sent, $reassembled reassembled, $retrans retransmissions answered"
-[ "$frag_in" -ge 4 ] || tb_fail "vpnctl status: only $frag_in fragments received (two copies of >= 2)"
+# The retransmitted copies are answered from the cache, not decrypted again.
+[ "$frag_in" -ge 2 ] || tb_fail "vpnctl status: only $frag_in fragments received"
 [ "$reassembled" -eq 1 ] || tb_fail "vpnctl status: $reassembled messages reassembled, expected 1"
 [ "$frag_out" -ge 4 ] || tb_fail "vpnctl status: only $frag_out fragments sent"
 [ "$retrans" -ge 1 ] || tb_fail "vpnctl status: no retransmission answered"
