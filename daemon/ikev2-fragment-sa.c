@@ -77,6 +77,7 @@ int ikev2_fragment_receive(struct ikev2_ike_sa *sa, const struct ikev2_message *
 {
     struct ike *ike = sa->ike;
     const char *exchange = exchange_name(msg->header.exchange);
+    const char *kind = msg->header.flags & IKEV2_FLAG_RESPONSE ? "response" : "request";
     uint32_t mid = msg->header.message_id;
     struct ikev2_parse_status st;
     struct ikev2_skf f;
@@ -84,15 +85,15 @@ int ikev2_fragment_receive(struct ikev2_ike_sa *sa, const struct ikev2_message *
     log_fragment(ctx, "received", msg);
     if (!sa->fragmentation) {
         ike->stats.fragments_dropped++;
-        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%s request %u: a fragment, but fragmentation was not "
-                      "negotiated: dropped", exchange, mid);
+        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%s %s %u: a fragment, but fragmentation was not "
+                      "negotiated: dropped", exchange, kind, mid);
         return 0;
     }
     if (ikev2_skf_decode(msg->sk, &f, &st) < 0) {
         char why[128];
         ikev2_parse_status_format(&st, why, sizeof(why));
         ike->stats.parse_errors++;
-        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%s request %u: malformed fragment dropped: %s", exchange, mid,
+        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%s %s %u: malformed fragment dropped: %s", exchange, kind, mid,
                       why);
         return 0;
     }
@@ -108,7 +109,7 @@ int ikev2_fragment_receive(struct ikev2_ike_sa *sa, const struct ikev2_message *
     if (r < 0) {
         free(buf);
         ike->stats.decrypt_failures++;
-        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%s request %u: fragment %u/%u %s, dropped", exchange, mid,
+        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%s %s %u: fragment %u/%u %s, dropped", exchange, kind, mid,
                       f.number, f.total, r == -EBADMSG ? "failed its integrity check" : "malformed");
         return 0;
     }
@@ -124,8 +125,8 @@ int ikev2_fragment_receive(struct ikev2_ike_sa *sa, const struct ikev2_message *
     crypto_wipe(buf, f.len ? f.len : 1);
     free(buf);
     if (restarted)
-        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%s request %u: earlier fragments dropped, reassembly starts "
-                      "anew", exchange, mid);
+        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%s %s %u: earlier fragments dropped, reassembly starts "
+                      "anew", exchange, kind, mid);
 
     switch (res) {
     case IKEV2_FRAGMENT_STORED:
@@ -139,17 +140,17 @@ int ikev2_fragment_receive(struct ikev2_ike_sa *sa, const struct ikev2_message *
         r = ikev2_reassembly_take(sa->reassembly, plain, plain_len, first_inner);
         reassembly_drop(sa);
         if (r < 0) {
-            log_warning_ctx(ctx, CONFIG_SUBSYS_IKEV2, "%s request %u: cannot reassemble: %s", exchange, mid,
+            log_warning_ctx(ctx, CONFIG_SUBSYS_IKEV2, "%s %s %u: cannot reassemble: %s", exchange, kind, mid,
                             strerror(-r));
             return 0;
         }
         ike->stats.reassembled++;
-        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%s request %u: reassembled from %u fragments (%zu bytes)",
-                      exchange, mid, f.total, *plain_len);
+        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%s %s %u: reassembled from %u fragments (%zu bytes)",
+                      exchange, kind, mid, f.total, *plain_len);
         return 1;
     default:
         ike->stats.fragments_dropped++;
-        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%s request %u: fragment %u/%u dropped: %s", exchange, mid,
+        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%s %s %u: fragment %u/%u dropped: %s", exchange, kind, mid,
                       f.number, f.total, ikev2_fragment_result_string(res));
         return 0;
     }

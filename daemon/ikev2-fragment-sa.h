@@ -9,8 +9,10 @@
 
 #include "ikev2-sa.h"
 
-/* An SKF request with message ID sa->expected_mid (the caller checked the
- * window). Returns 1 when it completed the message: its inner chain is in
+/* An SKF message: a request with message ID sa->expected_mid (the caller
+ * checked the window), or a response to a request of ours (the initiator
+ * side's window is its caller's; one reassembly per SA: fragments of
+ * another message start it anew). Returns 1 when it completed the message: its inner chain is in
  * *plain (malloc'd: the caller wipes and frees it), *plain_len bytes,
  * first payload *first_inner; 0 while fragments are missing or when this
  * one was dropped (counted and logged at debug). */
