@@ -10,7 +10,8 @@
 # fragment 1).  The tunnel comes up, c1 pings srv through ESP, vpnd's SA
 # counters move, `vpnctl status` counts the fragments, and tshark decodes
 # the capture with Encrypted Fragment payloads in both directions and no
-# malformed packet.
+# malformed packet.  Forged fragments with the IKE SA's SPIs are dropped
+# (integrity check, message ID window) and counted; the tunnel keeps working.
 # e2e-timeout: 400
 set -euo pipefail
 here=$(dirname "$0")
@@ -102,6 +103,41 @@ tb_log "vpnctl status: $frag_in fragments received, $frag_out sent, $reassembled
 [ "$reassembled" -eq 1 ] || tb_fail "vpnctl status: $reassembled messages reassembled, expected 1"
 [ "$frag_out" -ge 4 ] || tb_fail "vpnctl status: only $frag_out fragments sent"
 [ "$retrans" -ge 1 ] || tb_fail "vpnctl status: no retransmission answered"
+
+# ---- forged fragments on the live IKE SA --------------------------------------------------
+# Right SPIs and message ID, wrong ICV: vpnd checks each fragment on its own
+# and drops it; one outside the window is dropped before any crypto.
+raw=$(ss_client_sas alice --raw)
+ispi=$(grep -o 'initiator-spi=[0-9a-f]*' <<< "$raw" | head -n 1 | cut -d= -f2)
+rspi=$(grep -o 'responder-spi=[0-9a-f]*' <<< "$raw" | head -n 1 | cut -d= -f2)
+[ ${#ispi} -eq 16 ] && [ ${#rspi} -eq 16 ] || tb_fail "no IKE SPIs in swanctl --list-sas: $raw"
+last=$(grep -Eo "received [A-Z_]+ request [0-9]+ \[ [A-Z]" "$TB_RESULTS/vpnd.log" | tail -n 1 | awk '{ print $4 }')
+mid=$((last + 1))
+read -r failures_before window_before < <(vpnctl --json status | python3 -c '
+import json, sys
+ike = json.load(sys.stdin)["result"]["ike"]
+print(ike["decrypt_failures"], ike["bad_message_id"])')
+tb_exec c1 /usr/bin/python3 - "$TB_GW_ADDR" "$ispi" "$rspi" "$mid" << 'PY' || tb_fail "cannot send forged fragments"
+import os, socket, struct, sys
+gw, ispi, rspi, mid = sys.argv[1], bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3]), int(sys.argv[4])
+def skf(mid, number, total):
+    body = struct.pack("!HH", number, total) + os.urandom(16 + 32 + 16)   # IV, ciphertext, ICV
+    payload = struct.pack("!BBH", 41 if number == 1 else 0, 0, 4 + len(body)) + body
+    return ispi + rspi + struct.pack("!BBBBII", 53, 0x20, 37, 0x08, mid, 28 + len(payload)) + payload
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(skf(mid, 1, 2), (gw, 500))
+s.sendto(skf(mid + 5, 1, 2), (gw, 500))
+PY
+vpnd_log_has "INFORMATIONAL request $mid: fragment 1/2 failed its integrity check, dropped"
+vpnd_log_has "request with message ID $((mid + 5)) \(expected $mid\) dropped"
+read -r failures window < <(vpnctl --json status | python3 -c '
+import json, sys
+ike = json.load(sys.stdin)["result"]["ike"]
+print(ike["decrypt_failures"], ike["bad_message_id"])')
+[ "$failures" -eq $((failures_before + 1)) ] || tb_fail "decrypt_failures went from $failures_before to $failures"
+[ "$window" -eq $((window_before + 1)) ] || tb_fail "bad_message_id went from $window_before to $window"
+tb_exec c1 ping -c 2 -i 0.2 -W 5 "$TB_SRV_ADDR" > /dev/null || tb_fail "no ping through the tunnel after the forgeries"
+tb_log "forged fragments: one failed its integrity check, one was outside the window; the tunnel still works"
 
 # ---- the capture, as tshark decodes it -----------------------------------------------------
 ss_client_down alice vpn || tb_fail "the client could not close its tunnel"
