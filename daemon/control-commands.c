@@ -106,6 +106,13 @@ static int cmd_status(struct vpnd *vpnd, const struct control_request *req,
         control_add_uint(ike, "ikev1_dropped", is.ikev1_dropped);
         control_add_uint(ike, "half_open", is.half_open);
         control_add_uint(ike, "established", is.established);
+        control_add_uint(ike, "cookies_sent", is.cookies_sent);
+        control_add_uint(ike, "cookies_rejected", is.cookies_rejected);
+        control_add_uint(ike, "half_open_dropped", is.half_open_dropped);
+        control_add_uint(ike, "fragments_received", is.fragments_received);
+        control_add_uint(ike, "fragments_dropped", is.fragments_dropped);
+        control_add_uint(ike, "fragments_sent", is.fragments_sent);
+        control_add_uint(ike, "reassembled", is.reassembled);
         json_object *sock = json_object_new_object();
         control_add_uint(sock, "received", ss.received);
         control_add_uint(sock, "sent", ss.sent);
