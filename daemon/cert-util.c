@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,22 @@ void cert_name_format(const X509_NAME *name, char *buf, size_t len)
         bio_to_string(bio, buf, len, "(empty name)");
     BIO_free(bio);
     ERR_clear_error();
+}
+
+int cert_dn_der_format(const uint8_t *der, size_t len, char *buf, size_t buf_len)
+{
+    const unsigned char *p = der;
+    if (!der || len == 0 || len > LONG_MAX)
+        return -EBADMSG;
+    X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)len);
+    if (!name || p != der + len) {
+        X509_NAME_free(name);
+        ERR_clear_error();
+        return -EBADMSG;
+    }
+    cert_name_format(name, buf, buf_len);
+    X509_NAME_free(name);
+    return 0;
 }
 
 void cert_time_format(const ASN1_TIME *t, char *buf, size_t len)

@@ -14,6 +14,7 @@
 
 #include "crypto-dh.h"
 #include "crypto-sk.h"
+#include "ikev2-auth-state.h"
 #include "ikev2-sa.h"
 #include "ikev2-wire.h"
 #include "jobs.h"
@@ -318,6 +319,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         hashmap_remove(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key));
     if (sa->in_table && hashmap_get(ike->sas, &sa->rspi, sizeof(sa->rspi)) == sa)
         hashmap_remove(ike->sas, &sa->rspi, sizeof(sa->rspi));
+    ikev2_auth_state_free(sa->auth);
     config_unref(sa->config);
     crypto_ike_keys_wipe(&sa->keys);
     crypto_wipe(sa->nr, sizeof(sa->nr));
@@ -516,6 +518,7 @@ static void dh_done(void *userdata, int result)
     ikev2_build_nonce(&b, sa->nr, sa->nr_len);
     ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, IKEV2_N_NAT_DETECTION_SOURCE_IP, natd_s, 20);
     ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, IKEV2_N_NAT_DETECTION_DESTINATION_IP, natd_d, 20);
+    ikev2_build_init_cert_payloads(sa, &b);     /* CERTREQ, SIGNATURE_HASH_ALGORITHMS */
     if (r >= 0)
         r = ikev2_builder_finish(&b, &len);
     dh_job_free(j);
