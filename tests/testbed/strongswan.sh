@@ -606,3 +606,13 @@ ss_pki_standard() {
   ss_pki_cert "$dir" gw rsa "$gw_id" --san "$gw_addr" --server
   ss_pki_cert "$dir" client ecdsa "$client_id"
 }
+
+# Revokes certificates of the CA in DIR: DIR/crl.pem (PEM), signed by the CA,
+# listing DIR/NAME.pem for each NAME (none: an empty CRL).
+# ss_pki_crl DIR [NAME]...
+ss_pki_crl() {
+  local dir=$1 args=() n; shift
+  for n in "$@"; do args+=(--cert "$dir/$n.pem"); done
+  ss__pki --signcrl --cacert "$dir/ca.pem" --cakey "$dir/ca.key" --lifetime 30 --reason key-compromise \
+    "${args[@]}" --outform pem > "$dir/crl.pem" || tb_fail "pki: cannot sign the CRL in $dir"
+}
