@@ -115,7 +115,8 @@ static int parse_nt_hash(struct config_parser *p, const config_setting_t *s, con
 }
 
 /* Exactly one of password-hash (the normal case) and a cleartext password
- * (only EAP-MD5 needs one). */
+ * (only EAP-MD5 needs one); a user of EAP-MSCHAPv2 alone may have just an
+ * nt-hash. */
 static int parse_password(struct config_parser *p, const config_setting_t *s, const char *what,
                           struct config_user *u)
 {
@@ -129,7 +130,7 @@ static int parse_password(struct config_parser *p, const config_setting_t *s, co
         return r;
     if (r > 0 && hash)
         return config_fail(p, hs, "%s: give either 'password-hash' or a cleartext 'password', not both", what);
-    if (r == 0 && !hash)
+    if (r == 0 && !hash && !config_member(s, "nt-hash"))
         return config_fail(p, s, "%s: 'password-hash' is missing", what);
     if (hash) {
         const char *reason;

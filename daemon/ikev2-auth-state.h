@@ -61,6 +61,11 @@ void ikev2_auth_fail(struct ikev2_ike_sa *sa, uint32_t mid, const char *identity
 void ikev2_auth_fail_eap(struct ikev2_ike_sa *sa, uint32_t mid, const char *identity, const char *reason,
                          const uint8_t *eap_failure, size_t eap_failure_len);
 
+/* An INFORMATIONAL request during IKE_AUTH: a client that failed its side
+ * (a rejected EAP password: RFC 7296 2.21.2) tells us with
+ * AUTHENTICATION_FAILED. Answered, logged unless the failure was, SA ended. */
+void ikev2_auth_informational(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2_payload_list *inner);
+
 /* The peer is authenticated: our AUTH (method, data), CERT payloads (may be
  * NULL) and, with send_idr, our IDr; then the CHILD SA from the first
  * request, the response, the SA established. */

@@ -111,6 +111,23 @@ static void auth_failed(struct ikev2_ike_sa *sa, uint32_t mid, const char *ident
     ikev2_auth_fail(sa, mid, identity, reason);
 }
 
+void ikev2_auth_informational(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2_payload_list *inner)
+{
+    struct log_ctx ctx;
+    const char *identity = sa->auth->eap && eap_server_identity(sa->auth->eap) ? eap_server_identity(sa->auth->eap)
+                                                                               : sa->identity;
+    bool failed = ikev2_notify_find(inner, IKEV2_N_AUTHENTICATION_FAILED) != NULL;
+    uint8_t empty[1];
+    ikev2_sa_log_ctx(sa, &ctx);
+    (void)ikev2_send_encrypted(sa, IKEV2_EXCHANGE_INFORMATIONAL, true, mid, empty, 0, IKEV2_PAYLOAD_NONE);
+    if (!sa->auth->eap_failure_logged)
+        log_notice_ctx(&ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, identity '%s', tunnel group %s: "
+                       "the client %s", sa->peer, identity, sa->group ? sa->group->name : "(none)",
+                       failed ? "reported AUTHENTICATION_FAILED" : "ended the exchange");
+    ikev2_ike_sa_terminate(sa->ike, sa, false, failed ? "the client gave up authentication (AUTHENTICATION_FAILED)"
+                                                      : "the client gave up authentication");
+}
+
 void ikev2_auth_state_free(struct ikev2_auth_state *st)
 {
     if (!st)

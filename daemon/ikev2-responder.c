@@ -960,6 +960,10 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
         ikev2_handle_ike_auth(sa, msg, inner);
         break;
     case IKEV2_EXCHANGE_INFORMATIONAL:
+        if (sa->state != IKEV2_SA_ESTABLISHED && sa->auth) {
+            ikev2_auth_informational(sa, hdr.message_id, inner);    /* the client gives up (EAP) */
+            break;
+        }
         if (sa->state != IKEV2_SA_ESTABLISHED) {
             ikev2_send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
             break;

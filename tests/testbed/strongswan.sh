@@ -212,6 +212,7 @@ ss__quote() {
 #     --eap-md5 USER PASS       EAP-MD5 as USER (the gateway: certificate)
 #     --pubkey CERT KEY         certificate and private key (PEM files)
 #   --xauth USER PASS  IKEv1: a second round, XAuth as USER (after --psk or --pubkey)
+#   --ike-id ID        with EAP: the IKE identity (IDi) when it differs from USER
 #   --ca CERT          trust anchor for the gateway's certificate
 #   --remote-id ID     the gateway's identity (default: any)
 #   --remote-auth M    how the gateway authenticates (default: psk with
@@ -235,12 +236,13 @@ ss_client_conn() {
   local remote="" auth="" id="" key="" cert="" ca="" remote_id="" remote_auth=""
   local ike="" esp="" remote_ts=0.0.0.0/0 vips=0.0.0.0 version=2 aggressive=""
   local rekey_ike="" reauth_ike="" rekey_child="" life_child="" dpd="" encap=""
-  local frag="" mobike="" local_addr="" xauth_user="" xauth_pass="" sets=()
+  local frag="" mobike="" local_addr="" xauth_user="" xauth_pass="" ike_id="" sets=()
   while [ $# -gt 0 ]; do
     case $1 in
       --remote) remote=$2; shift 2 ;;
       --psk) auth=psk id=$2 key=$3; shift 3 ;;
       --eap-mschapv2 | --eap-md5) auth=${1#--} id=$2 key=$3; shift 3 ;;
+      --ike-id) ike_id=$2; shift 2 ;;
       --pubkey) auth=pubkey cert=$2 key=$3; shift 3 ;;
       --xauth) xauth_user=$2 xauth_pass=$3; shift 3 ;;
       --ca) ca=$2; shift 2 ;;
@@ -297,7 +299,7 @@ ss_client_conn() {
     case $auth in
       psk) echo "      id = $(ss__quote "$id")" ;;
       eap-*)
-        echo "      id = $(ss__quote "$id")"
+        echo "      id = $(ss__quote "${ike_id:-$id}")"
         echo "      eap_id = $(ss__quote "$id")"
         ;;
       pubkey)
