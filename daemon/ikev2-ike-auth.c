@@ -66,7 +66,7 @@ static int identity_text(const struct ikev2_id *id, char *buf, size_t size, enum
         break;
     case IKEV2_ID_DER_ASN1_DN:
         *type = CONFIG_ID_DN;
-        return cert_dn_der_format(id->data, id->len, buf, size) < 0 ? -EINVAL : 0;
+        return cert_dn_der_format(id->data, id->len, buf, size) < 0 ? -EINVAL : 0;   /* malformed or too long */
     default:
         return -EOPNOTSUPP;
     }
