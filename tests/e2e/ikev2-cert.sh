@@ -1,7 +1,7 @@
 #!/bin/bash
 # Certificates both ways: vpnd proves itself with an RSA certificate (IDr is
 # its subject DN, the chain in CERT payloads, AUTH signed with RFC 7427 or
-# method 1), the client with an ECDSA certificate from the CA of the tunnel
+# method 1 for a client without RFC 7427), the client with an ECDSA certificate from the CA of the tunnel
 # group, which vpnd selects by the client's DN identity ("dn:" pattern).
 # The client gets an address, pings srv through ESP, vpnd's SA counters
 # move, vpnctl sessions shows the DN.  A client certificate from another CA
@@ -14,12 +14,13 @@ here=$(dirname "$0")
 . "$here/../testbed/strongswan.sh"
 . "$here/ikev2-common.bash"
 tb_init
-tb_topology_remote_access --direct 1
+tb_topology_remote_access --direct 2
 
 PKI=$TB_RESULTS/pki
 GW_DN="C=XX, O=vpnd tests, CN=vpn.example.com"
 ss_pki_standard "$PKI" vpn.example.com "$TB_GW_ADDR" carol.example.com
 ss_pki_cert "$PKI" dave ecdsa dave.example.com
+ss_pki_cert "$PKI" frank ecdsa frank.example.com
 ss_pki_crl "$PKI" dave
 ss_pki_ca "$PKI/other" "Other CA" ecdsa
 ss_pki_cert "$PKI/other" mallory ecdsa mallory.example.com
@@ -80,6 +81,21 @@ ss_client_conn client dave --remote "$TB_GW_ADDR" --pubkey "$PKI/dave.pem" "$PKI
 ss_client_up client dave 30 && tb_fail "the tunnel came up with a revoked certificate"
 vpnd_log_has "authentication failed: peer ${TB_ADDR[c1]}:[0-9]+, identity 'CN=dave.example.com,O=vpnd tests,C=XX', tunnel group certs: .*revoked"
 vpnd_assert_nothing_installed
+
+# ---- a client without RFC 7427: auth methods 1 (our RSA) and 9 (its ECDSA P-256) -----------------
+ss_client_start c2 legacy --charon 'signature_authentication = no'
+ss_client_conn legacy frank --remote "$TB_GW_ADDR" --pubkey "$PKI/frank.pem" "$PKI/frank.key" \
+  --ca "$PKI/ca.pem" --remote-id "$GW_DN" --ike aes256-sha256-ecp256 --esp aes256-sha256 \
+  --remote-ts "$TB_PROTECTED_NET"
+ss_client_up legacy frank || tb_fail "the client without RFC 7427 did not get in"
+vpnd_assert_traffic c2 legacy
+legacy_log=$TB_RESULTS/ss-legacy/charon.log
+grep -q "sending supported signature hash algorithms" "$legacy_log" && tb_fail "the legacy client announced RFC 7427"
+grep -Eq "authentication of '$GW_DN' with RSA(_EMSA_PKCS1_SHA1| signature) successful" "$legacy_log" ||
+  tb_fail "vpnd did not authenticate with auth method 1 (RSA) to the legacy client"
+grep -Eq "\(myself\) with ECDSA(-256 signature|_WITH_SHA256) successful" "$legacy_log" ||
+  tb_fail "the legacy client did not sign with auth method 9 (ECDSA P-256)"
+vpnd_log_has "IKE_SA established: peer ${TB_ADDR[c2]}:[0-9]+, identity 'CN=frank.example.com,O=vpnd tests,C=XX', tunnel group certs"
 
 # ---- the trusted one still works --------------------------------------------------------------------
 ss_client_up client carol || tb_fail "carol could not connect again"
