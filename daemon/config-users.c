@@ -314,7 +314,7 @@ int config_user_verify_password(const struct config_user *u, const char *passwor
         /* A cleartext password: compare in constant time for equal lengths. */
         size_t len = strlen(password);
         if (u->password.len == 0)
-            return -EINVAL;
+            return 0;       /* an nt-hash alone: for EAP-MSCHAPv2 only, no password matches */
         return len == u->password.len && CRYPTO_memcmp(password, u->password.data, len) == 0;
     }
     /* struct crypt_data is ~32 KiB: too big for a daemon's stack. */
