@@ -4,7 +4,8 @@
 # password, a fixed address and his own group policy) get in with an IKE
 # identity that is not their user name; the EAP identity becomes the
 # session's user (vpnctl sessions), the user's address and group policy
-# apply, each pings srv through ESP and vpnd's SA counters move.  The
+# apply, each pings srv through ESP and vpnd's SA counters move.  A lost
+# EAP round is retransmitted by the client and answered from vpnd's cache.  The
 # client's final AUTH is keyed with the MSK.  bob with a wrong password and
 # an unknown user fail: the client is refused, nothing is installed, and one
 # log line names peer, identity, tunnel group and reason.
@@ -78,8 +79,26 @@ vpnctl sessions > "$TB_RESULTS/sessions.txt"
 grep -qw alice "$TB_RESULTS/sessions.txt" || tb_fail "vpnctl sessions does not show alice"
 
 # ---- bob (cleartext password, fixed address, own group policy) -------------------------------
+# The first answer to his EAP round (IKE_AUTH response, message ID 2: the
+# MS-CHAPv2 challenge) is lost on the way to c2: his client retransmits
+# its EAP-Response/Identity and vpnd answers from its response cache,
+# without running the EAP round again, and the login still succeeds.
 conn bob vpn bob "$BOB_PASS"
-ss_client_up bob vpn || tb_fail "bob's EAP-MSCHAPv2 tunnel did not come up"
+tb_exec c2 nft -f - <<'NFT'
+table inet eaploss {
+  chain in {
+    type filter hook input priority 0;
+    # UDP 4500: non-ESP marker, IKE header; exchange 35 at byte 22, message ID at 24
+    udp sport 4500 @th,240,8 35 @th,256,32 2 counter drop
+  }
+}
+NFT
+ss_client_up bob vpn 90 & up=$!
+vpnd_log_has "retransmitted request 2: sending the response again" 60
+tb_exec c2 nft delete table inet eaploss
+wait "$up" || tb_fail "bob's EAP-MSCHAPv2 tunnel did not come up after a lost EAP round"
+[ "$(grep -c "received IKE_AUTH request 2 \[ EAP/RES/ID \]" "$TB_RESULTS/vpnd.log")" -eq 2 ] ||
+  tb_fail "vpnd ran a retransmitted EAP round again instead of answering from its cache"
 [ "$(ss_client_vip bob)" = 10.3.1.50 ] || tb_fail "bob did not get his fixed address"
 [ "$(ss_client_dns bob)" = 198.51.100.54 ] || tb_fail "bob did not get his group policy's DNS"
 vpnd_assert_traffic c2 bob
