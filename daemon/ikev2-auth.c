@@ -40,6 +40,7 @@ const struct ikev2_local_auth_method ikev2_local_auth_cert = { "certificate", IK
 const struct ikev2_peer_auth_method ikev2_peer_auth_eap_mschapv2 = {
     "eap-mschapv2", IKEV2_AUTH_KIND_EAP, EAP_METHOD_MSCHAPV2, NULL };
 const struct ikev2_peer_auth_method ikev2_peer_auth_eap_md5 = { "eap-md5", IKEV2_AUTH_KIND_EAP, EAP_METHOD_MD5, NULL };
+const struct ikev2_peer_auth_method ikev2_peer_auth_eap_gtc = { "eap-gtc", IKEV2_AUTH_KIND_EAP, EAP_METHOD_GTC, NULL };
 
 const struct ikev2_peer_auth_method *ikev2_peer_auth_method(enum config_auth auth)
 {
@@ -52,8 +53,8 @@ const struct ikev2_peer_auth_method *ikev2_peer_auth_method(enum config_auth aut
         return &ikev2_peer_auth_eap_mschapv2;
     case CONFIG_AUTH_EAP_MD5:
         return &ikev2_peer_auth_eap_md5;
-    case CONFIG_AUTH_EAP_GTC:           /* no EAP-GTC server method (eap.h) */
-        return NULL;
+    case CONFIG_AUTH_EAP_GTC:
+        return &ikev2_peer_auth_eap_gtc;
     }
     return NULL;
 }

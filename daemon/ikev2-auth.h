@@ -6,10 +6,12 @@
  * about secrets or certificates: it hands the method the <SignedOctets>
  * inputs and the AUTH payload and gets a verdict, or asks for its own AUTH.
  *
- * Methods that need more round trips (EAP) and signature methods
- * (certificates) plug in here: add an entry to ikev2_auth_methods[] in
- * ikev2-auth.c. A NULL entry means "not available in this build": the
- * exchange answers AUTHENTICATION_FAILED and logs why.
+ * Shared-key methods answer at once through verify/sign. Signature methods
+ * (certificates, ikev2-auth-cert.c) run on the job pool and EAP methods
+ * (ikev2-eap.c) take several IKE_AUTH rounds: their entries only name the
+ * kind, and ikev2-ike-auth.c drives them (ikev2-auth-state.h). A NULL entry
+ * means "not available in this build": the exchange answers
+ * AUTHENTICATION_FAILED and logs why.
  */
 #pragma once
 
@@ -73,3 +75,4 @@ extern const struct ikev2_local_auth_method ikev2_local_auth_cert;
 /* EAP (ikev2-eap.c): the conversation, then AUTH keyed with the MSK. */
 extern const struct ikev2_peer_auth_method ikev2_peer_auth_eap_mschapv2;
 extern const struct ikev2_peer_auth_method ikev2_peer_auth_eap_md5;
+extern const struct ikev2_peer_auth_method ikev2_peer_auth_eap_gtc;

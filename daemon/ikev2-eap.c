@@ -8,7 +8,8 @@
  * (EAP-MSCHAPv2) or, for a method without one (EAP-MD5), with SK_pi; we
  * check it, answer with ours (MSK or SK_pr) and the CHILD SA the first
  * request asked for. The conversation itself is eap.c's (eap.h); the
- * user database is vpnd.conf's users (eap_config_lookup). The
+ * user database is vpnd.conf's users (eap_config_lookup); EAP-GTC's
+ * password check (crypt(3)) runs on the job pool. The
  * authenticated EAP identity becomes the session's user.
  */
 #include <errno.h>
@@ -18,6 +19,71 @@
 
 #include "ikev2-auth-state.h"
 #include "ikev2-wire.h"
+
+/* The user table of the configuration the SA was negotiated under. */
+static int sa_lookup(void *userdata, struct eap_server *srv, const char *identity, struct eap_credentials *creds)
+{
+    struct ikev2_ike_sa *sa = userdata;
+    return eap_config_lookup(sa->config, srv, identity, creds);
+}
+
+/* EAP-GTC's password check: crypt(3) on a worker (yescrypt takes tens of
+ * milliseconds by design); the SA waits like for a signature. */
+struct gtc_job {
+    struct ikev2_ike_sa *sa;            /* NULL once the SA is gone */
+    struct vpnd_config *config;         /* a reference: the worker reads its user table */
+    char user[EAP_IDENTITY_MAX + 1];
+    char password[EAP_PASSWORD_MAX + 1];
+    int result;
+};
+
+static void gtc_job_free(struct gtc_job *j)
+{
+    config_unref(j->config);
+    crypto_wipe(j, sizeof(*j));
+    free(j);
+}
+
+static int gtc_work(void *userdata)
+{
+    struct gtc_job *j = userdata;
+    const struct config_user *user = config_user_find(j->config, j->user);
+    j->result = user ? config_user_verify_password(user, j->password) : 0;
+    crypto_wipe(j->password, sizeof(j->password));
+    return 0;
+}
+
+static void gtc_done(void *userdata, int result)
+{
+    struct gtc_job *j = userdata;
+    struct ikev2_ike_sa *sa = j->sa;
+    if (sa) {
+        sa->job = NULL;
+        sa->job_sa = NULL;
+        (void)eap_server_verify_done(sa->auth->eap, result < 0 ? result : j->result);
+        ikev2_eap_resume(sa);
+    }
+    gtc_job_free(j);
+}
+
+static int sa_verify(void *userdata, struct eap_server *srv, const char *user, const char *password)
+{
+    struct ikev2_ike_sa *sa = userdata;
+    struct gtc_job *j = calloc(1, sizeof(*j));
+    if (!j)
+        return -ENOMEM;
+    j->sa = sa;
+    j->config = config_ref(sa->config);
+    snprintf(j->user, sizeof(j->user), "%s", user);
+    snprintf(j->password, sizeof(j->password), "%s", password);
+    int r = job_submit(ike_jobs(sa->ike), gtc_work, gtc_done, j, &sa->job);
+    if (r < 0) {
+        gtc_job_free(j);
+        return r;
+    }
+    sa->job_sa = &j->sa;
+    return -EINPROGRESS;
+}
 
 /* The identity for log lines: the EAP identity once the client gave one. */
 static const char *eap_log_identity(const struct ikev2_ike_sa *sa)
@@ -91,11 +157,12 @@ void ikev2_eap_begin(struct ikev2_ike_sa *sa, uint32_t mid)
     const uint8_t *req = NULL;
     size_t req_len = 0;
 
-    as->eap = eap_server_new((enum eap_method)as->peer_method->eap_method, eap_config_lookup, sa->config);
+    as->eap = eap_server_new((enum eap_method)as->peer_method->eap_method, sa_lookup, sa);
     if (!as->eap) {
         ikev2_auth_fail(sa, mid, sa->identity, "cannot start EAP: out of memory");
         return;
     }
+    eap_server_set_verify(as->eap, sa_verify);
     /* RFC 7296 2.16: IDi need not be the user name; ask for the EAP identity. */
     int r = eap_server_start(as->eap, NULL, &req, &req_len);
     if (r != EAP_CONTINUE || req_len > sizeof(as->eap_first)) {
@@ -214,8 +281,8 @@ static void answer(struct ikev2_ike_sa *sa, uint32_t mid, int r, const uint8_t *
         ikev2_auth_fail_eap(sa, mid, eap_log_identity(sa), reason, req, req_len);
         return;
     case EAP_PENDING:
-        /* The credential backend answers later (eap_server_lookup_done);
-         * the local user table never does this. Retransmissions wait. */
+        /* GTC's password check runs on a worker (eap_server_verify_done
+         * then ikev2_eap_resume); retransmissions wait meanwhile. */
         as->eap_pending_mid = mid;
         sa->response_pending = true;
         return;
