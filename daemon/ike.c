@@ -223,6 +223,7 @@ int ike_reload(struct ike *ike, const struct vpnd_config *config)
             log_warning(CONFIG_SUBSYS_POOL, "pool '%s' keeps its previous range: %s", cp->name, strerror(-e));
     }
     free(list);
+    ikev2_cert_cache_flush(ike);    /* the new configuration's files load on first use */
     end_disallowed_sessions(ike, config);
     return r < 0 ? r : 0;
 }
@@ -290,6 +291,8 @@ void ike_free(struct ike *ike)
         }
     }
     hashmap_free(ike->pools);
+    ikev2_cert_cache_flush(ike);
+    hashmap_free(ike->cert_stores);
     hashmap_free(ike->sas);
     hashmap_free(ike->half_open);
     ikev2_half_open_free(ike);

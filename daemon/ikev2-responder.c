@@ -14,6 +14,7 @@
 
 #include "crypto-dh.h"
 #include "crypto-sk.h"
+#include "ikev2-auth-state.h"
 #include "ikev2-fragment-sa.h"
 #include "ikev2-half-open.h"
 #include "ikev2-sa.h"
@@ -337,6 +338,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         hashmap_remove(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key));
     if (sa->in_table && hashmap_get(ike->sas, &sa->rspi, sizeof(sa->rspi)) == sa)
         hashmap_remove(ike->sas, &sa->rspi, sizeof(sa->rspi));
+    ikev2_auth_state_free(sa->auth);
     config_unref(sa->config);
     crypto_ike_keys_wipe(&sa->keys);
     crypto_wipe(sa->nr, sizeof(sa->nr));
@@ -544,6 +546,7 @@ static void dh_done(void *userdata, int result)
     ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, IKEV2_N_NAT_DETECTION_DESTINATION_IP, natd_d, 20);
     if (sa->fragmentation)
         ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+    ikev2_build_init_cert_payloads(sa, &b);     /* CERTREQ, SIGNATURE_HASH_ALGORITHMS */
     if (r >= 0)
         r = ikev2_builder_finish(&b, &len);
     dh_job_free(j);
@@ -1023,6 +1026,10 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
         ikev2_handle_ike_auth(sa, msg, inner);
         break;
     case IKEV2_EXCHANGE_INFORMATIONAL:
+        if (sa->state != IKEV2_SA_ESTABLISHED && sa->auth) {
+            ikev2_auth_informational(sa, hdr.message_id, inner);    /* the client gives up (EAP) */
+            break;
+        }
         if (sa->state != IKEV2_SA_ESTABLISHED) {
             ikev2_send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
             break;

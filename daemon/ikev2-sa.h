@@ -50,6 +50,8 @@ struct ikev2_half_open_key {
 
 #define IKEV2_PEER_TEXT_MAX 64
 
+struct ikev2_auth_state;
+
 struct ikev2_ike_sa {
     struct ike *ike;
     struct vpnd_config *config;         /* referenced: the configuration it was negotiated under */
@@ -85,6 +87,7 @@ struct ikev2_ike_sa {
     struct ikev2_ike_sa **job_sa;       /* the job's pointer back to us: cleared when we go */
     bool response_pending;              /* request expected_mid - 1 is being worked on (job) */
     sd_event_source *timer;             /* half-open timeout */
+    struct ikev2_auth_state *auth;      /* IKE_AUTH in progress: EAP rounds, certificate jobs (ikev2-auth-state.h) */
 
     /* After IKE_AUTH. */
     const struct config_tunnel_group *group;

@@ -65,3 +65,27 @@ tb_xfrm_policy_count() { tb_exec "$1" ip xfrm policy list | grep -c 'tmpl src' |
 
 # vpnd's log must say REGEX (extended).  vpnd_log_has REGEX [TIMEOUT]
 vpnd_log_has() { tb_wait "${2:-5}" grep -Eq -- "$1" "$TB_RESULTS/vpnd.log"; }
+
+# Client NAME in HOST pings srv through its tunnel; vpnd's two SAs of that
+# CHILD SA (found by the client's SPIs) must have carried the pings.
+# vpnd_assert_traffic HOST NAME
+vpnd_assert_traffic() {
+  local host=$1 name=$2 in out spi n
+  tb_exec "$host" ping -c 3 -i 0.2 -W 5 "$TB_SRV_ADDR" > "$TB_RESULTS/ping-$name.log" ||
+    tb_fail "$name in $host cannot ping $TB_SRV_ADDR through the tunnel"
+  read -r in out <<< "$(ss_child_spis "$name")"
+  for spi in "$in" "$out"; do
+    n=$(tb_xfrm_packets gw "$spi")
+    [ -n "$n" ] || tb_fail "gw has no xfrm state with SPI $spi ($name)"
+    [ "$n" -ge 3 ] || tb_fail "vpnd's SA $spi carried $n packets for $name, expected at least 3"
+    tb_log "gw: SA $spi of $name carried $n packets"
+  done
+}
+
+# Nothing of a failed client is on gw: no SA, policy, vpnd route or session.
+vpnd_assert_nothing_installed() {
+  [ "$(tb_xfrm_state_count gw)" -eq 0 ] || tb_fail "gw has xfrm states after a failed authentication"
+  [ "$(tb_xfrm_policy_count gw)" -eq 0 ] || tb_fail "gw has policies after a failed authentication"
+  [ -z "$(tb_exec gw ip route show proto 86)" ] || tb_fail "gw has a vpnd route after a failed authentication"
+  [ "$(vpnd_session_count)" -eq 0 ] || tb_fail "vpnctl sessions lists a session after a failed authentication"
+}

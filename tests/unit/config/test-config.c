@@ -390,12 +390,13 @@ static void test_users(void)
         "  { name = \"old\"; password-hash = \"" HASH_MD5 "\"; address = \"192.168.9.9\";\n"
         "    netmask = \"255.255.255.0\"; },\n"
         "  { name = \"md5user\"; password-file = \"psk/group.psk\"; },\n"
-        "  { name = \"ntuser\"; password-hash = \"" HASH_ALICE "\"; nt-hash = \"A6BFF48BF06F43AE7FB903CE7B00EEA2\"; }\n"
+        "  { name = \"ntuser\"; password-hash = \"" HASH_ALICE "\"; nt-hash = \"A6BFF48BF06F43AE7FB903CE7B00EEA2\"; },\n"
+        "  { name = \"ntonly\"; nt-hash = \"A6BFF48BF06F43AE7FB903CE7B00EEA2\"; }\n"
         ");\n", NULL);
     CHECK(c != NULL);
     if (!c)
         return;
-    CHECK_INT_EQ(c->n_users, 5);
+    CHECK_INT_EQ(c->n_users, 6);
     CHECK_INT_EQ(c->n_warnings, 2);   /* md5crypt, no tunnel groups */
     if (c->n_warnings == 2)
         CHECK(strstr(c->warnings[0], "/users.conf:7: user 'old': password-hash uses the legacy method md5crypt; "
@@ -418,6 +419,10 @@ static void test_users(void)
     CHECK_INT_EQ(config_user_verify_password(u, "secret-from-fil"), 0);
     u = config_user_find(c, "ntuser");
     CHECK(u && u->has_nt_hash && u->nt_hash[0] == 0xa6 && u->nt_hash[1] == 0xbf);
+    /* EAP-MSCHAPv2 only: an NT hash and no password (Xauth cannot match). */
+    u = config_user_find(c, "ntonly");
+    CHECK(u && u->has_nt_hash && !u->password_hash && u->password.len == 0);
+    CHECK_INT_EQ(config_user_verify_password(u, "cisco123"), 0);
     config_free(c);
 }
 
