@@ -59,3 +59,5 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt);
  * send_delete: tell the peer first (best effort). */
 void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_delete, const char *reason);
 int ikev2_session_counters(struct session *s, struct session_counters *c);
+void ikev2_session_terminate(struct session *s, const char *reason);
+void ikev2_session_sas(struct session *s, struct session_sas *out);

@@ -341,6 +341,12 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
         auth_failed(sa, mid, identity, reason);
         return;
     }
+    if (sa->policy && sa->policy->simultaneous_logins == 0) {
+        snprintf(reason, sizeof(reason), "group policy %s allows no login (simultaneous-logins 0)",
+                 sa->policy->name);
+        auth_failed(sa, mid, identity, reason);
+        return;
+    }
 
     /* Our identity: the address the client talks to. */
     uint8_t idr_body[4 + 16];
@@ -454,7 +460,8 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
             .ops = NULL,
             .owner = sa,
         };
-        static const struct session_ops ops = { ikev2_session_counters };
+        static const struct session_ops ops = { ikev2_session_counters, ikev2_session_terminate,
+                                                ikev2_session_sas };
         tmpl.ops = &ops;
         snprintf(tmpl.user, sizeof(tmpl.user), "%s", sa->identity);
         snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "%s", group->name);
@@ -471,6 +478,8 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
             inet_ntop(AF_INET, &sa->address.in, addr, sizeof(addr));
             log_info_ctx(&ctx, CONFIG_SUBSYS_IKE, "session up: user %s, address %s, session %u", sa->identity,
                          addr, sa->session->index);
+            (void)session_enforce_login_limit(ike->sessions, sa->session, sa->policy ?
+                                              sa->policy->simultaneous_logins : CONFIG_SIMULTANEOUS_LOGINS_DEFAULT);
         }
     }
     free(res);

@@ -419,6 +419,31 @@ int ikev2_session_counters(struct session *s, struct session_counters *c)
     return r;
 }
 
+void ikev2_session_terminate(struct session *s, const char *reason)
+{
+    struct ikev2_ike_sa *sa = s->owner;
+    if (sa)
+        ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
+}
+
+void ikev2_session_sas(struct session *s, struct session_sas *out)
+{
+    struct ikev2_ike_sa *sa = s->owner;
+    memset(out, 0, sizeof(*out));
+    if (!sa)
+        return;
+    out->ike_spi_i = sa->ispi;
+    out->ike_spi_r = sa->rspi;
+    if (sa->has_child) {
+        out->child[out->n_child].spi_in = sa->child.spi_in;
+        out->child[out->n_child++].spi_out = sa->child.spi_out;
+    }
+    if (sa->has_old_child) {
+        out->child[out->n_child].spi_in = sa->old_child.spi_in;
+        out->child[out->n_child++].spi_out = sa->old_child.spi_out;
+    }
+}
+
 /* ---- IKE_SA_INIT ---------------------------------------------------------------------- */
 
 int ikev2_dh_agree(const struct crypto_dh_group *group, uint8_t *our_ke, size_t our_ke_size,
