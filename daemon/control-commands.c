@@ -140,6 +140,14 @@ static int cmd_status(struct vpnd *vpnd, const struct control_request *req,
         add_uint(sock, "send_dropped", ss.send_dropped);
         add_uint(sock, "send_errors", ss.send_errors);
         json_object_object_add(ike, "sockets", sock);
+        /* Leases held, per configured pool (a pool no client drew from yet: 0). */
+        json_object *pools = json_object_new_object();
+        for (size_t i = 0; pools && i < config->n_pools; i++) {
+            uint64_t in_use = 0;
+            (void)ike_pool_in_use(vpnd->ike, config->pools[i].name, &in_use);
+            add_uint(pools, config->pools[i].name, in_use);
+        }
+        json_object_object_add(ike, "pools_in_use", pools);
         json_object_object_add(o, "ike", ike);
     }
 

@@ -202,6 +202,15 @@ struct session_registry *ike_sessions(struct ike *ike)
     return ike->sessions;
 }
 
+int ike_pool_in_use(struct ike *ike, const char *name, uint64_t *in_use)
+{
+    struct pool *p = hashmap_get_str(ike->pools, name);
+    if (!p)
+        return -ENOENT;
+    *in_use = pool_stats(p).in_use;
+    return 0;
+}
+
 void ike_get_stats(const struct ike *ike, struct ike_stats *stats)
 {
     *stats = ike->stats;

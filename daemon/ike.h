@@ -50,3 +50,6 @@ void ike_get_stats(const struct ike *ike, struct ike_stats *stats);
 void ike_get_socket_stats(const struct ike *ike, struct ike_socket_stats *stats);
 /* Counters of a session's SAs from the kernel. */
 int ike_session_counters(struct ike *ike, struct session *s, struct session_counters *c);
+/* Addresses of pool NAME in use (leases held by sessions): 0 and *in_use,
+ * -ENOENT when no client has drawn from it yet. */
+int ike_pool_in_use(struct ike *ike, const char *name, uint64_t *in_use);

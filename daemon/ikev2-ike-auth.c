@@ -422,7 +422,7 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
 
     /* Established. */
     struct ike *ike = sa->ike;
-    sa->state = IKEV2_SA_ESTABLISHED;
+    ikev2_sa_set_state(sa, IKEV2_SA_ESTABLISHED, "authenticated");
     ike->stats.half_open--;
     ike->stats.established++;
     sa->timer = sd_event_source_disable_unref(sa->timer);
