@@ -96,6 +96,10 @@ int session_add(struct session_registry *reg, const struct session *tmpl, struct
     struct address_key ak = address_key(&tmpl->address);
     if (hashmap_get(reg->by_address, &ak, sizeof(ak)))
         return -EEXIST;
+    bool has6 = tmpl->address6.family == AF_INET6;
+    struct address_key ak6 = has6 ? address_key(&tmpl->address6) : ak;
+    if (has6 && (memcmp(&ak6, &ak, sizeof(ak)) == 0 || hashmap_get(reg->by_address, &ak6, sizeof(ak6))))
+        return -EEXIST;
     struct session *s = malloc(sizeof(*s));
     if (!s)
         return -ENOMEM;
@@ -107,10 +111,18 @@ int session_add(struct session_registry *reg, const struct session *tmpl, struct
         return r;
     }
     r = hashmap_put(reg->by_address, &ak, sizeof(ak), s);
-    if (r >= 0) {
-        r = user_index_add(reg, s);
+    if (r >= 0 && has6) {
+        r = hashmap_put(reg->by_address, &ak6, sizeof(ak6), s);
         if (r < 0)
             hashmap_remove(reg->by_address, &ak, sizeof(ak));
+    }
+    if (r >= 0) {
+        r = user_index_add(reg, s);
+        if (r < 0) {
+            hashmap_remove(reg->by_address, &ak, sizeof(ak));
+            if (has6)
+                hashmap_remove(reg->by_address, &ak6, sizeof(ak6));
+        }
     }
     if (r < 0) {
         hashmap_remove(reg->by_index, &s->index, sizeof(s->index));
@@ -131,6 +143,11 @@ void session_remove(struct session_registry *reg, struct session *s)
     struct address_key ak = address_key(&s->address);
     if (hashmap_get(reg->by_address, &ak, sizeof(ak)) == s)
         hashmap_remove(reg->by_address, &ak, sizeof(ak));
+    if (s->address6.family == AF_INET6) {
+        struct address_key ak6 = address_key(&s->address6);
+        if (hashmap_get(reg->by_address, &ak6, sizeof(ak6)) == s)
+            hashmap_remove(reg->by_address, &ak6, sizeof(ak6));
+    }
     user_index_remove(reg, s);
     hashmap_remove(reg->by_index, &s->index, sizeof(s->index));
     free(s);
@@ -277,9 +294,9 @@ size_t session_enforce_login_limit(struct session_registry *reg, struct session 
             oldest = oldest->user_next;
         if (!oldest || !oldest->ops || !oldest->ops->terminate)
             break;
-        char tag[24];
-        snprintf(tag, sizeof(tag), "session %u", oldest->index);
-        struct log_ctx ctx = { .user = user, .tunnel_group = oldest->tunnel_group, .session = tag };
+        char peer[IKE_SOCKADDR_STRING_MAX];
+        struct log_ctx ctx = { .peer = ike_sockaddr_to_string(&oldest->remote, peer, sizeof(peer)), .user = user,
+                               .tunnel_group = oldest->tunnel_group };
         log_notice_ctx(&ctx, CONFIG_SUBSYS_IKE, "user %s has %zu sessions, simultaneous-logins is %u%s%s: "
                        "logging off session %u (the oldest), keeping the new session %u", user, n, limit,
                        newest->group_policy[0] ? " in group policy " : "", newest->group_policy,

@@ -63,6 +63,7 @@ struct session {
     char tunnel_group[SESSION_NAME_MAX];
     char group_policy[SESSION_NAME_MAX];
     struct config_address address;      /* assigned inner address */
+    struct config_address address6;     /* and an IPv6 one beside it (family 0: none) */
     union ike_sockaddr remote;          /* public address:port of the client */
     union ike_sockaddr local;           /* our address:port it talks to */
     bool natt;                          /* behind NAT: ESP in UDP */
@@ -82,7 +83,8 @@ int session_registry_new(struct session_registry **ret);
 void session_registry_free(struct session_registry *reg);
 
 /* A new session with the next index, registered by index, address (must
- * be set) and user. -EEXIST when the address already has a session. */
+ * be set), address6 (if set) and user. -EEXIST when an address already
+ * has a session. */
 int session_add(struct session_registry *reg, const struct session *tmpl, struct session **ret);
 /* Unregisters and frees. NULL is allowed. */
 void session_remove(struct session_registry *reg, struct session *s);

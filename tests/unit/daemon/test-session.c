@@ -178,6 +178,33 @@ static void test_login_limit(void)
     session_registry_free(registry);
 }
 
+/* A dual-stack session is found by either address, and both go with it. */
+static void test_address6(void)
+{
+    setup();
+    struct session tmpl = { .address = addr(40), .ops = &stand_in_ops };
+    tmpl.address6.family = AF_INET6;
+    inet_pton(AF_INET6, "2001:db8:3::40", &tmpl.address6.in6);
+    snprintf(tmpl.user, sizeof(tmpl.user), "dual");
+    struct session *s = NULL;
+    CHECK_INT_EQ(session_add(registry, &tmpl, &s), 0);
+    struct config_address six = tmpl.address6;
+    CHECK(session_find_by_address(registry, &six) == s);
+    struct config_address four = addr(40);
+    CHECK(session_find_by_address(registry, &four) == s);
+    /* Another session may not take the IPv6 address. */
+    struct session other = { .address = addr(41), .address6 = six };
+    snprintf(other.user, sizeof(other.user), "other");
+    struct session *o = NULL;
+    CHECK_INT_EQ(session_add(registry, &other, &o), -EEXIST);
+    four = addr(41);
+    CHECK(session_find_by_address(registry, &four) == NULL);
+    session_remove(registry, s);
+    CHECK(session_find_by_address(registry, &six) == NULL);
+    CHECK_INT_EQ(session_count(registry), 0);
+    session_registry_free(registry);
+}
+
 /* Many sessions: every lookup still finds the right one. */
 static void test_many(void)
 {
@@ -200,4 +227,4 @@ static void test_many(void)
     session_registry_free(registry);
 }
 
-TEST_MAIN(TEST(test_lookups), TEST(test_user_order), TEST(test_login_limit), TEST(test_many))
+TEST_MAIN(TEST(test_lookups), TEST(test_user_order), TEST(test_login_limit), TEST(test_address6), TEST(test_many))
