@@ -126,12 +126,14 @@ if result["count"] != n or len(sessions) != n:
     print(f"lists {result['count']} sessions ({len(sessions)} entries), expected {n}")
     sys.exit(1)
 for s in sessions:
-    print(s["user"], s["address"], s["public_address"].rsplit(":", 1)[0], s["tunnel_group"])
+    child = s.get("child_sas") or ["none"]
+    print(s["user"], s["address"], s["public_address"].rsplit(":", 1)[0], s["tunnel_group"],
+          child[0].replace(" ", "_"))
 PY
-declare -A session_user session_public
-while read -r user address public group; do
+declare -A session_user session_public session_child
+while read -r user address public group child; do
   [ "$group" = rw ] || tb_fail "session of $user is in tunnel group $group"
-  session_user[$address]=$user session_public[$address]=$public
+  session_user[$address]=$user session_public[$address]=$public session_child[$address]=$child
 done < "$TB_RESULTS/sessions-up.tsv"
 for ((k = 1; k <= N; k++)); do
   v=${vip_of[u$k]}
@@ -139,8 +141,11 @@ for ((k = 1; k <= N; k++)); do
     tb_fail "vpnctl sessions: address $v belongs to '${session_user[$v]:-nobody}', expected u$k@example.com"
   [ "${session_public[$v]}" = "$(addr_of "$k")" ] ||
     tb_fail "vpnctl sessions: u$k's public address is ${session_public[$v]}, expected $(addr_of "$k")"
+  # vpnd's inbound SPI is the client's outbound one.
+  [ "${session_child[$v]}" = "in_${spi_out_of[u$k]}_out_${spi_in_of[u$k]}" ] ||
+    tb_fail "vpnctl sessions: u$k's CHILD SA is ${session_child[$v]}, the client has in ${spi_in_of[u$k]} out ${spi_out_of[u$k]}"
 done
-tb_log "vpnctl sessions lists the $N sessions with the right users, addresses and public addresses"
+tb_log "vpnctl sessions lists the $N sessions with the right users, addresses, public addresses and SPIs"
 
 [ "$(tb_xfrm_state_count gw)" -eq $((2 * N)) ] || tb_fail "gw has $(tb_xfrm_state_count gw) xfrm states, expected $((2 * N))"
 [ "$(tb_xfrm_policy_count gw)" -eq $((3 * N)) ] || tb_fail "gw has $(tb_xfrm_policy_count gw) IPsec policies, expected $((3 * N))"
