@@ -33,6 +33,8 @@ struct ike {
     uint32_t next_reqid;            /* offset in vpnd's owned reqid range */
     struct ike_stats stats;
     bool stopping;
+    struct session_reload_end *reload_ended;    /* the sessions the last reload ended, for `vpnctl reload` */
+    size_t n_reload_ended;
 };
 
 /* The running configuration (new negotiations use it). */

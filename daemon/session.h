@@ -47,8 +47,9 @@ struct session_sas {
 struct session_ops {
     /* Kernel counters of the session's SAs, added into *c. */
     int (*counters)(struct session *s, struct session_counters *c);
-    /* Ends the session (DELETE to the client, SAs out of the kernel,
-     * address back) and removes it from the registry. */
+    /* Ends the session as an operator asked (`vpnctl terminate`): tells the
+     * client (DELETE), removes its SAs, releases its address. The session
+     * is freed: `s` is invalid afterwards. */
     void (*terminate)(struct session *s, const char *reason);
     /* Its IKE SA and CHILD SAs (ESP SPIs, ours first). */
     void (*sas)(struct session *s, struct session_sas *out);

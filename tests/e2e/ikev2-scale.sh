@@ -227,7 +227,7 @@ grep -q 'tmpl ' "$TB_RESULTS/xfrm-policy-down.txt" && tb_fail "gw still has IPse
 grep -Eq '^[[:space:]]*dir (in|out|fwd) ' "$TB_RESULTS/xfrm-policy-down.txt" &&
   tb_fail "gw still has in/out/fwd policies after every client left"
 [ -z "$(tb_exec gw ip route show proto 86)" ] || tb_fail "vpnd's routes remain on gw after every client left"
-in_use=$(vpnctl --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["ike"]["pools_in_use"]["scale-pool"])')
+in_use=$(vpnctl --json pools | python3 -c 'import json,sys; print([p["used"] for p in json.load(sys.stdin)["result"]["pools"] if p["name"] == "scale-pool"][0])')
 [ "$in_use" -eq 0 ] || tb_fail "the pool still has $in_use addresses in use after every client left"
 down=$(grep -c 'session down: user u[0-9]*@example.com, address 10\.3\.0\.[0-9]*: deleted by the client' \
   "$TB_RESULTS/vpnd.log" || true)

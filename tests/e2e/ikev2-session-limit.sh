@@ -68,7 +68,7 @@ grep -q "received DELETE for IKE_SA" "$TB_RESULTS/ss-a1/charon.log" ||
 [ "$(tb_xfrm_state_count gw)" -eq 2 ] || tb_fail "gw has $(tb_xfrm_state_count gw) xfrm states, expected c2's 2"
 [ "$(tb_xfrm_policy_count gw)" -eq 3 ] || tb_fail "gw has $(tb_xfrm_policy_count gw) IPsec policies, expected c2's 3"
 [ -z "$(tb_exec gw ip route show "$vip1")" ] || tb_fail "the route to c1's address $vip1 is still on gw"
-in_use=$(vpnctl --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["ike"]["pools_in_use"]["rw-pool"])')
+in_use=$(vpnctl --json pools | python3 -c 'import json,sys; print([p["used"] for p in json.load(sys.stdin)["result"]["pools"] if p["name"] == "rw-pool"][0])')
 [ "$in_use" -eq 1 ] || tb_fail "the pool has $in_use addresses in use, expected c2's alone"
 
 tb_exec c2 ping -c 3 -i 0.3 -W 5 "$TB_SRV_ADDR" > /dev/null || tb_fail "c2 cannot ping srv through its tunnel"
