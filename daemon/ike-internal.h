@@ -69,3 +69,4 @@ int ikev2_session_counters(struct session *s, struct session_counters *c);
 /* Drops the tunnel groups' loaded certificates and keys (ikev2-auth-cert.c). */
 void ikev2_cert_cache_flush(struct ike *ike);
 void ikev2_session_terminate(struct session *s, const char *reason);
+void ikev2_session_sas(struct session *s, struct session_sas *out);

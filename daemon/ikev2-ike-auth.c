@@ -224,6 +224,12 @@ bool ikev2_auth_apply_policy(struct ikev2_ike_sa *sa, uint32_t mid)
         auth_failed(sa, mid, sa->identity, reason);
         return false;
     }
+    if (sa->policy && sa->policy->simultaneous_logins == 0) {
+        char reason[IKEV2_AUTH_REASON_MAX];
+        snprintf(reason, sizeof(reason), "group policy %s allows no login (simultaneous-logins 0)", sa->policy->name);
+        auth_failed(sa, mid, sa->identity, reason);
+        return false;
+    }
     return true;
 }
 
@@ -651,7 +657,7 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
 
     /* Established. */
     struct ike *ike = sa->ike;
-    sa->state = IKEV2_SA_ESTABLISHED;
+    ikev2_sa_set_state(sa, IKEV2_SA_ESTABLISHED, "authenticated");
     ike->stats.half_open--;
     ike->stats.established++;
     sa->timer = sd_event_source_disable_unref(sa->timer);
@@ -692,7 +698,8 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
             .ops = NULL,
             .owner = sa,
         };
-        static const struct session_ops ops = { ikev2_session_counters, ikev2_session_terminate };
+        static const struct session_ops ops = { ikev2_session_counters, ikev2_session_terminate,
+                                                ikev2_session_sas };
         tmpl.ops = &ops;
         snprintf(tmpl.user, sizeof(tmpl.user), "%s", sa->identity);
         snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "%s", group->name);
@@ -709,6 +716,8 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
             inet_ntop(AF_INET, &sa->address.in, addr, sizeof(addr));
             log_info_ctx(&ctx, CONFIG_SUBSYS_IKE, "session up: user %s, address %s, session %u", sa->identity,
                          addr, sa->session->index);
+            (void)session_enforce_login_limit(ike->sessions, sa->session, sa->policy ?
+                                              sa->policy->simultaneous_logins : CONFIG_SIMULTANEOUS_LOGINS_DEFAULT);
         }
     }
     free(res);

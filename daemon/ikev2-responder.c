@@ -295,7 +295,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         ike->stats.established--;
     else
         ike->stats.half_open--;
-    sa->state = IKEV2_SA_DELETED;
+    ikev2_sa_set_state(sa, IKEV2_SA_DELETED, reason);
 
     if (sa->job) {
         *sa->job_sa = NULL;
@@ -444,7 +444,26 @@ int ikev2_session_counters(struct session *s, struct session_counters *c)
 void ikev2_session_terminate(struct session *s, const char *reason)
 {
     struct ikev2_ike_sa *sa = s->owner;
-    ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
+    if (sa)
+        ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
+}
+
+void ikev2_session_sas(struct session *s, struct session_sas *out)
+{
+    struct ikev2_ike_sa *sa = s->owner;
+    memset(out, 0, sizeof(*out));
+    if (!sa)
+        return;
+    out->ike_spi_i = sa->ispi;
+    out->ike_spi_r = sa->rspi;
+    if (sa->has_child) {
+        out->child[out->n_child].spi_in = sa->child.spi_in;
+        out->child[out->n_child++].spi_out = sa->child.spi_out;
+    }
+    if (sa->has_old_child) {
+        out->child[out->n_child].spi_in = sa->old_child.spi_in;
+        out->child[out->n_child++].spi_out = sa->old_child.spi_out;
+    }
 }
 
 /* ---- IKE_SA_INIT ---------------------------------------------------------------------- */
@@ -569,7 +588,7 @@ static void dh_done(void *userdata, int result)
         return;
     }
     sa->in_table = true;
-    sa->state = IKEV2_SA_INIT_DONE;
+    ikev2_sa_set_state(sa, IKEV2_SA_INIT_DONE, "IKE_SA_INIT answered");
     sa->expected_mid = 1;
     log_sent(&ctx, buf, len, NULL, 0, 0);
     (void)send_bytes(sa->ike, &sa->local, &sa->remote, buf, len, &ctx);
@@ -784,6 +803,8 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     ikev2_ike_choice_format(&choice, suite, sizeof(suite));
     log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "selected proposal %u (ike-proposal '%s'): %s", choice.number,
                   choice.config->name, suite);
+    log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE SA %016llx_i %016llx_r state %s: Diffie-Hellman on a worker",
+                  (unsigned long long)sa->ispi, (unsigned long long)sa->rspi, ikev2_sa_state_name(sa->state));
     goto out;
 
 out_free:

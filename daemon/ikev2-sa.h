@@ -129,6 +129,10 @@ int ikev2_sa_start_policy_timer(struct ikev2_ike_sa *sa);
 /* Log context of the SA. */
 void ikev2_sa_log_ctx(const struct ikev2_ike_sa *sa, struct log_ctx *ctx);
 
+/* State changes (ikev2-state.c): logged at debug level 1 with the reason. */
+const char *ikev2_sa_state_name(enum ikev2_sa_state state);
+void ikev2_sa_set_state(struct ikev2_ike_sa *sa, enum ikev2_sa_state state, const char *why);
+
 /* Sending. `inner` is the plaintext chain (first type first_inner, len 0:
  * an empty SK). Builds, encrypts, logs "sending ..." and sends; when
  * `response` is true the message is cached for retransmissions. */

@@ -2,17 +2,29 @@
 #include "session.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "hashmap.h"
+#include "log.h"
 
 struct session_registry {
     struct hashmap *by_index;       /* uint32_t index -> session */
     struct hashmap *by_address;     /* family + address bytes -> session */
+    struct hashmap *by_user;        /* user name -> struct user_sessions */
     uint32_t next_index;
 };
+
+/* One user's sessions: a list through session.user_prev/user_next. */
+struct user_sessions {
+    struct session *oldest, *newest;
+    size_t n;
+};
+
+static int user_index_add(struct session_registry *reg, struct session *s);
+static void user_index_remove(struct session_registry *reg, struct session *s);
 
 /* The address as a hash key: family and the address bytes only. */
 struct address_key {
@@ -38,6 +50,8 @@ int session_registry_new(struct session_registry **ret)
     int r = hashmap_new(&reg->by_index);
     if (r >= 0)
         r = hashmap_new(&reg->by_address);
+    if (r >= 0)
+        r = hashmap_new(&reg->by_user);
     if (r < 0) {
         session_registry_free(reg);
         return r;
@@ -61,8 +75,19 @@ void session_registry_free(struct session_registry *reg)
             free(value);
         }
     }
+    if (reg->by_user) {
+        struct hashmap_iter it = HASHMAP_ITER_INIT;
+        void *value;
+        const void *key;
+        size_t len;
+        while (hashmap_iterate(reg->by_user, &it, &key, &len, &value)) {
+            hashmap_remove(reg->by_user, key, len);
+            free(value);
+        }
+    }
     hashmap_free(reg->by_index);
     hashmap_free(reg->by_address);
+    hashmap_free(reg->by_user);
     free(reg);
 }
 
@@ -70,6 +95,10 @@ int session_add(struct session_registry *reg, const struct session *tmpl, struct
 {
     struct address_key ak = address_key(&tmpl->address);
     if (hashmap_get(reg->by_address, &ak, sizeof(ak)))
+        return -EEXIST;
+    bool has6 = tmpl->address6.family == AF_INET6;
+    struct address_key ak6 = has6 ? address_key(&tmpl->address6) : ak;
+    if (has6 && (memcmp(&ak6, &ak, sizeof(ak)) == 0 || hashmap_get(reg->by_address, &ak6, sizeof(ak6))))
         return -EEXIST;
     struct session *s = malloc(sizeof(*s));
     if (!s)
@@ -82,6 +111,19 @@ int session_add(struct session_registry *reg, const struct session *tmpl, struct
         return r;
     }
     r = hashmap_put(reg->by_address, &ak, sizeof(ak), s);
+    if (r >= 0 && has6) {
+        r = hashmap_put(reg->by_address, &ak6, sizeof(ak6), s);
+        if (r < 0)
+            hashmap_remove(reg->by_address, &ak, sizeof(ak));
+    }
+    if (r >= 0) {
+        r = user_index_add(reg, s);
+        if (r < 0) {
+            hashmap_remove(reg->by_address, &ak, sizeof(ak));
+            if (has6)
+                hashmap_remove(reg->by_address, &ak6, sizeof(ak6));
+        }
+    }
     if (r < 0) {
         hashmap_remove(reg->by_index, &s->index, sizeof(s->index));
         free(s);
@@ -101,6 +143,12 @@ void session_remove(struct session_registry *reg, struct session *s)
     struct address_key ak = address_key(&s->address);
     if (hashmap_get(reg->by_address, &ak, sizeof(ak)) == s)
         hashmap_remove(reg->by_address, &ak, sizeof(ak));
+    if (s->address6.family == AF_INET6) {
+        struct address_key ak6 = address_key(&s->address6);
+        if (hashmap_get(reg->by_address, &ak6, sizeof(ak6)) == s)
+            hashmap_remove(reg->by_address, &ak6, sizeof(ak6));
+    }
+    user_index_remove(reg, s);
     hashmap_remove(reg->by_index, &s->index, sizeof(s->index));
     free(s);
 }
@@ -145,4 +193,119 @@ int session_foreach(struct session_registry *reg, int (*fn)(struct session *s, v
         r = fn(list[k], userdata);
     free(list);
     return r < 0 ? r : 0;
+}
+
+/* ---- by user ------------------------------------------------------------------- */
+
+static int user_index_add(struct session_registry *reg, struct session *s)
+{
+    struct user_sessions *u = hashmap_get_str(reg->by_user, s->user);
+    if (!u) {
+        u = calloc(1, sizeof(*u));
+        if (!u)
+            return -ENOMEM;
+        int r = hashmap_put_str(reg->by_user, s->user, u);
+        if (r < 0) {
+            free(u);
+            return r;
+        }
+    }
+    s->user_prev = u->newest;
+    s->user_next = NULL;
+    if (u->newest)
+        u->newest->user_next = s;
+    else
+        u->oldest = s;
+    u->newest = s;
+    u->n++;
+    return 0;
+}
+
+static void user_index_remove(struct session_registry *reg, struct session *s)
+{
+    struct user_sessions *u = hashmap_get_str(reg->by_user, s->user);
+    if (!u)
+        return;
+    if (s->user_prev)
+        s->user_prev->user_next = s->user_next;
+    else if (u->oldest == s)
+        u->oldest = s->user_next;
+    else
+        return;     /* not in this list */
+    if (s->user_next)
+        s->user_next->user_prev = s->user_prev;
+    else
+        u->newest = s->user_prev;
+    s->user_prev = s->user_next = NULL;
+    if (--u->n == 0) {
+        hashmap_remove_str(reg->by_user, s->user);
+        free(u);
+    }
+}
+
+struct session *session_find_by_user(struct session_registry *reg, const char *user)
+{
+    struct user_sessions *u = hashmap_get_str(reg->by_user, user);
+    return u ? u->oldest : NULL;
+}
+
+size_t session_count_by_user(struct session_registry *reg, const char *user)
+{
+    struct user_sessions *u = hashmap_get_str(reg->by_user, user);
+    return u ? u->n : 0;
+}
+
+int session_foreach_user(struct session_registry *reg, const char *user,
+                         int (*fn)(struct session *s, void *userdata), void *userdata)
+{
+    struct user_sessions *u = hashmap_get_str(reg->by_user, user);
+    if (!u)
+        return 0;
+    /* By index, not by pointer: fn may end sessions, even the next one. */
+    size_t n = u->n, i = 0;
+    uint32_t *indexes = calloc(n, sizeof(*indexes));
+    if (!indexes)
+        return -ENOMEM;
+    for (struct session *s = u->oldest; s && i < n; s = s->user_next)
+        indexes[i++] = s->index;
+    int r = 0;
+    for (size_t k = 0; k < i && r >= 0; k++) {
+        struct session *s = session_find_by_index(reg, indexes[k]);
+        if (s)
+            r = fn(s, userdata);
+    }
+    free(indexes);
+    return r < 0 ? r : 0;
+}
+
+size_t session_enforce_login_limit(struct session_registry *reg, struct session *newest, uint32_t limit)
+{
+    char user[SESSION_NAME_MAX];
+    uint32_t keep_index = newest->index;
+    size_t ended = 0;
+
+    snprintf(user, sizeof(user), "%s", newest->user);
+    for (;;) {
+        size_t n = session_count_by_user(reg, user);
+        if (n <= limit || n <= 1)
+            break;
+        struct session *oldest = session_find_by_user(reg, user);
+        if (oldest && oldest->index == keep_index)
+            oldest = oldest->user_next;
+        if (!oldest || !oldest->ops || !oldest->ops->terminate)
+            break;
+        char peer[IKE_SOCKADDR_STRING_MAX];
+        struct log_ctx ctx = { .peer = ike_sockaddr_to_string(&oldest->remote, peer, sizeof(peer)), .user = user,
+                               .tunnel_group = oldest->tunnel_group };
+        log_notice_ctx(&ctx, CONFIG_SUBSYS_IKE, "user %s has %zu sessions, simultaneous-logins is %u%s%s: "
+                       "logging off session %u (the oldest), keeping the new session %u", user, n, limit,
+                       newest->group_policy[0] ? " in group policy " : "", newest->group_policy,
+                       oldest->index, keep_index);
+        uint32_t gone = oldest->index;
+        oldest->ops->terminate(oldest, "simultaneous-logins limit");
+        if (session_find_by_index(reg, gone))
+            break;      /* the protocol could not end it: do not loop forever */
+        ended++;
+    }
+    return ended;
 }

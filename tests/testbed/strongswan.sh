@@ -231,15 +231,22 @@ ss__quote() {
 #   --mobike yes|no    (default yes)
 #   --local-addr ADDR  source address
 #   --set KEY=VALUE    any other key of the connection section
+#   --no-load          only write the file (many connections: write them
+#                      all, then one ss_load NAME)
+#   --start            charon initiates the connection itself when it is
+#                      loaded (start_action = start): many at once without a
+#                      swanctl process each
 ss_client_conn() {
   local name=$1 conn=$2; shift 2
   ss__need "$name"
   local remote="" auth="" id="" key="" cert="" ca="" remote_id="" remote_auth=""
   local ike="" esp="" remote_ts=0.0.0.0/0 vips=0.0.0.0 version=2 aggressive=""
   local rekey_ike="" reauth_ike="" rekey_child="" life_child="" dpd="" encap=""
-  local frag="" mobike="" local_addr="" xauth_user="" xauth_pass="" ike_id="" sets=()
+  local frag="" mobike="" local_addr="" xauth_user="" xauth_pass="" ike_id="" sets=() load=yes start_action=""
   while [ $# -gt 0 ]; do
     case $1 in
+      --no-load) load=""; shift ;;
+      --start) start_action=start; shift ;;
       --remote) remote=$2; shift 2 ;;
       --psk) auth=psk id=$2 key=$3; shift 3 ;;
       --eap-mschapv2 | --eap-md5 | --eap-gtc) auth=${1#--} id=$2 key=$3; shift 3 ;;
@@ -327,6 +334,7 @@ ss_client_conn() {
     [ -z "$esp" ] || echo "        esp_proposals = $esp"
     [ -z "$rekey_child" ] || echo "        rekey_time = $rekey_child"
     [ -z "$life_child" ] || echo "        life_time = $life_child"
+    [ -z "$start_action" ] || echo "        start_action = $start_action"
     echo "      }"
     echo "    }"
     echo "  }"
@@ -357,7 +365,7 @@ ss_client_conn() {
     fi
     echo "}"
   } > "$f"
-  ss_load "$name"
+  [ -z "$load" ] || ss_load "$name"
 }
 
 # Writes and loads an address pool for responder NAME.
