@@ -10,7 +10,8 @@
 
 struct session_registry {
     struct hashmap *by_index;       /* uint32_t index -> session */
-    struct hashmap *by_address;     /* family + address bytes -> session */
+    struct hashmap *by_address;     /* family + address bytes -> session (both addresses of dual stack) */
+    struct hashmap *by_reqid;       /* uint32_t reqid -> session */
     uint32_t next_index;
 };
 
@@ -38,6 +39,8 @@ int session_registry_new(struct session_registry **ret)
     int r = hashmap_new(&reg->by_index);
     if (r >= 0)
         r = hashmap_new(&reg->by_address);
+    if (r >= 0)
+        r = hashmap_new(&reg->by_reqid);
     if (r < 0) {
         session_registry_free(reg);
         return r;
@@ -63,14 +66,20 @@ void session_registry_free(struct session_registry *reg)
     }
     hashmap_free(reg->by_index);
     hashmap_free(reg->by_address);
+    hashmap_free(reg->by_reqid);
     free(reg);
 }
 
 int session_add(struct session_registry *reg, const struct session *tmpl, struct session **ret)
 {
-    struct address_key ak = address_key(&tmpl->address);
+    struct address_key ak = address_key(&tmpl->address), ak6;
     if (hashmap_get(reg->by_address, &ak, sizeof(ak)))
         return -EEXIST;
+    if (tmpl->has_address6) {
+        ak6 = address_key(&tmpl->address6);
+        if (hashmap_get(reg->by_address, &ak6, sizeof(ak6)))
+            return -EEXIST;
+    }
     struct session *s = malloc(sizeof(*s));
     if (!s)
         return -ENOMEM;
@@ -82,6 +91,19 @@ int session_add(struct session_registry *reg, const struct session *tmpl, struct
         return r;
     }
     r = hashmap_put(reg->by_address, &ak, sizeof(ak), s);
+    if (r >= 0 && s->has_address6) {
+        r = hashmap_put(reg->by_address, &ak6, sizeof(ak6), s);
+        if (r < 0)
+            hashmap_remove(reg->by_address, &ak, sizeof(ak));
+    }
+    if (r >= 0 && s->reqid) {
+        r = hashmap_put(reg->by_reqid, &s->reqid, sizeof(s->reqid), s);
+        if (r < 0) {
+            hashmap_remove(reg->by_address, &ak, sizeof(ak));
+            if (s->has_address6)
+                hashmap_remove(reg->by_address, &ak6, sizeof(ak6));
+        }
+    }
     if (r < 0) {
         hashmap_remove(reg->by_index, &s->index, sizeof(s->index));
         free(s);
@@ -101,6 +123,13 @@ void session_remove(struct session_registry *reg, struct session *s)
     struct address_key ak = address_key(&s->address);
     if (hashmap_get(reg->by_address, &ak, sizeof(ak)) == s)
         hashmap_remove(reg->by_address, &ak, sizeof(ak));
+    if (s->has_address6) {
+        ak = address_key(&s->address6);
+        if (hashmap_get(reg->by_address, &ak, sizeof(ak)) == s)
+            hashmap_remove(reg->by_address, &ak, sizeof(ak));
+    }
+    if (s->reqid && hashmap_get(reg->by_reqid, &s->reqid, sizeof(s->reqid)) == s)
+        hashmap_remove(reg->by_reqid, &s->reqid, sizeof(s->reqid));
     hashmap_remove(reg->by_index, &s->index, sizeof(s->index));
     free(s);
 }
@@ -114,6 +143,11 @@ struct session *session_find_by_address(struct session_registry *reg, const stru
 {
     struct address_key ak = address_key(addr);
     return hashmap_get(reg->by_address, &ak, sizeof(ak));
+}
+
+struct session *session_find_by_reqid(struct session_registry *reg, uint32_t reqid)
+{
+    return hashmap_get(reg->by_reqid, &reqid, sizeof(reqid));
 }
 
 size_t session_count(const struct session_registry *reg)
