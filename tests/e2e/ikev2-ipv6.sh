@@ -77,6 +77,7 @@ tb_exec gw ip -6 route show "$vip6" | grep -q "proto 86" || tb_fail "no route of
 
 [ "$(vpnd_session_field "$vip4" address6)" = "$vip6" ] || tb_fail "the session does not show $vip6"
 vpnctl sessions > "$TB_RESULTS/sessions.txt"
+grep -q "IPv6 address: $vip6" "$TB_RESULTS/sessions.txt" || tb_fail "vpnctl sessions does not show $vip6"
 vpnd_log_has "session up: user alice@example.com, address $vip4, IPv6 address $vip6"
 vpnd_log_has "CHILD_SA installed: .* TS $vip4/32 $vip6/128 === 0.0.0.0/0 ::/0"
 vpnd_log_has "sending IKE_AUTH response 1 \[ IDr AUTH CPRP\(ADDR MASK ADDR6 DNS DNS6\)"

@@ -48,11 +48,12 @@ read -r in out <<< "$(ss_child_spis natted)"
 out_dport() { tb_exec gw ip xfrm state list spi "$in" | grep -o 'encap type espinudp sport 4500 dport [0-9]*' | awk '{ print $NF }'; }
 in_sport() { tb_exec gw ip xfrm state list spi "$out" | grep -o 'encap type espinudp sport [0-9]* dport 4500' | awk '{ print $5 }'; }
 
-# Makes the NAT router forget every mapping and masquerade from port range RANGE.
+# Makes the NAT router forget every mapping and masquerade UDP from port range RANGE.
 nat_rebind() {
   tb_exec nat nft -f - << NFT || tb_fail "cannot change the masquerading"
 flush chain ip tb_nat postrouting
-add rule ip tb_nat postrouting oifname "wan" masquerade to :$1
+add rule ip tb_nat postrouting oifname "wan" meta l4proto udp masquerade to :$1
+add rule ip tb_nat postrouting oifname "wan" masquerade
 NFT
   tb_exec nat conntrack -D -p udp > "$TB_RESULTS/conntrack-$1.log" 2>&1 || true
   grep -Eq '[1-9][0-9]* flow entries have been deleted' "$TB_RESULTS/conntrack-$1.log" ||

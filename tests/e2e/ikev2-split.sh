@@ -43,8 +43,10 @@ ss_client_up alice vpn || tb_fail "the tunnel did not come up"
 vip=$(ss_client_vip alice) || tb_fail "alice got no virtual IP"
 
 # ---- what the client installed ----------------------------------------------------------
-ss_client_sas alice --raw | grep -q "remote-ts=\[$TB_PROTECTED_NET 10.99.0.0/16\]" ||
-  tb_fail "the client's remote traffic selectors are not $TB_PROTECTED_NET and 10.99.0.0/16"
+rts=$(ss_client_sas alice --raw | grep -o 'remote-ts=\[[^]]*\]' | sed 's/^remote-ts=\[//; s/\]$//' | tr ' ' '\n' |
+  sort | paste -sd ' ')
+[ "$rts" = "10.99.0.0/16 $TB_PROTECTED_NET" ] ||
+  tb_fail "the client's remote traffic selectors are '$rts', not $TB_PROTECTED_NET and 10.99.0.0/16"
 tb_exec c1 ip xfrm policy list > "$TB_RESULTS/c1-policies.txt"
 # Every policy of the client with an IPsec template, by its remote network:
 # "out" policies lead to it (dst), "in"/"fwd" come from it (src).
