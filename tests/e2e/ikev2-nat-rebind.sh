@@ -7,7 +7,11 @@
 #      vpnd moves its ESP-in-UDP SAs to the new port, and the ping, which
 #      never stopped, gets answers again;
 #   2. then, mapping changed once more while the tunnel is idle, as an IKE
-#      request (the client's DPD): vpnd moves the IKE SA and the ESP SAs.
+#      request (the client's DPD): vpnd moves the IKE SA and the ESP SAs;
+#   3. last, the NAT router changes its public address too: the ESP SAs
+#      are added anew toward it (keeping their sequence numbers, or the
+#      client's replay check would drop the answers) and the policies'
+#      templates follow.
 # Each time vpnd's SAs show the new encapsulation port, the session shows
 # the new public address and vpnd logs the change; traffic flows and the
 # counters move.  The client's NAT keepalives reach gw and are dropped
@@ -102,6 +106,38 @@ tb_exec n1 ping -c 3 -i 0.2 -W 5 "$TB_SRV_ADDR" > "$TB_RESULTS/ping-after-ike.lo
 [ "$(tb_xfrm_packets gw "$in")" -ge $((before + 3)) ] || tb_fail "vpnd's outbound SA did not carry the replies"
 [ "$(tb_xfrm_state_count gw)" -eq 2 ] || tb_fail "gw has $(tb_xfrm_state_count gw) SAs, expected 2"
 tb_log "after the IKE rebinding: $NAT:$p3"
+
+# ---- 3. a new public address: the SAs and the policies move -----------------------------
+NAT2=203.0.113.3
+tb_ip_batch nat "addr add $NAT2/24 dev wan"
+tb_exec nat nft -f - << NFT || tb_fail "cannot change the source address"
+flush chain ip tb_nat postrouting
+add rule ip tb_nat postrouting oifname "wan" meta l4proto udp snat to $NAT2:42000-42999
+add rule ip tb_nat postrouting oifname "wan" masquerade
+NFT
+tb_exec nat conntrack -D -p udp > "$TB_RESULTS/conntrack-address.log" 2>&1 || true
+tb_daemon n1 ping-moved ping -i 0.2 -W 2 "$TB_SRV_ADDR"
+ping_pid=$TB_LAST_PID
+vpnd_log_has "NAT mapping of the client changed \(seen in ESP\): $NAT:$p3 -> $NAT2:42[0-9]{3}; ESP-in-UDP SAs spi in $out out $in updated" 30
+tb_wait 30 bash -c "[ \$(grep -c 'bytes from' '$TB_RESULTS/ping-moved.log') -ge 3 ]"
+tb_stop "$ping_pid" || true
+tb_exec gw ip xfrm state list spi "$in" | grep -q "src $TB_GW_ADDR dst $NAT2" ||
+  tb_fail "vpnd's outbound SA does not go to $NAT2"
+tb_exec gw ip xfrm state list spi "$out" | grep -q "src $NAT2 dst $TB_GW_ADDR" ||
+  tb_fail "vpnd's inbound SA does not come from $NAT2"
+p4=$(out_dport)
+[[ $p4 =~ ^42[0-9]{3}$ ]] && [ "$(in_sport)" = "$p4" ] || tb_fail "vpnd's SAs are not at port 42xxx: '$p4' '$(in_sport)'"
+[ "$(tb_exec gw ip xfrm policy list | grep -c "tmpl src $NAT2 dst $TB_GW_ADDR")" -eq 2 ] ||
+  tb_fail "gw's in and fwd policies do not expect ESP from $NAT2"
+[ "$(tb_exec gw ip xfrm policy list | grep -c "tmpl src $TB_GW_ADDR dst $NAT2")" -eq 1 ] ||
+  tb_fail "gw's out policy does not send ESP to $NAT2"
+[ "$(vpnd_session_field "$vip" public_address)" = "$NAT2:$p4" ] || tb_fail "the session is not at $NAT2:$p4"
+before=$(tb_xfrm_packets gw "$in")
+tb_exec n1 ping -c 3 -i 0.2 -W 5 "$TB_SRV_ADDR" > "$TB_RESULTS/ping-after-move.log" ||
+  tb_fail "no ping through the tunnel after the NAT's address changed"
+[ "$(tb_xfrm_packets gw "$in")" -ge $((before + 3)) ] || tb_fail "vpnd's moved outbound SA did not carry the replies"
+[ "$(tb_xfrm_state_count gw)" -eq 2 ] || tb_fail "gw has $(tb_xfrm_state_count gw) SAs, expected 2"
+tb_log "after the address change: $NAT2:$p4"
 
 # ---- keepalives: they arrived, and nothing was said or counted about them -------------------
 tb_capture_stop gw-out > /dev/null
