@@ -156,7 +156,8 @@ int ike_address_acquire(struct ike *ike, const struct config_tunnel_group *group
 }
 
 int ike_address_acquire6(struct ike *ike, const struct config_tunnel_group *group, const char *owner,
-                         struct config_address *addr, struct pool **pool, const char **exhausted)
+                         struct config_address *addr, struct pool **pool, const char **exhausted,
+                         uint64_t *in_use)
 {
     int r = -ENOENT;
     *pool = NULL;
@@ -175,6 +176,7 @@ int ike_address_acquire6(struct ike *ike, const struct config_tunnel_group *grou
         if (r != -ENOSPC)
             return r;
         *exhausted = pool_name(p);
+        *in_use = pool_stats(p).in_use;
         log_info(CONFIG_SUBSYS_POOL, "pool '%s' exhausted (%" PRIu64 " addresses in use)", pool_name(p),
                  pool_stats(p).in_use);
     }

@@ -161,61 +161,11 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
         goto out;
     }
 
-    /* The inner addresses: IPv4 (pool or the user's fixed address) unless
-     * the client asks for IPv6 only, and IPv6 from an IPv6 pool of the
-     * group when it asks for one (dual stack: sa->address6). */
-    bool want4, want6;
-    ikev2_cp_wanted_families(cp, &want4, &want6);
-    const struct config_user *user = config_user_find(sa->config, sa->identity);
-    const char *exhausted = NULL;
-    uint64_t in_use = 0;
-    if (want4)
-        r = ike_address_acquire(ike, sa->group, user, sa->identity, &sa->address, &sa->pool, &exhausted, &in_use);
-    else {
-        r = ike_address_acquire6(ike, sa->group, sa->identity, &sa->address, &sa->pool, &exhausted);
-        if (r == -ENOENT)
-            r = ike_address_acquire(ike, sa->group, user, sa->identity, &sa->address, &sa->pool, &exhausted,
-                                    &in_use);
-    }
-    if (r < 0) {
-        if (r == -ENOSPC)
-            log_notice_ctx(&ctx, CONFIG_SUBSYS_POOL, "no address for %s: pool '%s' exhausted (%llu addresses "
-                           "in use): INTERNAL_ADDRESS_FAILURE", sa->identity, exhausted ? exhausted : "(none)",
-                           (unsigned long long)in_use);
-        else
-            log_notice_ctx(&ctx, CONFIG_SUBSYS_POOL, "no address for %s: %s: INTERNAL_ADDRESS_FAILURE",
-                           sa->identity, sa->group->n_pools ? strerror(-r) : "the tunnel group has no pool");
+    /* The inner addresses (ikev2-address.c). */
+    struct ikev2_cp_assigned assigned;
+    if (ikev2_lease_addresses(sa, cp, &assigned) < 0) {
         res->notify = IKEV2_N_INTERNAL_ADDRESS_FAILURE;
         goto out;
-    }
-    sa->has_address = true;
-    if (want4 && want6) {
-        r = ike_address_acquire6(ike, sa->group, sa->identity, &sa->address6, &sa->pool6, &exhausted);
-        if (r >= 0)
-            sa->has_address6 = true;
-        else if (r == -ENOSPC)
-            log_notice_ctx(&ctx, CONFIG_SUBSYS_POOL, "no IPv6 address for %s: pool '%s' exhausted; IPv4 only",
-                           sa->identity, exhausted ? exhausted : "(none)");
-        else
-            log_info_ctx(&ctx, CONFIG_SUBSYS_POOL, "no IPv6 address for %s: %s; IPv4 only", sa->identity,
-                         r == -ENOENT ? "the tunnel group has no IPv6 pool" : strerror(-r));
-    }
-    struct ikev2_cp_assigned assigned = { 0 };
-    if (sa->address.family == AF_INET) {
-        assigned.has_ip4 = true;
-        assigned.ip4 = sa->address.in;
-        if (user && user->has_address)
-            assigned.netmask = user->has_netmask ? user->netmask : (struct in_addr){ htonl(UINT32_MAX) };
-        else if (sa->pool)
-            assigned.netmask = pool_config(sa->pool)->netmask;
-    }
-    const struct config_address *v6 = sa->address.family == AF_INET6 ? &sa->address
-                                     : sa->has_address6 ? &sa->address6 : NULL;
-    struct pool *v6_pool = sa->address.family == AF_INET6 ? sa->pool : sa->pool6;
-    if (v6) {
-        assigned.has_ip6 = true;
-        assigned.ip6 = v6->in6;
-        assigned.ip6_prefix_len = v6_pool ? (uint8_t)pool_config(v6_pool)->prefix_len : 128;
     }
 
     /* Traffic selectors. */
@@ -225,22 +175,8 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
         nets = sa->policy->split_networks;
         n_nets = sa->policy->n_split_networks;
     }
-    unsigned families = sa->address.family == AF_INET ? IKEV2_TS_FAMILY_IP4 : IKEV2_TS_FAMILY_IP6;
-    r = ikev2_narrow_tsi(tsi, &sa->address, &res->tsi[0]);
-    if (r >= 0)
-        res->n_tsi = 1;
-    if (r >= 0 && sa->has_address6) {
-        if (ikev2_narrow_tsi(tsi, &sa->address6, &res->tsi[1]) >= 0) {
-            res->n_tsi = 2;
-            families |= IKEV2_TS_FAMILY_IP6;
-        } else {
-            /* The client offered no IPv6 source: it cannot use the address. */
-            log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "TSi offers no IPv6 range: IPv4 only");
-            ike_address_release(ike, sa->pool6, &sa->address6);
-            sa->has_address6 = false;
-            assigned.has_ip6 = false;
-        }
-    }
+    unsigned families = 0;
+    r = ikev2_narrow_tsi_to_addresses(sa, tsi, &assigned, res->tsi, &res->n_tsi, &families);
     if (r < 0 || (res->n_tsr = ikev2_narrow_tsr(tsr, nets, n_nets, families, res->tsr, IKEV2_TS_OUT_MAX)) == 0) {
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "traffic selectors do not cover the assigned address or the "
                      "networks of group policy %s: TS_UNACCEPTABLE", sa->policy ? sa->policy->name : "(none)");
@@ -309,12 +245,7 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
     goto out;
 
 release:
-    ike_address_release(ike, sa->pool, &sa->address);
-    sa->has_address = false;
-    if (sa->has_address6) {
-        ike_address_release(ike, sa->pool6, &sa->address6);
-        sa->has_address6 = false;
-    }
+    ikev2_release_addresses(sa);
 out:
     free(cp);
     free(offered);

@@ -316,14 +316,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     } else {
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "half-open IKE_SA removed: %s", reason);
     }
-    if (sa->has_address) {
-        ike_address_release(ike, sa->pool, &sa->address);
-        sa->has_address = false;
-    }
-    if (sa->has_address6) {
-        ike_address_release(ike, sa->pool6, &sa->address6);
-        sa->has_address6 = false;
-    }
+    ikev2_release_addresses(sa);
     if (sa->in_half_open && hashmap_get(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key)) == sa)
         hashmap_remove(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key));
     if (sa->in_table && hashmap_get(ike->sas, &sa->rspi, sizeof(sa->rspi)) == sa)

@@ -39,6 +39,14 @@ tunnel-groups = ( { name = "rw"; ike-version = 2; authentication = "psk"; psk = 
 CONF
 vpnd_start
 
+# The pool's leases as vpnctl reports them: "ADDRESS OWNER" per line.
+pool_leases() {
+  vpnctl --json pools "$1" | python3 -c '
+import json, sys
+for l in json.load(sys.stdin)["result"]["pools"][0]["leases"]:
+    print(l["address"], l["owner"])'
+}
+
 ss_client_start c1 alice
 ss_client_conn alice vpn --remote "$TB_GW_ADDR" --psk alice@example.com "$PSK" --vips 0.0.0.0,:: \
   --ike aes256gcm16-prfsha256-ecp256 --esp aes256gcm16 --remote-ts 0.0.0.0/0,::/0
@@ -76,6 +84,8 @@ tb_exec gw ip route show "$vip4" | grep -q "proto 86" || tb_fail "no route of vp
 tb_exec gw ip -6 route show "$vip6" | grep -q "proto 86" || tb_fail "no route of vpnd to $vip6 on gw"
 
 [ "$(vpnd_session_field "$vip4" address6)" = "$vip6" ] || tb_fail "the session does not show $vip6"
+[ "$(pool_leases v6)" = "$V6 alice@example.com" ] || tb_fail "pool v6 does not show alice's lease: $(pool_leases v6)"
+[ "$(pool_leases v4)" = "$vip4 alice@example.com" ] || tb_fail "pool v4 does not show alice's lease: $(pool_leases v4)"
 vpnctl sessions > "$TB_RESULTS/sessions.txt"
 grep -q "IPv6 address: $vip6" "$TB_RESULTS/sessions.txt" || tb_fail "vpnctl sessions does not show $vip6"
 vpnd_log_has "session up: user alice@example.com, address $vip4, IPv6 address $vip6"
@@ -101,10 +111,16 @@ tb_wait 30 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."
 [ -z "$(tb_exec gw ip -6 route show "$vip6")" ] || tb_fail "the route to $vip6 is still on gw"
 [ "$(vpnd_session_count)" -eq 0 ] || tb_fail "vpnctl sessions still lists a session"
 vpnd_log_has "session down: user alice@example.com, address $vip4, IPv6 address $vip6: deleted by the client"
+[ -z "$(pool_leases v6)" ] || tb_fail "pool v6 still has leases: $(pool_leases v6)"
+[ -z "$(pool_leases v4)" ] || tb_fail "pool v4 still has leases: $(pool_leases v4)"
 
 ss_client_up bob vpn || tb_fail "bob's tunnel did not come up again"
 bvips=$(ss_client_vip bob) || tb_fail "bob got no virtual IP the second time"
 grep -qx "$V6" <<< "$bvips" || tb_fail "bob did not get the released $V6: $bvips"
 tb_exec c2 ping -6 -c 1 -W 5 "$TB_SRV_ADDR6" > /dev/null || tb_fail "bob cannot ping srv over IPv6"
-ss_client_down bob vpn || tb_fail "bob could not close his tunnel"
+# The operator finds the session by its IPv6 address too.
+vpnctl terminate "$V6" > "$TB_RESULTS/terminate.txt" || tb_fail "vpnctl terminate $V6 failed"
 tb_wait 30 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."
+[ "$(vpnd_session_count)" -eq 0 ] || tb_fail "bob's session is still listed"
+[ -z "$(pool_leases v6)" ] || tb_fail "pool v6 still has leases after the terminate: $(pool_leases v6)"
+[ -z "$(tb_exec gw ip -6 route show "$V6")" ] || tb_fail "the route to $V6 is still on gw"
