@@ -13,6 +13,13 @@
  * one log line says from where to where. Only for SAs where NAT was
  * detected: without a NAT, a new address is MOBIKE's business (RFC 4555),
  * and vpnd only answers the request where it came from.
+ *
+ * Both signals are authenticated and replay-protected, but someone on the
+ * path who races a copy of a fresh packet from elsewhere can divert the
+ * tunnel's traffic there (still encrypted) until the client's next packet
+ * moves it back; RFC 7296 2.23 accepts that for NAT traversal. If the
+ * kernel refuses the update the SA still takes the new address, so that
+ * the kernel's per-packet reports do not become a log line each.
  */
 #pragma once
 
