@@ -7,8 +7,9 @@
 # move; gw has the policies and host routes of both addresses, the session
 # shows both.  A second client, while the one-address IPv6 pool is taken,
 # gets IPv4 only; when the first leaves, its SAs, policies, both routes and
-# both leases are gone, and the second client, reconnecting, gets the IPv6
-# address the first one had.
+# both leases are gone, and the second client, reconnecting for IPv6 only,
+# gets the IPv6 address the first one had and no IPv4 address; the operator
+# ends that session by its IPv6 address.
 # e2e-timeout: 500
 set -euo pipefail
 here=$(dirname "$0")
@@ -114,10 +115,23 @@ vpnd_log_has "session down: user alice@example.com, address $vip4, IPv6 address 
 [ -z "$(pool_leases v6)" ] || tb_fail "pool v6 still has leases: $(pool_leases v6)"
 [ -z "$(pool_leases v4)" ] || tb_fail "pool v4 still has leases: $(pool_leases v4)"
 
-ss_client_up bob vpn || tb_fail "bob's tunnel did not come up again"
+# This time bob asks for IPv6 only: he gets the released IPv6 address and
+# no IPv4 one, and his tunnel carries IPv6 only.
+ss_client_conn bob vpn6 --remote "$TB_GW_ADDR" --psk bob@example.com "$PSK" --vips :: \
+  --ike aes256gcm16-prfsha256-ecp256 --esp aes256gcm16 --remote-ts ::/0
+ss_client_up bob vpn6 || tb_fail "bob's IPv6-only tunnel did not come up"
 bvips=$(ss_client_vip bob) || tb_fail "bob got no virtual IP the second time"
-grep -qx "$V6" <<< "$bvips" || tb_fail "bob did not get the released $V6: $bvips"
-tb_exec c2 ping -6 -c 1 -W 5 "$TB_SRV_ADDR6" > /dev/null || tb_fail "bob cannot ping srv over IPv6"
+[ "$bvips" = "$V6" ] || tb_fail "bob did not get the released $V6 alone: $bvips"
+[ -z "$(pool_leases v4)" ] || tb_fail "an IPv6-only client holds an IPv4 lease: $(pool_leases v4)"
+[ "$(pool_leases v6)" = "$V6 bob@example.com" ] || tb_fail "pool v6 does not show bob's lease: $(pool_leases v6)"
+[ "$(vpnd_session_field "$V6" user)" = bob@example.com ] || tb_fail "no session with address $V6"
+vpnd_log_has "CHILD_SA installed: .* TS $V6/128 === ::/0"
+tb_exec c2 ping -6 -c 3 -i 0.2 -W 5 "$TB_SRV_ADDR6" > /dev/null || tb_fail "bob cannot ping srv over IPv6"
+read -r in out <<< "$(ss_child_spis bob)"
+n=$(tb_xfrm_packets gw "$in")
+[ -n "$n" ] && [ "$n" -ge 3 ] || tb_fail "vpnd's SA $in carried '${n}' packets, expected at least 3"
+tb_exec c2 ping -c 1 -W 1 "$TB_SRV_ADDR" > /dev/null 2>&1 && tb_fail "bob reaches srv over IPv4 without an IPv4 tunnel"
+[ "$(tb_xfrm_policy_count gw)" -eq 3 ] || tb_fail "gw has $(tb_xfrm_policy_count gw) policies, expected 3 (IPv6)"
 # The operator finds the session by its IPv6 address too.
 vpnctl terminate "$V6" > "$TB_RESULTS/terminate.txt" || tb_fail "vpnctl terminate $V6 failed"
 tb_wait 30 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."
