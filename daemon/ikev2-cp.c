@@ -90,14 +90,16 @@ static int add_policy(const struct ikev2_cp *req, const struct ikev2_cp_assigned
                       const struct config_group_policy *policy, struct ikev2_cp_reply *out)
 {
     int r = 0;
+    /* Servers of a family the client has an address of (or asked for). */
+    bool dns4 = a->has_ip4 || requested(req, IKEV2_CP_INTERNAL_IP4_DNS);
     bool dns6 = a->has_ip6 || requested(req, IKEV2_CP_INTERNAL_IP6_DNS);
     for (size_t i = 0; r >= 0 && i < policy->n_dns; i++) {
-        if (policy->dns[i].family == AF_INET)
+        if (policy->dns[i].family == AF_INET && dns4)
             r = add(out, IKEV2_CP_INTERNAL_IP4_DNS, &policy->dns[i].in, 4);
-        else if (dns6)
+        else if (policy->dns[i].family == AF_INET6 && dns6)
             r = add(out, IKEV2_CP_INTERNAL_IP6_DNS, &policy->dns[i].in6, 16);
     }
-    for (size_t i = 0; r >= 0 && i < policy->n_wins; i++)
+    for (size_t i = 0; r >= 0 && a->has_ip4 && i < policy->n_wins; i++)
         if (policy->wins[i].family == AF_INET)
             r = add(out, IKEV2_CP_INTERNAL_IP4_NBNS, &policy->wins[i].in, 4);
     if (policy->split_tunnel == CONFIG_SPLIT_TUNNEL_INCLUDE)

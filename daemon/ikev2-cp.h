@@ -6,9 +6,9 @@
  *   - the inner addresses: INTERNAL_IP4_ADDRESS and _NETMASK, and
  *     INTERNAL_IP6_ADDRESS (address and prefix length) when the client asked
  *     for one and an IPv6 pool gave it;
- *   - DNS servers: the IPv4 ones always, the IPv6 ones to a client that
- *     asked for INTERNAL_IP6_DNS or got an IPv6 address; NBNS (WINS)
- *     servers (IPv4 only: RFC 7296 dropped INTERNAL_IP6_NBNS);
+ *   - DNS servers of each family to a client that got an address of that
+ *     family or asked for that family's servers; NBNS (WINS) servers to a
+ *     client with an IPv4 address (RFC 7296 dropped INTERNAL_IP6_NBNS);
  *   - split include: INTERNAL_IP4_SUBNET / INTERNAL_IP6_SUBNET for the
  *     networks of the families the client has an address of;
  *   - the domain: INTERNAL_DNS_DOMAIN (RFC 8598) when the client asked for

@@ -126,6 +126,8 @@ bvips=$(ss_client_vip bob) || tb_fail "bob got no virtual IP the second time"
 [ "$(pool_leases v6)" = "$V6 bob@example.com" ] || tb_fail "pool v6 does not show bob's lease: $(pool_leases v6)"
 [ "$(vpnd_session_field "$V6" user)" = bob@example.com ] || tb_fail "no session with address $V6"
 vpnd_log_has "CHILD_SA installed: .* TS $V6/128 === ::/0"
+vpnd_log_has "sending IKE_AUTH response 1 \[ IDr AUTH CPRP\(ADDR6 DNS6\) SA TSi TSr \]"
+[ "$(ss_client_dns bob)" = "$DNS6" ] || tb_fail "bob installed DNS servers '$(ss_client_dns bob)', expected $DNS6 only"
 tb_exec c2 ping -6 -c 3 -i 0.2 -W 5 "$TB_SRV_ADDR6" > /dev/null || tb_fail "bob cannot ping srv over IPv6"
 read -r in out <<< "$(ss_child_spis bob)"
 n=$(tb_xfrm_packets gw "$in")

@@ -307,14 +307,20 @@ static void test_cp_reply(void)
     CHECK(find_attr(&rep, IKEV2_CP_INTERNAL_IP4_SUBNET, 0));
     CHECK(!find_attr(&rep, IKEV2_CP_APPLICATION_VERSION, 0));
 
-    /* IPv6 only: asked for, given alone. */
-    req.attrs[0].type = IKEV2_CP_INTERNAL_IP6_DNS;
+    /* IPv6 only (strongSwan with vips = ::): asked for, given alone, with
+     * the IPv6 servers and networks only. */
+    memset(&req, 0, sizeof(req));
+    req.type = IKEV2_CFG_REQUEST;
+    req.attrs[req.n++] = (struct ikev2_cp_attribute){ .type = IKEV2_CP_INTERNAL_IP6_ADDRESS };
+    req.attrs[req.n++] = (struct ikev2_cp_attribute){ .type = IKEV2_CP_INTERNAL_IP6_DNS };
     ikev2_cp_wanted_families(&req, &want4, &want6);
     CHECK(!want4 && want6);
     a.has_ip4 = false;
     CHECK_INT_EQ(ikev2_cp_build_reply(&req, &a, &gp, NULL, &rep), 0);
     CHECK(!find_attr(&rep, IKEV2_CP_INTERNAL_IP4_ADDRESS, 0) && !find_attr(&rep, IKEV2_CP_INTERNAL_IP4_SUBNET, 0));
-    CHECK(find_attr(&rep, IKEV2_CP_INTERNAL_IP6_ADDRESS, 0));
+    CHECK(!find_attr(&rep, IKEV2_CP_INTERNAL_IP4_DNS, 0) && !find_attr(&rep, IKEV2_CP_INTERNAL_IP4_NBNS, 0));
+    CHECK(find_attr(&rep, IKEV2_CP_INTERNAL_IP6_ADDRESS, 0) && find_attr(&rep, IKEV2_CP_INTERNAL_IP6_DNS, 0));
+    CHECK(find_attr(&rep, IKEV2_CP_INTERNAL_IP6_SUBNET, 0) && find_attr(&rep, IKEV2_CP_INTERNAL_DNS_DOMAIN, 0));
 
     /* No policy: the address alone; no address at all is refused. */
     CHECK_INT_EQ(ikev2_cp_build_reply(&req, &a, NULL, NULL, &rep), 0);
