@@ -58,6 +58,12 @@ int ike_address_acquire(struct ike *ike, const struct config_tunnel_group *group
                         const char *owner, struct config_address *addr, struct pool **pool, const char **exhausted,
                         uint64_t *in_use);
 void ike_address_release(struct ike *ike, struct pool *pool, const struct config_address *addr);
+/* An IPv6 inner address for `owner` from the first of the group's IPv6
+ * pools with room (dual stack). -ENOENT when the group has no IPv6 pool,
+ * -ENOSPC when they are all exhausted (*exhausted names the last). */
+int ike_address_acquire6(struct ike *ike, const struct config_tunnel_group *group, const char *owner,
+                         struct config_address *addr, struct pool **pool, const char **exhausted,
+                         uint64_t *in_use);
 
 /* The IKEv2 side (ikev2-responder.c). */
 struct ikev2_ike_sa;

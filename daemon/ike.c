@@ -156,6 +156,34 @@ int ike_address_acquire(struct ike *ike, const struct config_tunnel_group *group
     return r;
 }
 
+int ike_address_acquire6(struct ike *ike, const struct config_tunnel_group *group, const char *owner,
+                         struct config_address *addr, struct pool **pool, const char **exhausted,
+                         uint64_t *in_use)
+{
+    int r = -ENOENT;
+    *pool = NULL;
+    *exhausted = NULL;
+    for (size_t i = 0; i < group->n_pools; i++) {
+        if (group->pools[i]->family != AF_INET6)
+            continue;
+        struct pool *p = get_pool(ike, group->pools[i]);
+        if (!p)
+            return -ENOMEM;
+        r = pool_acquire(p, owner, NULL, addr);
+        if (r >= 0) {
+            *pool = p;
+            return 0;
+        }
+        if (r != -ENOSPC)
+            return r;
+        *exhausted = pool_name(p);
+        *in_use = pool_stats(p).in_use;
+        log_info(CONFIG_SUBSYS_POOL, "pool '%s' exhausted (%" PRIu64 " addresses in use)", pool_name(p),
+                 pool_stats(p).in_use);
+    }
+    return r;
+}
+
 void ike_address_release(struct ike *ike, struct pool *pool, const struct config_address *addr)
 {
     int r = pool ? pool_release(pool, addr) : fixed_address_release(ike->fixed, addr);

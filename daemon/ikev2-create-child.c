@@ -140,7 +140,7 @@ void ikev2_handle_create_child_sa(struct ikev2_ike_sa *sa, const struct ikev2_me
         ikev2_builder_init(&b, out, IKEV2_INNER_MAX);
         ikev2_build_sa_proposal(&b, &pr, tr);
         ikev2_build_nonce(&b, nr, sizeof(nr));
-        ikev2_build_ts(&b, IKEV2_PAYLOAD_TSI, &sa->tsi, 1);
+        ikev2_build_ts(&b, IKEV2_PAYLOAD_TSI, sa->tsi, sa->n_tsi);
         ikev2_build_ts(&b, IKEV2_PAYLOAD_TSR, sa->tsr, sa->n_tsr);
     }
     if (!out || ikev2_builder_finish(&b, &len) < 0) {

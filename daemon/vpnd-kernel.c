@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ikev2-nat.h"
 #include "log.h"
 #include "xfrm-monitor.h"
 #include "xfrm.h"
@@ -15,6 +16,7 @@ struct vpnd_kernel {
     struct xfrm_handle *xfrm;
     struct xfrm_monitor *monitor;
     sd_event_source *resubscribe;   /* pending re-open of a failed monitor */
+    struct ike *ike;                /* NAT mapping events go there */
 };
 
 static void on_xfrm_event(const struct xfrm_event *ev, void *userdata);
@@ -91,6 +93,8 @@ static void on_xfrm_event(const struct xfrm_event *ev, void *userdata)
                   ev->mapping.old_sport,
                   address_text(ev->mapping.id.family, &ev->mapping.new_src, b, sizeof(b)),
                   ev->mapping.new_sport);
+        if (((struct vpnd_kernel *)userdata)->ike)
+            ikev2_nat_mapping(((struct vpnd_kernel *)userdata)->ike, &ev->mapping);
         break;
     case XFRM_EVENT_POLEXPIRE:
         log_debug(CONFIG_SUBSYS_NETLINK, 1, "%s expiry of policy index %u dir %u",
@@ -173,6 +177,11 @@ fail:
         xfrm_close(k->xfrm);
     free(k);
     return r;
+}
+
+void vpnd_kernel_set_ike(struct vpnd_kernel *k, struct ike *ike)
+{
+    k->ike = ike;
 }
 
 struct xfrm_handle *vpnd_kernel_xfrm(struct vpnd_kernel *k)
