@@ -26,6 +26,8 @@ struct ike {
     struct ike_socket_set *sockets;
     struct hashmap *sas;            /* responder SPI (uint64_t, host order) -> struct ikev2_ike_sa */
     struct hashmap *half_open;      /* struct ikev2_half_open_key -> struct ikev2_ike_sa */
+    struct hashmap *ikev1_sas;      /* responder cookie (8 bytes) -> struct ikev1_isakmp_sa */
+    struct hashmap *ikev1_half_open; /* struct ikev1_half_open_key -> struct ikev1_isakmp_sa */
     struct session_registry *sessions;
     struct hashmap *pools;          /* pool name -> struct pool */
     struct fixed_addresses *fixed;
@@ -59,3 +61,10 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt);
  * send_delete: tell the peer first (best effort). */
 void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_delete, const char *reason);
 int ikev2_session_counters(struct session *s, struct session_counters *c);
+
+/* The IKEv1 side (ikev1-responder.c). */
+struct ikev1_isakmp_sa;
+void ikev1_handle_packet(struct ike *ike, const struct ike_packet *pkt);
+void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_delete, const char *reason);
+/* Ends every IKEv1 SA (vpnd stops). */
+void ikev1_free_all(struct ike *ike);
