@@ -105,7 +105,8 @@ static void keywords(const struct config_algorithm *const *list, size_t n, char 
 
 /* Whether the offer fits the configured proposal; if not, why. */
 static bool offer_matches(const struct p1_offer *o, const struct config_ike_proposal *cp, uint16_t want_auth,
-                          const struct crypto_dh_group *ke_group, struct ikev1_p1_choice *c, char *why, size_t len)
+                          bool aggressive, const struct crypto_dh_group *ke_group, struct ikev1_p1_choice *c,
+                          char *why, size_t len)
 {
     char rcv[32], cfg[128];
     if (o->unsupported) {
@@ -146,7 +147,7 @@ static bool offer_matches(const struct p1_offer *o, const struct config_ike_prop
         snprintf(why, len, "Rcv'd group %u, cfg'd group %s", o->group, cfg);
         return false;
     }
-    if (!ke_group || ke_group->ikev2_id != o->group) {
+    if (aggressive && (!ke_group || ke_group->ikev2_id != o->group)) {
         snprintf(why, len, "Rcv'd group %u but the KE payload is for another group", o->group);
         return false;
     }
@@ -172,7 +173,7 @@ static bool offer_matches(const struct p1_offer *o, const struct config_ike_prop
 /* The client's transforms in its order, each against the group's
  * proposals in priority order; the first match wins. verbose: log every
  * rejection at info (nothing matched) instead of debug. */
-static bool choose(const struct ikev1_sa *osa, const struct config_tunnel_group *tg,
+static bool choose(const struct ikev1_sa *osa, const struct config_tunnel_group *tg, bool aggressive,
                    const struct crypto_dh_group *ke_group, struct ikev1_p1_choice *c, const struct log_ctx *ctx,
                    bool verbose)
 {
@@ -189,7 +190,7 @@ static bool choose(const struct ikev1_sa *osa, const struct config_tunnel_group 
             offer_from_transform(osa, &ts[t], &o);
             for (size_t k = 0; k < tg->n_ike_proposals; k++) {
                 char why[200];
-                if (offer_matches(&o, tg->ike_proposals[k], want_auth, ke_group, c, why, sizeof(why))) {
+                if (offer_matches(&o, tg->ike_proposals[k], want_auth, aggressive, ke_group, c, why, sizeof(why))) {
                     c->proposal_number = pr->number;
                     c->transform_number = ts[t].number;
                     return true;
@@ -242,6 +243,51 @@ static bool natt_is_rfc(enum ikev1_vendor v)
     return v == IKEV1_VENDOR_NATT_RFC3947;
 }
 
+static void build_natd(struct ikev1_builder *b, const struct ikev1_isakmp_sa *sa)
+{
+    uint8_t d1[CRYPTO_PRF_OUT_MAX], d2[CRYPTO_PRF_OUT_MAX];
+    uint8_t type = natt_is_rfc(sa->natt) ? IKEV1_PAYLOAD_NAT_D : IKEV1_PAYLOAD_NAT_D_DRAFT;
+    int l1 = natd_of(sa, &sa->p1_remote, d1, sizeof(d1));
+    int l2 = natd_of(sa, &sa->p1_local, d2, sizeof(d2));
+    if (l1 > 0 && l2 > 0) {
+        ikev1_build_nat_d(b, type, d1, (size_t)l1);
+        ikev1_build_nat_d(b, type, d2, (size_t)l2);
+    }
+}
+
+/* The peer's NAT-D payloads: the first is our address as it saw it, the
+ * others its own (RFC 3947 3.2). A peer that floated to the NAT-T port
+ * without NAT-D still gets ESP in UDP. */
+static void natd_check(struct ikev1_isakmp_sa *sa, const struct ikev1_payload_list *pl, const struct ike_packet *pkt,
+                       const struct log_ctx *ctx)
+{
+    struct ikev1_parse_status st;
+    size_t n_natd = 0;
+    bool we_match = false, peer_match = false;
+    for (size_t i = 0; i < pl->n; i++) {
+        struct ikev1_data d;
+        uint8_t want[CRYPTO_PRF_OUT_MAX];
+        if ((pl->p[i].type != IKEV1_PAYLOAD_NAT_D && pl->p[i].type != IKEV1_PAYLOAD_NAT_D_DRAFT) ||
+            ikev1_nat_d_decode(&pl->p[i], &d, &st) < 0)
+            continue;
+        const union ike_sockaddr *a = n_natd == 0 ? &sa->p1_local : &sa->p1_remote;
+        int l = natd_of(sa, a, want, sizeof(want));
+        bool eq = l > 0 && (size_t)l == d.len && memcmp(want, d.data, d.len) == 0;
+        if (n_natd == 0)
+            we_match = eq;
+        else
+            peer_match = peer_match || eq;
+        n_natd++;
+    }
+    if (n_natd >= 2 && sa->natt != IKEV1_VENDOR_UNKNOWN) {
+        sa->nat_detected = !we_match || !peer_match;
+        if (sa->nat_detected)
+            log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "NAT detected (%s behind NAT): NAT-T, ESP in UDP",
+                         !peer_match ? "peer" : "we are");
+    } else if (pkt->natt)
+        sa->nat_detected = true;
+}
+
 /* Which NAT-T flavour to answer with: RFC 3947 first, then the newest draft. */
 static int natt_rank(enum ikev1_vendor v)
 {
@@ -252,6 +298,26 @@ static int natt_rank(enum ikev1_vendor v)
     case IKEV1_VENDOR_NATT_DRAFT_03: return 6;
     default: return ikev1_vendor_is_natt(v) ? 1 : 0;
     }
+}
+
+/* Our vendor IDs (Xauth, DPD, Cisco Unity, the NAT-T flavour the peer
+ * speaks) and, with NAT-T and natd, the NAT-D pair: the peer's address as
+ * we see it first, then ours (RFC 3947 3.2). */
+static void build_vendor_ids(struct ikev1_builder *b, const struct ikev1_isakmp_sa *sa, bool natd)
+{
+    static const enum ikev1_vendor ours[] = { IKEV1_VENDOR_XAUTH, IKEV1_VENDOR_DPD, IKEV1_VENDOR_CISCO_UNITY };
+    for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
+        const struct ikev1_vendor_id_info *v = ikev1_vendor_id_get(ours[i]);
+        if (v)
+            ikev1_build_vendor_id(b, v->bytes, v->len);
+    }
+    if (sa->natt == IKEV1_VENDOR_UNKNOWN)
+        return;
+    const struct ikev1_vendor_id_info *v = ikev1_vendor_id_get(sa->natt);
+    if (v)
+        ikev1_build_vendor_id(b, v->bytes, v->len);
+    if (natd)
+        build_natd(b, sa);
 }
 
 /* ---- the Diffie-Hellman job ----------------------------------------------------------- */
@@ -296,6 +362,8 @@ static void p1_job_free(struct p1_job *j)
     free(j);
 }
 
+static void main_send4(struct ikev1_isakmp_sa *sa);
+
 static void p1_done(void *userdata, int result)
 {
     struct p1_job *j = userdata;
@@ -319,6 +387,10 @@ static void p1_done(void *userdata, int result)
     memcpy(sa->g_xr, j->our_ke, j->our_ke_len);
     sa->g_xr_len = j->our_ke_len;
     p1_job_free(j);
+    if (sa->exchange == IKEV1_EXCHANGE_MAIN_MODE) {
+        main_send4(sa);
+        return;
+    }
 
     /* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
     uint8_t hash_r[CRYPTO_PRF_OUT_MAX];
@@ -373,25 +445,7 @@ static void p1_done(void *userdata, int result)
     ikev1_build_nonce(&b, sa->nr, sa->nr_len);
     ikev1_build_id(&b, sa->idr_b[0], sa->idr_b[1], wire_get16(sa->idr_b + 2), sa->idr_b + 4, sa->idr_b_len - 4);
     ikev1_build_hash(&b, hash_r, (size_t)hash_len);
-    static const enum ikev1_vendor ours[] = { IKEV1_VENDOR_XAUTH, IKEV1_VENDOR_DPD, IKEV1_VENDOR_CISCO_UNITY };
-    for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++) {
-        const struct ikev1_vendor_id_info *v = ikev1_vendor_id_get(ours[i]);
-        if (v)
-            ikev1_build_vendor_id(&b, v->bytes, v->len);
-    }
-    if (sa->natt != IKEV1_VENDOR_UNKNOWN) {
-        const struct ikev1_vendor_id_info *v = ikev1_vendor_id_get(sa->natt);
-        uint8_t d1[CRYPTO_PRF_OUT_MAX], d2[CRYPTO_PRF_OUT_MAX];
-        uint8_t type = natt_is_rfc(sa->natt) ? IKEV1_PAYLOAD_NAT_D : IKEV1_PAYLOAD_NAT_D_DRAFT;
-        int l1 = natd_of(sa, &sa->p1_remote, d1, sizeof(d1));
-        int l2 = natd_of(sa, &sa->p1_local, d2, sizeof(d2));
-        if (v)
-            ikev1_build_vendor_id(&b, v->bytes, v->len);
-        if (l1 > 0 && l2 > 0) {
-            ikev1_build_nat_d(&b, type, d1, (size_t)l1);
-            ikev1_build_nat_d(&b, type, d2, (size_t)l2);
-        }
-    }
+    build_vendor_ids(&b, sa, true);
     size_t len = 0;
     r = ikev1_builder_finish(&b, &len);
     crypto_wipe(hash_r, sizeof(hash_r));
@@ -425,6 +479,28 @@ static void p1_done(void *userdata, int result)
 }
 
 /* ---- message 1 ---------------------------------------------------------------------------- */
+
+static void read_vendor_ids(const struct ikev1_payload_list *pl, const struct log_ctx *ctx, enum ikev1_vendor *natt,
+                            bool *dpd, bool *unity, bool *xauth)
+{
+    struct ikev1_parse_status st;
+    for (size_t i = 0; i < pl->n; i++) {
+        struct ikev1_data v;
+        if (pl->p[i].type != IKEV1_PAYLOAD_VENDOR_ID || ikev1_vendor_id_decode(&pl->p[i], &v, &st) < 0)
+            continue;
+        char name[64];
+        ikev1_vendor_id_format(v.data, v.len, name, sizeof(name));
+        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV1, 1, "received vendor ID %s", name);
+        const struct ikev1_vendor_id_info *info = ikev1_vendor_id_identify(v.data, v.len);
+        if (!info)
+            continue;
+        if (ikev1_vendor_is_natt(info->vendor) && natt_rank(info->vendor) > natt_rank(*natt))
+            *natt = info->vendor;
+        *dpd = *dpd || info->vendor == IKEV1_VENDOR_DPD;
+        *unity = *unity || info->vendor == IKEV1_VENDOR_CISCO_UNITY;
+        *xauth = *xauth || info->vendor == IKEV1_VENDOR_XAUTH;
+    }
+}
 
 static void half_open_key(struct ikev1_half_open_key *k, const uint8_t *icookie, const union ike_sockaddr *remote)
 {
@@ -530,26 +606,9 @@ void ikev1_handle_aggressive(struct ike *ike, const struct ike_packet *pkt, cons
     }
     ctx.tunnel_group = tg->name;
 
-    /* Vendor IDs. */
     enum ikev1_vendor natt = IKEV1_VENDOR_UNKNOWN;
     bool dpd = false, unity = false, xauth = false;
-    for (size_t i = 0; i < msg->payloads.n; i++) {
-        struct ikev1_data v;
-        if (msg->payloads.p[i].type != IKEV1_PAYLOAD_VENDOR_ID || ikev1_vendor_id_decode(&msg->payloads.p[i], &v,
-                                                                                         &st) < 0)
-            continue;
-        char name[64];
-        ikev1_vendor_id_format(v.data, v.len, name, sizeof(name));
-        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "received vendor ID %s", name);
-        const struct ikev1_vendor_id_info *info = ikev1_vendor_id_identify(v.data, v.len);
-        if (!info)
-            continue;
-        if (ikev1_vendor_is_natt(info->vendor) && natt_rank(info->vendor) > natt_rank(natt))
-            natt = info->vendor;
-        dpd = dpd || info->vendor == IKEV1_VENDOR_DPD;
-        unity = unity || info->vendor == IKEV1_VENDOR_CISCO_UNITY;
-        xauth = xauth || info->vendor == IKEV1_VENDOR_XAUTH;
-    }
+    read_vendor_ids(&msg->payloads, &ctx, &natt, &dpd, &unity, &xauth);
 
     const struct crypto_dh_group *ke_group = NULL;
     /* In Aggressive Mode every transform must name the group of the KE
@@ -565,8 +624,8 @@ void ikev1_handle_aggressive(struct ike *ike, const struct ike_packet *pkt, cons
         }
     }
     struct ikev1_p1_choice choice;
-    if (!choose(offered, tg, ke_group, &choice, &ctx, false)) {
-        (void)choose(offered, tg, ke_group, &choice, &ctx, true);
+    if (!choose(offered, tg, true, ke_group, &choice, &ctx, false)) {
+        (void)choose(offered, tg, true, ke_group, &choice, &ctx, true);
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Aggressive Mode from %s, group '%s': no acceptable IKE transform "
                      "(%zu offered, tunnel group %s): NO-PROPOSAL-CHOSEN", peer, group_name, offered->n_transforms,
                      tg->name);
@@ -580,6 +639,7 @@ void ikev1_handle_aggressive(struct ike *ike, const struct ike_packet *pkt, cons
     j = calloc(1, sizeof(*j));
     if (!sa || !j)
         goto out_free;
+    sa->exchange = IKEV1_EXCHANGE_AGGRESSIVE;
     sa->ike = ike;
     sa->config = config_ref(ike_config(ike));
     sa->state = IKEV1_SA_P1_PENDING;
@@ -728,32 +788,7 @@ void ikev1_handle_aggressive3(struct ikev1_isakmp_sa *sa, const struct ike_packe
     if (hdr->flags & IKEV1_FLAG_ENCRYPTION)
         (void)crypto_ikev1_cbc_confirm(sa->cbc, 0);
 
-    /* NAT detection: the first NAT-D is our address as the client saw it,
-     * the others its own. */
-    size_t n_natd = 0;
-    bool we_match = false, peer_match = false;
-    for (size_t i = 0; i < pl->n; i++) {
-        struct ikev1_data d;
-        uint8_t want[CRYPTO_PRF_OUT_MAX];
-        if ((pl->p[i].type != IKEV1_PAYLOAD_NAT_D && pl->p[i].type != IKEV1_PAYLOAD_NAT_D_DRAFT) ||
-            ikev1_nat_d_decode(&pl->p[i], &d, &st) < 0)
-            continue;
-        const union ike_sockaddr *a = n_natd == 0 ? &sa->p1_local : &sa->p1_remote;
-        int l = natd_of(sa, a, want, sizeof(want));
-        bool eq = l > 0 && (size_t)l == d.len && memcmp(want, d.data, d.len) == 0;
-        if (n_natd == 0)
-            we_match = eq;
-        else
-            peer_match = peer_match || eq;
-        n_natd++;
-    }
-    if (n_natd >= 2 && sa->natt != IKEV1_VENDOR_UNKNOWN) {
-        sa->nat_detected = !we_match || !peer_match;
-        if (sa->nat_detected)
-            log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "NAT detected (%s behind NAT): NAT-T, ESP in UDP",
-                         !peer_match ? "peer" : "we are");
-    } else if (pkt->natt)
-        sa->nat_detected = true;      /* it floated without NAT-D: still ESP in UDP */
+    natd_check(sa, pl, pkt, &ctx);
 
     sa->local = pkt->local;
     sa->remote = pkt->remote;
@@ -788,4 +823,398 @@ void ikev1_handle_aggressive3(struct ikev1_isakmp_sa *sa, const struct ike_packe
     ikev1_xauth_start(sa);
     if (sa->state != IKEV1_SA_DELETED)
         sa->reacting = false;
+}
+
+/* ---- Main Mode (RFC 2409 5.4: the key by the peer's address) ------------------------------ */
+
+static void send_plain(struct ikev1_isakmp_sa *sa, const uint8_t *buf, size_t len, const struct log_ctx *ctx)
+{
+    struct ikev1_message *m = malloc(sizeof(*m));
+    struct ikev1_parse_status st;
+    if (m && ikev1_message_parse(buf, len, m, &st) >= 0) {
+        char desc[512];
+        ikev1_message_describe(&m->header, NULL, &m->payloads, desc, sizeof(desc));
+        log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "sending %s", desc);
+    }
+    free(m);
+    free(sa->last_out);
+    sa->last_out = malloc(len);
+    if (sa->last_out)
+        memcpy(sa->last_out, buf, len);
+    sa->last_out_len = sa->last_out ? len : 0;
+    (void)ike_socket_send(sa->ike->sockets, &sa->local, &sa->remote, buf, len);
+}
+
+static void remember_in(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt)
+{
+    free(sa->last_in);
+    free(sa->last_out);
+    sa->last_out = NULL;
+    sa->last_out_len = 0;
+    sa->last_in = malloc(pkt->len);
+    if (sa->last_in)
+        memcpy(sa->last_in, pkt->data, pkt->len);
+    sa->last_in_len = sa->last_in ? pkt->len : 0;
+}
+
+void ikev1_handle_main1(struct ike *ike, const struct ike_packet *pkt, const struct ikev1_header *hdr)
+{
+    struct ikev1_half_open_key key;
+    char peer[IKEV1_PEER_TEXT_MAX];
+    struct log_ctx ctx = { .peer = peer };
+    struct ikev1_parse_status st;
+
+    ike_sockaddr_to_string(&pkt->remote, peer, sizeof(peer));
+    half_open_key(&key, hdr->icookie, &pkt->remote);
+    struct ikev1_isakmp_sa *old = hashmap_get(ike->ikev1_half_open, &key, sizeof(key));
+    if (old) {
+        if (old->mm_step == MM_WAIT_KE && old->last_out && old->last_in && old->last_in_len == pkt->len &&
+            memcmp(old->last_in, pkt->data, pkt->len) == 0) {
+            ike->stats.retransmits_answered++;
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "retransmitted Main Mode message 1: sending message 2 again");
+            (void)ike_socket_send(ike->sockets, &old->local, &old->remote, old->last_out, old->last_out_len);
+        } else
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "Main Mode message 1 for a negotiation in progress ignored");
+        return;
+    }
+    struct ikev1_message *msg = malloc(sizeof(*msg));
+    struct ikev1_sa *offered = malloc(sizeof(*offered));
+    struct ikev1_isakmp_sa *sa = NULL;
+    uint8_t *buf = NULL;
+    if (!msg || !offered)
+        goto out;
+    if (ikev1_message_parse(pkt->data, pkt->len, msg, &st) < 0 || msg->encrypted) {
+        char why[128] = "encrypted";
+        if (st.error != IKEV1_PARSE_OK)
+            ikev1_parse_status_format(&st, why, sizeof(why));
+        ike->stats.parse_errors++;
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "malformed Main Mode message 1 dropped: %s", why);
+        goto out;
+    }
+    char desc[512];
+    ikev1_message_describe(&msg->header, NULL, &msg->payloads, desc, sizeof(desc));
+    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
+    const struct ikev1_payload *p_sa = ikev1_payload_find(&msg->payloads, IKEV1_PAYLOAD_SA);
+    if (!p_sa || ikev1_sa_decode(p_sa, offered, &st) < 0) {
+        ike->stats.parse_errors++;
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Main Mode message 1 without a valid SA payload dropped");
+        goto out;
+    }
+    /* The key must be known before the peer's identity is (it is
+     * encrypted with it): the tunnel group comes from the address. */
+    struct config_address addr = { .family = pkt->remote.sa.sa_family };
+    if (addr.family == AF_INET)
+        addr.in = pkt->remote.in.sin_addr;
+    else
+        addr.in6 = pkt->remote.in6.sin6_addr;
+    const struct config_tunnel_group *tg = config_tunnel_group_find_by_peer(ike_config(ike), &addr);
+    if (!tg || tg->auth != CONFIG_AUTH_PSK || tg->psk.len == 0) {
+        log_notice_ctx(&ctx, CONFIG_SUBSYS_AUTH, "Main Mode from %s refused: no IKEv1 pre-shared-key tunnel group "
+                       "has a peer-address for it", peer);
+        goto out;
+    }
+    ctx.tunnel_group = tg->name;
+    enum ikev1_vendor natt = IKEV1_VENDOR_UNKNOWN;
+    bool dpd = false, unity = false, xauth = false;
+    read_vendor_ids(&msg->payloads, &ctx, &natt, &dpd, &unity, &xauth);
+    struct ikev1_p1_choice choice;
+    if (!choose(offered, tg, false, NULL, &choice, &ctx, false)) {
+        (void)choose(offered, tg, false, NULL, &choice, &ctx, true);
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Main Mode from %s: no acceptable IKE transform (%zu offered, tunnel "
+                     "group %s): NO-PROPOSAL-CHOSEN", peer, offered->n_transforms, tg->name);
+        send_plain_notify(ike, pkt, hdr, IKEV1_N_NO_PROPOSAL_CHOSEN, &ctx);
+        goto out;
+    }
+    sa = calloc(1, sizeof(*sa));
+    buf = malloc(IKEV1_MESSAGE_MAX);
+    if (!sa || !buf)
+        goto out;
+    sa->exchange = IKEV1_EXCHANGE_MAIN_MODE;
+    sa->mm_step = MM_WAIT_KE;
+    sa->ike = ike;
+    sa->config = config_ref(ike_config(ike));
+    sa->state = IKEV1_SA_P1_SENT;
+    memcpy(sa->icookie, hdr->icookie, IKEV1_COOKIE_LEN);
+    do {
+        if (crypto_random(sa->rcookie, IKEV1_COOKIE_LEN) < 0) {
+            config_unref(sa->config);
+            free(sa);
+            sa = NULL;
+            goto out;
+        }
+    } while (all_zero_cookie(sa->rcookie) || hashmap_get(ike->ikev1_sas, sa->rcookie, IKEV1_COOKIE_LEN));
+    sa->local = sa->p1_local = pkt->local;
+    sa->remote = sa->p1_remote = pkt->remote;
+    sa->ifindex = pkt->ifindex;
+    snprintf(sa->peer, sizeof(sa->peer), "%s", peer);
+    snprintf(sa->name, sizeof(sa->name), "ikev1#%u", ++sa_counter);
+    sa->choice = choice;
+    sa->group = tg;
+    snprintf(sa->group_name, sizeof(sa->group_name), "%s", tg->name);
+    sa->natt = natt;
+    sa->peer_dpd = dpd;
+    sa->peer_unity = unity;
+    sa->peer_xauth = xauth;
+    sa->half_open_key = key;
+    int r = hashmap_put(ike->ikev1_half_open, &key, sizeof(key), sa);
+    if (r >= 0) {
+        sa->in_half_open = true;
+        r = hashmap_put(ike->ikev1_sas, sa->rcookie, IKEV1_COOKIE_LEN, sa);
+    }
+    if (r >= 0)
+        sa->in_table = true;
+    sa->sai_b = malloc(p_sa->len);
+    if (r < 0 || !sa->sai_b) {
+        ikev1_sa_terminate(sa, false, "out of memory");
+        goto out;
+    }
+    memcpy(sa->sai_b, p_sa->body, p_sa->len);
+    sa->sai_b_len = p_sa->len;
+    ikev1_sa_log_ctx(sa, &ctx);
+    ikev1_set_deadline(sa, IKEV1_P1_DEADLINE, "Main Mode not completed within 30 s (a client whose pre-shared key "
+                       "differs cannot decrypt our messages and gives up)");
+
+    /* Message 2: SA VIDs */
+    struct ikev1_builder b;
+    struct ikev1_header h = { .exchange = IKEV1_EXCHANGE_MAIN_MODE };
+    memcpy(h.icookie, sa->icookie, 8);
+    memcpy(h.rcookie, sa->rcookie, 8);
+    uint8_t store[7][4];
+    struct ikev1_attribute attrs[7];
+    size_t n = 0;
+    attrs[n] = ikev1_attribute_from_number(IKEV1_P1_ENCRYPTION, choice.encr_id, store[n]), n++;
+    if (choice.key_bits)
+        attrs[n] = ikev1_attribute_from_number(IKEV1_P1_KEY_LENGTH, choice.key_bits, store[n]), n++;
+    attrs[n] = ikev1_attribute_from_number(IKEV1_P1_HASH, choice.hash_id, store[n]), n++;
+    attrs[n] = ikev1_attribute_from_number(IKEV1_P1_AUTH_METHOD, choice.auth_method, store[n]), n++;
+    attrs[n] = ikev1_attribute_from_number(IKEV1_P1_GROUP_DESCRIPTION, choice.group, store[n]), n++;
+    attrs[n] = ikev1_attribute_from_number(IKEV1_P1_LIFE_TYPE, IKEV1_LIFE_SECONDS, store[n]), n++;
+    attrs[n] = ikev1_attribute_from_number(IKEV1_P1_LIFE_DURATION, choice.lifetime, store[n]), n++;
+    struct ikev1_build_transform tr = { .number = choice.transform_number, .id = IKEV1_KEY_IKE, .attrs = attrs,
+                                        .n_attrs = n };
+    ikev1_builder_init(&b, buf, IKEV1_MESSAGE_MAX);
+    ikev1_build_header(&b, &h);
+    ikev1_build_sa(&b, choice.proposal_number, IKEV1_PROTO_ISAKMP, NULL, 0, &tr, 1);
+    build_vendor_ids(&b, sa, false);
+    size_t len = 0;
+    if (ikev1_builder_finish(&b, &len) < 0) {
+        ikev1_sa_terminate(sa, false, "cannot build Main Mode message 2");
+        goto out;
+    }
+    char enc[32];
+    encr_text(choice.encr_id, choice.key_bits, enc, sizeof(enc));
+    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Main Mode from %s: tunnel group %s by peer address, IKE SA proposal %u "
+                 "transform %u acceptable (ike-proposal '%s': %s %s group %u, lifetime %u s)%s%s%s", peer, tg->name,
+                 choice.proposal_number, choice.transform_number, choice.config->name, enc, hash_text(choice.hash_id),
+                 choice.group, choice.lifetime, xauth ? ", Xauth" : "", dpd ? ", DPD" : "",
+                 natt != IKEV1_VENDOR_UNKNOWN ? ", NAT-T" : "");
+    remember_in(sa, pkt);
+    send_plain(sa, buf, len, &ctx);
+out:
+    free(buf);
+    free(msg);
+    free(offered);
+}
+
+/* After the Diffie-Hellman job: message 4, KE Nr [NAT-D NAT-D]. */
+static void main_send4(struct ikev1_isakmp_sa *sa)
+{
+    struct log_ctx ctx;
+    ikev1_sa_log_ctx(sa, &ctx);
+    int r = crypto_ikev1_cbc_new(&sa->keys, sa->choice.encr, sa->g_xi, sa->g_xi_len, sa->g_xr, sa->g_xr_len,
+                                 &sa->cbc);
+    uint8_t *buf = malloc(IKEV1_MESSAGE_MAX);
+    if (r < 0 || !buf) {
+        free(buf);
+        ikev1_sa_terminate(sa, false, "cannot set up the phase-1 encryption");
+        return;
+    }
+    struct ikev1_builder b;
+    struct ikev1_header h = { .exchange = IKEV1_EXCHANGE_MAIN_MODE };
+    memcpy(h.icookie, sa->icookie, 8);
+    memcpy(h.rcookie, sa->rcookie, 8);
+    ikev1_builder_init(&b, buf, IKEV1_MESSAGE_MAX);
+    ikev1_build_header(&b, &h);
+    ikev1_build_ke(&b, sa->g_xr, sa->g_xr_len);
+    ikev1_build_nonce(&b, sa->nr, sa->nr_len);
+    if (sa->natt != IKEV1_VENDOR_UNKNOWN)
+        build_natd(&b, sa);
+    size_t len = 0;
+    if (ikev1_builder_finish(&b, &len) < 0) {
+        free(buf);
+        ikev1_sa_terminate(sa, false, "cannot build Main Mode message 4");
+        return;
+    }
+    sa->mm_step = MM_WAIT_ID;
+    send_plain(sa, buf, len, &ctx);
+    free(buf);
+}
+
+static void main_message3(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt,
+                          const struct ikev1_payload_list *pl, const struct log_ctx *ctx)
+{
+    struct ikev1_parse_status st;
+    const struct ikev1_payload *p_ke = ikev1_payload_find(pl, IKEV1_PAYLOAD_KE);
+    const struct ikev1_payload *p_no = ikev1_payload_find(pl, IKEV1_PAYLOAD_NONCE);
+    struct ikev1_data ke, nonce;
+    if (!p_ke || !p_no || ikev1_ke_decode(p_ke, &ke, &st) < 0 || ikev1_nonce_decode(p_no, &nonce, &st) < 0 ||
+        ke.len != sa->choice.dh->public_len) {
+        sa->ike->stats.parse_errors++;
+        log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "Main Mode message 3 without a valid KE (%s) and Nonce dropped",
+                     sa->choice.dh->name);
+        return;
+    }
+    struct p1_job *j = calloc(1, sizeof(*j));
+    if (!j || sa->group->psk.len > sizeof(j->psk)) {
+        free(j);
+        ikev1_sa_terminate(sa, false, "out of memory");
+        return;
+    }
+    remember_in(sa, pkt);
+    natd_check(sa, pl, pkt, ctx);
+    memcpy(sa->g_xi, ke.data, ke.len);
+    sa->g_xi_len = ke.len;
+    memcpy(sa->ni, nonce.data, nonce.len);
+    sa->ni_len = nonce.len;
+    sa->nr_len = IKEV1_NONCE_LEN;
+    if (crypto_random(sa->nr, sa->nr_len) < 0) {
+        free(j);
+        ikev1_sa_terminate(sa, false, "no random numbers");
+        return;
+    }
+    j->sa = sa;
+    j->group = sa->choice.dh;
+    j->prf = sa->choice.prf;
+    memcpy(j->peer_ke, ke.data, ke.len);
+    j->peer_ke_len = ke.len;
+    memcpy(j->psk, sa->group->psk.data, sa->group->psk.len);
+    j->psk_len = sa->group->psk.len;
+    memcpy(j->ni, sa->ni, sa->ni_len);
+    j->ni_len = sa->ni_len;
+    memcpy(j->nr, sa->nr, IKEV1_NONCE_LEN);
+    memcpy(j->icookie, sa->icookie, 8);
+    memcpy(j->rcookie, sa->rcookie, 8);
+    sa->mm_step = MM_COMPUTING;
+    int r = job_submit(ike_jobs(sa->ike), p1_work, p1_done, j, &sa->job);
+    if (r < 0) {
+        log_warning_ctx(ctx, CONFIG_SUBSYS_IKEV1, "cannot start the Diffie-Hellman computation: %s", strerror(-r));
+        p1_job_free(j);
+        ikev1_sa_terminate(sa, false, "overloaded");
+    }
+}
+
+static void main_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt,
+                          const struct ikev1_payload_list *pl, const struct ikev1_header *hdr, struct log_ctx *ctx)
+{
+    struct ikev1_parse_status st;
+    const struct ikev1_payload *p_id = ikev1_payload_find(pl, IKEV1_PAYLOAD_ID);
+    const struct ikev1_payload *p_hash = ikev1_payload_find(pl, IKEV1_PAYLOAD_HASH);
+    struct ikev1_id id;
+    struct ikev1_data hash;
+    if (!(hdr->flags & IKEV1_FLAG_ENCRYPTION) || !p_id || !p_hash || ikev1_id_decode(p_id, &id, &st) < 0 ||
+        ikev1_hash_decode(p_hash, &hash, &st) < 0) {
+        sa->ike->stats.decrypt_failures++;
+        log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "Main Mode message 5 without a valid ID and HASH (a wrong pre-shared "
+                     "key at either end garbles it) dropped");
+        return;
+    }
+    struct crypto_ikev1_phase1_input in = {
+        .initiator = true,
+        .g_xi = sa->g_xi, .g_xi_len = sa->g_xi_len,
+        .g_xr = sa->g_xr, .g_xr_len = sa->g_xr_len,
+        .cky_i = sa->icookie, .cky_r = sa->rcookie,
+        .sa_i_body = sa->sai_b, .sa_i_body_len = sa->sai_b_len,
+        .id_body = id.body, .id_body_len = id.body_len,
+    };
+    if (crypto_ikev1_phase1_hash_verify(&sa->keys, &in, hash.data, hash.len) <= 0) {
+        log_notice_ctx(ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, tunnel group %s: HASH_I does not "
+                       "match (the client's pre-shared key differs)", sa->peer, sa->group->name);
+        ikev1_sa_terminate(sa, false, "phase 1 authentication failed");
+        return;
+    }
+    (void)crypto_ikev1_cbc_confirm(sa->cbc, 0);
+    sa->local = pkt->local;
+    sa->remote = pkt->remote;
+    ike_sockaddr_to_string(&pkt->remote, sa->peer, sizeof(sa->peer));
+    if (pkt->natt && !sa->nat_detected && sa->natt == IKEV1_VENDOR_UNKNOWN)
+        sa->nat_detected = true;
+    ikev1_sa_log_ctx(sa, ctx);
+    char desc[512];
+    ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
+    log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
+    remember_in(sa, pkt);
+
+    /* Message 6: IDr HASH_R, encrypted. */
+    uint8_t hash_r[CRYPTO_PRF_OUT_MAX], plain[256];
+    struct ikev1_builder b;
+    memset(sa->idr_b, 0, sizeof(sa->idr_b));
+    sa->idr_b[1] = 17;
+    wire_put16(sa->idr_b + 2, 500);
+    if (sa->p1_local.sa.sa_family == AF_INET) {
+        sa->idr_b[0] = IKEV1_ID_IPV4_ADDR;
+        memcpy(sa->idr_b + 4, &sa->p1_local.in.sin_addr, 4);
+        sa->idr_b_len = 8;
+    } else {
+        sa->idr_b[0] = IKEV1_ID_IPV6_ADDR;
+        memcpy(sa->idr_b + 4, &sa->p1_local.in6.sin6_addr, 16);
+        sa->idr_b_len = 20;
+    }
+    in.initiator = false;
+    in.id_body = sa->idr_b;
+    in.id_body_len = sa->idr_b_len;
+    int hash_len = crypto_ikev1_phase1_hash(&sa->keys, &in, hash_r, sizeof(hash_r));
+    ikev1_builder_init(&b, plain, sizeof(plain));
+    ikev1_build_id(&b, sa->idr_b[0], sa->idr_b[1], wire_get16(sa->idr_b + 2), sa->idr_b + 4, sa->idr_b_len - 4);
+    ikev1_build_hash(&b, hash_r, hash_len > 0 ? (size_t)hash_len : 0);
+    size_t len = 0;
+    int r = hash_len < 0 ? hash_len : ikev1_builder_finish(&b, &len);
+    crypto_wipe(hash_r, sizeof(hash_r));
+    if (r < 0) {
+        ikev1_sa_terminate(sa, false, "cannot build Main Mode message 6");
+        return;
+    }
+    sa->reacting = true;
+    (void)ikev1_send_encrypted(sa, IKEV1_EXCHANGE_MAIN_MODE, 0, plain, len, ikev1_builder_first_type(&b),
+                               IKEV1_SEND_ONCE);
+
+    /* Phase 1 is done. */
+    if (sa->in_half_open) {
+        hashmap_remove(sa->ike->ikev1_half_open, &sa->half_open_key, sizeof(sa->half_open_key));
+        sa->in_half_open = false;
+    }
+    sa->state = IKEV1_SA_XAUTH;
+    char enc[32];
+    encr_text(sa->choice.encr_id, sa->choice.key_bits, enc, sizeof(enc));
+    log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "ISAKMP SA established (Main Mode): peer %s, tunnel group %s, %s %s group "
+                 "%u%s", sa->peer, sa->group->name, enc, hash_text(sa->choice.hash_id), sa->choice.group,
+                 sa->nat_detected ? ", NAT-T" : "");
+    ikev1_xauth_start(sa);
+    if (sa->state != IKEV1_SA_DELETED)
+        sa->reacting = false;
+}
+
+void ikev1_handle_main(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt, const struct ikev1_payload_list *pl,
+                       const struct ikev1_header *hdr)
+{
+    struct log_ctx ctx;
+    ikev1_sa_log_ctx(sa, &ctx);
+    switch (sa->mm_step) {
+    case MM_WAIT_KE:
+        if (hdr->flags & IKEV1_FLAG_ENCRYPTION)
+            break;
+        {
+            char desc[512];
+            ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
+            log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
+        }
+        main_message3(sa, pkt, pl, &ctx);
+        return;
+    case MM_COMPUTING:
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "Main Mode message while computing: dropped");
+        return;
+    case MM_WAIT_ID:
+        main_message5(sa, pkt, pl, hdr, &ctx);
+        return;
+    }
+    log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "unexpected Main Mode message dropped");
 }

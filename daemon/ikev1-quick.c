@@ -599,8 +599,20 @@ void ikev1_handle_quick3(struct ikev1_isakmp_sa *sa, const struct ikev1_header *
     }
     crypto_child_keys_wipe(&keys);
     if (r < 0) {
+        /* The client believes in the SA: tell it (DELETE of the SPI it
+         * sends to) so that it does not send into nothing. */
+        uint8_t spi[4];
         log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "IPsec SA not installed: %s", err);
+        wire_put32(spi, qm->child.spi_in);
         ikev1_quick_free(sa);
+        uint8_t plain[128];
+        struct ikev1_builder b;
+        uint32_t mid = ikev1_new_mid(sa);
+        ikev1_builder_init(&b, plain, sizeof(plain));
+        ikev1_build_hash_reserve(&b, sa->keys.prf->out_len);
+        ikev1_build_delete(&b, IKEV1_DOI_IPSEC, IKEV1_PROTO_IPSEC_ESP, 4, spi, 1);
+        (void)ikev1_send_hashed(sa, IKEV1_EXCHANGE_INFORMATIONAL, mid, &b, plain, NULL, 0, IKEV1_SEND_ONCE);
+        crypto_ikev1_cbc_forget(sa->cbc, mid);
         return;
     }
     bool route = sa->has_child && sa->child.route_installed;

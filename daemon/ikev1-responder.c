@@ -164,8 +164,8 @@ void ikev1_set_deadline(struct ikev1_isakmp_sa *sa, uint64_t seconds, const char
 
 /* ---- sending ---------------------------------------------------------------------------- */
 
-static int send_encrypted(struct ikev1_isakmp_sa *sa, uint8_t exchange, uint32_t mid, const uint8_t *plain,
-                          size_t plain_len, uint8_t first_type, enum ikev1_send_kind kind)
+int ikev1_send_encrypted(struct ikev1_isakmp_sa *sa, uint8_t exchange, uint32_t mid, const uint8_t *plain,
+                         size_t plain_len, uint8_t first_type, enum ikev1_send_kind kind)
 {
     struct log_ctx ctx;
     ikev1_sa_log_ctx(sa, &ctx);
@@ -232,7 +232,7 @@ int ikev1_send_hashed(struct ikev1_isakmp_sa *sa, uint8_t exchange, uint32_t mid
         log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "cannot build message 0x%08x: %s", mid, strerror(-r));
         return r;
     }
-    return send_encrypted(sa, exchange, mid, plain, plain_len, ikev1_builder_first_type(b), kind);
+    return ikev1_send_encrypted(sa, exchange, mid, plain, plain_len, ikev1_builder_first_type(b), kind);
 }
 
 void ikev1_send_notify(struct ikev1_isakmp_sa *sa, uint8_t protocol, const void *spi, uint8_t spi_size,
@@ -438,6 +438,11 @@ static void handle_protected(struct ikev1_isakmp_sa *sa, const struct ike_packet
             ikev1_handle_aggressive3(sa, pkt, &msg->payloads, hdr);
             goto out;
         }
+        if (hdr->exchange == IKEV1_EXCHANGE_MAIN_MODE && sa->exchange == IKEV1_EXCHANGE_MAIN_MODE &&
+            sa->state == IKEV1_SA_P1_SENT && hdr->message_id == 0) {
+            ikev1_handle_main(sa, pkt, &msg->payloads, hdr);
+            goto out;
+        }
         ike->stats.parse_errors++;
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "unencrypted %s message under an ISAKMP SA dropped", xname);
         goto out;
@@ -467,6 +472,14 @@ static void handle_protected(struct ikev1_isakmp_sa *sa, const struct ike_packet
         goto out;
     }
 
+    if (hdr->exchange == IKEV1_EXCHANGE_MAIN_MODE) {
+        if (sa->exchange != IKEV1_EXCHANGE_MAIN_MODE || sa->state != IKEV1_SA_P1_SENT || hdr->message_id != 0) {
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "unexpected Main Mode message dropped");
+            goto out;
+        }
+        ikev1_handle_main(sa, pkt, &msg->payloads, hdr);
+        goto out;
+    }
     if (hdr->exchange == IKEV1_EXCHANGE_AGGRESSIVE) {
         if (sa->state != IKEV1_SA_P1_SENT || hdr->message_id != 0) {
             log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "unexpected Aggressive Mode message dropped");
@@ -554,8 +567,13 @@ void ikev1_handle_packet(struct ike *ike, const struct ike_packet *pkt)
             ikev1_handle_aggressive(ike, pkt, &hdr);
             return;
         }
+        if (hdr.exchange == IKEV1_EXCHANGE_MAIN_MODE && hdr.message_id == 0) {
+            ikev1_handle_main1(ike, pkt, &hdr);
+            return;
+        }
         ike->stats.ikev1_dropped++;
-        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "%s from %s dropped: only Aggressive Mode is implemented yet",
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "%s from %s without a responder cookie dropped: it does not start "
+                     "a phase 1",
                      ikev1_exchange_name(hdr.exchange) ? ikev1_exchange_name(hdr.exchange) : "unknown exchange",
                      peer);
         return;

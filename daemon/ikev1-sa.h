@@ -107,6 +107,8 @@ struct ikev1_isakmp_sa {
     char name[24];                      /* "ikev1#3" */
 
     /* Phase 1. */
+    uint8_t exchange;                   /* Aggressive or Main Mode */
+    enum { MM_WAIT_KE, MM_COMPUTING, MM_WAIT_ID } mm_step;
     struct ikev1_p1_choice choice;
     const struct config_tunnel_group *group;
     const struct config_group_policy *policy;
@@ -173,6 +175,10 @@ enum ikev1_send_kind {
  * message received if it is the first since. */
 int ikev1_send_hashed(struct ikev1_isakmp_sa *sa, uint8_t exchange, uint32_t mid, struct ikev1_builder *b,
                       uint8_t *plain, const uint8_t *ni, size_t ni_len, enum ikev1_send_kind kind);
+/* Encrypts a plaintext chain (no HASH added: phase-1 messages 5 and 6)
+ * and sends it like ikev1_send_hashed(). */
+int ikev1_send_encrypted(struct ikev1_isakmp_sa *sa, uint8_t exchange, uint32_t mid, const uint8_t *plain,
+                         size_t plain_len, uint8_t first_type, enum ikev1_send_kind kind);
 /* An Informational with one Notify (protocol ISAKMP, both cookies as SPI
  * unless spi given). */
 void ikev1_send_notify(struct ikev1_isakmp_sa *sa, uint8_t protocol, const void *spi, uint8_t spi_size,
@@ -195,6 +201,10 @@ int ikev1_session_counters(struct session *s, struct session_counters *c);
 /* ---- ikev1-phase1.c --------------------------------------------------------- */
 
 void ikev1_handle_aggressive(struct ike *ike, const struct ike_packet *pkt, const struct ikev1_header *hdr);
+/* Main Mode message 1, then messages 3 and 5 (plaintext chain). */
+void ikev1_handle_main1(struct ike *ike, const struct ike_packet *pkt, const struct ikev1_header *hdr);
+void ikev1_handle_main(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt, const struct ikev1_payload_list *pl,
+                       const struct ikev1_header *hdr);
 /* Aggressive Mode message 3 (plaintext chain, decrypted if it was). */
 void ikev1_handle_aggressive3(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt,
                               const struct ikev1_payload_list *pl, const struct ikev1_header *hdr);
