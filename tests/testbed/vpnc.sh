@@ -78,6 +78,9 @@ case $reason in
         ip route add "${!a}/${!l}" dev "$TUNDEV"
       done
     else
+      # Everything through the tunnel but the gateway itself.
+      r=$(ip route get "$VPNGATEWAY")
+      ip route add "$VPNGATEWAY/32" $(grep -o 'via [^ ]*' <<< "$r") $(grep -o 'dev [^ ]*' <<< "$r")
       ip route add 0.0.0.0/1 dev "$TUNDEV"
       ip route add 128.0.0.0/1 dev "$TUNDEV"
     fi ;;

@@ -1,0 +1,59 @@
+#!/bin/bash
+# vpnc behind a masquerading NAT router against vpnd's IKEv1 responder:
+# NAT-D in Aggressive Mode messages 2 and 3 shows the NAT, vpnc floats to
+# port 4500, vpnd installs UDP-encapsulated ESP SAs (RFC 3948) whose
+# counters move when n1 pings srv, and `vpnctl sessions` shows the NAT's
+# public address and NAT-T.
+# e2e-timeout: 400
+set -euo pipefail
+here=$(dirname "$0")
+. "$here/../testbed/lib.sh"
+. "$here/../testbed/vpnc.sh"
+. "$here/ikev2-common.bash"
+tb_init
+
+KEY=ikev1-nat-group-key-77
+PASSWORD=alice-nat-pw-31
+tb_topology_remote_access --direct 0 --nat 1
+hash=$(openssl passwd -6 "$PASSWORD")
+
+vpnd_write_conf <<CONF
+ike-proposals = ( { name = "ezvpn"; encryption = ["aes128"]; integrity = ["sha1"]; dh-group = [2]; } );
+esp-proposals = ( { name = "esp"; encryption = ["aes128"]; integrity = ["sha1"]; } );
+pools = ( { name = "ez-pool"; range = "10.6.0.10-10.6.0.20"; netmask = "255.255.255.0"; } );
+group-policies = ( { name = "ez-policy"; protocols = ["ikev1"]; } );
+users = ( { name = "alice"; password-hash = "$hash"; } );
+tunnel-groups = ( { name = "ez"; ike-version = 1; authentication = "psk+xauth"; psk = "$KEY";
+                    group-name = "natgroup"; address-pool = "ez-pool"; group-policy = "ez-policy";
+                    ike-proposals = ["ezvpn"]; esp-proposals = ["esp"]; } );
+CONF
+sed -i 's/ikev2 = 2;/ikev2 = 2; ikev1 = 2;/' "$TB_RESULTS/vpnd.conf"
+vpnd_start
+
+vpnc_conf alice --gateway "$TB_GW_ADDR" --group natgroup --secret "$KEY" --user alice --password "$PASSWORD"
+vpnc_up n1 alice || tb_fail "vpnc did not connect from behind the NAT"
+addr=$(vpnc_env alice INTERNAL_IP4_ADDRESS)
+[[ $addr == 10.6.0.* ]] || tb_fail "address '$addr' is not from the pool"
+vpnd_log_has "NAT detected \(peer behind NAT\): NAT-T, ESP in UDP"
+vpnd_log_has "session up: user alice, address $addr" 60
+# Tunnel-all: vpnc routes everything but the gateway into the tunnel.
+tb_exec n1 ping -c 3 -i 0.3 -W 5 "$TB_SRV_ADDR" > "$TB_RESULTS/ping.log" ||
+  tb_fail "n1 cannot ping $TB_SRV_ADDR through the tunnel"
+line=$(grep -Eo "IPsec SA installed: spi in 0x[0-9a-f]+ out 0x[0-9a-f]+.*" "$TB_RESULTS/vpnd.log" | head -n 1)
+[[ $line == *"ESP in UDP"* ]] || tb_fail "the IPsec SA is not UDP-encapsulated: $line"
+read -r spi_in spi_out <<< "$(sed -E 's/.*in (0x[0-9a-f]+) out (0x[0-9a-f]+).*/\1 \2/' <<< "$line")"
+for spi in "$spi_in" "$spi_out"; do
+  n=$(tb_xfrm_packets gw "$spi")
+  [ -n "$n" ] || tb_fail "gw has no xfrm state with SPI $spi"
+  [ "$n" -ge 3 ] || tb_fail "vpnd's SA $spi carried $n packets, expected at least 3"
+  tb_exec gw ip xfrm state list spi "$spi" | grep -q "encap type espinudp" ||
+    tb_fail "vpnd's SA $spi is not ESP in UDP"
+  tb_log "gw: SA $spi (ESP in UDP) carried $n packets"
+done
+[ "$(vpnd_session_field "$addr" natt)" = True ] || tb_fail "vpnctl sessions does not say NAT-T"
+[[ "$(vpnd_session_field "$addr" public_address)" == "$TB_NAT_PUBLIC:"* ]] ||
+  tb_fail "public address $(vpnd_session_field "$addr" public_address), expected the NAT's $TB_NAT_PUBLIC"
+vpnc_down alice
+tb_wait 20 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."
+vpnd_log_has "session down: user alice, address $addr: deleted by the client"
+vpnd_stop
