@@ -344,7 +344,10 @@ static void pfs_done(void *userdata, int result)
         } else {
             memcpy(sa->qm->shared, j->shared, j->shared_len);
             sa->qm->shared_len = j->shared_len;
+            /* The answer to the message 1 kept in last_in, for its retransmissions. */
+            sa->reacting = !sa->last_out;
             send_quick2(sa, j->our_ke, j->our_ke_len);
+            sa->reacting = false;
         }
     }
     crypto_wipe(j, sizeof(*j));

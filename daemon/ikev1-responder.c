@@ -288,6 +288,8 @@ static void send_delete(struct ikev1_isakmp_sa *sa)
 
 /* ---- the SA's end -------------------------------------------------------------------------- */
 
+static void sa_free(struct ikev1_isakmp_sa *sa);
+
 void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_del, const char *reason)
 {
     struct ike *ike = sa->ike;
@@ -343,6 +345,14 @@ void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_del, const char *r
         hashmap_remove(ike->ikev1_half_open, &sa->half_open_key, sizeof(sa->half_open_key));
     if (sa->in_table && hashmap_get(ike->ikev1_sas, sa->rcookie, IKEV1_COOKIE_LEN) == sa)
         hashmap_remove(ike->ikev1_sas, sa->rcookie, IKEV1_COOKIE_LEN);
+    sa->in_half_open = sa->in_table = false;
+    if (sa->busy == 0)
+        sa_free(sa);
+}
+
+/* The memory, once nothing runs on the SA any more. */
+static void sa_free(struct ikev1_isakmp_sa *sa)
+{
     config_unref(sa->config);
     crypto_ikev1_keys_wipe(&sa->keys);
     crypto_ikev1_cbc_free(sa->cbc);
@@ -596,5 +606,8 @@ void ikev1_handle_packet(struct ike *ike, const struct ike_packet *pkt)
                           hdr.message_id);
         return;
     }
+    sa->busy++;
     handle_protected(sa, pkt, &hdr);
+    if (--sa->busy == 0 && sa->state == IKEV1_SA_DELETED)
+        sa_free(sa);
 }

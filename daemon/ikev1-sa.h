@@ -99,6 +99,7 @@ struct ikev1_isakmp_sa {
     uint8_t icookie[IKEV1_COOKIE_LEN], rcookie[IKEV1_COOKIE_LEN];
     struct ikev1_half_open_key half_open_key;
     bool in_half_open, in_table;
+    unsigned busy;                      /* a handler runs on it: terminate frees it afterwards */
 
     union ike_sockaddr local, remote;   /* as of the last authentic message */
     union ike_sockaddr p1_local, p1_remote;   /* of message 1: what NAT-D hashes describe */
