@@ -579,12 +579,15 @@ void ikev1_handle_aggressive(struct ike *ike, const struct ike_packet *pkt, cons
     const struct ikev1_payload *p_id = ikev1_payload_find(&msg->payloads, IKEV1_PAYLOAD_ID);
     struct ikev1_data ke, nonce;
     struct ikev1_id id;
+    st.error = IKEV1_PARSE_OK;
     if (!p_sa || !p_ke || !p_no || !p_id || ikev1_sa_decode(p_sa, offered, &st) < 0 ||
         ikev1_ke_decode(p_ke, &ke, &st) < 0 || ikev1_nonce_decode(p_no, &nonce, &st) < 0 ||
         ikev1_id_decode(p_id, &id, &st) < 0) {
+        char why[128] = "an SA, KE, Nonce or ID payload is missing";
+        if (st.error != IKEV1_PARSE_OK)
+            ikev1_parse_status_format(&st, why, sizeof(why));
         ike->stats.parse_errors++;
-        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Aggressive Mode message 1 without valid SA, KE, Nonce and ID "
-                     "payloads dropped");
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Aggressive Mode message 1 from %s dropped: %s", peer, why);
         goto out;
     }
 
@@ -895,9 +898,13 @@ void ikev1_handle_main1(struct ike *ike, const struct ike_packet *pkt, const str
     ikev1_message_describe(&msg->header, NULL, &msg->payloads, desc, sizeof(desc));
     log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
     const struct ikev1_payload *p_sa = ikev1_payload_find(&msg->payloads, IKEV1_PAYLOAD_SA);
+    st.error = IKEV1_PARSE_OK;
     if (!p_sa || ikev1_sa_decode(p_sa, offered, &st) < 0) {
+        char why[128] = "no SA payload";
+        if (st.error != IKEV1_PARSE_OK)
+            ikev1_parse_status_format(&st, why, sizeof(why));
         ike->stats.parse_errors++;
-        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Main Mode message 1 without a valid SA payload dropped");
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Main Mode message 1 from %s dropped: %s", peer, why);
         goto out;
     }
     /* The key must be known before the peer's identity is (it is

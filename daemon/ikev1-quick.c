@@ -568,6 +568,9 @@ static void register_session(struct ikev1_isakmp_sa *sa, const char *esp)
     inet_ntop(AF_INET, &sa->address.in, addr, sizeof(addr));
     log_info_ctx(&ctx, CONFIG_SUBSYS_IKE, "session up: user %s, address %s, session %u", sa->user, addr,
                  sa->session->index);
+    r = ikev1_start_policy_timer(sa);
+    if (r < 0)
+        log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "cannot watch the idle and session timeouts: %s", strerror(-r));
 }
 
 void ikev1_handle_quick3(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ikev1-sa.h"
 #include "jobs.h"
@@ -310,6 +311,7 @@ void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_del, const char *r
     ikev1_quick_free(sa);
     sa->timer = sd_event_source_disable_unref(sa->timer);
     sa->req_timer = sd_event_source_disable_unref(sa->req_timer);
+    sa->policy_timer = sd_event_source_disable_unref(sa->policy_timer);
     if (sa->has_old_child) {
         (void)child_sa_remove_sas(ike_xfrm(ike), &sa->old_child);
         sa->has_old_child = false;
@@ -389,6 +391,70 @@ int ikev1_session_counters(struct session *s, struct session_counters *c)
         (void)child_sa_counters(ike_xfrm(sa->ike), &sa->old_child, &c->bytes_in, &c->bytes_out, &c->packets_in,
                                 &c->packets_out);
     return r;
+}
+
+/* ---- group policy timeouts ------------------------------------------------------------------ */
+
+static uint64_t monotonic_usec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
+}
+
+/* Checked every quarter of the shorter timeout, between 1 and 60 s. */
+static uint64_t policy_check_usec(const struct config_group_policy *gp)
+{
+    uint64_t s = gp->idle_timeout ? gp->idle_timeout / 4 : 60;
+    if (gp->session_timeout && gp->session_timeout / 4 < s)
+        s = gp->session_timeout / 4;
+    return (s < 1 ? 1 : s > 60 ? 60 : s) * 1000000ULL;
+}
+
+static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdata)
+{
+    struct ikev1_isakmp_sa *sa = userdata;
+    const struct config_group_policy *gp = sa->policy;
+    uint64_t now = monotonic_usec();
+    char reason[96];
+    (void)usec;
+    if (gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
+        snprintf(reason, sizeof(reason), "session timeout (%u s)", gp->session_timeout);
+        ikev1_sa_terminate(sa, true, reason);
+        return 0;
+    }
+    if (gp->idle_timeout) {
+        /* Traffic from the client is what counts; a rekey resets the
+         * counters, so any change is activity. */
+        struct session_counters c = { 0 };
+        int r = sa->has_child ? child_sa_counters(ike_xfrm(sa->ike), &sa->child, &c.bytes_in, &c.bytes_out,
+                                                  &c.packets_in, &c.packets_out) : 0;
+        if (r < 0 || c.bytes_in != sa->last_bytes_in) {
+            sa->last_bytes_in = c.bytes_in;
+            sa->last_activity_usec = now;
+        } else if (now - sa->last_activity_usec >= (uint64_t)gp->idle_timeout * 1000000ULL) {
+            snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
+            ikev1_sa_terminate(sa, true, reason);
+            return 0;
+        }
+    }
+    if (sd_event_source_set_time(source, now + policy_check_usec(gp)) < 0 ||
+        sd_event_source_set_enabled(source, SD_EVENT_ONESHOT) < 0) {
+        struct log_ctx ctx;
+        ikev1_sa_log_ctx(sa, &ctx);
+        log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "idle/session timeout watch stopped");
+    }
+    return 0;
+}
+
+int ikev1_start_policy_timer(struct ikev1_isakmp_sa *sa)
+{
+    const struct config_group_policy *gp = sa->policy;
+    sa->established_usec = sa->last_activity_usec = monotonic_usec();
+    if (!gp || (!gp->idle_timeout && !gp->session_timeout) || sa->policy_timer)
+        return 0;
+    return sd_event_add_time(sa->ike->event, &sa->policy_timer, CLOCK_MONOTONIC,
+                             sa->established_usec + policy_check_usec(gp), 0, on_policy_timer, sa);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------- */

@@ -157,6 +157,8 @@ struct ikev1_isakmp_sa {
     struct child_sa child, old_child;
     struct ikev1_esp_choice esp;
     struct session *session;
+    sd_event_source *policy_timer;      /* group policy idle and session timeouts */
+    uint64_t last_bytes_in, last_activity_usec, established_usec;
 };
 
 /* ---- ikev1-responder.c ---------------------------------------------------- */
@@ -198,6 +200,8 @@ void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_delete, const char
 void ikev1_free_all(struct ike *ike);
 void ikev1_handle_packet(struct ike *ike, const struct ike_packet *pkt);
 int ikev1_session_counters(struct session *s, struct session_counters *c);
+/* Watches the group policy's idle-timeout and session-timeout of a session. */
+int ikev1_start_policy_timer(struct ikev1_isakmp_sa *sa);
 
 /* ---- ikev1-phase1.c --------------------------------------------------------- */
 

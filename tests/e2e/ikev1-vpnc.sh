@@ -137,6 +137,21 @@ grep -qi "authentication unsuccessful\|xauth.*fail" "$TB_RESULTS/vpnc-carol/vpnc
 [ "$(tb_xfrm_state_count gw)" -eq 0 ] || tb_fail "gw has xfrm states after a failed Xauth"
 [ "$(vpnd_session_count)" -eq 0 ] || tb_fail "a session exists after a failed Xauth"
 
+# ---- ike-scan probes --------------------------------------------------------------------------
+trans='(1=7,14=256,2=2,3=65001,4=2)'
+out=$(tb_exec c1 ike-scan -M --aggressive --id=nogroup --trans="$trans" "$TB_GW_ADDR" 2>&1 || true)
+grep -q "0 returned handshake" <<< "$out" || tb_fail "an unknown group name got an answer: $out"
+vpnd_log_has "Aggressive Mode from ${TB_ADDR[c1]}:[0-9]+ refused: no IKEv1 pre-shared-key tunnel group with group-name 'nogroup'"
+out=$(tb_exec c1 ike-scan -M --aggressive --id="$GROUP" --trans="$trans" "$TB_GW_ADDR" 2>&1 || true)
+echo "$out" > "$TB_RESULTS/ike-scan-aggressive.txt"
+grep -q "Aggressive Mode Handshake returned" <<< "$out" || tb_fail "no Aggressive Mode answer to ike-scan: $out"
+for vid in XAUTH "Dead Peer Detection" "Cisco Unity"; do
+  grep -q "$vid" <<< "$out" || tb_fail "ike-scan does not see the $vid vendor ID"
+done
+out=$(tb_exec c1 ike-scan -M "$TB_GW_ADDR" 2>&1 || true)
+grep -q "0 returned handshake" <<< "$out" || tb_fail "a Main Mode probe got an answer without a peer-address group"
+vpnd_log_has "Main Mode from ${TB_ADDR[c1]}:[0-9]+ refused: no IKEv1 pre-shared-key tunnel group has a peer-address"
+
 # ---- the wire, as tshark reads it -----------------------------------------------------------
 tb_capture_stop ike > /dev/null
 sent=$(tb_capture_fields ike "ip.src == $TB_GW_ADDR && isakmp" frame.number | wc -l)
