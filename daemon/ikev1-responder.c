@@ -307,7 +307,6 @@ void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_del, const char *r
         job_cancel(sa->job);        /* its done() sees the SA gone: job_sa cleared below */
         sa->job = NULL;
     }
-    ikev1_xauth_cancel(sa);
     ikev1_quick_free(sa);
     sa->timer = sd_event_source_disable_unref(sa->timer);
     sa->req_timer = sd_event_source_disable_unref(sa->req_timer);

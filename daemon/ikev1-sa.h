@@ -223,7 +223,6 @@ void ikev1_handle_transaction(struct ikev1_isakmp_sa *sa, const struct ikev1_hea
                               const struct ikev1_payload_list *pl);
 void ikev1_modecfg_start(struct ikev1_isakmp_sa *sa);
 bool ikev1_modecfg_handle(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr, const struct ikev1_cfg *cfg);
-void ikev1_xauth_cancel(struct ikev1_isakmp_sa *sa);
 
 /* ---- ikev1-quick.c ---------------------------------------------------------- */
 

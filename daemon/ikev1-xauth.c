@@ -155,11 +155,6 @@ failed:
         send_status(sa, false);
 }
 
-void ikev1_xauth_cancel(struct ikev1_isakmp_sa *sa)
-{
-    (void)sa;   /* the job, if any, is cancelled with sa->job by the caller */
-}
-
 /* A TLV attribute as text: printable, at most XAUTH_FIELD_MAX bytes. */
 static bool attr_text(const struct ikev1_attribute *a, char *buf, bool printable)
 {

@@ -2,8 +2,9 @@
 # Malformed IKEv1 (ISAKMP) input against vpnd's responder, from a client
 # host (run by ikev1-malformed.sh in that host's namespace):
 #   ikev1-malformed.py GW_ADDR GROUP_NAME
-# Datagrams go to UDP 500 and to UDP 4500 behind the non-ESP marker, from
-# ordinary sockets (scapy only builds the bytes it cannot: none needed).
+# Datagrams go to UDP 500 and to UDP 4500 behind the non-ESP marker, built
+# byte by byte with struct and sent from ordinary sockets (nothing here
+# needs raw IP, so no scapy).
 # Cases: broken headers and lengths, payload chains that run past the end,
 # SA payloads with absurd counts, bad nonces, KE and IDs; then a real
 # half-open ISAKMP SA (a valid Aggressive Mode message 1 for GROUP_NAME,

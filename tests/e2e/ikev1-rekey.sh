@@ -43,7 +43,9 @@ read -r in1 out1 <<< "$(ss_child_spis alice)"
 vpnd_log_has "IPsec SA installed: spi in $out1 out $in1, AES-CBC-128/HMAC-SHA1-96/PFS MODP-2048"
 
 # Ping across the rekey.
-tb_exec c1 ping -i 0.5 -W 2 "$TB_SRV_ADDR" > "$TB_RESULTS/ping.log" 2>&1 &
+# (ping itself in the background, not a subshell, so that SIGINT makes it
+# print its statistics.)
+ip netns exec "$(tb_ns c1)" ping -i 0.5 -W 2 "$TB_SRV_ADDR" > "$TB_RESULTS/ping.log" 2>&1 &
 ping_pid=$!
 TB_PIDS+=("$ping_pid")
 vpnd_log_has "IPsec SA rekeyed: spi in 0x[0-9a-f]+ out 0x[0-9a-f]+" 90

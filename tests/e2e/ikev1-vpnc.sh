@@ -7,7 +7,9 @@
 # ESP SAs on gw (their counters move); `vpnctl sessions` lists the IKEv1
 # session with user and tunnel group; vpnc's disconnect (DELETE) removes
 # every SA, policy, route and the session.  Then: a wrong group key gives
-# no phase 1 and a log line saying why, nothing installed; a wrong Xauth
+# no phase 1 and a log line saying why, nothing installed; a DH group the
+# tunnel group lacks gets every transform refused in the log ("Rcv'd group
+# 5, cfg'd group 14/2") and NO-PROPOSAL-CHOSEN; a wrong Xauth
 # password gets a new Xauth request while xauth-attempts remain (vpnc
 # gives up on it), and on the last attempt Xauth status FAIL, after which
 # the SA is deleted; nothing installed.
@@ -114,6 +116,13 @@ grep -qi "hash" "$TB_RESULTS/vpnc-mallory/vpnc.log" || tb_fail "vpnc did not fai
 vpnd_log_has "phase 1 with ${TB_ADDR[c1]}:[0-9]+, tunnel group ez abandoned: no valid Aggressive Mode message 3" 45
 [ "$(tb_xfrm_state_count gw)" -eq 0 ] || tb_fail "gw has xfrm states after a failed phase 1"
 [ "$(vpnd_session_count)" -eq 0 ] || tb_fail "a session exists after a failed phase 1"
+
+# ---- a DH group the tunnel group does not have: every transform refused, with why ------
+vpnc_conf dh5 --gateway "$TB_GW_ADDR" --group "$GROUP" --secret "$KEY" --user alice --password "$PASSWORD" \
+  --dh dh5
+vpnc_expect_failure c1 dh5
+vpnd_log_has "IKE SA proposal [0-9]+ transform [0-9]+ rejected by ike-proposal 'ezvpn': Rcv'd group 5, cfg'd group 14/2"
+vpnd_log_has "Aggressive Mode from ${TB_ADDR[c1]}:[0-9]+, group '$GROUP': no acceptable IKE transform \([0-9]+ offered, tunnel group ez\): NO-PROPOSAL-CHOSEN"
 
 # ---- a wrong Xauth password: a new request while attempts remain --------------------
 vpnc_conf bob --gateway "$TB_GW_ADDR" --group "$GROUP" --secret "$KEY" --user alice --password "wrong-password"
