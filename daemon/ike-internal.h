@@ -28,6 +28,7 @@ struct ike {
     struct hashmap *half_open;      /* struct ikev2_half_open_key -> struct ikev2_ike_sa */
     struct hashmap *ikev1_sas;      /* responder cookie (8 bytes) -> struct ikev1_isakmp_sa */
     struct hashmap *ikev1_half_open; /* struct ikev1_half_open_key -> struct ikev1_isakmp_sa */
+    struct hashmap *ikev1_users;    /* Xauth user -> that user's latest struct ikev1_isakmp_sa (INITIAL-CONTACT) */
     struct session_registry *sessions;
     struct hashmap *pools;          /* pool name -> struct pool */
     struct fixed_addresses *fixed;

@@ -258,6 +258,7 @@ void ike_free(struct ike *ike)
     hashmap_free(ike->half_open);
     hashmap_free(ike->ikev1_sas);
     hashmap_free(ike->ikev1_half_open);
+    hashmap_free(ike->ikev1_users);
     session_registry_free(ike->sessions);
     fixed_addresses_free(ike->fixed);
     route_close(ike->routes);
@@ -280,6 +281,8 @@ int ike_new(struct vpnd *vpnd, struct ike **ret)
         r = hashmap_new(&ike->ikev1_sas);
     if (r >= 0)
         r = hashmap_new(&ike->ikev1_half_open);
+    if (r >= 0)
+        r = hashmap_new(&ike->ikev1_users);
     if (r >= 0)
         r = hashmap_new(&ike->pools);
     if (r >= 0)

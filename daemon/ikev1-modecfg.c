@@ -247,7 +247,7 @@ bool ikev1_modecfg_handle(struct ikev1_isakmp_sa *sa, const struct ikev1_header 
         ikev1_request_done(sa);
         crypto_ikev1_cbc_forget(sa->cbc, hdr->message_id);
         sa->state = IKEV1_SA_READY;
-        ikev1_set_deadline(sa, 0, NULL);
+        ikev1_lifetime_start(sa);
         log_assigned(sa, "push: peer accepted the address", NULL);
         return true;
     }
@@ -275,7 +275,7 @@ bool ikev1_modecfg_handle(struct ikev1_isakmp_sa *sa, const struct ikev1_header 
     crypto_ikev1_cbc_forget(sa->cbc, hdr->message_id);
     if (sa->state == IKEV1_SA_MODECFG) {
         sa->state = IKEV1_SA_READY;
-        ikev1_set_deadline(sa, 0, NULL);
+        ikev1_lifetime_start(sa);
         log_assigned(sa, "pull: reply sent", left);
     }
     free(o);

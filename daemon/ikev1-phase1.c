@@ -800,8 +800,10 @@ void ikev1_handle_aggressive3(struct ikev1_isakmp_sa *sa, const struct ike_packe
     char desc[512];
     ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
     log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
-    if (ikev1_notify_find(pl, IKEV1_N_INITIAL_CONTACT))
+    if (ikev1_notify_find(pl, IKEV1_N_INITIAL_CONTACT)) {
+        sa->initial_contact = true;
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "INITIAL-CONTACT received");
+    }
 
     /* Phase 1 is done. */
     if (sa->in_half_open) {
@@ -809,6 +811,7 @@ void ikev1_handle_aggressive3(struct ikev1_isakmp_sa *sa, const struct ike_packe
         sa->in_half_open = false;
     }
     sa->state = IKEV1_SA_XAUTH;
+    sa->p1_done_usec = ikev1_now_usec();
     free(sa->last_in);
     free(sa->last_out);
     sa->last_out = NULL;
@@ -1150,6 +1153,7 @@ static void main_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *p
     ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
     log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
     remember_in(sa, pkt);
+    sa->initial_contact = ikev1_notify_find(pl, IKEV1_N_INITIAL_CONTACT) != NULL;
 
     /* Message 6: IDr HASH_R, encrypted. */
     uint8_t hash_r[CRYPTO_PRF_OUT_MAX], plain[256];
@@ -1190,6 +1194,7 @@ static void main_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *p
         sa->in_half_open = false;
     }
     sa->state = IKEV1_SA_XAUTH;
+    sa->p1_done_usec = ikev1_now_usec();
     char enc[32];
     encr_text(sa->choice.encr_id, sa->choice.key_bits, enc, sizeof(enc));
     log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "ISAKMP SA established (Main Mode): peer %s, tunnel group %s, %s %s group "

@@ -163,6 +163,13 @@ void ikev1_set_deadline(struct ikev1_isakmp_sa *sa, uint64_t seconds, const char
     }
 }
 
+void ikev1_lifetime_start(struct ikev1_isakmp_sa *sa)
+{
+    uint64_t elapsed = (ikev1_now_usec() - sa->p1_done_usec) / 1000000ULL;
+    uint64_t left = sa->choice.lifetime > elapsed ? sa->choice.lifetime - elapsed : 1;
+    ikev1_set_deadline(sa, left, "ISAKMP SA lifetime expired");
+}
+
 /* ---- sending ---------------------------------------------------------------------------- */
 
 int ikev1_send_encrypted(struct ikev1_isakmp_sa *sa, uint8_t exchange, uint32_t mid, const uint8_t *plain,
@@ -346,7 +353,9 @@ void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_del, const char *r
         hashmap_remove(ike->ikev1_half_open, &sa->half_open_key, sizeof(sa->half_open_key));
     if (sa->in_table && hashmap_get(ike->ikev1_sas, sa->rcookie, IKEV1_COOKIE_LEN) == sa)
         hashmap_remove(ike->ikev1_sas, sa->rcookie, IKEV1_COOKIE_LEN);
-    sa->in_half_open = sa->in_table = false;
+    if (sa->in_users && hashmap_get_str(ike->ikev1_users, sa->user) == sa)
+        hashmap_remove_str(ike->ikev1_users, sa->user);
+    sa->in_half_open = sa->in_table = sa->in_users = false;
     if (sa->busy == 0)
         sa_free(sa);
 }
@@ -364,6 +373,26 @@ static void sa_free(struct ikev1_isakmp_sa *sa)
     free(sa->last_out);
     free(sa->req);
     free(sa);
+}
+
+void ikev1_user_known(struct ikev1_isakmp_sa *sa)
+{
+    struct ike *ike = sa->ike;
+    struct ikev1_isakmp_sa *old = hashmap_get_str(ike->ikev1_users, sa->user);
+    if (old && old != sa && sa->initial_contact) {
+        struct log_ctx ctx;
+        ikev1_sa_log_ctx(sa, &ctx);
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "INITIAL-CONTACT from user %s: ending the user's earlier ISAKMP SA "
+                     "%s from %s", sa->user, old->name, old->peer);
+        ikev1_sa_terminate(old, true, "replaced after INITIAL-CONTACT");
+        old = NULL;
+    }
+    if (old && old != sa) {
+        old->in_users = false;
+        hashmap_remove_str(ike->ikev1_users, sa->user);
+    }
+    if (old != sa && hashmap_put_str(ike->ikev1_users, sa->user, sa) >= 0)
+        sa->in_users = true;
 }
 
 void ikev1_free_all(struct ike *ike)
@@ -394,7 +423,7 @@ int ikev1_session_counters(struct session *s, struct session_counters *c)
 
 /* ---- group policy timeouts ------------------------------------------------------------------ */
 
-static uint64_t monotonic_usec(void)
+uint64_t ikev1_now_usec(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -414,7 +443,7 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
 {
     struct ikev1_isakmp_sa *sa = userdata;
     const struct config_group_policy *gp = sa->policy;
-    uint64_t now = monotonic_usec();
+    uint64_t now = ikev1_now_usec();
     char reason[96];
     (void)usec;
     if (gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
@@ -449,7 +478,7 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
 int ikev1_start_policy_timer(struct ikev1_isakmp_sa *sa)
 {
     const struct config_group_policy *gp = sa->policy;
-    sa->established_usec = sa->last_activity_usec = monotonic_usec();
+    sa->established_usec = sa->last_activity_usec = ikev1_now_usec();
     if (!gp || (!gp->idle_timeout && !gp->session_timeout) || sa->policy_timer)
         return 0;
     return sd_event_add_time(sa->ike->event, &sa->policy_timer, CLOCK_MONOTONIC,

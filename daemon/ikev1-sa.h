@@ -126,7 +126,10 @@ struct ikev1_isakmp_sa {
     struct crypto_ikev1_cbc *cbc;
     enum ikev1_vendor natt;             /* the NAT-T flavour agreed, UNKNOWN: none */
     bool peer_dpd, peer_unity, peer_xauth;
+    bool initial_contact;               /* the client has no other SA with us (RFC 2407 4.6.3.3) */
+    bool in_users;                      /* ike->ikev1_users[user] is this SA */
     bool nat_detected;
+    uint64_t p1_done_usec;              /* CLOCK_MONOTONIC: phase 1 completed */
     struct job *job;                    /* the one job at a time: phase-1 DH, Xauth password, PFS */
     sd_event_source *timer;             /* phase 1 / Xauth / Mode Config deadline */
 
@@ -194,6 +197,11 @@ void ikev1_request_done(struct ikev1_isakmp_sa *sa);
  * `why` in the log. */
 void ikev1_set_deadline(struct ikev1_isakmp_sa *sa, uint64_t seconds, const char *why);
 
+/* The client is set up: from now the deadline is the end of the ISAKMP
+ * SA's negotiated lifetime (counted from phase 1), when the session ends. */
+void ikev1_lifetime_start(struct ikev1_isakmp_sa *sa);
+uint64_t ikev1_now_usec(void);
+
 /* Ends the ISAKMP SA: DELETE to the peer when send_delete and phase 1 is
  * done, SAs out of the kernel, lease back, session gone. */
 void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_delete, const char *reason);
@@ -202,6 +210,10 @@ void ikev1_handle_packet(struct ike *ike, const struct ike_packet *pkt);
 int ikev1_session_counters(struct session *s, struct session_counters *c);
 /* Watches the group policy's idle-timeout and session-timeout of a session. */
 int ikev1_start_policy_timer(struct ikev1_isakmp_sa *sa);
+
+/* Xauth named the user: an earlier SA of the same user ends when this
+ * one carried INITIAL-CONTACT; this SA becomes the user's latest. */
+void ikev1_user_known(struct ikev1_isakmp_sa *sa);
 
 /* ---- ikev1-phase1.c --------------------------------------------------------- */
 

@@ -130,6 +130,7 @@ static void xauth_done(void *userdata, int result)
         }
         snprintf(sa->user, sizeof(sa->user), "%s", j->name);
         sa->policy = gp;
+        ikev1_user_known(sa);
         ikev1_sa_log_ctx(sa, &ctx);
         log_info_ctx(&ctx, CONFIG_SUBSYS_AUTH, "Xauth: user %s authenticated (peer %s, tunnel group %s)", sa->user,
                      sa->peer, sa->group->name);

@@ -5,7 +5,9 @@
 # hands its script the DNS server, default domain, banner and split
 # network the group policy names; a ping to srv goes through the kernel's
 # ESP SAs on gw (their counters move); `vpnctl sessions` lists the IKEv1
-# session with user and tunnel group; vpnc's disconnect (DELETE) removes
+# session with user and tunnel group; a client killed without a word comes
+# back with INITIAL-CONTACT, which ends its old session (the address is
+# given again); vpnc's disconnect (DELETE) removes
 # every SA, policy, route and the session.  Then: a wrong group key gives
 # no phase 1 and a log line saying why, nothing installed; a DH group the
 # tunnel group lacks gets every transform refused in the log ("Rcv'd group
@@ -100,6 +102,17 @@ vpnd_log_has "Mode Config pull: reply sent: address $addr/255.255.255.0 for user
 vpnd_log_has "proxy ID 0.0.0.0/0 narrowed to the 1 split networks"
 vpnd_log_has "session up: user alice, address $addr"
 
+# ---- a crashed client comes back: INITIAL-CONTACT replaces its old session -----------
+kill -KILL "${VPNC_PID[alice]}"
+wait "${VPNC_PID[alice]}" 2> /dev/null || true
+vpnc_up c1 alice || tb_fail "vpnc did not reconnect"
+vpnd_log_has "INITIAL-CONTACT from user alice: ending the user's earlier ISAKMP SA" 30
+vpnd_log_has "session down: user alice, address $addr: replaced after INITIAL-CONTACT"
+[ "$(vpnc_env alice INTERNAL_IP4_ADDRESS)" = "$addr" ] || tb_fail "the returning client did not get $addr back"
+tb_wait 60 bash -c "[ \$(grep -c 'session up: user alice, address $addr' '$TB_RESULTS/vpnd.log') -ge 2 ]"
+[ "$(vpnd_session_count)" -eq 1 ] || tb_fail "$(vpnd_session_count) sessions after the client came back"
+tb_exec c1 ping -c 2 -i 0.3 -W 5 "$TB_SRV_ADDR" > /dev/null || tb_fail "no ping through the new tunnel"
+
 # ---- disconnect ----------------------------------------------------------------------------------
 vpnc_down alice
 tb_wait 20 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."
@@ -131,7 +144,7 @@ vpnd_log_has "authentication failed: peer ${TB_ADDR[c1]}:[0-9]+, user 'alice', t
 vpnd_log_has "sending TRANSACTION 0x[0-9a-f]+ \[ HASH CPRQ\(X_TYPE X_USER X_PWD X_MSG\) \]"
 # vpnc will not send a password twice; it gives up and deletes the SA.
 grep -q "can't reuse password" "$TB_RESULTS/vpnc-bob/vpnc.log" || tb_fail "vpnc did not get a second Xauth request"
-vpnd_log_has "session=ikev1#3\] ISAKMP SA deleted: deleted by the client" 15
+vpnd_log_has "tunnel-group=ez session=ikev1#[0-9]+\] ISAKMP SA deleted: deleted by the client" 15
 [ "$(tb_xfrm_state_count gw)" -eq 0 ] || tb_fail "gw has xfrm states after a failed Xauth"
 [ "$(vpnd_session_count)" -eq 0 ] || tb_fail "a session exists after a failed Xauth"
 
