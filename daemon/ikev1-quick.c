@@ -160,7 +160,7 @@ static bool esp_matches(const struct ikev1_isakmp_sa *sa, uint8_t transform_id, 
         if (o->group != ke_group->ikev2_id)
             return snprintf(why, len, "Rcv'd PFS group %u but the KE payload is for group %u", o->group,
                             ke_group->ikev2_id), false;
-        bool allowed = cp->n_pfs_groups == 0;
+        bool allowed = cp->n_pfs_groups == 0 && !ke_group->legacy;   /* legacy groups only by name */
         for (size_t i = 0; i < cp->n_pfs_groups; i++)
             allowed = allowed || cp->pfs_groups[i]->ikev1_id == o->group;
         if (!allowed)

@@ -67,7 +67,8 @@ vpnc_conf() {
   cat > "$dir/connect-script" <<'SCRIPT'
 #!/bin/bash
 # Called by vpnc with reason=pre-init|connect|disconnect|reconnect.
-env | grep -E '^(reason|VPNGATEWAY|TUNDEV|INTERNAL_IP4_|CISCO_)' | sort > "$VPNC_TEST_DIR/env.$reason"
+# Written aside, then renamed: the test waits for the file to exist.
+env | grep -E '^(reason|VPNGATEWAY|TUNDEV|INTERNAL_IP4_|CISCO_)' | sort > "$VPNC_TEST_DIR/env.$reason.tmp"
 case $reason in
   connect)
     ip link set dev "$TUNDEV" up mtu 1300
@@ -85,6 +86,7 @@ case $reason in
       ip route add 128.0.0.0/1 dev "$TUNDEV"
     fi ;;
 esac
+mv "$VPNC_TEST_DIR/env.$reason.tmp" "$VPNC_TEST_DIR/env.$reason"
 exit 0
 SCRIPT
   chmod +x "$dir/connect-script"
