@@ -242,12 +242,22 @@ void ikev1_handle_transaction(struct ikev1_isakmp_sa *sa, const struct ikev1_hea
                      hdr->message_id);
         goto out;
     }
-    bool ours = sa->req && hdr->message_id == sa->req_mid;
-    if (sa->state == IKEV1_SA_XAUTH && ours && cfg->type == IKEV1_CFG_REPLY && sa->xauth_step == XAUTH_WAIT_REPLY) {
+    /* Answers normally reuse our request's message ID; some clients start
+     * a new one (the Xauth draft allows both): either is accepted, the
+     * message being authentic already. */
+    bool answer = sa->state == IKEV1_SA_XAUTH &&
+                  ((cfg->type == IKEV1_CFG_REPLY && sa->xauth_step == XAUTH_WAIT_REPLY) ||
+                   (cfg->type == IKEV1_CFG_ACK && sa->xauth_step == XAUTH_WAIT_ACK));
+    if (answer && hdr->message_id != sa->req_mid) {
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "Xauth %s in a new message ID 0x%08x (our request: 0x%08x)",
+                      ikev1_cfg_type_name(cfg->type), hdr->message_id, sa->req_mid);
+        crypto_ikev1_cbc_forget(sa->cbc, sa->req_mid);
+    }
+    if (answer && cfg->type == IKEV1_CFG_REPLY) {
         handle_reply(sa, cfg);
         goto out;
     }
-    if (sa->state == IKEV1_SA_XAUTH && ours && cfg->type == IKEV1_CFG_ACK && sa->xauth_step == XAUTH_WAIT_ACK) {
+    if (answer && cfg->type == IKEV1_CFG_ACK) {
         ikev1_request_done(sa);
         crypto_ikev1_cbc_forget(sa->cbc, hdr->message_id);
         if (!sa->xauth_ok) {
