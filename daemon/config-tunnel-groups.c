@@ -424,13 +424,32 @@ static int parse_credentials(struct config_parser *p, const config_setting_t *s,
     return need_cert ? check_certificate(p, s, what, tg) : 0;
 }
 
+/* dpd-interval = 30; dpd-retries = 3; (ASA `isakmp keepalive threshold N
+ * retry M`, in IKEv2 an empty INFORMATIONAL, in IKEv1 RFC 3706 R-U-THERE). */
+static int parse_dpd(struct config_parser *p, const config_setting_t *s, const char *what,
+                     struct config_tunnel_group *tg)
+{
+    unsigned long long interval = 30, retries = 3;
+    int r = config_member_uint(p, s, what, "dpd-interval", 0, 3600, &interval);
+    if (r >= 0)
+        r = config_member_uint(p, s, what, "dpd-retries", 1, 100, &retries);
+    if (r < 0)
+        return r;
+    if (interval > 0 && interval < 2)
+        return config_fail(p, config_member(s, "dpd-interval"), "%s: dpd-interval must be 0 (off) or at least "
+                           "2 seconds", what);
+    tg->dpd_interval = (uint32_t)interval;
+    tg->dpd_retries = (uint32_t)retries;
+    return 0;
+}
+
 static int parse_tunnel_group(struct config_parser *p, const config_setting_t *s, struct config_tunnel_group *tg)
 {
     static const char *const keys[] = {
         "name", "ike-version", "authentication", "local-authentication", "psk", "psk-file", "psk-credential",
         "group-name", "peer-address", "identity", "address-pool", "group-policy", "ike-proposals",
         "esp-proposals", "mode-config", "xauth-attempts", "certificate", "private-key", "ca", "crl",
-        "authentication-server-group", "accounting-server-group", NULL
+        "authentication-server-group", "accounting-server-group", "dpd-interval", "dpd-retries", NULL
     };
     char what[128];
     const char *text = NULL;
@@ -495,6 +514,9 @@ static int parse_tunnel_group(struct config_parser *p, const config_setting_t *s
                            "psk+xauth or certificate+xauth", what);
     tg->xauth_attempts = (unsigned)attempts;
 
+    r = parse_dpd(p, s, what, tg);
+    if (r < 0)
+        return r;
     return parse_credentials(p, s, what, tg);
 }
 

@@ -109,6 +109,7 @@ static const struct {
 } sections[] = {
     { "log",            config_parse_log },
     { "control",        config_parse_control },
+    { "ike",            config_parse_ike },
     { "listen",         config_parse_listen },
     { "ike-proposals",  config_parse_ike_proposals },
     { "esp-proposals",  config_parse_esp_proposals },
@@ -122,7 +123,7 @@ static const struct {
 static int parse_root(struct config_parser *p, const config_setting_t *root)
 {
     static const char *const keys[] = {
-        "log", "control", "listen", "ike-proposals", "esp-proposals", "pools",
+        "log", "control", "ike", "listen", "ike-proposals", "esp-proposals", "pools",
         "group-policies", "users", "aaa-server-groups", "tunnel-groups", NULL
     };
     int r = config_check_keys(p, root, NULL, keys);

@@ -106,6 +106,20 @@ struct config_control {
 };
 
 /* ------------------------------------------------------------------------
+ * ike = { cookie-threshold = 100; half-open-per-peer = 10; half-open-max = 20000;
+ *         fragment-size = 1280; retransmit-timeout = 4; retransmit-tries = 5; }
+ * ------------------------------------------------------------------------ */
+
+struct config_ike {
+    unsigned cookie_threshold;      /* half-open IKE SAs above which IKE_SA_INIT needs a COOKIE; 0 = always */
+    unsigned half_open_per_peer;    /* half-open IKE SAs one peer address may hold; more are dropped */
+    unsigned half_open_max;         /* half-open IKE SAs in all; more are dropped */
+    unsigned fragment_size;         /* RFC 7383: largest IKE datagram (IP payload) before fragmenting */
+    unsigned retransmit_timeout_ms; /* first retransmission of our requests; doubles each time */
+    unsigned retransmit_tries;      /* retransmissions before the peer is given up */
+};
+
+/* ------------------------------------------------------------------------
  * Addresses
  * ------------------------------------------------------------------------ */
 
@@ -339,6 +353,8 @@ struct config_tunnel_group {
     char *crl;
     const struct config_aaa_group *authentication_server_group;  /* RADIUS for Xauth/EAP; NULL = local users */
     const struct config_aaa_group *accounting_server_group;      /* RADIUS accounting; NULL = none */
+    uint32_t dpd_interval;              /* seconds without traffic from the peer before a liveness check; 0 = off; default 30 */
+    uint32_t dpd_retries;               /* unanswered checks, dpd-interval apart, before the peer is dead; default 3 */
 };
 
 /* ------------------------------------------------------------------------
@@ -368,6 +384,7 @@ struct vpnd_config {
     char *path;                         /* the file loaded */
     struct config_log log;
     struct config_control control;
+    struct config_ike ike;
     struct config_listen *listen;                 size_t n_listen;
     struct config_ike_proposal *ike_proposals;    size_t n_ike_proposals;
     struct config_esp_proposal *esp_proposals;    size_t n_esp_proposals;

@@ -29,6 +29,10 @@ struct ike {
     struct hashmap *ikev1_sas;      /* responder cookie (8 bytes) -> struct ikev1_isakmp_sa */
     struct hashmap *ikev1_half_open; /* struct ikev1_half_open_key -> struct ikev1_isakmp_sa */
     struct hashmap *ikev1_users;    /* Xauth user -> that user's latest struct ikev1_isakmp_sa (INITIAL-CONTACT) */
+    struct hashmap *half_open_peers;    /* struct ikev2_peer_addr -> its half-open count (ikev2-half-open.c) */
+    struct ikev2_cookie_jar *cookies;   /* IKE_SA_INIT cookie secrets, made when first needed */
+    uint64_t half_open_drop_logged_usec;    /* rate limit of the "dropped" log line */
+    uint64_t half_open_drops_unlogged;
     struct session_registry *sessions;
     struct hashmap *pools;          /* pool name -> struct pool */
     struct fixed_addresses *fixed;
@@ -36,6 +40,8 @@ struct ike {
     uint32_t next_reqid;            /* offset in vpnd's owned reqid range */
     struct ike_stats stats;
     bool stopping;
+    struct session_reload_end *reload_ended;    /* the sessions the last reload ended, for `vpnctl reload` */
+    size_t n_reload_ended;
 };
 
 /* The running configuration (new negotiations use it). */
@@ -69,3 +75,4 @@ void ikev1_handle_packet(struct ike *ike, const struct ike_packet *pkt);
 void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_delete, const char *reason);
 /* Ends every IKEv1 SA (vpnd stops). */
 void ikev1_free_all(struct ike *ike);
+void ikev2_session_terminate(struct session *s, const char *reason);

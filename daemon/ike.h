@@ -33,6 +33,13 @@ struct ike_stats {
     uint64_t ikev1_dropped;         /* IKEv1 messages that start no phase 1 and belong to no SA */
     uint64_t half_open;             /* IKE SAs between IKE_SA_INIT and IKE_AUTH now */
     uint64_t established;           /* IKE SAs established now */
+    uint64_t cookies_sent;          /* IKE_SA_INIT answered with N(COOKIE) only (RFC 7296 2.6) */
+    uint64_t cookies_rejected;      /* IKE_SA_INIT with a wrong or expired cookie */
+    uint64_t half_open_dropped;     /* IKE_SA_INIT over half-open-per-peer or half-open-max */
+    uint64_t fragments_received;    /* Encrypted Fragments (RFC 7383) that passed their integrity check */
+    uint64_t fragments_dropped;     /* fragments refused: duplicate, over the limits, not negotiated */
+    uint64_t fragments_sent;        /* fragments of our messages (retransmissions included) */
+    uint64_t reassembled;           /* messages reassembled from fragments */
 };
 
 /* Opens the sockets of config->listen and starts answering. */
@@ -44,9 +51,16 @@ void ike_free(struct ike *ike);
 int ike_reload(struct ike *ike, const struct vpnd_config *config);
 
 struct session_registry *ike_sessions(struct ike *ike);
+/* The sessions the last reload ended because the new configuration no
+ * longer allows them (session-reload.h), for `vpnctl reload`. */
+struct session_reload_end;
+const struct session_reload_end *ike_reload_ended(const struct ike *ike, size_t *n);
 void ike_get_stats(const struct ike *ike, struct ike_stats *stats);
 /* The IKE sockets' counters: datagrams received, sent and dropped before
  * any protocol code saw them (runts, keepalives, stray ESP). */
 void ike_get_socket_stats(const struct ike *ike, struct ike_socket_stats *stats);
+/* The address pool of that name as it is now (leases and counters), or
+ * NULL when no client has used it yet (pools are created on first use). */
+struct pool *ike_pool_find(struct ike *ike, const char *name);
 /* Counters of a session's SAs from the kernel. */
 int ike_session_counters(struct ike *ike, struct session *s, struct session_counters *c);

@@ -542,7 +542,8 @@ static void register_session(struct ikev1_isakmp_sa *sa, const char *esp)
 {
     struct log_ctx ctx;
     ikev1_sa_log_ctx(sa, &ctx);
-    static const struct session_ops ops = { ikev1_session_counters };
+    static const struct session_ops ops = { .counters = ikev1_session_counters,
+                                            .terminate = ikev1_session_terminate };
     struct session tmpl = {
         .protocol = SESSION_IKEV1,
         .address = sa->address,

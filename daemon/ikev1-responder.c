@@ -408,6 +408,11 @@ void ikev1_free_all(struct ike *ike)
         }
 }
 
+void ikev1_session_terminate(struct session *s, const char *reason)
+{
+    ikev1_sa_terminate(s->owner, true, reason);
+}
+
 int ikev1_session_counters(struct session *s, struct session_counters *c)
 {
     struct ikev1_isakmp_sa *sa = s->owner;

@@ -208,6 +208,8 @@ void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_delete, const char
 void ikev1_free_all(struct ike *ike);
 void ikev1_handle_packet(struct ike *ike, const struct ike_packet *pkt);
 int ikev1_session_counters(struct session *s, struct session_counters *c);
+/* `vpnctl terminate`, a reload that removed what the session stands on. */
+void ikev1_session_terminate(struct session *s, const char *reason);
 /* Watches the group policy's idle-timeout and session-timeout of a session. */
 int ikev1_start_policy_timer(struct ikev1_isakmp_sa *sa);
 

@@ -18,6 +18,7 @@
 
 #include "ikev2-auth.h"
 #include "ikev2-cp.h"
+#include "ikev2-half-open.h"
 #include "ikev2-sa.h"
 #include "ikev2-ts.h"
 #include "ikev2-wire.h"
@@ -420,6 +421,7 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
     ike->stats.half_open--;
     ike->stats.established++;
     sa->timer = sd_event_source_disable_unref(sa->timer);
+    ikev2_half_open_peer_release(ike, sa);
     if (sa->in_half_open) {
         hashmap_remove(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key));
         sa->in_half_open = false;
@@ -454,7 +456,7 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
             .ops = NULL,
             .owner = sa,
         };
-        static const struct session_ops ops = { ikev2_session_counters };
+        static const struct session_ops ops = { ikev2_session_counters, ikev2_session_terminate };
         tmpl.ops = &ops;
         snprintf(tmpl.user, sizeof(tmpl.user), "%s", sa->identity);
         snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "%s", group->name);

@@ -30,7 +30,6 @@ tunnel-groups = ( { name = "mm"; ike-version = 1; authentication = "psk+xauth"; 
                     peer-address = ["0.0.0.0/0"]; address-pool = "pool"; group-policy = "policy";
                     ike-proposals = ["mm"]; esp-proposals = ["esp"]; } );
 CONF
-sed -i 's/ikev2 = 2;/ikev2 = 2; ikev1 = 2;/' "$TB_RESULTS/vpnd.conf"
 vpnd_start
 
 ss_client_start c1 alice

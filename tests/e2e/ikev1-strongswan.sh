@@ -33,7 +33,6 @@ tunnel-groups = ( { name = "mm"; ike-version = 1; authentication = "psk+xauth"; 
                     peer-address = ["0.0.0.0/0"]; address-pool = "mm-pool"; group-policy = "mm-policy";
                     ike-proposals = ["mm"]; esp-proposals = ["esp"]; mode-config = "$1"; } );
 CONF
-  sed -i 's/ikev2 = 2;/ikev2 = 2; ikev1 = 2;/' "$TB_RESULTS/vpnd.conf"
 }
 
 # check_tunnel MODE: the client is up; everything the test asserts.

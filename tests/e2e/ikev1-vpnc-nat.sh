@@ -27,7 +27,6 @@ tunnel-groups = ( { name = "ez"; ike-version = 1; authentication = "psk+xauth"; 
                     group-name = "natgroup"; address-pool = "ez-pool"; group-policy = "ez-policy";
                     ike-proposals = ["ezvpn"]; esp-proposals = ["esp"]; } );
 CONF
-sed -i 's/ikev2 = 2;/ikev2 = 2; ikev1 = 2;/' "$TB_RESULTS/vpnd.conf"
 vpnd_start
 
 vpnc_conf alice --gateway "$TB_GW_ADDR" --group natgroup --secret "$KEY" --user alice --password "$PASSWORD"

@@ -51,7 +51,6 @@ tunnel-groups = ( { name = "ez"; ike-version = 1; authentication = "psk+xauth"; 
                     group-name = "strict"; address-pool = "ez-pool"; group-policy = "ez-policy";
                     ike-proposals = ["ezvpn"]; esp-proposals = ["esp"]; xauth-attempts = 1; } );
 CONF
-sed -i 's/ikev2 = 2;/ikev2 = 2; ikev1 = 2;/' "$TB_RESULTS/vpnd.conf"
 vpnd_start
 tb_capture_start gw out ike
 
