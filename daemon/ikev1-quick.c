@@ -572,6 +572,9 @@ static void register_session(struct ikev1_isakmp_sa *sa, const char *esp)
     r = ikev1_start_policy_timer(sa);
     if (r < 0)
         log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "cannot watch the idle and session timeouts: %s", strerror(-r));
+    r = ikev1_dpd_start(sa);
+    if (r < 0)
+        log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "cannot start dead peer detection: %s", strerror(-r));
 }
 
 void ikev1_handle_quick3(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr)
@@ -666,6 +669,11 @@ void ikev1_handle_informational(struct ikev1_isakmp_sa *sa, const struct ikev1_p
                 memcpy(seq, n.data, 4);
                 log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "DPD R-U-THERE %u: answering", wire_get32(seq));
                 ikev1_send_notify(sa, IKEV1_PROTO_ISAKMP, NULL, 0, IKEV1_N_DPD_R_U_THERE_ACK, seq, 4);
+            } else if (n.type == IKEV1_N_DPD_R_U_THERE_ACK && n.len == 4) {
+                log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "DPD R-U-THERE-ACK %u%s", wire_get32(n.data),
+                              wire_get32(n.data) == sa->dpd_seq ? "" : " (not our last sequence number)");
+                if (wire_get32(n.data) == sa->dpd_seq)
+                    sa->dpd_unanswered = 0;
             } else
                 log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "notification %s (%u) from the client",
                              ikev1_notify_name(n.type) ? ikev1_notify_name(n.type) : "?", n.type);

@@ -318,6 +318,7 @@ void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_del, const char *r
     sa->timer = sd_event_source_disable_unref(sa->timer);
     sa->req_timer = sd_event_source_disable_unref(sa->req_timer);
     sa->policy_timer = sd_event_source_disable_unref(sa->policy_timer);
+    sa->dpd_timer = sd_event_source_disable_unref(sa->dpd_timer);
     if (sa->has_old_child) {
         (void)child_sa_remove_sas(ike_xfrm(ike), &sa->old_child);
         sa->has_old_child = false;
@@ -615,6 +616,7 @@ static void handle_protected(struct ikev1_isakmp_sa *sa, const struct ike_packet
      * to 4500 after NAT detection). */
     sa->local = pkt->local;
     sa->remote = pkt->remote;
+    sa->last_rx_usec = ikev1_now_usec();
     ike_sockaddr_to_string(&pkt->remote, sa->peer, sizeof(sa->peer));
     ikev1_sa_log_ctx(sa, &ctx);
     log_chain(&ctx, "received", hdr, &msg->payloads);

@@ -161,6 +161,11 @@ struct ikev1_isakmp_sa {
     struct ikev1_esp_choice esp;
     struct session *session;
     sd_event_source *policy_timer;      /* group policy idle and session timeouts */
+    sd_event_source *dpd_timer;         /* dead peer detection (ikev1-dpd.c) */
+    uint32_t dpd_seq;                   /* our last R-U-THERE sequence number */
+    unsigned dpd_unanswered;
+    uint64_t dpd_bytes_in, dpd_checked_usec;
+    uint64_t last_rx_usec;              /* CLOCK_MONOTONIC: last authentic message from the client */
     uint64_t last_bytes_in, last_activity_usec, established_usec;
 };
 
@@ -237,6 +242,12 @@ void ikev1_handle_transaction(struct ikev1_isakmp_sa *sa, const struct ikev1_hea
                               const struct ikev1_payload_list *pl);
 void ikev1_modecfg_start(struct ikev1_isakmp_sa *sa);
 bool ikev1_modecfg_handle(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr, const struct ikev1_cfg *cfg);
+
+/* ---- ikev1-dpd.c --------------------------------------------------------------- */
+
+/* Starts dead peer detection when the client does DPD and the tunnel
+ * group has a dpd-interval. */
+int ikev1_dpd_start(struct ikev1_isakmp_sa *sa);
 
 /* ---- ikev1-quick.c ---------------------------------------------------------- */
 
