@@ -4,9 +4,9 @@
 # peer-address 0.0.0.0/0), then XAuth (xauth-generic) with a local user and
 # Mode Config pull: the client gets an address from the pool and the DNS
 # server, pings srv through vpnd's ESP SAs (their counters move) and
-# `vpnctl sessions` lists the IKEv1 session; the client's disconnect
-# removes it.  Then the same with Mode Config push (vpnd sends SET, the
-# client ACKs).
+# `vpnctl sessions` lists the IKEv1 session; `vpnctl terminate` ends it
+# (DELETE: the client drops its SAs too).  Then the same with Mode Config
+# push (vpnd sends SET, the client ACKs), ended by the client.
 # e2e-timeout: 500
 set -euo pipefail
 here=$(dirname "$0")
@@ -35,7 +35,8 @@ tunnel-groups = ( { name = "mm"; ike-version = 1; authentication = "psk+xauth"; 
 CONF
 }
 
-# check_tunnel MODE: the client is up; everything the test asserts.
+# check_tunnel MODE END: the client is up; everything the test asserts; then
+# the session ends by the client (END client) or by `vpnctl terminate` (operator).
 check_tunnel() {
   local vip in out n spi
   vip=$(ss_client_vip alice) || tb_fail "alice got no virtual IP ($1)"
@@ -62,11 +63,20 @@ check_tunnel() {
   vpnd_log_has "Xauth: user alice authenticated"
   vpnd_log_has "IPsec SA installed: spi in $out out $in"
   vpnd_log_has "session up: user alice, address $vip"
-  ss_client_down alice vpn || tb_fail "the client could not close its tunnel ($1)"
+  if [ "$2" = operator ]; then
+    # The operator ends it: vpnd sends DELETE, the client drops its SAs.
+    vpnctl terminate "$vip" > "$TB_RESULTS/terminate.txt" || tb_fail "vpnctl terminate $vip failed"
+    vpnd_log_has "session down: user alice, address $vip: terminated by operator"
+    tb_wait 30 client_has_no_sa
+  else
+    ss_client_down alice vpn || tb_fail "the client could not close its tunnel ($1)"
+    vpnd_log_has "session down: user alice, address $vip: deleted by the client"
+  fi
   tb_wait 30 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."
-  [ "$(tb_xfrm_policy_count gw)" -eq 0 ] || tb_fail "gw still has policies after the client left ($1)"
-  vpnd_log_has "session down: user alice, address $vip"
+  [ "$(tb_xfrm_policy_count gw)" -eq 0 ] || tb_fail "gw still has policies after the session ended ($1)"
+  [ "$(vpnd_session_count)" -eq 0 ] || tb_fail "a session is still listed ($1)"
 }
+client_has_no_sa() { ! ss_client_sas alice | grep -q "ESTABLISHED\|INSTALLED"; }
 
 write_conf pull
 vpnd_start
@@ -74,7 +84,7 @@ ss_client_start c1 alice
 ss_client_conn alice vpn --remote "$TB_GW_ADDR" --version 1 --psk client.example.org "$KEY" \
   --xauth alice "$PASSWORD" --ike aes128-sha1-modp2048 --esp aes128-sha1 --remote-ts "$TB_PROTECTED_NET"
 ss_client_up alice vpn || tb_fail "the tunnel did not come up (Mode Config pull)"
-check_tunnel pull
+check_tunnel pull operator
 vpnd_log_has "Mode Config pull: reply sent: address"
 
 # ---- Mode Config push ---------------------------------------------------------------------
@@ -88,6 +98,6 @@ ss_client_conn alice vpn --remote "$TB_GW_ADDR" --version 1 --psk client.example
 ss_client_up alice vpn || tb_fail "the tunnel did not come up (Mode Config push)"
 vpnd_log_has "sending TRANSACTION 0x[0-9a-f]+ \[ HASH CPS\(ADDR MASK"
 vpnd_log_has "Mode Config push: peer accepted the address"
-check_tunnel push
+check_tunnel push client
 vpnd_stop
 [ "$(tb_xfrm_state_count gw)" -eq 0 ] || tb_fail "gw has xfrm states after vpnd stopped"
