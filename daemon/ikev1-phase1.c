@@ -587,7 +587,7 @@ void ikev1_handle_aggressive(struct ike *ike, const struct ike_packet *pkt, cons
         if (st.error != IKEV1_PARSE_OK)
             ikev1_parse_status_format(&st, why, sizeof(why));
         ike->stats.parse_errors++;
-        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Aggressive Mode message 1 from %s dropped: %s", peer, why);
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "Aggressive Mode message 1 from %s dropped: %s", peer, why);
         goto out;
     }
 
@@ -907,7 +907,7 @@ void ikev1_handle_main1(struct ike *ike, const struct ike_packet *pkt, const str
         if (st.error != IKEV1_PARSE_OK)
             ikev1_parse_status_format(&st, why, sizeof(why));
         ike->stats.parse_errors++;
-        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Main Mode message 1 from %s dropped: %s", peer, why);
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "Main Mode message 1 from %s dropped: %s", peer, why);
         goto out;
     }
     /* The key must be known before the peer's identity is (it is

@@ -577,7 +577,7 @@ static void handle_protected(struct ikev1_isakmp_sa *sa, const struct ike_packet
         char why[128];
         ikev1_parse_status_format(&st, why, sizeof(why));
         ike->stats.decrypt_failures++;
-        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "%s message 0x%08x does not decrypt to valid payloads (%s): "
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "%s message 0x%08x does not decrypt to valid payloads (%s): "
                      "dropped", xname, hdr->message_id, why);
         goto out;
     }
@@ -606,7 +606,7 @@ static void handle_protected(struct ikev1_isakmp_sa *sa, const struct ike_packet
     }
     if (!check_hash(sa, hdr, &msg->payloads)) {
         ike->stats.decrypt_failures++;
-        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "%s message 0x%08x: HASH missing or wrong, dropped", xname,
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "%s message 0x%08x: HASH missing or wrong, dropped", xname,
                      hdr->message_id);
         goto out;
     }
@@ -683,7 +683,7 @@ void ikev1_handle_packet(struct ike *ike, const struct ike_packet *pkt)
             return;
         }
         ike->stats.ikev1_dropped++;
-        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "%s from %s without a responder cookie dropped: it does not start "
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "%s from %s without a responder cookie dropped: it does not start "
                      "a phase 1",
                      ikev1_exchange_name(hdr.exchange) ? ikev1_exchange_name(hdr.exchange) : "unknown exchange",
                      peer);
