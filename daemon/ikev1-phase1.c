@@ -981,8 +981,7 @@ void ikev1_handle_main1(struct ike *ike, const struct ike_packet *pkt, const str
     memcpy(sa->sai_b, p_sa->body, p_sa->len);
     sa->sai_b_len = p_sa->len;
     ikev1_sa_log_ctx(sa, &ctx);
-    ikev1_set_deadline(sa, IKEV1_P1_DEADLINE, "Main Mode not completed within 30 s (a client whose pre-shared key "
-                       "differs cannot decrypt our messages and gives up)");
+    ikev1_set_deadline(sa, IKEV1_P1_DEADLINE, "Main Mode not completed within 30 s");
 
     /* Message 2: SA VIDs */
     struct ikev1_builder b;

@@ -577,6 +577,15 @@ static void handle_protected(struct ikev1_isakmp_sa *sa, const struct ike_packet
         char why[128];
         ikev1_parse_status_format(&st, why, sizeof(why));
         ike->stats.decrypt_failures++;
+        if (hdr->exchange == IKEV1_EXCHANGE_MAIN_MODE && sa->exchange == IKEV1_EXCHANGE_MAIN_MODE &&
+            sa->state == IKEV1_SA_P1_SENT && !sa->mm5_garbled) {
+            /* Only a peer that did the Diffie-Hellman exchange gets here:
+             * message 5 under another key is what a differing PSK looks like. */
+            sa->mm5_garbled = true;
+            log_notice_ctx(&ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, tunnel group %s: Main Mode "
+                           "message 5 does not decrypt (the pre-shared keys differ)", sa->peer, sa->group->name);
+            goto out;
+        }
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "%s message 0x%08x does not decrypt to valid payloads (%s): "
                      "dropped", xname, hdr->message_id, why);
         goto out;

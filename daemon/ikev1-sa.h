@@ -110,6 +110,7 @@ struct ikev1_isakmp_sa {
     /* Phase 1. */
     uint8_t exchange;                   /* Aggressive or Main Mode */
     enum { MM_WAIT_KE, MM_COMPUTING, MM_WAIT_ID } mm_step;
+    bool mm5_garbled;                   /* logged once: message 5 under another key */
     struct ikev1_p1_choice choice;
     const struct config_tunnel_group *group;
     const struct config_group_policy *policy;

@@ -5,7 +5,8 @@
 # Mode Config pull: the client gets an address from the pool and the DNS
 # server, pings srv through vpnd's ESP SAs (their counters move) and
 # `vpnctl sessions` lists the IKEv1 session; `vpnctl terminate` ends it
-# (DELETE: the client drops its SAs too).  Then the same with Mode Config
+# (DELETE: the client drops its SAs too).  A client with another key gets
+# no phase 1 and vpnd says why.  Then the same with Mode Config
 # push (vpnd sends SET, the client ACKs), ended by the client.
 # e2e-timeout: 500
 set -euo pipefail
@@ -86,6 +87,14 @@ ss_client_conn alice vpn --remote "$TB_GW_ADDR" --version 1 --psk client.example
 ss_client_up alice vpn || tb_fail "the tunnel did not come up (Mode Config pull)"
 check_tunnel pull operator
 vpnd_log_has "Mode Config pull: reply sent: address"
+
+# ---- a client with another pre-shared key: no phase 1 ---------------------------------------
+ss_client_conn alice wrongkey --remote "$TB_GW_ADDR" --version 1 --psk wrong.example.org "not-$KEY" \
+  --xauth alice "$PASSWORD" --ike aes128-sha1-modp2048 --esp aes128-sha1 --remote-ts "$TB_PROTECTED_NET"
+ss_client_up alice wrongkey 20 && tb_fail "a client with a wrong pre-shared key got a tunnel"
+vpnd_log_has "authentication failed: peer ${TB_ADDR[c1]}:[0-9]+, tunnel group mm: Main Mode message 5 does not decrypt \(the pre-shared keys differ\)" 30
+[ "$(tb_xfrm_state_count gw)" -eq 0 ] || tb_fail "gw has xfrm states after a failed Main Mode"
+[ "$(vpnd_session_count)" -eq 0 ] || tb_fail "a session exists after a failed Main Mode"
 
 # ---- Mode Config push ---------------------------------------------------------------------
 vpnd_stop
