@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "child-sa.h"
+#include "session.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -472,4 +473,24 @@ int child_sa_counters(struct xfrm_handle *x, const struct child_sa *c, uint64_t 
     *bytes_out += info.cur.bytes;
     *packets_out += info.cur.packets;
     return 0;
+}
+
+int child_sa_session_counters(struct xfrm_handle *x, const struct child_sa *c, const struct child_sa *old,
+                              struct session_counters *out)
+{
+    int r = child_sa_counters(x, c, &out->bytes_in, &out->bytes_out, &out->packets_in, &out->packets_out);
+    if (r >= 0 && old)
+        (void)child_sa_counters(x, old, &out->bytes_in, &out->bytes_out, &out->packets_in, &out->packets_out);
+    return r;
+}
+
+void child_sa_session_sas(const struct child_sa *c, const struct child_sa *old, struct session_sas *out)
+{
+    const struct child_sa *pairs[] = { c, old };
+    for (size_t i = 0; i < 2 && out->n_child < SESSION_CHILD_SAS_MAX; i++) {
+        if (!pairs[i])
+            continue;
+        out->child[out->n_child].spi_in = pairs[i]->spi_in;
+        out->child[out->n_child++].spi_out = pairs[i]->spi_out;
+    }
 }

@@ -89,3 +89,12 @@ int child_sa_update_remote(struct xfrm_handle *x, struct child_sa *c, const unio
 /* Byte and packet counters of the inbound and outbound SAs. */
 int child_sa_counters(struct xfrm_handle *x, const struct child_sa *c, uint64_t *bytes_in, uint64_t *bytes_out,
                       uint64_t *packets_in, uint64_t *packets_out);
+
+/* For a session's view (session.h): the counters of a CHILD SA and, when
+ * not NULL, of the pair a rekey replaced (until the client deletes it),
+ * added into *out; and their SPIs. */
+struct session_counters;
+struct session_sas;
+int child_sa_session_counters(struct xfrm_handle *x, const struct child_sa *c, const struct child_sa *old,
+                              struct session_counters *out);
+void child_sa_session_sas(const struct child_sa *c, const struct child_sa *old, struct session_sas *out);

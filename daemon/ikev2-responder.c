@@ -435,13 +435,8 @@ int ikev2_session_counters(struct session *s, struct session_counters *c)
     struct ikev2_ike_sa *sa = s->owner;
     if (!sa || !sa->has_child)
         return -ENOENT;
-    int r = child_sa_counters(ike_xfrm(sa->ike), &sa->child, &c->bytes_in, &c->bytes_out, &c->packets_in,
-                              &c->packets_out);
     /* Until the client deletes them, the SAs a rekey replaced count too. */
-    if (r >= 0 && sa->has_old_child)
-        (void)child_sa_counters(ike_xfrm(sa->ike), &sa->old_child, &c->bytes_in, &c->bytes_out, &c->packets_in,
-                                &c->packets_out);
-    return r;
+    return child_sa_session_counters(ike_xfrm(sa->ike), &sa->child, sa->has_old_child ? &sa->old_child : NULL, c);
 }
 
 void ikev2_session_terminate(struct session *s, const char *reason)
@@ -459,14 +454,7 @@ void ikev2_session_sas(struct session *s, struct session_sas *out)
         return;
     out->ike_spi_i = sa->ispi;
     out->ike_spi_r = sa->rspi;
-    if (sa->has_child) {
-        out->child[out->n_child].spi_in = sa->child.spi_in;
-        out->child[out->n_child++].spi_out = sa->child.spi_out;
-    }
-    if (sa->has_old_child) {
-        out->child[out->n_child].spi_in = sa->old_child.spi_in;
-        out->child[out->n_child++].spi_out = sa->old_child.spi_out;
-    }
+    child_sa_session_sas(sa->has_child ? &sa->child : NULL, sa->has_old_child ? &sa->old_child : NULL, out);
 }
 
 /* ---- IKE_SA_INIT ---------------------------------------------------------------------- */
