@@ -121,6 +121,7 @@ static void print_status(json_object *r)
               get_uint(ike, "parse_errors"), get_uint(ike, "decrypt_failures"),
               get_uint(ike, "unknown_spi"), get_uint(ike, "bad_message_id"));
         field("  retransmissions:", "%" PRIu64 " answered from the cache", get_uint(ike, "retransmits_answered"));
+        field("  stray responses:", "%" PRIu64 " dropped", get_uint(ike, "stray_responses"));
         field("  sockets:", "%" PRIu64 " received, %" PRIu64 " sent, dropped %" PRIu64 " runts, %" PRIu64
               " stray ESP, %" PRIu64 " keepalives",
               get_uint(sk, "received"), get_uint(sk, "sent"), get_uint(sk, "dropped_malformed"),

@@ -125,6 +125,7 @@ static int cmd_status(struct vpnd *vpnd, const struct control_request *req,
         add_uint(ike, "unknown_spi", is.unknown_spi);
         add_uint(ike, "bad_message_id", is.bad_message_id);
         add_uint(ike, "retransmits_answered", is.retransmits_answered);
+        add_uint(ike, "stray_responses", is.stray_responses);
         add_uint(ike, "ikev1_dropped", is.ikev1_dropped);
         add_uint(ike, "half_open", is.half_open);
         add_uint(ike, "established", is.established);

@@ -27,6 +27,7 @@ struct ike {
     struct hashmap *sas;            /* responder SPI (uint64_t, host order) -> struct ikev2_ike_sa */
     struct hashmap *half_open;      /* struct ikev2_half_open_key -> struct ikev2_ike_sa */
     struct session_registry *sessions;
+    struct hashmap *children;       /* CHILD SA reqid (uint32_t) -> struct ikev2_ike_sa (kernel expiry) */
     struct hashmap *pools;          /* pool name -> struct pool */
     struct fixed_addresses *fixed;
     struct route_handle *routes;

@@ -256,6 +256,7 @@ void ike_free(struct ike *ike)
     hashmap_free(ike->pools);
     hashmap_free(ike->sas);
     hashmap_free(ike->half_open);
+    hashmap_free(ike->children);
     session_registry_free(ike->sessions);
     fixed_addresses_free(ike->fixed);
     route_close(ike->routes);
@@ -276,6 +277,8 @@ int ike_new(struct vpnd *vpnd, struct ike **ret)
         r = hashmap_new(&ike->half_open);
     if (r >= 0)
         r = hashmap_new(&ike->pools);
+    if (r >= 0)
+        r = hashmap_new(&ike->children);
     if (r >= 0)
         r = session_registry_new(&ike->sessions);
     if (r >= 0)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ikev2-initiator.h"
 #include "ikev2-sa.h"
 #include "ikev2-wire.h"
 
@@ -160,6 +161,7 @@ void ikev2_handle_create_child_sa(struct ikev2_ike_sa *sa, const struct ikev2_me
     log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA rekeyed: spi in 0x%08x out 0x%08x, %s (replaces spi in 0x%08x "
                  "out 0x%08x)", sa->child.spi_in, sa->child.spi_out, suite, sa->old_child.spi_in,
                  sa->old_child.spi_out);
+    ikev2_child_rekey_collided(sa, ni.data, ni.len, nr, sizeof(nr), &sa->child);    /* ours under way too? */
     (void)ikev2_send_encrypted(sa, exchange, true, mid, out, len, ikev2_builder_first_type(&b));
     free(out);
 }

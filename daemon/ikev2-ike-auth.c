@@ -18,6 +18,7 @@
 
 #include "ikev2-auth.h"
 #include "ikev2-cp.h"
+#include "ikev2-initiator.h"
 #include "ikev2-sa.h"
 #include "ikev2-ts.h"
 #include "ikev2-wire.h"
@@ -368,6 +369,8 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
         auth_failed(sa, mid, identity, reason);
         return;
     }
+
+    ikev2_initial_contact(sa, inner);
 
     /* Authenticated: the CHILD SA. */
     struct child_result *res = calloc(1, sizeof(*res));

@@ -11,6 +11,7 @@
 struct session_registry {
     struct hashmap *by_index;       /* uint32_t index -> session */
     struct hashmap *by_address;     /* family + address bytes -> session */
+    struct hashmap *by_user;        /* "tunnel group\0user" -> first session (chained by next_of_user) */
     uint32_t next_index;
 };
 
@@ -38,6 +39,8 @@ int session_registry_new(struct session_registry **ret)
     int r = hashmap_new(&reg->by_index);
     if (r >= 0)
         r = hashmap_new(&reg->by_address);
+    if (r >= 0)
+        r = hashmap_new(&reg->by_user);
     if (r < 0) {
         session_registry_free(reg);
         return r;
@@ -63,7 +66,20 @@ void session_registry_free(struct session_registry *reg)
     }
     hashmap_free(reg->by_index);
     hashmap_free(reg->by_address);
+    hashmap_free(reg->by_user);
     free(reg);
+}
+
+/* The by_user key: tunnel group, NUL, user. */
+static size_t user_key(const char *tunnel_group, const char *user, char *key, size_t size)
+{
+    size_t g = strnlen(tunnel_group, SESSION_NAME_MAX), u = strnlen(user, SESSION_NAME_MAX);
+    if (g + 1 + u > size)
+        return 0;
+    memcpy(key, tunnel_group, g);
+    key[g] = '\0';
+    memcpy(key + g + 1, user, u);
+    return g + 1 + u;
 }
 
 int session_add(struct session_registry *reg, const struct session *tmpl, struct session **ret)
@@ -87,6 +103,16 @@ int session_add(struct session_registry *reg, const struct session *tmpl, struct
         free(s);
         return r;
     }
+    char key[2 * SESSION_NAME_MAX + 1];
+    size_t key_len = user_key(s->tunnel_group, s->user, key, sizeof(key));
+    s->next_of_user = hashmap_get(reg->by_user, key, key_len);
+    r = hashmap_replace(reg->by_user, key, key_len, s, NULL);
+    if (r < 0) {
+        hashmap_remove(reg->by_address, &ak, sizeof(ak));
+        hashmap_remove(reg->by_index, &s->index, sizeof(s->index));
+        free(s);
+        return r;
+    }
     reg->next_index++;
     if (reg->next_index == 0)
         reg->next_index = 1;
@@ -101,6 +127,20 @@ void session_remove(struct session_registry *reg, struct session *s)
     struct address_key ak = address_key(&s->address);
     if (hashmap_get(reg->by_address, &ak, sizeof(ak)) == s)
         hashmap_remove(reg->by_address, &ak, sizeof(ak));
+    char key[2 * SESSION_NAME_MAX + 1];
+    size_t key_len = user_key(s->tunnel_group, s->user, key, sizeof(key));
+    struct session *first = hashmap_get(reg->by_user, key, key_len);
+    if (first == s) {
+        if (s->next_of_user)
+            (void)hashmap_replace(reg->by_user, key, key_len, s->next_of_user, NULL);
+        else
+            hashmap_remove(reg->by_user, key, key_len);
+    } else
+        for (struct session *p = first; p; p = p->next_of_user)
+            if (p->next_of_user == s) {
+                p->next_of_user = s->next_of_user;
+                break;
+            }
     hashmap_remove(reg->by_index, &s->index, sizeof(s->index));
     free(s);
 }
@@ -114,6 +154,19 @@ struct session *session_find_by_address(struct session_registry *reg, const stru
 {
     struct address_key ak = address_key(addr);
     return hashmap_get(reg->by_address, &ak, sizeof(ak));
+}
+
+size_t session_find_by_user(struct session_registry *reg, const char *tunnel_group, const char *user,
+                            struct session **out, size_t max)
+{
+    char key[2 * SESSION_NAME_MAX + 1];
+    size_t key_len = user_key(tunnel_group, user, key, sizeof(key)), n = 0;
+    for (struct session *s = hashmap_get(reg->by_user, key, key_len); s; s = s->next_of_user) {
+        if (n < max)
+            out[n] = s;
+        n++;
+    }
+    return n;
 }
 
 size_t session_count(const struct session_registry *reg)

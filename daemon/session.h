@@ -54,6 +54,7 @@ struct session {
     uint64_t login_monotonic;           /* usec */
     const struct session_ops *ops;
     void *owner;                        /* the protocol's IKE SA */
+    struct session *next_of_user;       /* registry: the user's other sessions in the tunnel group */
 };
 
 struct session_registry;
@@ -71,6 +72,10 @@ void session_remove(struct session_registry *reg, struct session *s);
 struct session *session_find_by_index(struct session_registry *reg, uint32_t index);
 struct session *session_find_by_address(struct session_registry *reg, const struct config_address *addr);
 size_t session_count(const struct session_registry *reg);
+/* The sessions of `user` in `tunnel_group` (by hash), at most max into out;
+ * returns how many there are. */
+size_t session_find_by_user(struct session_registry *reg, const char *tunnel_group, const char *user,
+                            struct session **out, size_t max);
 
 /* Calls fn for every session in index order; stops when fn returns < 0. */
 int session_foreach(struct session_registry *reg, int (*fn)(struct session *s, void *userdata), void *userdata);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ike.h"
 #include "log.h"
 #include "xfrm-monitor.h"
 #include "xfrm.h"
@@ -15,6 +16,7 @@ struct vpnd_kernel {
     struct xfrm_handle *xfrm;
     struct xfrm_monitor *monitor;
     sd_event_source *resubscribe;   /* pending re-open of a failed monitor */
+    struct ike *ike;                /* gets SA expiry events; NULL before it exists and at shutdown */
 };
 
 static void on_xfrm_event(const struct xfrm_event *ev, void *userdata);
@@ -70,6 +72,7 @@ static int on_resubscribe(sd_event_source *s, void *userdata)
 static void on_xfrm_event(const struct xfrm_event *ev, void *userdata)
 {
     char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+    struct vpnd_kernel *k = userdata;
 
     switch (ev->type) {
     case XFRM_EVENT_EXPIRE:
@@ -77,6 +80,8 @@ static void on_xfrm_event(const struct xfrm_event *ev, void *userdata)
                   ev->expire.hard ? "hard" : "soft", ev->expire.info.sa.spi,
                   address_text(ev->expire.info.sa.family, &ev->expire.info.sa.dst, a, sizeof(a)),
                   ev->expire.info.sa.reqid);
+        if (k->ike)
+            ike_sa_expired(k->ike, &ev->expire);
         break;
     case XFRM_EVENT_ACQUIRE:
         log_debug(CONFIG_SUBSYS_NETLINK, 1, "acquire %s -> %s reqid 0x%08x seq %u",
@@ -100,7 +105,6 @@ static void on_xfrm_event(const struct xfrm_event *ev, void *userdata)
         log_warning(CONFIG_SUBSYS_NETLINK, "kernel XFRM events were lost (receive buffer overrun)");
         break;
     case XFRM_EVENT_FAILED: {
-        struct vpnd_kernel *k = userdata;
         int r = ev->error;
         log_error_errno(CONFIG_SUBSYS_NETLINK, r, "XFRM event socket failed: %m; subscribing again");
         if (!k->resubscribe) {
@@ -173,6 +177,11 @@ fail:
         xfrm_close(k->xfrm);
     free(k);
     return r;
+}
+
+void vpnd_kernel_set_ike(struct vpnd_kernel *k, struct ike *ike)
+{
+    k->ike = ike;
 }
 
 struct xfrm_handle *vpnd_kernel_xfrm(struct vpnd_kernel *k)

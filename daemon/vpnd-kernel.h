@@ -24,4 +24,8 @@ int vpnd_kernel_new(sd_event *event, struct vpnd_kernel **ret);
 void vpnd_kernel_free(struct vpnd_kernel *kernel);
 
 /* For the protocol code: the handle requests are queued on. */
+/* Where SA expiry events go (ike_sa_expired); NULL stops them. */
+struct ike;
+void vpnd_kernel_set_ike(struct vpnd_kernel *k, struct ike *ike);
+
 struct xfrm_handle *vpnd_kernel_xfrm(struct vpnd_kernel *kernel);

@@ -152,6 +152,8 @@ void vpnd_free(struct vpnd *vpnd)
     control_server_free(vpnd->control);
     /* Clients are told (DELETE) and their kernel state removed while the
      * sockets, workers and XFRM handle still exist. */
+    if (vpnd->kernel)
+        vpnd_kernel_set_ike(vpnd->kernel, NULL);
     ike_free(vpnd->ike);
     job_pool_free(vpnd->jobs);
     vpnd_kernel_free(vpnd->kernel);
@@ -248,6 +250,7 @@ int vpnd_start(const char *config_path, struct vpnd **ret)
     r = ike_new(vpnd, &vpnd->ike);
     if (r < 0)
         goto fail;
+    vpnd_kernel_set_ike(vpnd->kernel, vpnd->ike);
 
     *ret = vpnd;
     return 0;
