@@ -552,8 +552,6 @@ static void send_request(struct ikev2_ike_sa *sa, struct ikev2_child_rekey *rk)
     ikev2_put32(old_spi, rk->old_spi_in);
     ikev2_put32(pr.spi, rk->next.spi_in);
     pr.n_transforms = ikev2_esp_choice_transforms(&rk->esp, tr);
-    if (rk->dh)
-        tr[pr.n_transforms++] = (struct ikev2_transform){ .type = IKEV2_TRANSFORM_DH, .id = rk->dh->ikev2_id };
     /* We initiate: TSi is our side (the networks), TSr the client's address. */
     ikev2_builder_init(&b, out, IKEV2_INNER_MAX);
     ikev2_build_notify(&b, IKEV2_PROTOCOL_ESP, old_spi, 4, IKEV2_N_REKEY_SA, NULL, 0);
@@ -648,6 +646,7 @@ void ikev2_child_soft_expired(struct ikev2_ike_sa *sa, uint32_t spi, bool inboun
         const struct config_esp_proposal *ep = sa->esp.config;
         rk->dh = ep && ep->n_pfs_groups ? crypto_dh_group_find(ep->pfs_groups[0]->ikev2_id) : sa->choice.dh;
     }
+    rk->esp.dh = rk->dh;
     in->rekey = rk;
     log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "%s SA 0x%08x reached its soft lifetime: rekeying CHILD_SA spi in "
                  "0x%08x out 0x%08x%s%s", inbound ? "inbound" : "outbound", spi, sa->child.spi_in, sa->child.spi_out,

@@ -117,7 +117,9 @@ static void send_next(struct ikev2_ike_sa *sa)
     r->mid = sa->next_request_mid++;
     in->outstanding = r;
     in->capturing = true;
-    (void)ikev2_send_encrypted(sa, r->exchange, false, r->mid, r->inner, r->inner_len, r->first_type);
+    static const uint8_t empty[1];      /* an empty SK (a liveness check) is logged as "[ ]" */
+    (void)ikev2_send_encrypted(sa, r->exchange, false, r->mid, r->inner ? r->inner : empty, r->inner_len,
+                               r->first_type);
     in->capturing = false;
     r->transmissions = 1;
     if (r->inner) {
