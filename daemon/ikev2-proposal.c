@@ -292,9 +292,10 @@ static int choose_esp(const struct ikev2_sa *offered, const struct config_esp_pr
                 pfs = offered_ke && configured ? crypto_dh_group_find(ke_group) : NULL;
                 if (!pfs) {
                     if (reject) {
-                        snprintf(reason, sizeof(reason), "proposal %u: PFS with %s is not %s", pr->number,
-                                 dh_name(ke_group) ? dh_name(ke_group) : "that group",
-                                 offered_ke ? "a pfs-group of the esp-proposal" : "offered with the KE payload");
+                        snprintf(reason, sizeof(reason), "proposal %u: PFS with %s is not %s%s%s", pr->number,
+                                 dh_name(ke_group) ? dh_name(ke_group) : "the KE payload's group",
+                                 offered_ke ? "a pfs-group of esp-proposal '" : "offered with the KE payload",
+                                 offered_ke ? cp->name : "", offered_ke ? "'" : "");
                         reject(reason, ud);
                     }
                     continue;
