@@ -112,12 +112,76 @@ void ikev2_child_rekey_abandon(struct ikev2_ike_sa *sa)
     struct ikev2_initiator *in = sa->initiator;
     if (!in)
         return;
+    ikev2_child_drop_deferred_outbound(sa);
     rekey_free(sa, in->rekey, false);
     in->rekey_retry = sd_event_source_disable_unref(in->rekey_retry);
     if (in->has_redundant) {
         (void)child_sa_remove_sas(ike_xfrm(sa->ike), &in->redundant);
         in->has_redundant = false;
     }
+}
+
+/* ---- responding: the deferred outbound SA ------------------------------------------- */
+
+/* How long the new outbound SA waits for the client's DELETE of the old pair. */
+#define IKEV2_OUTBOUND_DEFER_USEC (5ULL * 1000000ULL)
+
+void ikev2_child_drop_deferred_outbound(struct ikev2_ike_sa *sa)
+{
+    struct ikev2_initiator *in = sa->initiator;
+    if (!in)
+        return;
+    in->outbound_timer = sd_event_source_disable_unref(in->outbound_timer);
+    crypto_child_keys_wipe(&in->pending_keys);
+    in->outbound_pending = false;
+}
+
+void ikev2_child_install_deferred_outbound(struct ikev2_ike_sa *sa)
+{
+    struct ikev2_initiator *in = sa->initiator;
+    if (!in || !in->outbound_pending)
+        return;
+    struct log_ctx ctx;
+    char err[300] = "";
+    struct child_sa_params p = {
+        .keys = &in->pending_keys,
+        .lifetime_seconds = in->pending_lifetime_seconds,
+        .lifetime_kilobytes = in->pending_lifetime_kilobytes,
+    };
+    rekey_log_ctx(sa, &ctx);
+    int r = child_sa_install_rekeyed_outbound(ike_xfrm(sa->ike), &in->pending_child, &p, err, sizeof(err));
+    if (r < 0)
+        log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "outbound SA 0x%08x of the rekeyed CHILD_SA: %s",
+                      in->pending_child.spi_out, err);
+    else
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "outbound SA 0x%08x of the rekeyed CHILD_SA installed",
+                      in->pending_child.spi_out);
+    ikev2_child_drop_deferred_outbound(sa);
+}
+
+static int on_outbound_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    ikev2_child_install_deferred_outbound(userdata);
+    return 0;
+}
+
+int ikev2_child_defer_outbound(struct ikev2_ike_sa *sa, const struct child_sa *c, const struct child_sa_params *p,
+                               char *err, size_t err_len)
+{
+    struct ikev2_initiator *in = ikev2_initiator_get(sa);
+    if (in && in->outbound_pending)
+        ikev2_child_install_deferred_outbound(sa);      /* an earlier one: in now */
+    if (!in || sd_event_add_time_relative(sa->ike->event, &in->outbound_timer, CLOCK_MONOTONIC,
+                                          IKEV2_OUTBOUND_DEFER_USEC, 0, on_outbound_timer, sa) < 0) {
+        struct child_sa tmp = *c;
+        return child_sa_install_rekeyed_outbound(ike_xfrm(sa->ike), &tmp, p, err, err_len);
+    }
+    in->pending_child = *c;
+    in->pending_keys = *p->keys;
+    in->pending_lifetime_seconds = p->lifetime_seconds;
+    in->pending_lifetime_kilobytes = p->lifetime_kilobytes;
+    in->outbound_pending = true;
+    return 0;
 }
 
 /* ---- deleting a pair we replaced ---------------------------------------------------- */

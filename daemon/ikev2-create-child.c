@@ -69,7 +69,11 @@ static void answer_rekey(struct ikev2_ike_sa *sa, uint32_t mid, const struct ike
                 .lifetime_seconds = esp->config->lifetime_seconds,
                 .lifetime_kilobytes = esp->config->lifetime_kilobytes,
             };
-            r = child_sa_install_rekeyed(ike_xfrm(sa->ike), &next, &params, err, sizeof(err));
+            /* Our new outbound SA waits until the client can receive on
+             * the new pair (ikev2-child-rekey.c). */
+            r = child_sa_install_rekeyed_inbound(ike_xfrm(sa->ike), &next, &params, err, sizeof(err));
+            if (r >= 0)
+                r = ikev2_child_defer_outbound(sa, &next, &params, err, sizeof(err));
         }
         crypto_child_keys_wipe(&keys);
     } else if (!err[0])
@@ -99,6 +103,7 @@ static void answer_rekey(struct ikev2_ike_sa *sa, uint32_t mid, const struct ike
     }
     if (!out || ikev2_builder_finish(&b, &len) < 0) {
         free(out);
+        ikev2_child_drop_deferred_outbound(sa);
         (void)child_sa_remove_sas(ike_xfrm(sa->ike), &next);
         log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot build the CREATE_CHILD_SA response");
         ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_TEMPORARY_FAILURE);

@@ -69,6 +69,14 @@ struct ikev2_initiator {
     bool has_redundant;                 /* a collision's redundant pair until its DELETE */
     struct child_sa redundant;
     uint32_t registered_reqid;          /* in ike->children, 0 = not registered */
+    /* A client's rekey (we respond): our new outbound SA waits until the
+     * client can receive on the new pair (ikev2_child_defer_outbound). */
+    bool outbound_pending;
+    struct child_sa pending_child;
+    struct crypto_child_keys pending_keys;
+    uint32_t pending_lifetime_seconds;
+    uint64_t pending_lifetime_kilobytes;
+    sd_event_source *outbound_timer;
 };
 
 /* ---- ikev2-request.c ---- */
@@ -128,6 +136,15 @@ void ikev2_child_rekey_collided(struct ikev2_ike_sa *sa, const uint8_t *ni, size
  * one of ours (a redundant SA of a collision)? Writes our inbound SPI of it
  * into *our_spi and removes it. */
 bool ikev2_child_rekey_peer_deleted(struct ikev2_ike_sa *sa, uint32_t their_spi, uint32_t *our_spi);
+/* Responding to a client's rekey, the new inbound SA is in: the outbound
+ * one goes in when the client deletes the old pair (or after a few
+ * seconds), so that nothing is sent on a pair the client cannot read yet
+ * (RFC 7296 2.8). Installs it at once when it cannot be kept. */
+int ikev2_child_defer_outbound(struct ikev2_ike_sa *sa, const struct child_sa *c, const struct child_sa_params *p,
+                               char *err, size_t err_len);
+/* Installs a deferred outbound SA now (the client deleted the old pair). */
+void ikev2_child_install_deferred_outbound(struct ikev2_ike_sa *sa);
+void ikev2_child_drop_deferred_outbound(struct ikev2_ike_sa *sa);
 /* Abandons our rekey (SA going away). */
 void ikev2_child_rekey_abandon(struct ikev2_ike_sa *sa);
 /* After the rekey answered: DELETE our old CHILD SA (one pair). */

@@ -428,5 +428,6 @@ void ikev2_initiator_take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
         return;
     /* The CHILD SA's reqid now leads to n (ikev2_initiator_start(n)). */
     in->registered_reqid = 0;
+    ikev2_child_install_deferred_outbound(old);
     abandon_all(old);
 }

@@ -795,6 +795,8 @@ static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_mes
             }
     }
 
+    if (deleted_old)
+        ikev2_child_install_deferred_outbound(sa);     /* the client reads the new pair now */
     ikev2_builder_init(&b, out, sizeof(out));
     if (n_our_spis && !delete_ike)
         ikev2_build_delete(&b, IKEV2_PROTOCOL_ESP, 4, our_spis, n_our_spis);

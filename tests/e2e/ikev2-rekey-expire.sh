@@ -51,9 +51,9 @@ first_spis[plain]=$(ss_child_spis plain)
 first_spis[pfs]=$(ss_child_spis pfs)
 
 # Continuous pings, 5 per second, through both tunnels.
-tb_daemon c1 ping-plain ping -i 0.2 -W 2 "$TB_SRV_ADDR"
+tb_daemon c1 ping-plain ping -D -i 0.2 -W 2 "$TB_SRV_ADDR"
 ping_plain=$TB_LAST_PID
-tb_daemon c2 ping-pfs ping -i 0.2 -W 2 "$TB_SRV_ADDR"
+tb_daemon c2 ping-pfs ping -D -i 0.2 -W 2 "$TB_SRV_ADDR"
 ping_pfs=$TB_LAST_PID
 
 # ---- several rekeys by vpnd per client, each old pair deleted by vpnd --------------------

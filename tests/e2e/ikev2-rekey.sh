@@ -70,10 +70,12 @@ ss_client_start c2 pfsrekeyer
 ss_client_conn pfsrekeyer vpn --remote "$TB_GW_ADDR" --psk pfsrekeyer@example.com "$PSK" \
   --ike aes256-sha256-ecp256 --esp aes256gcm16-ecp256 --rekey-child 6s --life-child 20s --rekey-ike 1h
 ss_client_up pfsrekeyer vpn || tb_fail "the PFS client's tunnel did not come up"
-tb_daemon c2 ping-pfs ping -i 0.2 -W 2 "$TB_SRV_ADDR"
-ping_pfs=$TB_LAST_PID
 pfs_rekeys() { grep -c "user=pfsrekeyer@example.com.*CHILD_SA rekeyed: .*, PFS ECP-256 " "$TB_RESULTS/vpnd.log" || true; }
-pfs_rekeyed() { [ "$(pfs_rekeys)" -ge 2 ]; }
+before=$(pfs_rekeys)
+tb_daemon c2 ping-pfs ping -D -i 0.2 -W 2 "$TB_SRV_ADDR"
+ping_pfs=$TB_LAST_PID
+# Three rekeys while the ping runs.
+pfs_rekeyed() { [ "$(pfs_rekeys)" -ge $((before + 3)) ]; }
 tb_wait 90 pfs_rekeyed
 vpnd_log_has "received CREATE_CHILD_SA request [0-9]+ \\[ N\\(REKEY_SA\\) SA No KE TSi TSr"
 vpnd_log_has "sending CREATE_CHILD_SA response [0-9]+ \\[ SA No KE TSi TSr \\]"
@@ -83,7 +85,7 @@ wait "$ping_pfs" 2> /dev/null || true
 stats=$(grep "packets transmitted" "$TB_RESULTS/ping-pfs.log") || tb_fail "no ping statistics"
 tx=$(awk '{ print $1 }' <<< "$stats") rx=$(awk '{ print $4 }' <<< "$stats")
 tb_log "PFS rekeys: $(pfs_rekeys); $tx pings sent, $rx answered"
-[ "$tx" -ge 20 ] || tb_fail "only $tx pings were sent"
+[ "$tx" -ge 10 ] || tb_fail "only $tx pings were sent"
 [ $((tx - rx)) -le 1 ] || tb_fail "$((tx - rx)) pings lost across the PFS rekeys"
 ss_client_down pfsrekeyer vpn || tb_fail "the PFS client could not close its tunnel"
 tb_wait 30 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."
