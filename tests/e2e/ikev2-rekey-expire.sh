@@ -8,6 +8,9 @@
 # strongSwan clients never rekey on their own (rekey time 1 h).  Across
 # several rekeys per client, at most one ping is lost, the client sees new
 # SPIs, the old SAs leave gw's kernel, and the new SAs carry the traffic.
+# Then a client whose IKE traffic is dropped (ESP still flows) cannot answer
+# the rekey: the kernel's hard expiry removes the SA, and vpnd ends the
+# session and removes what was left of the CHILD SA.
 # e2e-timeout: 420
 set -euo pipefail
 here=$(dirname "$0")
@@ -18,7 +21,7 @@ tb_init
 
 PSK=ikev2-rekey-expire-key-90d3
 REKEYS=3
-tb_topology_remote_access --direct 2
+tb_topology_remote_access --direct 3
 
 vpnd_write_conf <<CONF
 ike-proposals = ( { name = "modern"; encryption = ["aes256"]; integrity = ["sha256"]; dh-group = [19]; } );
@@ -112,3 +115,24 @@ ss_client_down plain vpn || tb_fail "c1 could not close its tunnel"
 ss_client_down pfs vpn || tb_fail "c2 could not close its tunnel"
 tb_wait 30 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."
 [ "$(tb_xfrm_policy_count gw)" -eq 0 ] || tb_fail "policies stay after the clients left"
+
+# ---- no answer to the rekey: the hard lifetime ends the session --------------------------------
+ss_client_start c3 mute
+ss_client_conn mute vpn --remote "$TB_GW_ADDR" --psk mute@example.com "$PSK" \
+  --ike aes256-sha256-ecp256 --esp aes256gcm16 --remote-ts "$TB_PROTECTED_NET" --rekey-child 1h --life-child 2h
+ss_client_up mute vpn || tb_fail "the tunnel of c3 did not come up"
+# IKE (UDP 500/4500) is dropped in c3; ESP is not.
+tb_exec c3 nft -f - <<'NFT'
+table inet mute {
+  chain in { type filter hook input priority -300; udp sport { 500, 4500 } drop; }
+  chain out { type filter hook output priority -300; udp dport { 500, 4500 } drop; }
+}
+NFT
+tb_daemon c3 ping-mute ping -D -i 0.2 -W 2 "$TB_SRV_ADDR"
+vpnd_log_has "user=mute@example.com.*reached its soft lifetime: rekeying CHILD_SA" 120
+vpnd_log_has "user=mute@example.com.*SA 0x[0-9a-f]+ of CHILD_SA spi in 0x[0-9a-f]+ out 0x[0-9a-f]+ reached its hard lifetime without a rekey" 60
+vpnd_log_has "session down: user mute@example.com, address 10.3.0.[0-9]+: CHILD_SA expired \\(hard lifetime\\)" 10
+[ "$(vpnd_session_count)" -eq 0 ] || tb_fail "the expired session is still listed"
+[ "$(tb_xfrm_state_count gw)" -eq 0 ] || tb_fail "gw still has $(tb_xfrm_state_count gw) xfrm states"
+[ "$(tb_xfrm_policy_count gw)" -eq 0 ] || tb_fail "gw still has $(tb_xfrm_policy_count gw) policies"
+[ -z "$(tb_exec gw ip route show proto 86)" ] || tb_fail "the route to the expired client stays"
