@@ -311,7 +311,13 @@ static void rekey_finish(struct ikev2_ike_sa *sa, struct ikev2_child_rekey *rk, 
         .lifetime_seconds = rk->esp.config->lifetime_seconds,
         .lifetime_kilobytes = rk->esp.config->lifetime_kilobytes,
     };
-    r = child_sa_install_rekeyed(ike_xfrm(sa->ike), &rk->next, &params, err, sizeof(err));
+    /* A redundant pair of a collision only receives (the peer may send on
+     * it until our DELETE arrives); we never send on it. */
+    bool redundant = rk->collided && ours_is_redundant(rk);
+    if (redundant)
+        r = child_sa_install_rekeyed_inbound(ike_xfrm(sa->ike), &rk->next, &params, err, sizeof(err));
+    else
+        r = child_sa_install_rekeyed(ike_xfrm(sa->ike), &rk->next, &params, err, sizeof(err));
     crypto_child_keys_wipe(&keys);
     crypto_child_keys_wipe(&ours);
     if (r < 0)
@@ -324,7 +330,6 @@ static void rekey_finish(struct ikev2_ike_sa *sa, struct ikev2_child_rekey *rk, 
     struct ikev2_initiator *in = sa->initiator;
 
     if (rk->collided) {
-        bool redundant = ours_is_redundant(rk);
         if (redundant) {
             /* The client's pair (now sa->child) stays; ours goes, and the
              * client deletes the pair both replaced. */
@@ -348,7 +353,9 @@ static void rekey_finish(struct ikev2_ike_sa *sa, struct ikev2_child_rekey *rk, 
                                 spi);
             return;
         }
-        /* Ours wins: the client's pair waits for the client's DELETE. */
+        /* Ours wins: the client's pair waits for the client's DELETE, and
+         * we never send on it. */
+        ikev2_child_drop_deferred_outbound(sa);
         bool route = sa->child.route_installed;
         in->redundant = sa->child;
         in->redundant.route_installed = false;

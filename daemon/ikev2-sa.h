@@ -92,7 +92,7 @@ struct ikev2_ike_sa {
     bool has_child;
     struct child_sa child;
     struct ikev2_esp_choice esp;
-    bool has_old_child;                 /* rekeyed: the old SAs until the client deletes them */
+    bool has_old_child;                 /* rekeyed: the old SAs until they are deleted (by either side) */
     struct child_sa old_child;
     struct ikev2_ts_selector tsi;       /* the CHILD SA's narrowed selectors (for rekeys) */
     struct ikev2_ts_selector tsr[IKEV2_TS_OUT_MAX];
