@@ -118,7 +118,7 @@ tb_wait 30 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."
 
 # ---- no answer to the rekey: the hard lifetime ends the session --------------------------------
 ss_client_start c3 mute
-ss_client_conn mute vpn --remote "$TB_GW_ADDR" --psk mute@example.com "$PSK" \
+ss_client_conn mute vpn --remote "$TB_GW_ADDR" --psk plain@mute.example "$PSK" \
   --ike aes256-sha256-ecp256 --esp aes256gcm16 --remote-ts "$TB_PROTECTED_NET" --rekey-child 1h --life-child 2h
 ss_client_up mute vpn || tb_fail "the tunnel of c3 did not come up"
 # IKE (UDP 500/4500) is dropped in c3; ESP is not.
@@ -129,9 +129,9 @@ table inet mute {
 }
 NFT
 tb_daemon c3 ping-mute ping -D -i 0.2 -W 2 "$TB_SRV_ADDR"
-vpnd_log_has "user=mute@example.com.*reached its soft lifetime: rekeying CHILD_SA" 120
-vpnd_log_has "user=mute@example.com.*SA 0x[0-9a-f]+ of CHILD_SA spi in 0x[0-9a-f]+ out 0x[0-9a-f]+ reached its hard lifetime without a rekey" 60
-vpnd_log_has "session down: user mute@example.com, address 10.3.0.[0-9]+: CHILD_SA expired \\(hard lifetime\\)" 10
+vpnd_log_has "user=plain@mute.example.*reached its soft lifetime: rekeying CHILD_SA" 120
+vpnd_log_has "user=plain@mute.example.*SA 0x[0-9a-f]+ of CHILD_SA spi in 0x[0-9a-f]+ out 0x[0-9a-f]+ reached its hard lifetime without a rekey" 60
+vpnd_log_has "session down: user plain@mute.example, address 10.3.0.[0-9]+: CHILD_SA expired \\(hard lifetime\\)" 10
 [ "$(vpnd_session_count)" -eq 0 ] || tb_fail "the expired session is still listed"
 [ "$(tb_xfrm_state_count gw)" -eq 0 ] || tb_fail "gw still has $(tb_xfrm_state_count gw) xfrm states"
 [ "$(tb_xfrm_policy_count gw)" -eq 0 ] || tb_fail "gw still has $(tb_xfrm_policy_count gw) policies"
