@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -49,11 +50,13 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int control_client_call(int fd, json_object *request, int timeout_ms, json_object **ret)
+int control_client_stream(int fd, json_object *request, int timeout_ms, control_client_object_fn fn,
+                          void *userdata)
 {
     struct jsonline_writer out;
     struct jsonline_reader in;
     long long deadline = now_ms() + timeout_ms;
+    bool answered = false;
     int r;
 
     jsonline_writer_init(&out, CLIENT_MAX_REQUEST);
@@ -70,18 +73,22 @@ int control_client_call(int fd, json_object *request, int timeout_ms, json_objec
                 goto done;
         }
 
-        json_object *resp = NULL;
-        r = jsonline_reader_next(&in, &resp);
+        json_object *obj = NULL;
+        r = jsonline_reader_next(&in, &obj);
         if (r == 1) {
-            *ret = resp;
-            r = 0;
-            goto done;
+            answered = true;
+            r = fn(obj, userdata);
+            json_object_put(obj);
+            if (r != 0)
+                goto done;
+            continue;
         }
         if (r < 0)
             goto done;
 
-        long long left = deadline - now_ms();
-        if (left <= 0) {
+        /* The deadline is for the answer; what follows it may take its time. */
+        long long left = answered ? -1 : deadline - now_ms();
+        if (!answered && left <= 0) {
             r = -ETIMEDOUT;
             goto done;
         }
@@ -89,7 +96,7 @@ int control_client_call(int fd, json_object *request, int timeout_ms, json_objec
             .fd = fd,
             .events = POLLIN | (jsonline_writer_pending(&out) ? POLLOUT : 0),
         };
-        r = poll(&p, 1, (int)(left > 60000 ? 60000 : left));
+        r = poll(&p, 1, answered ? -1 : (int)(left > 60000 ? 60000 : left));
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -119,5 +126,23 @@ int control_client_call(int fd, json_object *request, int timeout_ms, json_objec
 done:
     jsonline_writer_done(&out);
     jsonline_reader_done(&in);
+    return r;
+}
+
+static int keep_first(json_object *obj, void *userdata)
+{
+    *(json_object **)userdata = json_object_get(obj);
+    return 1;
+}
+
+int control_client_call(int fd, json_object *request, int timeout_ms, json_object **ret)
+{
+    json_object *resp = NULL;
+    int r = control_client_stream(fd, request, timeout_ms, keep_first, &resp);
+    if (r == 1) {
+        *ret = resp;
+        return 0;
+    }
+    json_object_put(resp);
     return r;
 }

@@ -16,3 +16,11 @@ int control_client_connect(const char *path, int *ret_fd);
  * -ETIMEDOUT, -EBADMSG (not a JSON object line), -ECONNRESET (the daemon
  * closed the connection without answering), or -errno. */
 int control_client_call(int fd, json_object *request, int timeout_ms, json_object **ret);
+
+/* For streams (`log --follow`): sends `request` and calls fn for every
+ * object that arrives, the response first (within timeout_ms), then
+ * whatever the daemon sends, without a deadline. Stops when fn returns
+ * non-zero (returned), or with -ECONNRESET when the daemon closes. */
+typedef int (*control_client_object_fn)(json_object *obj, void *userdata);
+int control_client_stream(int fd, json_object *request, int timeout_ms, control_client_object_fn fn,
+                          void *userdata);

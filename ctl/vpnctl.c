@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "control-client.h"
 #include "vpnd-build.h"
 
@@ -152,6 +154,13 @@ static void print_reload(json_object *r)
     for (size_t i = 0; i < n; i++)
         fprintf(stderr, "warning: %s\n", json_object_get_string(json_object_array_get_idx(warnings, i)));
     printf("configuration %s reloaded\n", get_str(r, "file") ?: "");
+    json_object *ended = get(r, "ended_sessions");
+    n = ended && json_object_is_type(ended, json_type_array) ? json_object_array_length(ended) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(ended, i);
+        printf("ended session %" PRIu64 " (user %s, tunnel group %s): %s\n", get_uint(e, "index"),
+               get_str(e, "user") ?: "?", get_str(e, "tunnel_group") ?: "?", get_str(e, "reason") ?: "?");
+    }
 }
 
 static void format_bytes(uint64_t b, char *buf, size_t len)
@@ -207,17 +216,212 @@ static void print_help(json_object *r)
     }
 }
 
+static void print_terminate(json_object *r)
+{
+    json_object *list = get(r, "sessions");
+    size_t n = list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *s = json_object_array_get_idx(list, i);
+        printf("terminated session %" PRIu64 " (user %s, address %s)\n", get_uint(s, "index"),
+               get_str(s, "user") ?: "?", get_str(s, "address") ?: "?");
+    }
+    if (n == 0)
+        printf("no sessions terminated\n");
+}
+
+static void print_pools(json_object *r)
+{
+    json_object *list = get(r, "pools");
+    size_t n = list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+    if (n == 0) {
+        printf("no pools configured\n");
+        return;
+    }
+    printf("%-20s %-6s %-35s %12s %12s %12s\n", "POOL", "FAMILY", "RANGE", "SIZE", "USED", "FREE");
+    for (size_t i = 0; i < n; i++) {
+        json_object *p = json_object_array_get_idx(list, i);
+        char range[96], size[24] = "huge", used[24], free_[24] = "huge";
+        snprintf(range, sizeof(range), "%s-%s", get_str(p, "first") ?: "?", get_str(p, "last") ?: "?");
+        if (get_str(p, "size"))
+            snprintf(size, sizeof(size), "%" PRIu64, get_uint(p, "size"));
+        if (get_str(p, "free"))
+            snprintf(free_, sizeof(free_), "%" PRIu64, get_uint(p, "free"));
+        snprintf(used, sizeof(used), "%" PRIu64, get_uint(p, "used"));
+        printf("%-20s %-6s %-35s %12s %12s %12s\n", get_str(p, "name") ?: "?", get_str(p, "family") ?: "?", range,
+               size, used, free_);
+        json_object *leases = get(p, "leases");
+        size_t nl = leases && json_object_is_type(leases, json_type_array) ? json_object_array_length(leases) : 0;
+        for (size_t j = 0; j < nl; j++) {
+            json_object *l = json_object_array_get_idx(leases, j);
+            printf("    %-39s %s\n", get_str(l, "address") ?: "?", get_str(l, "owner") ?: "-");
+        }
+    }
+}
+
+static void print_debug(json_object *r)
+{
+    json_object *debug = get(r, "debug");
+    if (!debug || !json_object_is_type(debug, json_type_object))
+        return;
+    json_object_object_foreach(debug, name, level)
+        printf("%-*s %d\n", LABEL_WIDTH, name, json_object_get_int(level));
+}
+
+/* --- command arguments: argv after the command name into the request's
+ * "args" object. They return false on a usage error (already printed). --- */
+
+static bool no_args(int argc, char **argv, json_object *args)
+{
+    (void)argv, (void)args;
+    if (argc == 0)
+        return true;
+    fprintf(stderr, "vpnctl: this command takes no arguments\n");
+    return false;
+}
+
+static bool parse_uint(const char *text, unsigned long max, unsigned long *ret)
+{
+    char *end;
+    if (!*text || *text == '-' || *text == '+')
+        return false;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno || *end || v > max)
+        return false;
+    *ret = v;
+    return true;
+}
+
+/* terminate INDEX | USER | ADDRESS | --all: a number is an index, an
+ * address an address, anything else a user name. */
+static bool terminate_args(int argc, char **argv, json_object *args)
+{
+    unsigned long idx;
+    unsigned char buf[16];
+    if (argc != 1) {
+        fprintf(stderr, "vpnctl: terminate needs one of INDEX, USER, ADDRESS or --all\n");
+        return false;
+    }
+    if (strcmp(argv[0], "--all") == 0)
+        json_object_object_add(args, "all", json_object_new_boolean(true));
+    else if (parse_uint(argv[0], UINT32_MAX, &idx) && idx > 0)
+        json_object_object_add(args, "index", json_object_new_int64((int64_t)idx));
+    else if (inet_pton(AF_INET, argv[0], buf) == 1 || inet_pton(AF_INET6, argv[0], buf) == 1)
+        json_object_object_add(args, "address", json_object_new_string(argv[0]));
+    else
+        json_object_object_add(args, "user", json_object_new_string(argv[0]));
+    return true;
+}
+
+static bool pools_args(int argc, char **argv, json_object *args)
+{
+    if (argc > 1) {
+        fprintf(stderr, "vpnctl: pools takes at most a pool name\n");
+        return false;
+    }
+    if (argc == 1)
+        json_object_object_add(args, "name", json_object_new_string(argv[0]));
+    return true;
+}
+
+static bool debug_args(int argc, char **argv, json_object *args)
+{
+    unsigned long level;
+    if (argc != 2 || !parse_uint(argv[1], 255, &level)) {
+        fprintf(stderr, "vpnctl: debug needs SUBSYSTEM (or all) and LEVEL (0..255)\n");
+        return false;
+    }
+    json_object_object_add(args, "subsystem", json_object_new_string(argv[0]));
+    json_object_object_add(args, "level", json_object_new_int((int)level));
+    return true;
+}
+
+static void print_log_entry(json_object *e)
+{
+    const char *fields[] = { "peer", "tunnel_group", "user", "session" };
+    const char *names[] = { "peer", "tunnel-group", "user", "session" };
+    char ctx[512] = "";
+    size_t pos = 0;
+    for (size_t i = 0; i < 4; i++) {
+        const char *v = get_str(e, fields[i]);
+        if (v && pos < sizeof(ctx))
+            pos += (size_t)snprintf(ctx + pos, sizeof(ctx) - pos, "%s%s=%s", pos ? " " : "[", names[i], v);
+    }
+    if (pos && pos < sizeof(ctx))
+        snprintf(ctx + pos, sizeof(ctx) - pos, "] ");
+    printf("%s %s %s: %s%s\n", get_str(e, "time") ?: "?", get_str(e, "priority") ?: "?",
+           get_str(e, "subsystem") ?: "?", ctx, get_str(e, "message") ?: "");
+}
+
+static void print_log(json_object *r)
+{
+    json_object *list = get(r, "lines");
+    size_t n = list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+    for (size_t i = 0; i < n; i++)
+        print_log_entry(json_object_array_get_idx(list, i));
+}
+
+/* log [--follow] [--lines N] [--peer ADDR] [--user NAME] [--session ID]
+ *     [--tunnel-group NAME] [--priority LEVEL] */
+static bool log_args(int argc, char **argv, json_object *args)
+{
+    static const struct { const char *option, *key; } filters[] = {
+        { "--peer", "peer" }, { "--user", "user" }, { "--session", "session" },
+        { "--tunnel-group", "tunnel_group" }, { "--priority", "priority" },
+    };
+    for (int i = 0; i < argc; i++) {
+        unsigned long lines;
+        bool done = false;
+        if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0) {
+            json_object_object_add(args, "follow", json_object_new_boolean(true));
+            continue;
+        }
+        if (strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--lines") == 0) {
+            if (i + 1 >= argc || !parse_uint(argv[i + 1], 100000, &lines)) {
+                fprintf(stderr, "vpnctl: %s needs a number\n", argv[i]);
+                return false;
+            }
+            json_object_object_add(args, "lines", json_object_new_int64((int64_t)lines));
+            i++;
+            continue;
+        }
+        for (size_t f = 0; f < sizeof(filters) / sizeof(filters[0]) && !done; f++) {
+            if (strcmp(argv[i], filters[f].option) != 0)
+                continue;
+            if (i + 1 >= argc) {
+                fprintf(stderr, "vpnctl: %s needs a value\n", argv[i]);
+                return false;
+            }
+            json_object_object_add(args, filters[f].key, json_object_new_string(argv[++i]));
+            done = true;
+        }
+        if (!done) {
+            fprintf(stderr, "vpnctl: log: unknown argument '%s'\n", argv[i]);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* To add a command: a line here (the daemon's name for it and how to print
  * its result) and its documentation in vpnctl(8). */
 static const struct {
     const char *name;
+    const char *synopsis;
     const char *summary;
+    bool (*args)(int argc, char **argv, json_object *args);
     void (*print)(json_object *result);
 } commands[] = {
-    { "status",   "show the daemon's state and counters",        print_status },
-    { "reload",   "re-read the configuration file",              print_reload },
-    { "sessions", "list the connected clients and their traffic", print_sessions },
-    { "commands", "list the commands the daemon lets you run",   print_help },
+    { "status",    "",                     "show the daemon's state and counters",        no_args, print_status },
+    { "reload",    "",                     "re-read the configuration file",              no_args, print_reload },
+    { "sessions",  "",                     "list the connected clients and their traffic", no_args, print_sessions },
+    { "terminate", "ID|USER|ADDRESS|--all", "end sessions (the clients get a DELETE)",     terminate_args,
+      print_terminate },
+    { "pools",     "[NAME]",               "address pools: size, used, free, leases",     pools_args, print_pools },
+    { "log",       "[-f] [-n N] [--peer|--user|--session|--tunnel-group|--priority X]",
+      "recent log lines; -f follows new ones",        log_args, print_log },
+    { "debug",     "SUBSYSTEM|all LEVEL",  "set a debug level (0..255) until reload",     debug_args, print_debug },
+    { "commands",  "",                     "list the commands the daemon lets you run",   no_args, print_help },
 };
 
 static const char *daemon_command_name(const char *name)
@@ -226,18 +430,75 @@ static const char *daemon_command_name(const char *name)
     return strcmp(name, "commands") == 0 ? "help" : name;
 }
 
+/* --- one call: the response, then (log --follow) the events ---------------- */
+
+struct call {
+    const char *name;
+    bool json;
+    bool follow;
+    void (*print)(json_object *result);
+    bool answered;
+    int status;
+};
+
+static int on_response(struct call *call, json_object *response)
+{
+    json_object *ok = get(response, "ok");
+    call->answered = true;
+    if (!ok || !json_object_is_type(ok, json_type_boolean)) {
+        fprintf(stderr, "vpnctl: malformed answer from vpnd (no \"ok\")\n");
+        call->status = EXIT_PROTOCOL;
+        return 1;
+    }
+    call->status = EXIT_OK;
+    if (call->json)
+        puts(json_object_to_json_string_ext(response, call->follow ? JSON_C_TO_STRING_PLAIN
+                                                                   : JSON_C_TO_STRING_PRETTY |
+                                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+    if (!json_object_get_boolean(ok)) {
+        const char *code = get_str(response, "code");
+        if (!call->json)
+            fprintf(stderr, "vpnctl: %s failed: %s\n", call->name, get_str(response, "error") ?: "unknown error");
+        call->status = code && strcmp(code, "permission-denied") == 0 ? EXIT_DENIED : EXIT_COMMAND_FAILED;
+        return 1;
+    }
+    if (!call->json)
+        call->print(get(response, "result"));
+    fflush(stdout);
+    return call->follow ? 0 : 1;
+}
+
+static int on_object(json_object *obj, void *userdata)
+{
+    struct call *call = userdata;
+    if (!call->answered)
+        return on_response(call, obj);
+    /* Events of a follower: one line each, as they come. */
+    if (call->json)
+        puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+    else if (strcmp(get_str(obj, "event") ?: "", "log") == 0)
+        print_log_entry(get(obj, "entry"));
+    else if (strcmp(get_str(obj, "event") ?: "", "missed") == 0)
+        printf("-- %" PRIu64 " lines missed (vpnctl did not keep up) --\n", get_uint(obj, "lines"));
+    fflush(stdout);
+    return 0;
+}
+
 /* --- main ---------------------------------------------------------------- */
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: vpnctl [OPTIONS] COMMAND\n"
+            "Usage: vpnctl [OPTIONS] COMMAND [ARGS]\n"
             "\n"
             "Controls a running vpnd over its control socket.\n"
             "\n"
             "Commands:\n");
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %-20s %s\n", commands[i].name, commands[i].summary);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        char head[64];
+        snprintf(head, sizeof(head), "%s %s", commands[i].name, commands[i].synopsis);
+        fprintf(f, "  %-34s %s\n", head, commands[i].summary);
+    }
     fprintf(f,
             "\n"
             "Options:\n"
@@ -279,7 +540,7 @@ int main(int argc, char **argv)
     long timeout_s = 30;
     int c;
 
-    while ((c = getopt_long(argc, argv, "s:jt:Vh", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+s:jt:Vh", options, NULL)) != -1) {
         switch (c) {
         case 's':
             socket_path = optarg;
@@ -308,8 +569,8 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, optind >= argc ? "vpnctl: no command given\n" : "vpnctl: too many arguments\n");
+    if (optind >= argc) {
+        fprintf(stderr, "vpnctl: no command given\n");
         usage(stderr);
         return EXIT_USAGE;
     }
@@ -325,50 +586,42 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    int fd;
-    int r = control_client_connect(socket_path, &fd);
-    if (r < 0)
-        return connect_error(socket_path, r);
-
     json_object *request = json_object_new_object();
-    json_object *response = NULL;
-    if (!request) {
-        close(fd);
+    json_object *args = json_object_new_object();
+    if (!request || !args) {
+        json_object_put(request);
+        json_object_put(args);
         fprintf(stderr, "vpnctl: out of memory\n");
         return EXIT_COMMAND_FAILED;
     }
     json_object_object_add(request, "command", json_object_new_string(daemon_command_name(name)));
-    r = control_client_call(fd, request, (int)(timeout_s * 1000), &response);
+    json_object_object_add(request, "args", args);
+    if (!commands[idx].args(argc - optind - 1, argv + optind + 1, args)) {
+        json_object_put(request);
+        return EXIT_USAGE;
+    }
+
+    int fd;
+    int r = control_client_connect(socket_path, &fd);
+    if (r < 0) {
+        json_object_put(request);
+        return connect_error(socket_path, r);
+    }
+    struct call call = { .name = name, .json = json, .print = commands[idx].print,
+                         .follow = get(args, "follow") && json_object_get_boolean(get(args, "follow")) };
+    r = control_client_stream(fd, request, (int)(timeout_s * 1000), on_object, &call);
     json_object_put(request);
     close(fd);
-    if (r < 0) {
-        if (r == -ETIMEDOUT)
-            fprintf(stderr, "vpnctl: no answer from vpnd within %ld s\n", timeout_s);
-        else
-            fprintf(stderr, "vpnctl: no valid answer from vpnd: %s\n", strerror(-r));
-        return EXIT_PROTOCOL;
+    if (call.answered && call.follow && call.status == EXIT_OK) {
+        /* Following ends when vpnd goes away (stop, restart). */
+        fprintf(stderr, "vpnctl: vpnd closed the connection\n");
+        return EXIT_OK;
     }
-
-    json_object *ok = get(response, "ok");
-    if (!ok || !json_object_is_type(ok, json_type_boolean)) {
-        fprintf(stderr, "vpnctl: malformed answer from vpnd (no \"ok\")\n");
-        json_object_put(response);
-        return EXIT_PROTOCOL;
-    }
-
-    int status = EXIT_OK;
-    if (json) {
-        puts(json_object_to_json_string_ext(response, JSON_C_TO_STRING_PRETTY |
-                                            JSON_C_TO_STRING_NOSLASHESCAPE));
-    }
-    if (!json_object_get_boolean(ok)) {
-        const char *code = get_str(response, "code");
-        if (!json)
-            fprintf(stderr, "vpnctl: %s failed: %s\n", name, get_str(response, "error") ?: "unknown error");
-        status = code && strcmp(code, "permission-denied") == 0 ? EXIT_DENIED : EXIT_COMMAND_FAILED;
-    } else if (!json) {
-        commands[idx].print(get(response, "result"));
-    }
-    json_object_put(response);
-    return status;
+    if (call.answered)
+        return call.status;
+    if (r == -ETIMEDOUT)
+        fprintf(stderr, "vpnctl: no answer from vpnd within %ld s\n", timeout_s);
+    else
+        fprintf(stderr, "vpnctl: no valid answer from vpnd: %s\n", r < 0 ? strerror(-r) : "?");
+    return EXIT_PROTOCOL;
 }

@@ -15,36 +15,14 @@
 #include <arpa/inet.h>
 
 #include "control.h"
+#include "control-json.h"
 #include "ike.h"
 #include "ike-socket.h"
 #include "session.h"
+#include "session-reload.h"
 #include "log.h"
 #include "vpnd-build.h"
 #include "vpnd.h"
-
-static void add_string(json_object *o, const char *key, const char *value)
-{
-    json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
-}
-
-static void add_uint(json_object *o, const char *key, unsigned long long value)
-{
-    json_object_object_add(o, key, json_object_new_uint64(value));
-}
-
-/* RFC 3339, UTC: unambiguous for scripts and humans alike. */
-static void add_time(json_object *o, const char *key, uint64_t realtime_usec)
-{
-    char buf[32];
-    time_t t = (time_t)(realtime_usec / 1000000ULL);
-    struct tm tm;
-    if (realtime_usec == 0 || !gmtime_r(&t, &tm) ||
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-        json_object_object_add(o, key, NULL);
-        return;
-    }
-    add_string(o, key, buf);
-}
 
 static uint64_t monotonic_usec(void)
 {
@@ -57,7 +35,7 @@ static json_object *debug_levels(void)
 {
     json_object *debug = json_object_new_object();
     for (int i = 0; i < CONFIG_SUBSYS_COUNT; i++)
-        add_uint(debug, config_subsystem_name((enum config_subsystem)i),
+        control_add_uint(debug, config_subsystem_name((enum config_subsystem)i),
                  log_get_debug_level((enum config_subsystem)i));
     return debug;
 }
@@ -75,40 +53,40 @@ static int cmd_status(struct vpnd *vpnd, const struct control_request *req,
     json_object *o = json_object_new_object();
     if (!o)
         return -ENOMEM;
-    add_string(o, "version", VPND_VERSION);
-    add_uint(o, "pid", (unsigned long long)getpid());
-    add_string(o, "state", vpnd_state_name(vpnd->state));
-    add_time(o, "started", vpnd->started_realtime);
-    add_uint(o, "uptime_seconds", (monotonic_usec() - vpnd->started_monotonic) / 1000000ULL);
+    control_add_string(o, "version", VPND_VERSION);
+    control_add_uint(o, "pid", (unsigned long long)getpid());
+    control_add_string(o, "state", vpnd_state_name(vpnd->state));
+    control_add_time(o, "started", vpnd->started_realtime);
+    control_add_uint(o, "uptime_seconds", (monotonic_usec() - vpnd->started_monotonic) / 1000000ULL);
 
     json_object *cfg = json_object_new_object();
-    add_string(cfg, "file", vpnd->config_path);
-    add_time(cfg, "loaded", vpnd->config_loaded_realtime);
-    add_uint(cfg, "reloads", vpnd->reloads_ok);
-    add_uint(cfg, "failed_reloads", vpnd->reloads_failed);
-    add_string(cfg, "last_reload_error", vpnd->last_reload_error);
-    add_uint(cfg, "warnings", config->n_warnings);
-    add_uint(cfg, "tunnel_groups", config->n_tunnel_groups);
-    add_uint(cfg, "group_policies", config->n_group_policies);
-    add_uint(cfg, "pools", config->n_pools);
-    add_uint(cfg, "users", config->n_users);
+    control_add_string(cfg, "file", vpnd->config_path);
+    control_add_time(cfg, "loaded", vpnd->config_loaded_realtime);
+    control_add_uint(cfg, "reloads", vpnd->reloads_ok);
+    control_add_uint(cfg, "failed_reloads", vpnd->reloads_failed);
+    control_add_string(cfg, "last_reload_error", vpnd->last_reload_error);
+    control_add_uint(cfg, "warnings", config->n_warnings);
+    control_add_uint(cfg, "tunnel_groups", config->n_tunnel_groups);
+    control_add_uint(cfg, "group_policies", config->n_group_policies);
+    control_add_uint(cfg, "pools", config->n_pools);
+    control_add_uint(cfg, "users", config->n_users);
     json_object_object_add(o, "config", cfg);
 
     json_object *control = json_object_new_object();
-    add_string(control, "socket", control_server_path(vpnd->control));
-    add_uint(control, "clients", control_server_n_clients(vpnd->control));
-    add_string(control, "your_access", control_access_name(req->client->access));
+    control_add_string(control, "socket", control_server_path(vpnd->control));
+    control_add_uint(control, "clients", control_server_n_clients(vpnd->control));
+    control_add_string(control, "your_access", control_access_name(req->client->access));
     json_object_object_add(o, "control", control);
 
     struct job_pool_stats js;
     job_pool_get_stats(vpnd->jobs, &js);
     json_object *jobs = json_object_new_object();
-    add_uint(jobs, "workers", js.workers);
-    add_uint(jobs, "queued", js.queued);
-    add_uint(jobs, "running", js.running);
-    add_uint(jobs, "completed", js.completed);
-    add_uint(jobs, "cancelled", js.cancelled);
-    add_uint(jobs, "rejected", js.rejected);
+    control_add_uint(jobs, "workers", js.workers);
+    control_add_uint(jobs, "queued", js.queued);
+    control_add_uint(jobs, "running", js.running);
+    control_add_uint(jobs, "completed", js.completed);
+    control_add_uint(jobs, "cancelled", js.cancelled);
+    control_add_uint(jobs, "rejected", js.rejected);
     json_object_object_add(o, "jobs", jobs);
 
     /* What an operator checks when clients fail or a flood arrives: the
@@ -119,36 +97,85 @@ static int cmd_status(struct vpnd *vpnd, const struct control_request *req,
         ike_get_stats(vpnd->ike, &is);
         ike_get_socket_stats(vpnd->ike, &ss);
         json_object *ike = json_object_new_object();
-        add_uint(ike, "received", is.received);
-        add_uint(ike, "parse_errors", is.parse_errors);
-        add_uint(ike, "decrypt_failures", is.decrypt_failures);
-        add_uint(ike, "unknown_spi", is.unknown_spi);
-        add_uint(ike, "bad_message_id", is.bad_message_id);
-        add_uint(ike, "retransmits_answered", is.retransmits_answered);
-        add_uint(ike, "stray_responses", is.stray_responses);
-        add_uint(ike, "ikev1_dropped", is.ikev1_dropped);
-        add_uint(ike, "half_open", is.half_open);
-        add_uint(ike, "established", is.established);
+        control_add_uint(ike, "received", is.received);
+        control_add_uint(ike, "parse_errors", is.parse_errors);
+        control_add_uint(ike, "decrypt_failures", is.decrypt_failures);
+        control_add_uint(ike, "unknown_spi", is.unknown_spi);
+        control_add_uint(ike, "bad_message_id", is.bad_message_id);
+        control_add_uint(ike, "retransmits_answered", is.retransmits_answered);
+        control_add_uint(ike, "stray_responses", is.stray_responses);
+        control_add_uint(ike, "ikev1_dropped", is.ikev1_dropped);
+        control_add_uint(ike, "half_open", is.half_open);
+        control_add_uint(ike, "established", is.established);
         json_object *sock = json_object_new_object();
-        add_uint(sock, "received", ss.received);
-        add_uint(sock, "sent", ss.sent);
-        add_uint(sock, "dropped_malformed", ss.dropped_malformed);
-        add_uint(sock, "dropped_keepalive", ss.dropped_keepalive);
-        add_uint(sock, "dropped_esp", ss.dropped_esp);
-        add_uint(sock, "dropped_truncated", ss.dropped_truncated);
-        add_uint(sock, "receive_errors", ss.receive_errors);
-        add_uint(sock, "send_dropped", ss.send_dropped);
-        add_uint(sock, "send_errors", ss.send_errors);
+        control_add_uint(sock, "received", ss.received);
+        control_add_uint(sock, "sent", ss.sent);
+        control_add_uint(sock, "dropped_malformed", ss.dropped_malformed);
+        control_add_uint(sock, "dropped_keepalive", ss.dropped_keepalive);
+        control_add_uint(sock, "dropped_esp", ss.dropped_esp);
+        control_add_uint(sock, "dropped_truncated", ss.dropped_truncated);
+        control_add_uint(sock, "receive_errors", ss.receive_errors);
+        control_add_uint(sock, "send_dropped", ss.send_dropped);
+        control_add_uint(sock, "send_errors", ss.send_errors);
         json_object_object_add(ike, "sockets", sock);
         json_object_object_add(o, "ike", ike);
     }
 
     json_object *log = json_object_new_object();
-    add_string(log, "target", log_get_target() == LOG_TARGET_JOURNAL ? "journal" : "stderr");
-    add_string(log, "level", config_log_level_name(config->log.level));
+    control_add_string(log, "target", log_get_target() == LOG_TARGET_JOURNAL ? "journal" : "stderr");
+    control_add_string(log, "level", config_log_level_name(config->log.level));
     json_object_object_add(log, "debug", debug_levels());
     json_object_object_add(o, "log", log);
 
+    *result = o;
+    return 0;
+}
+
+/* Like `debug crypto ikev2 protocol 127` on an ASA: takes effect at once
+ * and lasts until the next reload, which restores the configured levels. */
+int control_cmd_debug(struct vpnd *vpnd, const struct control_request *req, json_object **result,
+                      struct control_error *error)
+{
+    static const char *const allowed[] = { "subsystem", "level", NULL };
+    json_object *subsys_arg = NULL, *level_arg = NULL;
+    (void)vpnd;
+    int r = control_check_args(req, allowed, error);
+    if (r < 0)
+        return r;
+    if (!json_object_object_get_ex(req->args, "subsystem", &subsys_arg) ||
+        !json_object_is_type(subsys_arg, json_type_string) ||
+        !json_object_object_get_ex(req->args, "level", &level_arg) ||
+        !json_object_is_type(level_arg, json_type_int)) {
+        snprintf(error->message, sizeof(error->message),
+                 "debug needs 'subsystem' (a name or \"all\") and 'level' (0..%d)", CONFIG_DEBUG_MAX);
+        return -EINVAL;
+    }
+    const char *name = json_object_get_string(subsys_arg);
+    int64_t level = json_object_get_int64(level_arg);
+    if (level < 0 || level > CONFIG_DEBUG_MAX) {
+        snprintf(error->message, sizeof(error->message), "debug: level must be between 0 and %d", CONFIG_DEBUG_MAX);
+        return -EINVAL;
+    }
+    int subsys = strcmp(name, "all") == 0 ? -1 : config_subsystem_from_name(name);
+    if (subsys < -1) {
+        char names[256] = "";
+        for (int i = 0; i < CONFIG_SUBSYS_COUNT; i++) {
+            strncat(names, config_subsystem_name((enum config_subsystem)i), sizeof(names) - strlen(names) - 1);
+            strncat(names, ", ", sizeof(names) - strlen(names) - 1);
+        }
+        snprintf(error->message, sizeof(error->message), "debug: unknown subsystem '%.64s' (%sall)", name, names);
+        return -ENOENT;
+    }
+    for (int i = 0; i < CONFIG_SUBSYS_COUNT; i++)
+        if (subsys == -1 || subsys == i)
+            log_set_debug_level((enum config_subsystem)i, (uint8_t)level);
+    log_notice(CONFIG_SUBSYS_CONTROL, "debug level of %s set to %d by uid %u", subsys == -1 ? "all subsystems" : name,
+               (int)level, (unsigned)req->client->uid);
+
+    json_object *o = json_object_new_object();
+    if (!o)
+        return -ENOMEM;
+    json_object_object_add(o, "debug", debug_levels());
     *result = o;
     return 0;
 }
@@ -170,12 +197,25 @@ static int cmd_reload(struct vpnd *vpnd, const struct control_request *req,
     json_object *o = json_object_new_object();
     if (!o)
         return -ENOMEM;
-    add_string(o, "file", vpnd->config_path);
-    add_uint(o, "warnings", vpnd->config->n_warnings);
+    control_add_string(o, "file", vpnd->config_path);
+    control_add_uint(o, "warnings", vpnd->config->n_warnings);
     json_object *warnings = json_object_new_array();
     for (size_t i = 0; i < vpnd->config->n_warnings; i++)
         json_object_array_add(warnings, json_object_new_string(vpnd->config->warnings[i]));
     json_object_object_add(o, "warning_list", warnings);
+    /* The sessions the new file no longer allows, and why. */
+    json_object *ended = json_object_new_array();
+    size_t n_ended = 0;
+    const struct session_reload_end *list = vpnd->ike ? ike_reload_ended(vpnd->ike, &n_ended) : NULL;
+    for (size_t i = 0; i < n_ended; i++) {
+        json_object *e = json_object_new_object();
+        control_add_uint(e, "index", list[i].index);
+        control_add_string(e, "user", list[i].user);
+        control_add_string(e, "tunnel_group", list[i].tunnel_group);
+        control_add_string(e, "reason", list[i].reason);
+        json_object_array_add(ended, e);
+    }
+    json_object_object_add(o, "ended_sessions", ended);
     *result = o;
     return 0;
 }
@@ -195,23 +235,23 @@ static int add_session(struct session *s, void *userdata)
         return -ENOMEM;
     inet_ntop(s->address.family, s->address.family == AF_INET ? (const void *)&s->address.in
                                                                : (const void *)&s->address.in6, addr, sizeof(addr));
-    add_uint(o, "index", s->index);
-    add_string(o, "user", s->user);
-    add_string(o, "tunnel_group", s->tunnel_group);
-    add_string(o, "group_policy", s->group_policy[0] ? s->group_policy : NULL);
-    add_string(o, "address", addr);
-    add_string(o, "public_address", ike_sockaddr_to_string(&s->remote, remote, sizeof(remote)));
-    add_string(o, "protocol", s->protocol == SESSION_IKEV2 ? "IKEv2" : "IKEv1");
+    control_add_uint(o, "index", s->index);
+    control_add_string(o, "user", s->user);
+    control_add_string(o, "tunnel_group", s->tunnel_group);
+    control_add_string(o, "group_policy", s->group_policy[0] ? s->group_policy : NULL);
+    control_add_string(o, "address", addr);
+    control_add_string(o, "public_address", ike_sockaddr_to_string(&s->remote, remote, sizeof(remote)));
+    control_add_string(o, "protocol", s->protocol == SESSION_IKEV2 ? "IKEv2" : "IKEv1");
     json_object_object_add(o, "natt", json_object_new_boolean(s->natt));
-    add_string(o, "encryption", s->encryption);
-    add_time(o, "login", s->login_realtime);
-    add_uint(o, "duration_seconds", (w->now_monotonic - s->login_monotonic) / 1000000ULL);
+    control_add_string(o, "encryption", s->encryption);
+    control_add_time(o, "login", s->login_realtime);
+    control_add_uint(o, "duration_seconds", (w->now_monotonic - s->login_monotonic) / 1000000ULL);
     struct session_counters c;
     if (ike_session_counters(w->vpnd->ike, s, &c) >= 0) {
-        add_uint(o, "bytes_in", c.bytes_in);
-        add_uint(o, "bytes_out", c.bytes_out);
-        add_uint(o, "packets_in", c.packets_in);
-        add_uint(o, "packets_out", c.packets_out);
+        control_add_uint(o, "bytes_in", c.bytes_in);
+        control_add_uint(o, "bytes_out", c.bytes_out);
+        control_add_uint(o, "packets_in", c.packets_in);
+        control_add_uint(o, "packets_out", c.packets_out);
     } else {
         /* The kernel did not answer: say so rather than print zeros. */
         json_object_object_add(o, "bytes_in", NULL);
@@ -243,7 +283,7 @@ static int cmd_sessions(struct vpnd *vpnd, const struct control_request *req,
         json_object_put(w.list);
         return r;
     }
-    add_uint(o, "count", json_object_array_length(w.list));
+    control_add_uint(o, "count", json_object_array_length(w.list));
     json_object_object_add(o, "sessions", w.list);
     *result = o;
     return 0;
@@ -264,9 +304,9 @@ static int cmd_help(struct vpnd *vpnd, const struct control_request *req,
         if (req->client->access < c->access)
             continue;
         json_object *e = json_object_new_object();
-        add_string(e, "command", c->name);
-        add_string(e, "access", control_access_name(c->access));
-        add_string(e, "summary", c->summary);
+        control_add_string(e, "command", c->name);
+        control_add_string(e, "access", control_access_name(c->access));
+        control_add_string(e, "summary", c->summary);
         json_object_array_add(list, e);
     }
     json_object_object_add(o, "commands", list);
@@ -279,5 +319,9 @@ const struct control_command control_commands[] = {
     { "status", CONTROL_ACCESS_READ,  cmd_status, "daemon version, state, uptime, counters, debug levels" },
     { "reload", CONTROL_ACCESS_ADMIN, cmd_reload, "re-read the configuration file" },
     { "sessions", CONTROL_ACCESS_READ, cmd_sessions, "connected clients: user, group, addresses, traffic" },
+    { "terminate", CONTROL_ACCESS_ADMIN, control_cmd_terminate, "end sessions: by index, user, address or all" },
+    { "pools",    CONTROL_ACCESS_READ, control_cmd_pools, "address pools: size, used, free, who holds what" },
+    { "log",      CONTROL_ACCESS_READ, control_cmd_log, "recent log lines; with follow, new ones as they come" },
+    { "debug",    CONTROL_ACCESS_ADMIN, control_cmd_debug, "set a subsystem's debug level (0..255) until the next reload" },
     { NULL, CONTROL_ACCESS_NONE, NULL, NULL },
 };

@@ -24,6 +24,7 @@
 
 #include "jsonline.h"
 #include "log.h"
+#include "log-ring.h"
 #include "vpnd-build.h"
 
 struct control_conn {
@@ -41,6 +42,9 @@ struct control_conn {
     bool close_after_flush;             /* protocol error: answer, then hang up */
     bool draining;                      /* answered and shut down; discarding input */
     size_t drained;
+    bool follower;                      /* `log --follow`: gets new log lines */
+    struct control_log_filter filter;
+    uint64_t log_seq;                   /* the last log line it has been sent */
 };
 
 struct control_server {
@@ -55,6 +59,8 @@ struct control_server {
     struct config_control access;       /* only the group fields are used */
     struct control_conn *conns;
     unsigned n_conns;
+    unsigned n_followers;
+    sd_event_source *log_source;        /* log-ring.h's eventfd */
 };
 
 const char *control_access_name(enum control_access access)
@@ -235,6 +241,8 @@ static void conn_free(struct control_conn *conn)
     if (conn->next)
         conn->next->prev = conn->prev;
     server->n_conns--;
+    if (conn->follower && --server->n_followers == 0)
+        log_ring_set_wakeup(false);
 
     sd_event_source_disable_unref(conn->io);
     sd_event_source_disable_unref(conn->idle_timer);
@@ -464,7 +472,7 @@ static int accept_one(struct control_server *server)
     }
     conn->server = server;
     conn->fd = fd;
-    conn->client = (struct control_client) { .uid = cred.uid, .gid = cred.gid, .pid = cred.pid };
+    conn->client = (struct control_client) { .uid = cred.uid, .gid = cred.gid, .pid = cred.pid, .conn = conn };
     jsonline_reader_init(&conn->in, CONTROL_MAX_REQUEST);
     jsonline_writer_init(&conn->out, CONTROL_MAX_OUTPUT);
     conn->next = server->conns;
@@ -631,6 +639,63 @@ static void copy_access(struct config_control *dst, const struct config_control 
     };
 }
 
+int control_conn_follow_log(struct control_conn *conn, const struct control_log_filter *filter)
+{
+    if (!conn)
+        return -EINVAL;
+    conn->filter = *filter;
+    conn->log_seq = log_ring_last();
+    if (!conn->follower) {
+        conn->follower = true;
+        if (conn->server->n_followers++ == 0)
+            log_ring_set_wakeup(true);
+        /* Watching a quiet daemon is not idling. */
+        (void)sd_event_source_set_enabled(conn->idle_timer, SD_EVENT_OFF);
+    }
+    return 0;
+}
+
+static void deliver_log_line(const struct log_ring_entry *e, void *userdata)
+{
+    struct control_conn *conn = userdata;
+    if (conn->close_after_flush || !control_log_filter_matches(&conn->filter, e))
+        return;
+    json_object *o = json_object_new_object();
+    if (!o)
+        return;
+    json_object_object_add(o, "event", json_object_new_string("log"));
+    json_object_object_add(o, "entry", control_log_entry_json(e));
+    if (jsonline_writer_queue(&conn->out, o) < 0)
+        conn->close_after_flush = true;     /* it does not read: let it go */
+    json_object_put(o);
+}
+
+static int on_log_lines(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+    struct control_server *server = userdata;
+    log_ring_ack();
+    for (struct control_conn *conn = server->conns, *next; conn; conn = next) {
+        next = conn->next;
+        if (!conn->follower)
+            continue;
+        uint64_t missed = 0;
+        conn->log_seq = log_ring_read(conn->log_seq, deliver_log_line, conn, &missed);
+        if (missed > 0 && !conn->close_after_flush) {
+            json_object *o = json_object_new_object();
+            if (o) {
+                json_object_object_add(o, "event", json_object_new_string("missed"));
+                json_object_object_add(o, "lines", json_object_new_uint64(missed));
+                if (jsonline_writer_queue(&conn->out, o) < 0)
+                    conn->close_after_flush = true;
+                json_object_put(o);
+            }
+        }
+        if (conn_update_events(conn) <= 0)
+            conn_close(conn, "log follower done");
+    }
+    return 0;
+}
+
 int control_server_new(struct vpnd *vpnd, sd_event *event, const struct config_control *config,
                        struct control_server **ret)
 {
@@ -661,6 +726,17 @@ int control_server_new(struct vpnd *vpnd, sd_event *event, const struct config_c
     }
     (void)sd_event_source_set_description(server->listen_source, "control-listen");
 
+    int log_fd = log_ring_start();
+    if (log_fd < 0) {
+        control_server_free(server);
+        return log_error_errno(CONFIG_SUBSYS_CONTROL, log_fd, "cannot keep log lines for vpnctl log: %m");
+    }
+    r = sd_event_add_io(event, &server->log_source, log_fd, EPOLLIN, on_log_lines, server);
+    if (r < 0) {
+        control_server_free(server);
+        return log_error_errno(CONFIG_SUBSYS_CONTROL, r, "cannot watch the log ring: %m");
+    }
+
     *ret = server;
     return 0;
 }
@@ -672,6 +748,10 @@ void control_server_free(struct control_server *server)
     while (server->conns)
         conn_free(server->conns);
     sd_event_source_disable_unref(server->listen_source);
+    if (server->log_source) {
+        sd_event_source_disable_unref(server->log_source);
+        log_ring_stop();
+    }
     if (server->fd >= 0)
         close(server->fd);
     if (server->bound)

@@ -21,6 +21,8 @@
 
 struct vpnd;
 struct control_server;
+struct control_conn;
+struct log_ring_entry;
 
 /* What a client may do, by who it is. Ordered: a higher level includes the
  * lower ones. */
@@ -38,6 +40,7 @@ struct control_client {
     gid_t gid;
     pid_t pid;
     enum control_access access;
+    struct control_conn *conn;  /* the connection; NULL when dispatched without one (tests) */
 };
 
 struct control_request {
@@ -103,6 +106,27 @@ const char *control_server_path(const struct control_server *server);
  * are the client's supplementary groups. Exposed for the unit test. */
 enum control_access control_access_for(const struct config_control *config, uid_t self_uid,
                                        uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups);
+
+/* `vpnctl log --follow`: what a follower wants to see. Empty strings match
+ * anything; `peer` matches a prefix ("192.0.2.7" matches "192.0.2.7:4500"). */
+#define CONTROL_LOG_FIELD_MAX 96
+struct control_log_filter {
+    char peer[CONTROL_LOG_FIELD_MAX];
+    char user[CONTROL_LOG_FIELD_MAX];
+    char session[CONTROL_LOG_FIELD_MAX];
+    char tunnel_group[CONTROL_LOG_FIELD_MAX];
+    int max_priority;                   /* LOG_ERR..LOG_DEBUG: lines up to this one */
+};
+bool control_log_filter_matches(const struct control_log_filter *f, const struct log_ring_entry *e);
+/* One kept log line as the protocol sends it. */
+json_object *control_log_entry_json(const struct log_ring_entry *e);
+
+/* Turns the connection into a log follower after the current response:
+ * every new line that passes the filter is sent as
+ * {"event":"log","entry":{...}} until the client closes. The idle timeout
+ * no longer applies; a follower that does not read is disconnected like
+ * any other client. -EINVAL without a connection. */
+int control_conn_follow_log(struct control_conn *conn, const struct control_log_filter *filter);
 
 /* Runs one request object and returns the response object (never NULL
  * unless out of memory). Exposed so that tests can drive the dispatcher

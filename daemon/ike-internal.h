@@ -34,6 +34,8 @@ struct ike {
     uint32_t next_reqid;            /* offset in vpnd's owned reqid range */
     struct ike_stats stats;
     bool stopping;
+    struct session_reload_end *reload_ended;    /* the sessions the last reload ended, for `vpnctl reload` */
+    size_t n_reload_ended;
 };
 
 /* The running configuration (new negotiations use it). */
@@ -60,3 +62,4 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt);
  * send_delete: tell the peer first (best effort). */
 void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_delete, const char *reason);
 int ikev2_session_counters(struct session *s, struct session_counters *c);
+void ikev2_session_terminate(struct session *s, const char *reason);

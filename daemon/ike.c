@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ike-internal.h"
+#include "session-reload.h"
 #include "ikev2-payload.h"
 #include "ikev2-wire.h"
 #include "log.h"
@@ -96,6 +97,11 @@ static void on_packet(const struct ike_packet *pkt, void *userdata)
         send_invalid_major_version(ike, pkt);
 }
 
+struct pool *ike_pool_find(struct ike *ike, const char *name)
+{
+    return hashmap_get_str(ike->pools, name);
+}
+
 static struct pool *get_pool(struct ike *ike, const struct config_pool *cp)
 {
     struct pool *p = hashmap_get_str(ike->pools, cp->name);
@@ -168,6 +174,28 @@ static void on_evicted(struct pool *pool, const struct config_address *addr, con
     }
 }
 
+/* Sessions run on under the configuration they began with, unless the new
+ * one removed what they stand on (session-reload.c says what). */
+static void end_disallowed_sessions(struct ike *ike, const struct vpnd_config *config)
+{
+    free(ike->reload_ended);
+    ike->reload_ended = NULL;
+    ike->n_reload_ended = 0;
+    int r = session_reload_check(ike->sessions, config, &ike->reload_ended, &ike->n_reload_ended);
+    if (r < 0) {
+        log_warning_errno(CONFIG_SUBSYS_IKE, r, "cannot check the sessions against the new configuration: %m");
+        return;
+    }
+    for (size_t i = 0; i < ike->n_reload_ended; i++) {
+        const struct session_reload_end *e = &ike->reload_ended[i];
+        struct session *s = session_find_by_index(ike->sessions, e->index);
+        log_notice(CONFIG_SUBSYS_IKE, "reload ends session %u (user %s, tunnel group %s): %s", e->index, e->user,
+                   e->tunnel_group, e->reason);
+        if (s && s->ops && s->ops->terminate)
+            s->ops->terminate(s, e->reason);
+    }
+}
+
 int ike_reload(struct ike *ike, const struct vpnd_config *config)
 {
     char err[IKE_SOCKET_ERROR_MAX] = "";
@@ -194,7 +222,14 @@ int ike_reload(struct ike *ike, const struct vpnd_config *config)
             log_warning(CONFIG_SUBSYS_POOL, "pool '%s' keeps its previous range: %s", cp->name, strerror(-e));
     }
     free(list);
+    end_disallowed_sessions(ike, config);
     return r < 0 ? r : 0;
+}
+
+const struct session_reload_end *ike_reload_ended(const struct ike *ike, size_t *n)
+{
+    *n = ike->n_reload_ended;
+    return ike->reload_ended;
 }
 
 struct session_registry *ike_sessions(struct ike *ike)
@@ -260,6 +295,7 @@ void ike_free(struct ike *ike)
     session_registry_free(ike->sessions);
     fixed_addresses_free(ike->fixed);
     route_close(ike->routes);
+    free(ike->reload_ended);
     free(ike);
 }
 

@@ -45,10 +45,17 @@ void ike_free(struct ike *ike);
 int ike_reload(struct ike *ike, const struct vpnd_config *config);
 
 struct session_registry *ike_sessions(struct ike *ike);
+/* The sessions the last reload ended because the new configuration no
+ * longer allows them (session-reload.h), for `vpnctl reload`. */
+struct session_reload_end;
+const struct session_reload_end *ike_reload_ended(const struct ike *ike, size_t *n);
 void ike_get_stats(const struct ike *ike, struct ike_stats *stats);
 /* The IKE sockets' counters: datagrams received, sent and dropped before
  * any protocol code saw them (runts, keepalives, stray ESP). */
 void ike_get_socket_stats(const struct ike *ike, struct ike_socket_stats *stats);
+/* The address pool of that name as it is now (leases and counters), or
+ * NULL when no client has used it yet (pools are created on first use). */
+struct pool *ike_pool_find(struct ike *ike, const char *name);
 /* Counters of a session's SAs from the kernel. */
 /* The kernel's soft or hard expiry of an SA (vpnd-kernel.c): a soft one
  * starts a CHILD SA rekey, a hard one removes what is left of it. */

@@ -457,7 +457,7 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
             .ops = NULL,
             .owner = sa,
         };
-        static const struct session_ops ops = { ikev2_session_counters };
+        static const struct session_ops ops = { ikev2_session_counters, ikev2_session_terminate };
         tmpl.ops = &ops;
         snprintf(tmpl.user, sizeof(tmpl.user), "%s", sa->identity);
         snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "%s", group->name);

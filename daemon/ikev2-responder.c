@@ -420,6 +420,12 @@ int ikev2_session_counters(struct session *s, struct session_counters *c)
     return r;
 }
 
+void ikev2_session_terminate(struct session *s, const char *reason)
+{
+    struct ikev2_ike_sa *sa = s->owner;
+    ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
+}
+
 /* ---- IKE_SA_INIT ---------------------------------------------------------------------- */
 
 int ikev2_dh_agree(const struct crypto_dh_group *group, uint8_t *our_ke, size_t our_ke_size,

@@ -23,6 +23,7 @@ uint8_t log_debug_levels_[CONFIG_SUBSYS_COUNT];
 
 static enum log_target log_target = LOG_TARGET_STDERR;
 static int log_max_priority = LOG_INFO;
+static log_tap_fn log_tap;
 
 int log_target_from_string(const char *s)
 {
@@ -65,6 +66,11 @@ void log_open(enum log_target target)
 enum log_target log_get_target(void)
 {
     return log_target;
+}
+
+void log_set_tap(log_tap_fn tap)
+{
+    __atomic_store_n(&log_tap, tap, __ATOMIC_RELEASE);
 }
 
 void log_set_max_priority(int priority)
@@ -241,6 +247,9 @@ int log_internal(int priority, int error, enum config_subsystem subsys, const st
     if (log_target != LOG_TARGET_JOURNAL ||
         write_journal(priority, error, subsys, ctx, file, line, func, message) < 0)
         write_stderr(priority, subsys, ctx, message);
+    log_tap_fn tap = __atomic_load_n(&log_tap, __ATOMIC_ACQUIRE);
+    if (tap)
+        tap(priority, subsys, ctx, message);
 
     errno = saved_errno;
     return ret;

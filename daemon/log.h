@@ -54,6 +54,13 @@ enum log_target log_get_target(void);
  * are governed by the per-subsystem levels instead). */
 void log_set_max_priority(int priority);
 
+/* A function that sees every line emitted (formatted, after the priority
+ * and debug checks), from whatever thread logs it: log-ring.c keeps the
+ * recent ones for `vpnctl log`. NULL removes it. */
+typedef void (*log_tap_fn)(int priority, enum config_subsystem subsys, const struct log_ctx *ctx,
+                           const char *message);
+void log_set_tap(log_tap_fn tap);
+
 void log_set_debug_level(enum config_subsystem subsys, uint8_t level);
 uint8_t log_get_debug_level(enum config_subsystem subsys);
 

@@ -35,6 +35,10 @@ struct session_counters {
 struct session_ops {
     /* Kernel counters of the session's SAs, added into *c. */
     int (*counters)(struct session *s, struct session_counters *c);
+    /* Ends the session as an operator asked (`vpnctl terminate`): tells the
+     * client (DELETE), removes its SAs, releases its address. The session
+     * is freed: `s` is invalid afterwards. */
+    void (*terminate)(struct session *s, const char *reason);
 };
 
 #define SESSION_NAME_MAX 256

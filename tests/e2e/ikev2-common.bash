@@ -6,10 +6,13 @@
 VPND_CTL_SOCKET=/run/vpnd-e2e-$$/control.sock
 
 # Writes vpnd's configuration from stdin to RESULTS/vpnd.conf; the control
-# socket and log settings are added here.  vpnd_write_conf < FILE
+# socket and log settings are added here: every subsystem at debug 127, so
+# that zz-no-secrets.sh can prove that not even a full debug run logs a
+# secret.  vpnd_write_conf < FILE
 vpnd_write_conf() {
   {
-    echo "log = { level = \"info\"; debug = { ike = 1; ikev2 = 2; }; };"
+    echo "log = { level = \"debug\"; debug = { main = 127; config = 127; control = 127; netlink = 127;"
+    echo "  jobs = 127; ike = 127; ikev1 = 127; ikev2 = 127; auth = 127; pool = 127; radius = 127; }; };"
     echo "control = { socket = \"$VPND_CTL_SOCKET\"; };"
     cat
   } > "$TB_RESULTS/vpnd.conf"

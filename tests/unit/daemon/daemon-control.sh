@@ -43,6 +43,8 @@ write_conf() {   # write_conf DEBUG_CONTROL_LEVEL
     cat > "$conf" <<EOF
 log = { level = "info"; debug = { control = $1; }; };
 control = { socket = "$sock"; $group_line };
+pools = ( { name = "lab-pool"; range = "10.9.0.0/29"; },
+          { name = "lab-pool6"; range = "2001:db8:9::/64"; } );
 EOF
 }
 
@@ -102,6 +104,95 @@ check "--json reload failure exits 1 with the error in JSON" \
     test "$rc" -eq 1 -a "$(json_get 'r["code"]' <<< "$json")" = config-error
 write_conf 3
 
+# --- pools, debug, terminate (no sessions here: see the e2e tests) ------
+out=$(ctl pools); rc=$?
+check "vpnctl pools exits 0" test "$rc" -eq 0
+check "pools lists lab-pool: 6 addresses, none used ($out)" \
+    grep -Eq '^lab-pool +ipv4 +10\.9\.0\.1-10\.9\.0\.6 +6 +0 +6$' <<< "$out"
+check "an IPv6 /64 is shown as huge" grep -Eq '^lab-pool6 +ipv6 .* huge +0 +huge$' <<< "$out"
+json=$(ctl --json pools lab-pool)
+check "JSON pools NAME: one pool" test "$(json_get 'len(r["result"]["pools"])' <<< "$json")" = 1
+check "JSON pools: size 6, leases empty" \
+    test "$(json_get '(r["result"]["pools"][0]["size"], r["result"]["pools"][0]["leases"])' <<< "$json")" = "(6, [])"
+out=$(ctl pools no-such-pool 2>&1); rc=$?
+check "pools of an unknown pool exits 1 and says so ($out)" test "$rc" -eq 1 -a -n "$(grep "no pool 'no-such-pool'" <<< "$out")"
+
+out=$(ctl debug ike 127); rc=$?
+check "vpnctl debug ike 127 exits 0" test "$rc" -eq 0
+check "debug prints the new level" grep -Eq '^ike +127$' <<< "$out"
+json=$(ctl --json status)
+check "status shows ike at 127" test "$(json_get 'r["result"]["log"]["debug"]["ike"]' <<< "$json")" = 127
+check "other subsystems untouched" test "$(json_get 'r["result"]["log"]["debug"]["control"]' <<< "$json")" = 3
+sleep 0.2
+check "the change is logged with the uid" grep -q "debug level of ike set to 127 by uid $(id -u)" "$tmp/vpnd.log"
+out=$(ctl debug all 0); rc=$?
+check "debug all 0 exits 0" test "$rc" -eq 0
+json=$(ctl --json status)
+check "debug all 0 cleared every level" test "$(json_get 'max(r["result"]["log"]["debug"].values())' <<< "$json")" = 0
+out=$(ctl debug nosuch 1 2>&1); rc=$?
+check "debug of an unknown subsystem exits 1 naming the known ones" \
+    test "$rc" -eq 1 -a -n "$(grep "unknown subsystem 'nosuch' (.*ike.*all)" <<< "$out")"
+out=$(ctl debug ike 256 2>&1); rc=$?
+check "debug level 256 is a usage error (exit 2)" test "$rc" -eq 2
+write_conf 3
+ctl reload > /dev/null
+json=$(ctl --json status)
+check "reload restores the configured debug level" test "$(json_get 'r["result"]["log"]["debug"]["control"]' <<< "$json")" = 3
+
+out=$(ctl terminate 42 2>&1); rc=$?
+check "terminate of an unknown index exits 1 ($out)" test "$rc" -eq 1 -a -n "$(grep "no such session" <<< "$out")"
+out=$(ctl terminate --all); rc=$?
+check "terminate --all without sessions exits 0" test "$rc" -eq 0 -a "$out" = "no sessions terminated"
+out=$(ctl terminate 2>&1); rc=$?
+check "terminate without an argument is a usage error" test "$rc" -eq 2
+out=$(ctl status extra 2>&1); rc=$?
+check "status with an argument is a usage error" test "$rc" -eq 2
+json=$(printf '{"command":"terminate","args":{"index":1,"user":"x"}}\n' | python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())
+print(s.makefile().readline())' "$sock")
+check "terminate with two selectors is refused as bad-request" test "$(json_get 'r["code"]' <<< "$json")" = bad-request
+
+# --- log: recent lines and --follow ------------------------------------
+out=$(ctl log -n 3); rc=$?
+check "vpnctl log -n 3 exits 0" test "$rc" -eq 0
+check "log -n 3 prints 3 lines ($out)" test "$(wc -l <<< "$out")" -eq 3
+json=$(ctl --json log --priority warning -n 500)
+check "log --priority warning: only warnings and worse" \
+    test "$(json_get 'sorted(set(l["priority"] for l in r["result"]["lines"]))' <<< "$json")" = "['err', 'warning']"
+check "log lines carry subsystem and time" \
+    test "$(json_get 'all(l["subsystem"] and l["time"].endswith("Z") for l in r["result"]["lines"])' <<< "$json")" = True
+ctl --json log -f -n 0 --priority info > "$tmp/follow.json" &
+follower=$!
+for _ in $(seq 300); do [ -s "$tmp/follow.json" ] && break; sleep 0.1; done
+ctl reload > /dev/null
+for _ in $(seq 300); do grep -q "configuration reloaded" "$tmp/follow.json" && break; sleep 0.1; done
+check "log -f streams new lines (the reload)" grep -q '"message":"configuration reloaded"' "$tmp/follow.json"
+check "log -f at info shows no debug lines" test -z "$(grep '"priority":"debug"' "$tmp/follow.json")"
+check "the follower counts as a client" \
+    test "$(json_get 'r["result"]["control"]["clients"]' <<< "$(ctl --json status)")" -ge 2
+kill -TERM "$follower" 2> /dev/null; wait "$follower" 2> /dev/null
+out=$(ctl log --bogus 2>&1); rc=$?
+check "log with an unknown option is a usage error" test "$rc" -eq 2
+
+# --- bash completion, against this daemon ------------------------------
+completion=$(dirname "$(readlink -f "$0")")/../../../ctl/vpnctl.bash-completion
+complete_words() {   # complete_words WORD... (the last one is being completed)
+    bash -c '
+        . /usr/share/bash-completion/bash_completion
+        . "$1"; shift
+        COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+        _vpnctl; printf "%s\n" "${COMPREPLY[@]}"' _ "$completion" "$vpnctl" --socket "$sock" "$@" | sort | paste -sd' '
+}
+check "completion of commands ($(complete_words ''))" \
+    test "$(complete_words '')" = "commands debug log pools reload sessions status terminate"
+check "completion of a command prefix" test "$(complete_words te)" = terminate
+check "completion of pool names from the daemon ($(complete_words pools ''))" \
+    test "$(complete_words pools '')" = "lab-pool lab-pool6"
+check "completion of debug subsystems from the daemon" grep -qw ikev2 <<< "$(complete_words debug '')"
+check "completion of debug levels" test "$(complete_words debug ike 12)" = 127
+check "completion of terminate offers --all" grep -qw -- --all <<< "$(complete_words terminate '')"
+
 # --- permissions --------------------------------------------------------
 if $root; then
     as_nobody=(setpriv --reuid=nobody --regid="$read_group" --init-groups)
@@ -110,6 +201,12 @@ if $root; then
     check "read-group member has read access" grep -Eq '^  your access: +read$' <<< "$out"
     out=$("${as_nobody[@]}" "$vpnctl" --socket "$sock" reload 2>&1); rc=$?
     check "read-group member may not reload (exit 4)" test "$rc" -eq 4
+    out=$("${as_nobody[@]}" "$vpnctl" --socket "$sock" pools 2>&1); rc=$?
+    check "read-group member may list pools" test "$rc" -eq 0
+    for cmd in "terminate --all" "debug ike 1"; do
+        out=$("${as_nobody[@]}" "$vpnctl" --socket "$sock" $cmd 2>&1); rc=$?
+        check "read-group member may not run $cmd (exit 4)" test "$rc" -eq 4
+    done
     check "the refusal says why ($out)" grep -q "permission denied" <<< "$out"
     sleep 0.2
     check "the refusal is logged with uid and pid" \

@@ -82,6 +82,17 @@ try:
 
     # unshare (without --fork) execs vpnd: the child's pid is vpnd's.
     check(proc.poll() is None, "vpnd is running")
+
+    # A hung daemon must stop pinging, or the service manager could never
+    # tell: freeze it for five watchdog periods and listen.
+    proc.send_signal(signal.SIGSTOP)
+    time.sleep(0.1)     # a ping already on its way may still land
+    while receive_until(lambda f: True, 0.05):
+        pass
+    frozen = receive_until(lambda f: "WATCHDOG=1" in f, 1.0)
+    check(frozen is None, "no WATCHDOG=1 while vpnd is stopped (the service manager would restart it)")
+    proc.send_signal(signal.SIGCONT)
+    check(receive_until(lambda f: "WATCHDOG=1" in f, 5) is not None, "pings resume when vpnd runs again")
     proc.send_signal(signal.SIGHUP)
     reloading = receive_until(lambda f: "RELOADING=1" in f, 10)
     check(reloading is not None, "RELOADING=1 on SIGHUP")

@@ -364,10 +364,13 @@ static void monitor_events(void)
     s.e = e;
     CHECK_INT_EQ(xfrm_monitor_new(e, on_event, &s, &m), 0);
 
-    /* A policy with a 1 s soft and 2 s hard lifetime expires by itself. */
+    /* A policy with a 1 s soft and 3 s hard lifetime expires by itself.
+     * The kernel counts whole seconds: with only one second between soft
+     * and hard, a policy added at the end of a second can see its first
+     * timer run find both expired, and only the hard expiry is reported. */
     struct xfrm_sp sp = client_out("10.8.2.1", XFRM_VPND_REQID_BASE + 20);
     sp.soft_seconds = 1;
-    sp.hard_seconds = 2;
+    sp.hard_seconds = 3;
     CHECK_INT_EQ(xfrm_queue_sp_add(h, &sp, false, NULL, NULL), 0);
 
     /* A packet to a client without SA makes the kernel ask for one. Not
@@ -389,7 +392,7 @@ static void monitor_events(void)
     (void)sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to));  /* fails: no SA yet */
     close(fd);
 
-    CHECK(sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, 6 * 1000000, 0, on_timeout, e) >= 0);
+    CHECK(sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, 10 * 1000000, 0, on_timeout, e) >= 0);
     CHECK_INT_EQ(sd_event_loop(e), 0);
     CHECK_INT_EQ(s.polexpire_soft, 1);
     CHECK_INT_EQ(s.polexpire_hard, 1);

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "control-json.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void control_add_string(json_object *o, const char *key, const char *value)
+{
+    json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
+}
+
+void control_add_uint(json_object *o, const char *key, unsigned long long value)
+{
+    json_object_object_add(o, key, json_object_new_uint64(value));
+}
+
+/* RFC 3339, UTC: unambiguous for scripts and humans alike. */
+void control_add_time(json_object *o, const char *key, uint64_t realtime_usec)
+{
+    char buf[32];
+    time_t t = (time_t)(realtime_usec / 1000000ULL);
+    struct tm tm;
+    if (realtime_usec == 0 || !gmtime_r(&t, &tm) ||
+        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        json_object_object_add(o, key, NULL);
+        return;
+    }
+    control_add_string(o, key, buf);
+}
+
+void control_add_address(json_object *o, const char *key, const struct config_address *addr)
+{
+    char buf[INET6_ADDRSTRLEN];
+    if (addr->family != AF_INET && addr->family != AF_INET6) {
+        json_object_object_add(o, key, NULL);
+        return;
+    }
+    inet_ntop(addr->family, addr->family == AF_INET ? (const void *)&addr->in : (const void *)&addr->in6, buf,
+              sizeof(buf));
+    control_add_string(o, key, buf);
+}
+
+int control_check_args(const struct control_request *req, const char *const *allowed,
+                       struct control_error *error)
+{
+    json_object_object_foreach(req->args, key, value) {
+        (void)value;
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(*a, key) == 0;
+        if (!ok) {
+            snprintf(error->message, sizeof(error->message), "%s: unknown argument '%.64s'", req->command, key);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}

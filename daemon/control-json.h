@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Building control responses (control-*.c): the few JSON shapes every
+ * command uses, so that all of them print values the same way, and the
+ * handlers that live outside control-commands.c.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "config.h"
+#include "control.h"
+
+/* A string member; NULL becomes JSON null. */
+void control_add_string(json_object *o, const char *key, const char *value);
+void control_add_uint(json_object *o, const char *key, unsigned long long value);
+/* RFC 3339, UTC; 0 becomes null. */
+void control_add_time(json_object *o, const char *key, uint64_t realtime_usec);
+/* An address as text ("10.0.0.1", "2001:db8::1"). */
+void control_add_address(json_object *o, const char *key, const struct config_address *addr);
+
+/* Refuses any member of req->args not in `allowed` (NULL-terminated) with
+ * -EINVAL and a message naming it. */
+int control_check_args(const struct control_request *req, const char *const *allowed,
+                       struct control_error *error);
+
+/* Handlers in their own files. */
+int control_cmd_pools(struct vpnd *vpnd, const struct control_request *req, json_object **result,
+                      struct control_error *error);
+int control_cmd_terminate(struct vpnd *vpnd, const struct control_request *req, json_object **result,
+                          struct control_error *error);
+int control_cmd_debug(struct vpnd *vpnd, const struct control_request *req, json_object **result,
+                      struct control_error *error);
+int control_cmd_log(struct vpnd *vpnd, const struct control_request *req, json_object **result,
+                    struct control_error *error);
