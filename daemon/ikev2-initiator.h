@@ -81,6 +81,9 @@ struct ikev2_initiator {
 
 /* ---- ikev2-request.c ---- */
 
+/* CLOCK_MONOTONIC in microseconds. */
+uint64_t ikev2_now_usec(void);
+
 /* The SA's requester state, created on first use; NULL when out of memory. */
 struct ikev2_initiator *ikev2_initiator_get(struct ikev2_ike_sa *sa);
 /* Queues a request (inner copied); it goes out when nothing else is
