@@ -124,6 +124,12 @@ static void print_status(json_object *r)
               get_uint(ike, "unknown_spi"), get_uint(ike, "bad_message_id"));
         field("  retransmissions:", "%" PRIu64 " answered from the cache", get_uint(ike, "retransmits_answered"));
         field("  stray responses:", "%" PRIu64 " dropped", get_uint(ike, "stray_responses"));
+        field("  half-open guard:", "%" PRIu64 " cookies sent, %" PRIu64 " wrong cookies, %" PRIu64
+              " IKE_SA_INIT over the limits dropped", get_uint(ike, "cookies_sent"),
+              get_uint(ike, "cookies_rejected"), get_uint(ike, "half_open_dropped"));
+        field("  fragments:", "%" PRIu64 " received, %" PRIu64 " dropped, %" PRIu64 " messages reassembled, %"
+              PRIu64 " sent", get_uint(ike, "fragments_received"), get_uint(ike, "fragments_dropped"),
+              get_uint(ike, "reassembled"), get_uint(ike, "fragments_sent"));
         field("  sockets:", "%" PRIu64 " received, %" PRIu64 " sent, dropped %" PRIu64 " runts, %" PRIu64
               " stray ESP, %" PRIu64 " keepalives",
               get_uint(sk, "received"), get_uint(sk, "sent"), get_uint(sk, "dropped_malformed"),

@@ -8,6 +8,8 @@
  * fragmented to (RFC 7383), and how vpnd retransmits its own requests
  * (RFC 7296 2.1: DPD, DELETE, rekeys). Every key is optional.
  */
+#include <stddef.h>
+
 #include "config-internal.h"
 
 int config_parse_ike(struct config_parser *p, const config_setting_t *s)
@@ -17,7 +19,6 @@ int config_parse_ike(struct config_parser *p, const config_setting_t *s)
         "retransmit-timeout", "retransmit-tries", NULL
     };
     struct config_ike *ike = &p->config->ike;
-    unsigned long long v;
     int r;
 
     *ike = (struct config_ike){
@@ -34,43 +35,30 @@ int config_parse_ike(struct config_parser *p, const config_setting_t *s)
     if (r < 0)
         return r;
 
-    /* 0: every IKE_SA_INIT must carry a cookie (useful under attack and in tests). */
-    v = ike->cookie_threshold;
-    r = config_member_uint(p, s, "ike", "cookie-threshold", 0, 1000000, &v);
-    if (r < 0)
-        return r;
-    ike->cookie_threshold = (unsigned)v;
-
-    v = ike->half_open_per_peer;
-    r = config_member_uint(p, s, "ike", "half-open-per-peer", 1, 1000000, &v);
-    if (r < 0)
-        return r;
-    ike->half_open_per_peer = (unsigned)v;
-
-    v = ike->half_open_max;
-    r = config_member_uint(p, s, "ike", "half-open-max", 1, 10000000, &v);
-    if (r < 0)
-        return r;
-    ike->half_open_max = (unsigned)v;
-
-    /* RFC 7383 2.5.1: 1280 for IPv6 (and a safe IPv4 default); below 576 an
-     * IPv4 path is broken anyway, above 65000 nothing is fragmented. */
-    v = ike->fragment_size;
-    r = config_member_uint(p, s, "ike", "fragment-size", 576, 65000, &v);
-    if (r < 0)
-        return r;
-    ike->fragment_size = (unsigned)v;
-
-    v = ike->retransmit_timeout_ms / 1000;
-    r = config_member_uint(p, s, "ike", "retransmit-timeout", 1, 60, &v);
-    if (r < 0)
-        return r;
-    ike->retransmit_timeout_ms = (unsigned)v * 1000;
-
-    v = ike->retransmit_tries;
-    r = config_member_uint(p, s, "ike", "retransmit-tries", 0, 20, &v);
-    if (r < 0)
-        return r;
-    ike->retransmit_tries = (unsigned)v;
+    /* min..max; `scale` converts the written unit into the stored one. */
+    static const struct {
+        const char *key;
+        size_t offset;
+        unsigned long long min, max;
+        unsigned scale;
+    } numbers[] = {
+        /* 0: every IKE_SA_INIT must carry a cookie (under attack, in tests). */
+        { "cookie-threshold", offsetof(struct config_ike, cookie_threshold), 0, 1000000, 1 },
+        { "half-open-per-peer", offsetof(struct config_ike, half_open_per_peer), 1, 1000000, 1 },
+        { "half-open-max", offsetof(struct config_ike, half_open_max), 1, 10000000, 1 },
+        /* RFC 7383 2.5.1: 1280 suits IPv6 (and IPv4); below 576 an IPv4 path
+         * is broken anyway, above 65000 nothing is fragmented. */
+        { "fragment-size", offsetof(struct config_ike, fragment_size), 576, 65000, 1 },
+        { "retransmit-timeout", offsetof(struct config_ike, retransmit_timeout_ms), 1, 60, 1000 },
+        { "retransmit-tries", offsetof(struct config_ike, retransmit_tries), 0, 20, 1 },
+    };
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+        unsigned *field = (unsigned *)((char *)ike + numbers[i].offset);
+        unsigned long long v = *field / numbers[i].scale;
+        r = config_member_uint(p, s, "ike", numbers[i].key, numbers[i].min, numbers[i].max, &v);
+        if (r < 0)
+            return r;
+        *field = (unsigned)v * numbers[i].scale;
+    }
     return 0;
 }

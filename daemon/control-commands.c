@@ -107,6 +107,13 @@ static int cmd_status(struct vpnd *vpnd, const struct control_request *req,
         control_add_uint(ike, "ikev1_dropped", is.ikev1_dropped);
         control_add_uint(ike, "half_open", is.half_open);
         control_add_uint(ike, "established", is.established);
+        control_add_uint(ike, "cookies_sent", is.cookies_sent);
+        control_add_uint(ike, "cookies_rejected", is.cookies_rejected);
+        control_add_uint(ike, "half_open_dropped", is.half_open_dropped);
+        control_add_uint(ike, "fragments_received", is.fragments_received);
+        control_add_uint(ike, "fragments_dropped", is.fragments_dropped);
+        control_add_uint(ike, "fragments_sent", is.fragments_sent);
+        control_add_uint(ike, "reassembled", is.reassembled);
         json_object *sock = json_object_new_object();
         control_add_uint(sock, "received", ss.received);
         control_add_uint(sock, "sent", ss.sent);
@@ -293,13 +300,10 @@ static int cmd_sessions(struct vpnd *vpnd, const struct control_request *req,
 static int cmd_help(struct vpnd *vpnd, const struct control_request *req,
                     json_object **result, struct control_error *error)
 {
-    json_object *o = json_object_new_object();
-    json_object *list = json_object_new_array();
-    if (!o || !list) {
-        json_object_put(o);
-        json_object_put(list);
-        return -ENOMEM;
-    }
+    json_object *o, *list;
+    int r = control_new_result_list("commands", &o, &list);
+    if (r < 0)
+        return r;
     for (const struct control_command *c = control_commands; c->name; c++) {
         if (req->client->access < c->access)
             continue;
@@ -309,7 +313,6 @@ static int cmd_help(struct vpnd *vpnd, const struct control_request *req,
         control_add_string(e, "summary", c->summary);
         json_object_array_add(list, e);
     }
-    json_object_object_add(o, "commands", list);
     *result = o;
     return 0;
 }

@@ -43,6 +43,21 @@ void control_add_address(json_object *o, const char *key, const struct config_ad
     control_add_string(o, key, buf);
 }
 
+int control_new_result_list(const char *key, json_object **result, json_object **list)
+{
+    json_object *o = json_object_new_object();
+    json_object *l = json_object_new_array();
+    if (!o || !l) {
+        json_object_put(o);
+        json_object_put(l);
+        return -ENOMEM;
+    }
+    json_object_object_add(o, key, l);
+    *result = o;
+    *list = l;
+    return 0;
+}
+
 int control_check_args(const struct control_request *req, const char *const *allowed,
                        struct control_error *error)
 {

@@ -20,6 +20,10 @@ void control_add_time(json_object *o, const char *key, uint64_t realtime_usec);
 /* An address as text ("10.0.0.1", "2001:db8::1"). */
 void control_add_address(json_object *o, const char *key, const struct config_address *addr);
 
+/* A result object holding an empty array at `key` (both returned; the
+ * array belongs to the object). -ENOMEM. */
+int control_new_result_list(const char *key, json_object **result, json_object **list);
+
 /* Refuses any member of req->args not in `allowed` (NULL-terminated) with
  * -EINVAL and a message naming it. */
 int control_check_args(const struct control_request *req, const char *const *allowed,

@@ -149,17 +149,13 @@ int control_cmd_log(struct vpnd *vpnd, const struct control_request *req, json_o
     struct recent rec = { .filter = &filter, .copies = copies, .want = (size_t)lines };
     (void)log_ring_read(0, keep_recent, &rec, NULL);
 
-    json_object *o = json_object_new_object();
-    json_object *list = json_object_new_array();
-    if (!o || !list) {
-        json_object_put(o);
-        json_object_put(list);
-        return -ENOMEM;
-    }
+    json_object *o, *list;
+    r = control_new_result_list("lines", &o, &list);
+    if (r < 0)
+        return r;
     size_t n = rec.n < rec.want ? rec.n : rec.want;
     for (size_t i = rec.n - n; i < rec.n; i++)
         json_object_array_add(list, control_log_entry_json(&copies[i % rec.want]));
-    json_object_object_add(o, "lines", list);
     json_object_object_add(o, "following", json_object_new_boolean(follow));
 
     if (follow) {

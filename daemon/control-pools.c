@@ -94,26 +94,21 @@ int control_cmd_pools(struct vpnd *vpnd, const struct control_request *req, json
         }
     }
 
-    json_object *o = json_object_new_object();
-    json_object *list = json_object_new_array();
-    if (!o || !list) {
-        json_object_put(o);
-        json_object_put(list);
-        return -ENOMEM;
-    }
+    json_object *o, *list;
+    r = control_new_result_list("pools", &o, &list);
+    if (r < 0)
+        return r;
     for (size_t i = 0; i < vpnd->config->n_pools; i++) {
         const struct config_pool *cp = &vpnd->config->pools[i];
         if (name && strcmp(name, cp->name) != 0)
             continue;
         json_object *p = pool_json(vpnd, cp);
         if (!p) {
-            json_object_put(o);
-            json_object_put(list);
+            json_object_put(o);     /* and the list in it */
             return -ENOMEM;
         }
         json_object_array_add(list, p);
     }
-    json_object_object_add(o, "pools", list);
     *result = o;
     return 0;
 }

@@ -26,6 +26,10 @@ struct ike {
     struct ike_socket_set *sockets;
     struct hashmap *sas;            /* responder SPI (uint64_t, host order) -> struct ikev2_ike_sa */
     struct hashmap *half_open;      /* struct ikev2_half_open_key -> struct ikev2_ike_sa */
+    struct hashmap *half_open_peers;    /* struct ikev2_peer_addr -> its half-open count (ikev2-half-open.c) */
+    struct ikev2_cookie_jar *cookies;   /* IKE_SA_INIT cookie secrets, made when first needed */
+    uint64_t half_open_drop_logged_usec;    /* rate limit of the "dropped" log line */
+    uint64_t half_open_drops_unlogged;
     struct session_registry *sessions;
     struct hashmap *children;       /* CHILD SA reqid (uint32_t) -> struct ikev2_ike_sa (kernel expiry) */
     struct hashmap *pools;          /* pool name -> struct pool */

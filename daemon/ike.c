@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ike-internal.h"
+#include "ikev2-half-open.h"
 #include "session-reload.h"
 #include "ikev2-payload.h"
 #include "ikev2-wire.h"
@@ -291,6 +292,7 @@ void ike_free(struct ike *ike)
     hashmap_free(ike->pools);
     hashmap_free(ike->sas);
     hashmap_free(ike->half_open);
+    ikev2_half_open_free(ike);
     hashmap_free(ike->children);
     session_registry_free(ike->sessions);
     fixed_addresses_free(ike->fixed);

@@ -34,6 +34,13 @@ struct ike_stats {
     uint64_t ikev1_dropped;         /* IKEv1 is not implemented yet */
     uint64_t half_open;             /* IKE SAs between IKE_SA_INIT and IKE_AUTH now */
     uint64_t established;           /* IKE SAs established now */
+    uint64_t cookies_sent;          /* IKE_SA_INIT answered with N(COOKIE) only (RFC 7296 2.6) */
+    uint64_t cookies_rejected;      /* IKE_SA_INIT with a wrong or expired cookie */
+    uint64_t half_open_dropped;     /* IKE_SA_INIT over half-open-per-peer or half-open-max */
+    uint64_t fragments_received;    /* Encrypted Fragments (RFC 7383) that passed their integrity check */
+    uint64_t fragments_dropped;     /* fragments refused: duplicate, over the limits, not negotiated */
+    uint64_t fragments_sent;        /* fragments of our messages (retransmissions included) */
+    uint64_t reassembled;           /* messages reassembled from fragments */
 };
 
 /* Opens the sockets of config->listen and starts answering. */

@@ -18,6 +18,7 @@
 
 #include "ikev2-auth.h"
 #include "ikev2-cp.h"
+#include "ikev2-half-open.h"
 #include "ikev2-initiator.h"
 #include "ikev2-sa.h"
 #include "ikev2-ts.h"
@@ -423,6 +424,7 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
     ike->stats.half_open--;
     ike->stats.established++;
     sa->timer = sd_event_source_disable_unref(sa->timer);
+    ikev2_half_open_peer_release(ike, sa);
     if (sa->in_half_open) {
         hashmap_remove(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key));
         sa->in_half_open = false;

@@ -141,6 +141,7 @@ static void rekey_done(void *userdata, int result)
     n->remote = old->remote;
     n->ifindex = old->ifindex;
     n->nat_detected = old->nat_detected;
+    n->fragmentation = old->fragmentation;     /* no IKE_SA_INIT to negotiate it again */
     snprintf(n->peer, sizeof(n->peer), "%s", old->peer);
     snprintf(n->sa_name, sizeof(n->sa_name), "%s", old->sa_name);
     n->choice = j->choice;

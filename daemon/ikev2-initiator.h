@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ikev2-fragment.h"
 #include "ikev2-sa.h"
 
 struct ikev2_child_rekey;
@@ -47,7 +48,7 @@ struct ikev2_request {
     void *userdata;
     /* Once sent. */
     uint32_t mid;
-    uint8_t *packet;  size_t packet_len;    /* what went out, for retransmissions */
+    struct ikev2_datagrams sent;        /* what went out (its fragments, if any), for retransmissions */
     unsigned transmissions;
 };
 
@@ -96,6 +97,9 @@ bool ikev2_request_busy(const struct ikev2_ike_sa *sa);
 /* Called by ikev2_send_encrypted for every request it sent (the bytes to
  * retransmit). */
 void ikev2_request_sent(struct ikev2_ike_sa *sa, const uint8_t *packet, size_t len);
+/* The same for a request sent in RFC 7383 fragments: takes them over (and
+ * returns true) when they are ours to keep. */
+bool ikev2_request_sent_fragments(struct ikev2_ike_sa *sa, struct ikev2_datagrams *frags);
 /* A response arrived (Response flag set): find the SA, check, decrypt and
  * dispatch. */
 void ikev2_handle_response(struct ike *ike, const struct ike_packet *pkt, const struct ikev2_header *hdr);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "crypto-sk.h"
+#include "ikev2-fragment-sa.h"
 #include "ikev2-initiator.h"
 #include "ikev2-wire.h"
 
@@ -43,7 +44,7 @@ static void request_free(struct ikev2_request *r)
         crypto_wipe(r->inner, r->inner_len);
         free(r->inner);
     }
-    free(r->packet);
+    ikev2_datagrams_clear(&r->sent);
     free(r);
 }
 
@@ -137,13 +138,19 @@ void ikev2_request_sent(struct ikev2_ike_sa *sa, const uint8_t *packet, size_t l
     struct ikev2_initiator *in = sa->initiator;
     if (!in || !in->capturing || !in->outstanding)
         return;
-    uint8_t *copy = malloc(len);
-    if (!copy)
-        return;
-    memcpy(copy, packet, len);
-    free(in->outstanding->packet);
-    in->outstanding->packet = copy;
-    in->outstanding->packet_len = len;
+    ikev2_datagrams_clear(&in->outstanding->sent);
+    (void)ikev2_datagrams_add(&in->outstanding->sent, packet, len);    /* none: given up like a lost one */
+}
+
+bool ikev2_request_sent_fragments(struct ikev2_ike_sa *sa, struct ikev2_datagrams *frags)
+{
+    struct ikev2_initiator *in = sa->initiator;
+    if (!in || !in->capturing || !in->outstanding)
+        return false;
+    ikev2_datagrams_clear(&in->outstanding->sent);
+    in->outstanding->sent = *frags;
+    *frags = (struct ikev2_datagrams){ 0 };
+    return true;
 }
 
 int ikev2_request_queue(struct ikev2_ike_sa *sa, enum ikev2_request_kind kind, const char *what, uint8_t exchange,
@@ -204,7 +211,7 @@ static int on_retransmit(sd_event_source *s, uint64_t usec, void *userdata)
     struct ikev2_request *r = in->outstanding;
     if (!r)
         return 0;
-    if (r->transmissions >= max_transmissions(sa, r) || !r->packet) {
+    if (r->transmissions >= max_transmissions(sa, r) || r->sent.n == 0) {
         give_up(sa, r);
         return 0;
     }
@@ -213,9 +220,7 @@ static int on_retransmit(sd_event_source *s, uint64_t usec, void *userdata)
     r->transmissions++;
     log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "retransmitting %s request %u (%s, transmission %u of %u)",
                   ikev2_exchange_name(r->exchange), r->mid, r->what, r->transmissions, max_transmissions(sa, r));
-    int e = ike_socket_send(sa->ike->sockets, &sa->local, &sa->remote, r->packet, r->packet_len);
-    if (e < 0)
-        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "cannot send %zu bytes: %s", r->packet_len, strerror(-e));
+    (void)ikev2_datagrams_send(sa->ike, &sa->local, &sa->remote, &r->sent, &ctx);
     arm_timer(sa, r);
     return 0;
 }

@@ -14,6 +14,8 @@
 
 #include "crypto-dh.h"
 #include "crypto-sk.h"
+#include "ikev2-fragment-sa.h"
+#include "ikev2-half-open.h"
 #include "ikev2-initiator.h"
 #include "ikev2-sa.h"
 #include "ikev2-wire.h"
@@ -85,13 +87,9 @@ static void header_for(const struct ikev2_ike_sa *sa, struct ikev2_header *h, ui
 
 static void cache_response(struct ikev2_ike_sa *sa, const uint8_t *buf, size_t len)
 {
-    uint8_t *copy = malloc(len);
-    if (!copy)
-        return;     /* a retransmission then goes unanswered; the peer retries */
-    memcpy(copy, buf, len);
-    free(sa->response);
-    sa->response = copy;
-    sa->response_len = len;
+    ikev2_datagrams_clear(&sa->response);
+    /* On failure a retransmission goes unanswered; the peer retries. */
+    (void)ikev2_datagrams_add(&sa->response, buf, len);
 }
 
 static int send_bytes(struct ike *ike, const union ike_sockaddr *local, const union ike_sockaddr *remote,
@@ -132,6 +130,26 @@ int ikev2_send_encrypted(struct ikev2_ike_sa *sa, uint8_t exchange, bool respons
         return r;
     }
     log_sent(&ctx, buf, len, inner, inner_len, first_inner);
+    if (inner_len && ikev2_fragment_needed(sa, len)) {
+        /* RFC 7383: too large for the path; the log line above shows the
+         * whole message, the fragments go out (and are cached) instead. */
+        struct ikev2_datagrams frags = { 0 };
+        free(buf);
+        r = ikev2_fragment_build(sa, &h, inner, inner_len, first_inner, &ctx, &frags);
+        if (r < 0) {
+            log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot fragment the %s %s of %zu bytes: %s",
+                          ikev2_exchange_name(exchange), response ? "response" : "request", len, strerror(-r));
+            ikev2_datagrams_clear(&frags);
+            return r;
+        }
+        r = ikev2_datagrams_send(sa->ike, &sa->local, &sa->remote, &frags, &ctx);
+        if (response) {
+            ikev2_datagrams_clear(&sa->response);
+            sa->response = frags;
+        } else if (!ikev2_request_sent_fragments(sa, &frags))
+            ikev2_datagrams_clear(&frags);
+        return r;
+    }
     if (response)
         cache_response(sa, buf, len);
     else
@@ -312,6 +330,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         ike_address_release(ike, sa->pool, &sa->address);
         sa->has_address = false;
     }
+    ikev2_half_open_peer_release(ike, sa);
     if (linger)
         return;
     if (sa->in_half_open && hashmap_get(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key)) == sa)
@@ -323,7 +342,8 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     crypto_wipe(sa->nr, sizeof(sa->nr));
     free(sa->init_request);
     free(sa->init_response);
-    free(sa->response);
+    ikev2_datagrams_clear(&sa->response);
+    ikev2_fragment_sa_free(sa);
     free(sa);
 }
 
@@ -523,6 +543,8 @@ static void dh_done(void *userdata, int result)
     ikev2_build_nonce(&b, sa->nr, sa->nr_len);
     ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, IKEV2_N_NAT_DETECTION_SOURCE_IP, natd_s, 20);
     ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, IKEV2_N_NAT_DETECTION_DESTINATION_IP, natd_d, 20);
+    if (sa->fragmentation)
+        ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
     if (r >= 0)
         r = ikev2_builder_finish(&b, &len);
     dh_job_free(j);
@@ -601,11 +623,11 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     half_open_key(&key, hdr->ispi, &pkt->remote);
     struct ikev2_ike_sa *old = hashmap_get(ike->half_open, &key, sizeof(key));
     if (old) {
-        if (old->state == IKEV2_SA_INIT_DONE && old->response && old->init_request_len == pkt->len &&
+        if (old->state == IKEV2_SA_INIT_DONE && old->response.n && old->init_request_len == pkt->len &&
             memcmp(old->init_request, pkt->data, pkt->len) == 0) {
             ike->stats.retransmits_answered++;
             log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "retransmitted IKE_SA_INIT: sending the response again");
-            (void)send_bytes(ike, &old->local, &old->remote, old->response, old->response_len, &ctx);
+            (void)ikev2_datagrams_send(ike, &old->local, &old->remote, &old->response, &ctx);
         } else
             log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE_SA_INIT for a negotiation in progress ignored");
         return;
@@ -644,6 +666,19 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
         ike->stats.parse_errors++;
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA_INIT without a valid SA, KE and Nonce payload");
         send_init_error(ike, pkt, hdr, IKEV2_N_INVALID_SYNTAX, NULL, 0, &ctx);
+        goto out;
+    }
+
+    /* Before any state or Diffie-Hellman: the cookie and the half-open limits. */
+    uint8_t cookie[IKEV2_COOKIE_LEN];
+    size_t cookie_len = 0;
+    switch (ikev2_half_open_admit(ike, pkt, hdr, &msg->payloads, &nonce, &ctx, cookie, &cookie_len)) {
+    case IKEV2_ADMIT:
+        break;
+    case IKEV2_ADMIT_SEND_COOKIE:
+        send_init_error(ike, pkt, hdr, IKEV2_N_COOKIE, cookie, cookie_len, &ctx);
+        goto out;
+    case IKEV2_ADMIT_DROP:
         goto out;
     }
 
@@ -698,6 +733,7 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     memcpy(sa->ni, nonce.data, nonce.len);
     sa->ni_len = nonce.len;
     sa->nr_len = IKEV2_NONCE_LEN;
+    sa->fragmentation = ikev2_notify_find(&msg->payloads, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
     if (crypto_random(sa->nr, sa->nr_len) < 0)
         goto out_free;
     sa->init_request = malloc(pkt->len);
@@ -727,11 +763,9 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     ikev2_put64(j->spi_r, sa->rspi);
 
     sa->half_open_key = key;
-    r = hashmap_put(ike->half_open, &key, sizeof(key), sa);
+    r = ikev2_half_open_add(ike, sa);
     if (r < 0)
         goto out_free;
-    sa->in_half_open = true;
-    ike->stats.half_open++;
     r = sd_event_add_time_relative(ike->event, &sa->timer, CLOCK_MONOTONIC, IKEV2_HALF_OPEN_USEC, 0,
                                    on_half_open_timeout, sa);
     if (r >= 0)
@@ -883,11 +917,26 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "retransmitted request %u: still working on it", hdr.message_id);
         return;
     }
-    if (sa->expected_mid > 0 && hdr.message_id == sa->expected_mid - 1 && sa->response) {
+    if (sa->expected_mid > 0 && hdr.message_id == sa->expected_mid - 1 && sa->response.n) {
+        /* RFC 7383 2.6.1: of a fragmented request, only fragment 1 brings
+         * the response (all its fragments) again. */
+        if (!ikev2_fragment_may_retransmit(pkt->data, pkt->len, &hdr)) {
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 2, "retransmitted request %u: not its first fragment, ignored",
+                          hdr.message_id);
+            return;
+        }
         ike->stats.retransmits_answered++;
-        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "retransmitted request %u: sending the response again",
-                      hdr.message_id);
-        (void)send_bytes(ike, &sa->local, &sa->remote, sa->response, sa->response_len, &ctx);
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "retransmitted request %u: sending the response again%s",
+                      hdr.message_id, sa->response.n > 1 ? " (all its fragments)" : "");
+        (void)ikev2_datagrams_send(ike, &sa->local, &sa->remote, &sa->response, &ctx);
+        return;
+    }
+    if (sa->response_pending && hdr.message_id == sa->expected_mid) {
+        /* Window size 1 (RFC 7296 2.3): no new request before our answer
+         * to the previous one, or two jobs would work on this SA. */
+        ike->stats.bad_message_id++;
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "request %u before the response to request %u dropped "
+                      "(window size 1)", hdr.message_id, hdr.message_id - 1);
         return;
     }
     if (hdr.message_id != sa->expected_mid) {
@@ -900,12 +949,12 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
     struct ikev2_message *msg = malloc(sizeof(*msg));
     struct ikev2_payload_list *inner = malloc(sizeof(*inner));
     uint8_t *plain = NULL;
-    size_t plain_len = 0;
+    size_t plain_len = 0, plain_size = 0;
+    uint8_t first_inner = IKEV2_PAYLOAD_NONE;
     if (!msg || !inner)
         goto out;
-    if (ikev2_message_parse(pkt->data, pkt->len, msg, &st) < 0 || !msg->sk ||
-        msg->sk->type != IKEV2_PAYLOAD_SK) {
-        char why[128] = "no SK payload (fragments are not supported yet)";
+    if (ikev2_message_parse(pkt->data, pkt->len, msg, &st) < 0 || !msg->sk) {
+        char why[128] = "no SK or SKF payload";
         if (st.error != IKEV2_PARSE_OK)
             ikev2_parse_status_format(&st, why, sizeof(why));
         ike->stats.parse_errors++;
@@ -913,12 +962,23 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
                       ikev2_exchange_name(hdr.exchange) ? ikev2_exchange_name(hdr.exchange) : "unknown", why);
         goto out;
     }
-    plain = malloc(msg->sk->len ? msg->sk->len : 1);
-    if (!plain)
-        goto out;
+    first_inner = msg->sk->next_type;
+    if (msg->sk->type == IKEV2_PAYLOAD_SKF) {
+        /* A fragment: kept until the message is whole (RFC 7383). */
+        if (ikev2_fragment_receive(sa, msg, &ctx, &plain, &plain_len, &first_inner) <= 0)
+            goto out;
+        plain_size = plain_len ? plain_len : 1;
+    }
     size_t aad_len = msg->sk->offset + IKEV2_PAYLOAD_HEADER_LEN;
-    int r = crypto_sk_decrypt(&sa->keys, true, pkt->data, aad_len, msg->sk->body, msg->sk->len, plain,
+    int r = 0;
+    if (!plain) {
+        plain_size = msg->sk->len ? msg->sk->len : 1;
+        plain = malloc(plain_size);
+        if (!plain)
+            goto out;
+        r = crypto_sk_decrypt(&sa->keys, true, pkt->data, aad_len, msg->sk->body, msg->sk->len, plain,
                               msg->sk->len, &plain_len);
+    }
     if (r < 0) {
         ike->stats.decrypt_failures++;
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "%s request %u: SK payload %s, dropped",
@@ -929,7 +989,7 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
     if (plain_len == 0) {
         inner->n = 0;
         inner->n_skipped = 0;
-    } else if (ikev2_chain_parse(plain, plain_len, msg->sk->next_type, 0, inner, &st) < 0) {
+    } else if (ikev2_chain_parse(plain, plain_len, first_inner, 0, inner, &st) < 0) {
         char why[128];
         ikev2_parse_status_format(&st, why, sizeof(why));
         ike->stats.parse_errors++;
@@ -988,7 +1048,7 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
     }
 out:
     if (plain) {
-        crypto_wipe(plain, msg->sk->len ? msg->sk->len : 1);
+        crypto_wipe(plain, plain_size);
         free(plain);
     }
     free(msg);

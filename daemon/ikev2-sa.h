@@ -13,7 +13,10 @@
  *
  * Message IDs (RFC 7296 2.3, window size 1): the next request must carry
  * `expected_mid`; a retransmission of the previous one gets the cached
- * response again, byte for byte; anything else is dropped and counted.
+ * response again, byte for byte (every fragment of it, and for a fragmented
+ * request only on its fragment 1: RFC 7383 2.6.1); anything else is dropped
+ * and counted. Fragments of request expected_mid are collected in
+ * `reassembly` until the message is whole.
  */
 #pragma once
 
@@ -25,6 +28,8 @@
 #include "config.h"
 #include "crypto-ikev2.h"
 #include "ike-internal.h"
+#include "ikev2-cookie.h"
+#include "ikev2-fragment.h"
 #include "ikev2-payload.h"
 #include "ikev2-proposal.h"
 #include "ikev2-ts.h"
@@ -58,6 +63,8 @@ struct ikev2_ike_sa {
     struct ikev2_half_open_key half_open_key;
     bool in_half_open;
     bool in_table;
+    struct ikev2_peer_addr half_open_peer;  /* counted against half-open-per-peer while ... */
+    bool half_open_peer_counted;            /* ... this is true (ikev2-half-open.c) */
 
     union ike_sockaddr local, remote;   /* where the peer talks to us, from where */
     int ifindex;
@@ -73,7 +80,10 @@ struct ikev2_ike_sa {
     uint8_t *init_response; size_t init_response_len;    /* RealMessage2, until IKE_AUTH */
 
     uint32_t expected_mid;              /* next request we accept */
-    uint8_t *response;  size_t response_len;             /* answer to request expected_mid - 1 */
+    struct ikev2_datagrams response;    /* answer to request expected_mid - 1 (its fragments, if any) */
+    bool fragmentation;                 /* both sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383) */
+    struct ikev2_reassembly *reassembly;    /* fragments of request expected_mid being collected */
+    sd_event_source *reassembly_timer;  /* drops an unfinished reassembly */
     uint32_t next_request_mid;          /* for requests we send (ikev2-request.c) */
     struct ikev2_initiator *initiator;  /* our requests, DPD, rekeys (ikev2-initiator.h); NULL until used */
 

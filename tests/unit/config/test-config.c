@@ -594,7 +594,23 @@ static void test_log_and_control(void)
     CHECK_INT_EQ(c->listen[1].port, 1500);
     CHECK_INT_EQ(c->listen[1].natt_port, 14500);
     CHECK_INT_EQ(c->listen[1].address.family, AF_INET6);
+    /* No ike section: the defaults. */
+    CHECK_INT_EQ(c->ike.cookie_threshold, 100);
+    CHECK_INT_EQ(c->ike.half_open_per_peer, 10);
+    CHECK_INT_EQ(c->ike.fragment_size, 1280);
+    CHECK_INT_EQ(c->ike.retransmit_timeout_ms, 4000);
+    CHECK_INT_EQ(c->ike.retransmit_tries, 5);
     config_free(c);
+
+    c = load_text("ike.conf", "ike = { cookie-threshold = 0; retransmit-timeout = 2; fragment-size = 576; };\n", NULL);
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT_EQ(c->ike.cookie_threshold, 0);
+        CHECK_INT_EQ(c->ike.retransmit_timeout_ms, 2000);
+        CHECK_INT_EQ(c->ike.fragment_size, 576);
+        CHECK_INT_EQ(c->ike.half_open_max, 20000);
+        config_free(c);
+    }
 
     CHECK_STR_EQ(config_subsystem_name(CONFIG_SUBSYS_POOL), "pool");
     CHECK(config_subsystem_name(CONFIG_SUBSYS_COUNT) == NULL);
