@@ -263,8 +263,8 @@ void ikev2_handle_response(struct ike *ike, const struct ike_packet *pkt, const 
     size_t plain_len = 0, plain_size = 0;
     if (!msg || !inner)
         goto out;
-    if (ikev2_message_parse(pkt->data, pkt->len, msg, &st) < 0 || !msg->sk || msg->sk->type != IKEV2_PAYLOAD_SK) {
-        char why[128] = "no SK payload";
+    if (ikev2_message_parse(pkt->data, pkt->len, msg, &st) < 0 || !msg->sk) {
+        char why[128] = "no SK or SKF payload";
         if (st.error != IKEV2_PARSE_OK)
             ikev2_parse_status_format(&st, why, sizeof(why));
         ike->stats.parse_errors++;
@@ -272,24 +272,33 @@ void ikev2_handle_response(struct ike *ike, const struct ike_packet *pkt, const 
                       hdr->message_id, why);
         goto out;
     }
-    plain_size = msg->sk->len ? msg->sk->len : 1;
-    plain = malloc(plain_size);
-    if (!plain)
-        goto out;
-    /* The client is the IKE SA's original initiator: its messages, requests
-     * or responses, are protected with SK_ei/SK_ai (RFC 7296 2.14). */
-    size_t aad_len = msg->sk->offset + IKEV2_PAYLOAD_HEADER_LEN;
-    int e = crypto_sk_decrypt(&sa->keys, true, pkt->data, aad_len, msg->sk->body, msg->sk->len, plain, plain_size,
-                              &plain_len);
-    if (e < 0) {
-        ike->stats.decrypt_failures++;
-        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "%s response %u: SK payload %s, dropped", exchange,
-                      hdr->message_id, e == -EBADMSG ? "failed its integrity check" : "malformed");
-        goto out;
+    uint8_t first_inner = msg->sk->next_type;
+    if (msg->sk->type == IKEV2_PAYLOAD_SKF) {
+        /* RFC 7383: collected (and each fragment checked) until whole. */
+        if (ikev2_fragment_receive(sa, msg, &ctx, &plain, &plain_len, &first_inner) <= 0)
+            goto out;
+        plain_size = plain_len ? plain_len : 1;
+    } else {
+        plain_size = msg->sk->len ? msg->sk->len : 1;
+        plain = malloc(plain_size);
+        if (!plain)
+            goto out;
+        /* The client is the IKE SA's original initiator: its messages,
+         * requests or responses, are protected with SK_ei/SK_ai (RFC 7296
+         * 2.14). */
+        size_t aad_len = msg->sk->offset + IKEV2_PAYLOAD_HEADER_LEN;
+        int e = crypto_sk_decrypt(&sa->keys, true, pkt->data, aad_len, msg->sk->body, msg->sk->len, plain,
+                                  plain_size, &plain_len);
+        if (e < 0) {
+            ike->stats.decrypt_failures++;
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "%s response %u: SK payload %s, dropped", exchange,
+                          hdr->message_id, e == -EBADMSG ? "failed its integrity check" : "malformed");
+            goto out;
+        }
     }
     inner->n = 0;
     inner->n_skipped = 0;
-    if (plain_len && ikev2_chain_parse(plain, plain_len, msg->sk->next_type, 0, inner, &st) < 0) {
+    if (plain_len && ikev2_chain_parse(plain, plain_len, first_inner, 0, inner, &st) < 0) {
         /* Authentic but unreadable: the peer is alive, the exchange failed. */
         char why[128];
         ikev2_parse_status_format(&st, why, sizeof(why));
