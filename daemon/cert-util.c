@@ -5,12 +5,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -79,6 +81,42 @@ void cert_name_format(const X509_NAME *name, char *buf, size_t len)
         bio_to_string(bio, buf, len, "(empty name)");
     BIO_free(bio);
     ERR_clear_error();
+}
+
+int cert_dn_der_format(const uint8_t *der, size_t len, char *buf, size_t buf_len)
+{
+    const unsigned char *p = der;
+    long body_len;
+    int tag, xclass;
+    if (!der || len == 0 || len > LONG_MAX)
+        return -EBADMSG;
+    /* DER: a definite length (d2i would take BER's indefinite form too). */
+    int ret = ASN1_get_object(&p, &body_len, &tag, &xclass, (long)len);
+    if ((ret & 0x80) || ret != V_ASN1_CONSTRUCTED || tag != V_ASN1_SEQUENCE) {
+        ERR_clear_error();
+        return -EBADMSG;
+    }
+    p = der;
+    X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)len);
+    if (!name || p != der + len) {
+        X509_NAME_free(name);
+        ERR_clear_error();
+        return -EBADMSG;
+    }
+    /* One byte more than fits: a name cut short must not be matched as if
+     * it were the whole one. */
+    char *text = malloc(buf_len + 1);
+    int r = text ? 0 : -ENOMEM;
+    if (text) {
+        cert_name_format(name, text, buf_len + 1);
+        if (strlen(text) >= buf_len)
+            r = -ENAMETOOLONG;
+        else
+            memcpy(buf, text, strlen(text) + 1);
+        free(text);
+    }
+    X509_NAME_free(name);
+    return r;
 }
 
 void cert_time_format(const ASN1_TIME *t, char *buf, size_t len)

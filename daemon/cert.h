@@ -219,5 +219,10 @@ int cert_peer_verify_auth(const struct cert_peer *peer, uint8_t auth_method,
 
 /* A name in RFC 2253 form into buf ("CN=x,O=y"); "(unprintable name)" on failure. */
 void cert_name_format(const X509_NAME *name, char *buf, size_t len);
+/* An ID_DER_ASN1_DN identity (DER Name, as received) in the same RFC 2253
+ * form, for matching `dn:` identity patterns and for logs. 0, -EBADMSG
+ * when the data is not exactly one DER Name, -ENAMETOOLONG when the text
+ * does not fit (never cut short). */
+int cert_dn_der_format(const uint8_t *der, size_t len, char *buf, size_t buf_len);
 /* "2026-01-01 00:00:00 UTC"; "(bad time)" on failure. */
 void cert_time_format(const ASN1_TIME *t, char *buf, size_t len);

@@ -16,6 +16,7 @@
 #include "config-internal.h"
 
 #define IDLE_TIMEOUT_DEFAULT 1800ULL
+#define SIMULTANEOUS_LOGINS_MAX 2147483647ULL
 #define TIMEOUT_MAX (366ULL * 24 * 3600)
 #define BANNER_MAX 4000         /* fits one Mode Config attribute comfortably */
 #define DOMAIN_MAX 253
@@ -151,7 +152,7 @@ static int parse_policy(struct config_parser *p, const config_setting_t *s, stru
 {
     static const char *const keys[] = {
         "name", "dns", "wins", "default-domain", "banner", "split-tunnel-policy", "split-tunnel-networks",
-        "idle-timeout", "session-timeout", "protocols", "save-password", "pfs", NULL
+        "idle-timeout", "session-timeout", "protocols", "save-password", "pfs", "simultaneous-logins", NULL
     };
     char what[128];
     const char *text = NULL;
@@ -208,8 +209,12 @@ static int parse_policy(struct config_parser *p, const config_setting_t *s, stru
         r = config_member_bool(p, s, what, "save-password", &gp->save_password);
     if (r >= 0)
         r = config_member_bool(p, s, what, "pfs", &gp->pfs);
+    unsigned long long logins = CONFIG_SIMULTANEOUS_LOGINS_DEFAULT;
+    if (r >= 0)
+        r = config_member_uint(p, s, what, "simultaneous-logins", 0, SIMULTANEOUS_LOGINS_MAX, &logins);
     if (r < 0)
         return r;
+    gp->simultaneous_logins = (uint32_t)logins;
     gp->idle_timeout = (uint32_t)idle;
     gp->session_timeout = (uint32_t)session;
     return 0;

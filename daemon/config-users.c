@@ -115,7 +115,8 @@ static int parse_nt_hash(struct config_parser *p, const config_setting_t *s, con
 }
 
 /* Exactly one of password-hash (the normal case) and a cleartext password
- * (only EAP-MD5 needs one). */
+ * (only EAP-MD5 needs one); a user of EAP-MSCHAPv2 alone may have just an
+ * nt-hash. */
 static int parse_password(struct config_parser *p, const config_setting_t *s, const char *what,
                           struct config_user *u)
 {
@@ -129,7 +130,7 @@ static int parse_password(struct config_parser *p, const config_setting_t *s, co
         return r;
     if (r > 0 && hash)
         return config_fail(p, hs, "%s: give either 'password-hash' or a cleartext 'password', not both", what);
-    if (r == 0 && !hash)
+    if (r == 0 && !hash && !config_member(s, "nt-hash"))
         return config_fail(p, s, "%s: 'password-hash' is missing", what);
     if (hash) {
         const char *reason;
@@ -313,7 +314,7 @@ int config_user_verify_password(const struct config_user *u, const char *passwor
         /* A cleartext password: compare in constant time for equal lengths. */
         size_t len = strlen(password);
         if (u->password.len == 0)
-            return -EINVAL;
+            return 0;       /* an nt-hash alone: for EAP-MSCHAPv2 only, no password matches */
         return len == u->password.len && CRYPTO_memcmp(password, u->password.data, len) == 0;
     }
     /* struct crypt_data is ~32 KiB: too big for a daemon's stack. */

@@ -248,7 +248,10 @@ struct config_group_policy {
     unsigned protocols;                 /* CONFIG_PROTOCOL_* allowed; default both */
     bool save_password;                 /* Unity SAVE_PASSWD; default false */
     bool pfs;                           /* require PFS for Child SAs; default false */
+    uint32_t simultaneous_logins;       /* sessions per user; the oldest is logged off
+                                         * beyond it; 0 = no login at all; default 3 */
 };
+#define CONFIG_SIMULTANEOUS_LOGINS_DEFAULT 3     /* ASA vpn-simultaneous-logins */
 
 /* ------------------------------------------------------------------------
  * Secrets

@@ -7,6 +7,7 @@
  * req->args they use and refuse with -EINVAL and a message otherwise.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -247,6 +248,11 @@ static int add_session(struct session *s, void *userdata)
     control_add_string(o, "tunnel_group", s->tunnel_group);
     control_add_string(o, "group_policy", s->group_policy[0] ? s->group_policy : NULL);
     control_add_string(o, "address", addr);
+    if (s->address6.family == AF_INET6) {
+        char addr6[INET6_ADDRSTRLEN] = "";
+        inet_ntop(AF_INET6, &s->address6.in6, addr6, sizeof(addr6));
+        control_add_string(o, "address6", addr6);
+    }
     control_add_string(o, "public_address", ike_sockaddr_to_string(&s->remote, remote, sizeof(remote)));
     control_add_string(o, "protocol", s->protocol == SESSION_IKEV2 ? "IKEv2" : "IKEv1");
     json_object_object_add(o, "natt", json_object_new_boolean(s->natt));
@@ -265,6 +271,19 @@ static int add_session(struct session *s, void *userdata)
         json_object_object_add(o, "bytes_out", NULL);
         json_object_object_add(o, "packets_in", NULL);
         json_object_object_add(o, "packets_out", NULL);
+    }
+    if (s->ops && s->ops->sas) {
+        struct session_sas sas;
+        char spi[40];
+        s->ops->sas(s, &sas);
+        snprintf(spi, sizeof(spi), "%016" PRIx64 "_i %016" PRIx64 "_r", sas.ike_spi_i, sas.ike_spi_r);
+        control_add_string(o, "ike_sa", spi);
+        json_object *children = json_object_new_array();
+        for (size_t i = 0; children && i < sas.n_child; i++) {
+            snprintf(spi, sizeof(spi), "in 0x%08x out 0x%08x", sas.child[i].spi_in, sas.child[i].spi_out);
+            json_object_array_add(children, json_object_new_string(spi));
+        }
+        json_object_object_add(o, "child_sas", children);
     }
     json_object_array_add(w->list, o);
     return 0;

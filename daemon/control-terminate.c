@@ -116,8 +116,9 @@ int control_cmd_terminate(struct vpnd *vpnd, const struct control_request *req, 
         }
         r = reg ? session_foreach(reg, collect, &m) : 0;
     } else {
+        /* The user's sessions by hash, oldest first (no walk over all). */
         m.user = user;
-        r = reg ? session_foreach(reg, collect, &m) : 0;
+        r = reg ? session_foreach_user(reg, user, collect, &m) : 0;
     }
     if (r < 0) {
         free(m.indexes);

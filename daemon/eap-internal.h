@@ -20,6 +20,7 @@ enum eap_state {
     EAP_STATE_IDENTITY,           /* Request/Identity sent */
     EAP_STATE_LOOKUP,             /* waiting for an asynchronous lookup */
     EAP_STATE_METHOD,             /* the method's requests */
+    EAP_STATE_VERIFY,             /* waiting for an asynchronous password check (GTC) */
     EAP_STATE_SUCCESS,
     EAP_STATE_FAILURE,
 };
@@ -30,6 +31,7 @@ enum eap_step {
     EAP_STEP_SUCCESS,
     EAP_STEP_FAILURE,             /* srv->reason is set */
     EAP_STEP_DISCARD,             /* malformed: drop it, resend the last request */
+    EAP_STEP_VERIFY,              /* check srv->gtc_password with the verify function */
 };
 
 struct eap_method_ops {
@@ -50,6 +52,7 @@ struct eap_method_ops {
 
 extern const struct eap_method_ops eap_md5_ops;
 extern const struct eap_method_ops eap_mschapv2_ops;
+extern const struct eap_method_ops eap_gtc_ops;
 
 struct eap_server {
     enum eap_method method;
@@ -72,6 +75,12 @@ struct eap_server {
     struct eap_credentials creds;
     int lookup_result;            /* eap_server_lookup_done() */
     bool lookup_done;
+
+    /* EAP-GTC: the password received, until the check has it. */
+    eap_verify_fn verify;
+    char gtc_password[EAP_PASSWORD_MAX + 1];
+    int verify_result;            /* eap_server_verify_done() */
+    bool verify_done;
 
     /* Method state. */
     uint8_t challenge[MSCHAPV2_CHALLENGE_LEN];   /* MD5 and MS-CHAPv2 authenticator challenge */

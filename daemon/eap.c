@@ -32,6 +32,8 @@ const char *eap_method_name(enum eap_method method)
         return "MD5";
     case EAP_METHOD_MSCHAPV2:
         return "MSCHAPv2";
+    case EAP_METHOD_GTC:
+        return "GTC";
     }
     return "unknown";
 }
@@ -56,7 +58,7 @@ struct eap_server *eap_server_new(enum eap_method method, eap_lookup_fn lookup, 
 {
     struct eap_server *srv;
 
-    if (!lookup || (method != EAP_METHOD_MD5 && method != EAP_METHOD_MSCHAPV2)) {
+    if (!lookup || (method != EAP_METHOD_MD5 && method != EAP_METHOD_MSCHAPV2 && method != EAP_METHOD_GTC)) {
         errno = EINVAL;
         return NULL;
     }
@@ -64,7 +66,7 @@ struct eap_server *eap_server_new(enum eap_method method, eap_lookup_fn lookup, 
     if (!srv)
         return NULL;
     srv->method = method;
-    srv->ops = method == EAP_METHOD_MD5 ? &eap_md5_ops : &eap_mschapv2_ops;
+    srv->ops = method == EAP_METHOD_MD5 ? &eap_md5_ops : method == EAP_METHOD_GTC ? &eap_gtc_ops : &eap_mschapv2_ops;
     srv->lookup = lookup;
     srv->userdata = userdata;
     srv->state = EAP_STATE_NEW;
@@ -76,6 +78,12 @@ struct eap_server *eap_server_new(enum eap_method method, eap_lookup_fn lookup, 
         return NULL;
     }
     return srv;
+}
+
+void eap_server_set_verify(struct eap_server *srv, eap_verify_fn verify)
+{
+    if (srv)
+        srv->verify = verify;
 }
 
 void eap_server_free(struct eap_server *srv)
@@ -231,6 +239,48 @@ static int start_lookup(struct eap_server *srv, const uint8_t **req, size_t *req
     return lookup_finished(srv, r, req, req_len);
 }
 
+/* The password check's answer (GTC). */
+static int verify_finished(struct eap_server *srv, int result, const uint8_t **req, size_t *req_len)
+{
+    if (result < 0)
+        eap_set_reason(srv, "password check for '%s' failed: %s", srv->identity, strerror(-result));
+    else if (result == 0)
+        eap_set_reason(srv, "wrong password");
+    return finish(srv, result > 0, req, req_len);
+}
+
+static int start_verify(struct eap_server *srv, const uint8_t **req, size_t *req_len)
+{
+    int r;
+
+    if (!srv->verify) {
+        OPENSSL_cleanse(srv->gtc_password, sizeof(srv->gtc_password));
+        eap_set_reason(srv, "no password check configured for %s", srv->ops->name);
+        return finish(srv, false, req, req_len);
+    }
+    srv->verify_done = false;
+    r = srv->verify(srv->userdata, srv, srv->user, srv->gtc_password);
+    OPENSSL_cleanse(srv->gtc_password, sizeof(srv->gtc_password));
+    if (r == -EINPROGRESS) {
+        srv->state = EAP_STATE_VERIFY;
+        *req = NULL;
+        *req_len = 0;
+        return EAP_PENDING;
+    }
+    return verify_finished(srv, r, req, req_len);
+}
+
+int eap_server_verify_done(struct eap_server *srv, int result)
+{
+    if (!srv)
+        return -EINVAL;
+    if (srv->state != EAP_STATE_VERIFY || srv->verify_done)
+        return -EBUSY;
+    srv->verify_result = result > 0 ? 1 : result;
+    srv->verify_done = true;
+    return 0;
+}
+
 int eap_server_lookup_done(struct eap_server *srv, int found, const struct eap_credentials *creds)
 {
     if (!srv)
@@ -251,6 +301,10 @@ int eap_server_resume(struct eap_server *srv, const uint8_t **req, size_t *req_l
 {
     if (!srv || !req || !req_len)
         return -EINVAL;
+    if (srv->state == EAP_STATE_VERIFY && srv->verify_done) {
+        srv->verify_done = false;
+        return verify_finished(srv, srv->verify_result, req, req_len);
+    }
     if (srv->state != EAP_STATE_LOOKUP || !srv->lookup_done)
         return -EBUSY;
     srv->lookup_done = false;
@@ -322,6 +376,7 @@ int eap_server_process(struct eap_server *srv, const uint8_t *resp, size_t resp_
     case EAP_STATE_NEW:
         return -EINVAL;
     case EAP_STATE_LOOKUP:
+    case EAP_STATE_VERIFY:
         return -EBUSY;
     case EAP_STATE_SUCCESS:
     case EAP_STATE_FAILURE:
@@ -375,6 +430,8 @@ int eap_server_process(struct eap_server *srv, const uint8_t *resp, size_t resp_
         return finish(srv, true, req, req_len);
     case EAP_STEP_FAILURE:
         return finish(srv, false, req, req_len);
+    case EAP_STEP_VERIFY:
+        return start_verify(srv, req, req_len);
     case EAP_STEP_DISCARD:
         /* The method wrote its reason; keep it. */
         if (!count_round(srv))

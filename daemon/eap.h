@@ -5,8 +5,9 @@
  * RADIUS may carry them later. One struct eap_server is one conversation
  * with one peer, from EAP-Request/Identity to EAP-Success or EAP-Failure.
  *
- * Methods: EAP-MD5-Challenge (RFC 3748 5.4) and EAP-MSCHAPv2 (RFC 2759,
- * draft-kamath-pppext-eap-mschapv2). Only the method the tunnel group names
+ * Methods: EAP-MD5-Challenge (RFC 3748 5.4), EAP-MSCHAPv2 (RFC 2759,
+ * draft-kamath-pppext-eap-mschapv2) and EAP-GTC (RFC 3748 5.6, the password
+ * in clear inside the protected IKE_AUTH, checked against the user's hash). Only the method the tunnel group names
  * is offered; a peer that NAKs it fails with a reason saying what it wanted.
  *
  * Usage (the IKE_AUTH exchange):
@@ -76,6 +77,7 @@ enum eap_type {
 enum eap_method {
     EAP_METHOD_MD5,
     EAP_METHOD_MSCHAPV2,
+    EAP_METHOD_GTC,         /* RFC 3748 5.6: the password in clear, checked by eap_verify_fn */
 };
 
 enum eap_result {
@@ -110,10 +112,20 @@ struct eap_server;
 typedef int (*eap_lookup_fn)(void *userdata, struct eap_server *srv, const char *identity,
                              struct eap_credentials *creds);
 
+/* EAP-GTC's password check (the user's crypt(3) hash is expensive to
+ * compute: run it on a worker). Returns 1 when `password` is the user's,
+ * 0 when not, -EINPROGRESS when the answer comes later through
+ * eap_server_verify_done() (copy the password first: it is wiped when this
+ * returns), or a negative errno. `user` is as for the lookup. */
+typedef int (*eap_verify_fn)(void *userdata, struct eap_server *srv, const char *user, const char *password);
+
 /* A new conversation for `method`. NULL on allocation failure. */
 struct eap_server *eap_server_new(enum eap_method method, eap_lookup_fn lookup, void *userdata);
 /* Wipes and frees. NULL is allowed. */
 void eap_server_free(struct eap_server *srv);
+/* The password check for EAP-GTC (with the same userdata as the lookup);
+ * without one, GTC fails. */
+void eap_server_set_verify(struct eap_server *srv, eap_verify_fn verify);
 
 /* The first request. With `identity` (e.g. the IKEv2 IDi when the tunnel
  * group says it is the user name; NUL-terminated) the method's challenge
@@ -132,6 +144,9 @@ int eap_server_process(struct eap_server *srv, const uint8_t *resp, size_t resp_
  * message, with the results of eap_server_process(). -EBUSY when no lookup
  * was pending. */
 int eap_server_lookup_done(struct eap_server *srv, int found, const struct eap_credentials *creds);
+/* The same for an asynchronous EAP-GTC password check: `result` as the
+ * verify function's (1, 0, negative errno). -EBUSY when none was pending. */
+int eap_server_verify_done(struct eap_server *srv, int result);
 int eap_server_resume(struct eap_server *srv, const uint8_t **req, size_t *req_len);
 
 /* After EAP_SUCCESS: the MSK (MSCHAPv2: 64 bytes). -ENODATA for a method
@@ -153,7 +168,7 @@ const char *eap_server_failure_reason(const struct eap_server *srv);
  * delete) in this state failed authentication for the reason above. */
 bool eap_server_failing(const struct eap_server *srv);
 
-/* "MD5", "MSCHAPv2". */
+/* "MD5", "MSCHAPv2", "GTC". */
 const char *eap_method_name(enum eap_method method);
 /* The name of an EAP type number for logs ("MSCHAPv2", "TLS", "type 99"). */
 const char *eap_type_str(unsigned type, char *buf, size_t len);

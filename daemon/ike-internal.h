@@ -38,6 +38,7 @@ struct ike {
     uint32_t next_reqid;            /* offset in vpnd's owned reqid range */
     struct ike_stats stats;
     bool stopping;
+    struct hashmap *cert_stores;    /* tunnel groups' credential paths -> struct cert_store (ikev2-auth-cert.c) */
     struct session_reload_end *reload_ended;    /* the sessions the last reload ended, for `vpnctl reload` */
     size_t n_reload_ended;
 };
@@ -66,4 +67,7 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt);
  * send_delete: tell the peer first (best effort). */
 void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_delete, const char *reason);
 int ikev2_session_counters(struct session *s, struct session_counters *c);
+/* Drops the tunnel groups' loaded certificates and keys (ikev2-auth-cert.c). */
+void ikev2_cert_cache_flush(struct ike *ike);
 void ikev2_session_terminate(struct session *s, const char *reason);
+void ikev2_session_sas(struct session *s, struct session_sas *out);

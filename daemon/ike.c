@@ -223,6 +223,7 @@ int ike_reload(struct ike *ike, const struct vpnd_config *config)
             log_warning(CONFIG_SUBSYS_POOL, "pool '%s' keeps its previous range: %s", cp->name, strerror(-e));
     }
     free(list);
+    ikev2_cert_cache_flush(ike);    /* the new configuration's files load on first use */
     end_disallowed_sessions(ike, config);
     return r < 0 ? r : 0;
 }
@@ -257,27 +258,55 @@ int ike_session_counters(struct ike *ike, struct session *s, struct session_coun
     return s->ops->counters(s, c);
 }
 
+/* Ends every IKE SA of a table. Terminating removes an SA from its
+ * tables, so the keys are collected first and each looked up again (an
+ * SA's end may take others with it): restarting the walk after each one
+ * would scan the empty buckets once per SA, quadratic with thousands of
+ * sessions. Without memory for the list, restart anyway. */
+struct sa_table_key {
+    uint8_t bytes[64];
+    size_t len;
+};
+
+static void terminate_all(struct ike *ike, struct hashmap *map, bool send_delete)
+{
+    if (!map)
+        return;
+    size_t n = hashmap_size(map), k = 0;
+    struct sa_table_key *keys = n ? calloc(n, sizeof(*keys)) : NULL;
+    struct hashmap_iter it = HASHMAP_ITER_INIT;
+    const void *key;
+    size_t len;
+    void *value;
+    if (keys) {
+        while (k < n && hashmap_iterate(map, &it, &key, &len, &value))
+            if (len <= sizeof(keys[k].bytes)) {
+                memcpy(keys[k].bytes, key, len);
+                keys[k++].len = len;
+            }
+        for (size_t i = 0; i < k; i++) {
+            value = hashmap_get(map, keys[i].bytes, keys[i].len);
+            if (value)
+                ikev2_ike_sa_terminate(ike, value, send_delete, "vpnd is stopping");
+        }
+        free(keys);
+    }
+    for (;;) {
+        it = HASHMAP_ITER_INIT;
+        if (!hashmap_iterate(map, &it, NULL, NULL, &value))
+            break;
+        ikev2_ike_sa_terminate(ike, value, send_delete, "vpnd is stopping");
+    }
+}
+
 void ike_free(struct ike *ike)
 {
     if (!ike)
         return;
     ike->stopping = true;
-    /* Established SAs: DELETE to the peer, kernel state out, lease back.
-     * Terminating removes the SA from the table: restart the walk each time. */
-    for (;;) {
-        struct hashmap_iter it = HASHMAP_ITER_INIT;
-        void *value;
-        if (!ike->sas || !hashmap_iterate(ike->sas, &it, NULL, NULL, &value))
-            break;
-        ikev2_ike_sa_terminate(ike, value, true, "vpnd is stopping");
-    }
-    for (;;) {
-        struct hashmap_iter it = HASHMAP_ITER_INIT;
-        void *value;
-        if (!ike->half_open || !hashmap_iterate(ike->half_open, &it, NULL, NULL, &value))
-            break;
-        ikev2_ike_sa_terminate(ike, value, false, "vpnd is stopping");
-    }
+    /* Established SAs: DELETE to the peer, kernel state out, lease back. */
+    terminate_all(ike, ike->sas, true);
+    terminate_all(ike, ike->half_open, false);
     ike_socket_set_free(ike->sockets);
     if (ike->pools) {
         struct hashmap_iter it = HASHMAP_ITER_INIT;
@@ -290,6 +319,8 @@ void ike_free(struct ike *ike)
         }
     }
     hashmap_free(ike->pools);
+    ikev2_cert_cache_flush(ike);
+    hashmap_free(ike->cert_stores);
     hashmap_free(ike->sas);
     hashmap_free(ike->half_open);
     ikev2_half_open_free(ike);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "eap.h"
+
 static int psk_verify(const struct ikev2_auth_context *ctx, const struct ikev2_auth *auth,
                       char *reason, size_t reason_len)
 {
@@ -31,19 +33,28 @@ static int psk_sign(const struct ikev2_auth_context *ctx, uint8_t *method, uint8
     return crypto_ikev2_psk_auth(ctx->keys, &ctx->input, ctx->group->psk.data, ctx->group->psk.len, data, max);
 }
 
-const struct ikev2_peer_auth_method ikev2_peer_auth_psk = { "psk", psk_verify };
-const struct ikev2_local_auth_method ikev2_local_auth_psk = { "psk", psk_sign };
+const struct ikev2_peer_auth_method ikev2_peer_auth_psk = { "psk", IKEV2_AUTH_KIND_SHARED_KEY, 0, psk_verify };
+const struct ikev2_local_auth_method ikev2_local_auth_psk = { "psk", IKEV2_AUTH_KIND_SHARED_KEY, psk_sign };
+const struct ikev2_peer_auth_method ikev2_peer_auth_cert = { "certificate", IKEV2_AUTH_KIND_SIGNATURE, 0, NULL };
+const struct ikev2_local_auth_method ikev2_local_auth_cert = { "certificate", IKEV2_AUTH_KIND_SIGNATURE, NULL };
+const struct ikev2_peer_auth_method ikev2_peer_auth_eap_mschapv2 = {
+    "eap-mschapv2", IKEV2_AUTH_KIND_EAP, EAP_METHOD_MSCHAPV2, NULL };
+const struct ikev2_peer_auth_method ikev2_peer_auth_eap_md5 = { "eap-md5", IKEV2_AUTH_KIND_EAP, EAP_METHOD_MD5, NULL };
+const struct ikev2_peer_auth_method ikev2_peer_auth_eap_gtc = { "eap-gtc", IKEV2_AUTH_KIND_EAP, EAP_METHOD_GTC, NULL };
 
 const struct ikev2_peer_auth_method *ikev2_peer_auth_method(enum config_auth auth)
 {
     switch (auth) {
     case CONFIG_AUTH_PSK:
         return &ikev2_peer_auth_psk;
-    case CONFIG_AUTH_CERTIFICATE:       /* crypto-sign*.c / cert*.c hook in here */
-    case CONFIG_AUTH_EAP_MSCHAPV2:      /* eap-*.c: EAP rounds in IKE_AUTH */
+    case CONFIG_AUTH_CERTIFICATE:
+        return &ikev2_peer_auth_cert;
+    case CONFIG_AUTH_EAP_MSCHAPV2:
+        return &ikev2_peer_auth_eap_mschapv2;
     case CONFIG_AUTH_EAP_MD5:
+        return &ikev2_peer_auth_eap_md5;
     case CONFIG_AUTH_EAP_GTC:
-        return NULL;
+        return &ikev2_peer_auth_eap_gtc;
     }
     return NULL;
 }
@@ -54,7 +65,7 @@ const struct ikev2_local_auth_method *ikev2_local_auth_method(enum config_local_
     case CONFIG_LOCAL_AUTH_PSK:
         return &ikev2_local_auth_psk;
     case CONFIG_LOCAL_AUTH_CERTIFICATE:
-        return NULL;
+        return &ikev2_local_auth_cert;
     }
     return NULL;
 }

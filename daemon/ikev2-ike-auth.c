@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ikev2-auth.h"
+#include "ikev2-auth-state.h"
 #include "ikev2-cp.h"
 #include "ikev2-half-open.h"
 #include "ikev2-initiator.h"
@@ -33,8 +33,9 @@ static uint64_t now_usec(clockid_t clock)
 }
 
 /* The peer's identity as text, and its type for the tunnel-group lookup.
- * Returns 0, or -EINVAL for an identity that is not printable text (or a
- * type vpnd cannot match yet: DER DNs come with certificates). */
+ * Returns 0, or -EINVAL for an identity that is not printable text,
+ * -EOPNOTSUPP for a type vpnd cannot match. DER DNs become RFC 2253 text
+ * ("CN=x,O=y"), the form of `dn:` patterns. */
 static int identity_text(const struct ikev2_id *id, char *buf, size_t size, enum config_identity_type *type,
                          struct config_address *addr)
 {
@@ -65,6 +66,9 @@ static int identity_text(const struct ikev2_id *id, char *buf, size_t size, enum
     case IKEV2_ID_KEY_ID:
         *type = CONFIG_ID_KEY_ID;
         break;
+    case IKEV2_ID_DER_ASN1_DN:
+        *type = CONFIG_ID_DN;
+        return cert_dn_der_format(id->data, id->len, buf, size) < 0 ? -EINVAL : 0;   /* malformed or too long */
     default:
         return -EOPNOTSUPP;
     }
@@ -78,21 +82,156 @@ static int identity_text(const struct ikev2_id *id, char *buf, size_t size, enum
     return 0;
 }
 
-static void auth_failed(struct ikev2_ike_sa *sa, uint32_t mid, const char *identity, const char *reason)
+void ikev2_auth_fail_eap(struct ikev2_ike_sa *sa, uint32_t mid, const char *identity, const char *reason,
+                         const uint8_t *eap_failure, size_t eap_failure_len)
 {
     struct log_ctx ctx;
-    uint8_t inner[16];
+    uint8_t inner[32];
     struct ikev2_builder b;
     size_t len = 0;
 
     ikev2_sa_log_ctx(sa, &ctx);
-    log_notice_ctx(&ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, identity '%s', tunnel group %s: %s",
-                   sa->peer, identity ? identity : "", sa->group ? sa->group->name : "(none)", reason);
+    if (!sa->auth || !sa->auth->eap_failure_logged)
+        log_notice_ctx(&ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, identity '%s', tunnel group %s: %s",
+                       sa->peer, identity ? identity : "", sa->group ? sa->group->name : "(none)", reason);
     ikev2_builder_init(&b, inner, sizeof(inner));
     ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, IKEV2_N_AUTHENTICATION_FAILED, NULL, 0);
+    if (eap_failure && eap_failure_len <= 4)
+        ikev2_build_payload(&b, IKEV2_PAYLOAD_EAP, false, eap_failure, eap_failure_len);
     if (ikev2_builder_finish(&b, &len) >= 0)
         (void)ikev2_send_encrypted(sa, IKEV2_EXCHANGE_IKE_AUTH, true, mid, inner, len, IKEV2_PAYLOAD_NOTIFY);
     ikev2_ike_sa_terminate(sa->ike, sa, false, "authentication failed");
+}
+
+void ikev2_auth_fail(struct ikev2_ike_sa *sa, uint32_t mid, const char *identity, const char *reason)
+{
+    ikev2_auth_fail_eap(sa, mid, identity, reason, NULL, 0);
+}
+
+static void auth_failed(struct ikev2_ike_sa *sa, uint32_t mid, const char *identity, const char *reason)
+{
+    ikev2_auth_fail(sa, mid, identity, reason);
+}
+
+void ikev2_auth_informational(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2_payload_list *inner)
+{
+    struct log_ctx ctx;
+    const char *identity = sa->auth->eap && eap_server_identity(sa->auth->eap) ? eap_server_identity(sa->auth->eap)
+                                                                               : sa->identity;
+    bool failed = ikev2_notify_find(inner, IKEV2_N_AUTHENTICATION_FAILED) != NULL;
+    uint8_t empty[1];
+    ikev2_sa_log_ctx(sa, &ctx);
+    (void)ikev2_send_encrypted(sa, IKEV2_EXCHANGE_INFORMATIONAL, true, mid, empty, 0, IKEV2_PAYLOAD_NONE);
+    if (!sa->auth->eap_failure_logged)
+        log_notice_ctx(&ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, identity '%s', tunnel group %s: "
+                       "the client %s", sa->peer, identity, sa->group ? sa->group->name : "(none)",
+                       failed ? "reported AUTHENTICATION_FAILED" : "ended the exchange");
+    ikev2_ike_sa_terminate(sa->ike, sa, false, failed ? "the client gave up authentication (AUTHENTICATION_FAILED)"
+                                                      : "the client gave up authentication");
+}
+
+void ikev2_auth_state_free(struct ikev2_auth_state *st)
+{
+    if (!st)
+        return;
+    eap_server_free(st->eap);
+    cert_store_unref(st->store);
+    crypto_wipe(st->eap_first, sizeof(st->eap_first));
+    free(st->buf);
+    free(st);
+}
+
+/* A copy of the first request's payloads (and its IDi) that outlives it. */
+static struct ikev2_auth_state *auth_state_new(const struct ikev2_payload_list *inner, const struct ikev2_id *id)
+{
+    struct ikev2_auth_state *st = calloc(1, sizeof(*st));
+    size_t total = 0, off = 0;
+    if (!st)
+        return NULL;
+    for (size_t i = 0; i < inner->n; i++)
+        total += inner->p[i].len;
+    st->buf = malloc(total ? total : 1);
+    if (!st->buf) {
+        free(st);
+        return NULL;
+    }
+    st->first = *inner;
+    for (size_t i = 0; i < inner->n; i++) {
+        memcpy(st->buf + off, inner->p[i].body, inner->p[i].len);
+        st->first.p[i].body = st->buf + off;
+        /* The IDi views point into its payload's body: move them along. */
+        if (id->body == inner->p[i].body) {
+            st->idi = *id;
+            st->idi.body = st->buf + off;
+            st->idi.data = st->buf + off + (size_t)(id->data - id->body);
+        }
+        off += inner->p[i].len;
+    }
+    return st;
+}
+
+/* Our identity: the certificate's subject DN when we sign with it, else
+ * the address the client talks to. */
+static int set_our_idr(struct ikev2_ike_sa *sa)
+{
+    struct ikev2_auth_state *as = sa->auth;
+    memset(as->idr_body, 0, 4);
+    if (as->local_method->kind == IKEV2_AUTH_KIND_SIGNATURE) {
+        uint8_t *dn = NULL;
+        size_t dn_len = 0;
+        int r = cert_store_subject_der(as->store, &dn, &dn_len);
+        if (r < 0)
+            return r;
+        if (dn_len > sizeof(as->idr_body) - 4) {
+            free(dn);
+            return -E2BIG;
+        }
+        as->idr_body[0] = IKEV2_ID_DER_ASN1_DN;
+        memcpy(as->idr_body + 4, dn, dn_len);
+        as->idr_body_len = 4 + dn_len;
+        free(dn);
+    } else if (sa->local.sa.sa_family == AF_INET) {
+        as->idr_body[0] = IKEV2_ID_IPV4_ADDR;
+        memcpy(as->idr_body + 4, &sa->local.in.sin_addr, 4);
+        as->idr_body_len = 8;
+    } else {
+        as->idr_body[0] = IKEV2_ID_IPV6_ADDR;
+        memcpy(as->idr_body + 4, &sa->local.in6.sin6_addr, 16);
+        as->idr_body_len = 20;
+    }
+    return 0;
+}
+
+int ikev2_auth_our_mac(struct ikev2_ike_sa *sa, bool eap, const uint8_t *secret, size_t secret_len,
+                       uint8_t *out, size_t max)
+{
+    struct crypto_auth_input in = { .initiator = false, .message = sa->init_response,
+                                    .message_len = sa->init_response_len, .nonce = sa->ni, .nonce_len = sa->ni_len,
+                                    .id_body = sa->auth->idr_body, .id_body_len = sa->auth->idr_body_len };
+    if (eap)
+        return crypto_ikev2_eap_auth(&sa->keys, &in, secret, secret_len, out, max);
+    if (secret_len == 0)
+        return -ENOKEY;
+    return crypto_ikev2_psk_auth(&sa->keys, &in, secret, secret_len, out, max);
+}
+
+bool ikev2_auth_apply_policy(struct ikev2_ike_sa *sa, uint32_t mid)
+{
+    const struct config_user *user = config_user_find(sa->config, sa->identity);
+    sa->policy = user && user->group_policy ? user->group_policy : sa->group->group_policy;
+    if (sa->policy && !(sa->policy->protocols & CONFIG_PROTOCOL_IKEV2)) {
+        char reason[IKEV2_AUTH_REASON_MAX];
+        snprintf(reason, sizeof(reason), "group policy %s does not allow IKEv2", sa->policy->name);
+        auth_failed(sa, mid, sa->identity, reason);
+        return false;
+    }
+    if (sa->policy && sa->policy->simultaneous_logins == 0) {
+        char reason[IKEV2_AUTH_REASON_MAX];
+        snprintf(reason, sizeof(reason), "group policy %s allows no login (simultaneous-logins 0)", sa->policy->name);
+        auth_failed(sa, mid, sa->identity, reason);
+        return false;
+    }
+    return true;
 }
 
 struct child_result {
@@ -264,6 +403,9 @@ out:
     free(tsr);
 }
 
+static void our_auth_then_complete(struct ikev2_ike_sa *sa, uint32_t mid);
+static void peer_cert_checked(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2_cert_outcome *out);
+
 void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *msg,
                            const struct ikev2_payload_list *inner)
 {
@@ -277,6 +419,16 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
     struct config_address id_addr;
 
     ikev2_sa_log_ctx(sa, &ctx);
+    if (sa->auth) {
+        /* A later round of an EAP conversation. (While a job works on the
+         * previous request, the dispatcher drops retransmissions; a new
+         * message ID then breaks the window: RFC 7296 2.3.) */
+        if (sa->auth->eap && !sa->response_pending)
+            ikev2_eap_round(sa, mid, inner);
+        else
+            auth_failed(sa, mid, sa->identity, "IKE_AUTH request while the previous one is being checked");
+        return;
+    }
     const struct ikev2_payload *p_id = ikev2_payload_find(inner, IKEV2_PAYLOAD_IDI);
     const struct ikev2_payload *p_auth = ikev2_payload_find(inner, IKEV2_PAYLOAD_AUTH);
     if (!p_id || ikev2_id_decode(p_id, &id, &st) < 0) {
@@ -308,18 +460,60 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
         auth_failed(sa, mid, identity, reason);
         return;
     }
+    const struct ikev2_peer_auth_method *method = ikev2_peer_auth_method(group->auth);
+    const struct ikev2_local_auth_method *local = ikev2_local_auth_method(group->local_auth);
+    if (!method || !local) {
+        auth_failed(sa, mid, identity, "the tunnel group's authentication method is not available in this build");
+        return;
+    }
+    sa->auth = auth_state_new(inner, &id);
+    if (!sa->auth) {
+        auth_failed(sa, mid, identity, "out of memory");
+        return;
+    }
+    sa->auth->peer_method = method;
+    sa->auth->local_method = local;
+    char reason[IKEV2_AUTH_REASON_MAX + 256] = "";
+    if (method->kind == IKEV2_AUTH_KIND_SIGNATURE || local->kind == IKEV2_AUTH_KIND_SIGNATURE) {
+        char err[256];
+        if (ikev2_cert_store_get(sa->ike, group, &sa->auth->store, err, sizeof(err)) < 0) {
+            snprintf(reason, sizeof(reason), "the tunnel group's credentials: %s", err);
+            auth_failed(sa, mid, identity, reason);
+            return;
+        }
+    }
+    r = set_our_idr(sa);
+    if (r < 0) {
+        snprintf(reason, sizeof(reason), "cannot build our IDr: %s", strerror(-r));
+        auth_failed(sa, mid, identity, reason);
+        return;
+    }
+
     if (!p_auth) {
-        auth_failed(sa, mid, identity, "no AUTH payload (EAP is not available for this tunnel group)");
+        /* RFC 7296 2.16: no AUTH means the client wants EAP. */
+        if (method->kind != IKEV2_AUTH_KIND_EAP) {
+            snprintf(reason, sizeof(reason), "no AUTH payload (EAP), but the tunnel group uses %s", method->name);
+            auth_failed(sa, mid, identity, reason);
+            return;
+        }
+        ikev2_eap_begin(sa, mid);
         return;
     }
     if (ikev2_auth_decode(p_auth, &auth, &st) < 0) {
         auth_failed(sa, mid, identity, "malformed AUTH payload");
         return;
     }
-    const struct ikev2_peer_auth_method *method = ikev2_peer_auth_method(group->auth);
-    const struct ikev2_local_auth_method *local = ikev2_local_auth_method(group->local_auth);
-    if (!method || !local) {
-        auth_failed(sa, mid, identity, "the tunnel group's authentication method is not available in this build");
+    if (method->kind == IKEV2_AUTH_KIND_EAP) {
+        snprintf(reason, sizeof(reason), "AUTH method %u where the tunnel group expects %s", auth.method,
+                 method->name);
+        auth_failed(sa, mid, identity, reason);
+        return;
+    }
+    if (method->kind == IKEV2_AUTH_KIND_SIGNATURE) {
+        /* Chain, identity and signature on a worker, with ours if we sign. */
+        if (ikev2_cert_job_start(sa, mid, &auth, local->kind == IKEV2_AUTH_KIND_SIGNATURE, peer_cert_checked,
+                                 reason, sizeof(reason)) < 0)
+            auth_failed(sa, mid, identity, reason);
         return;
     }
     struct ikev2_auth_context actx = {
@@ -328,7 +522,6 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
         .input = { .initiator = true, .message = sa->init_request, .message_len = sa->init_request_len,
                    .nonce = sa->nr, .nonce_len = sa->nr_len, .id_body = id.body, .id_body_len = id.body_len },
     };
-    char reason[IKEV2_AUTH_REASON_MAX] = "";
     r = method->verify(&actx, &auth, reason, sizeof(reason));
     if (r <= 0) {
         if (r < 0)
@@ -336,40 +529,83 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
         auth_failed(sa, mid, identity, reason);
         return;
     }
-    const struct config_user *user = config_user_find(sa->config, identity);
-    sa->policy = user && user->group_policy ? user->group_policy : group->group_policy;
-    if (sa->policy && !(sa->policy->protocols & CONFIG_PROTOCOL_IKEV2)) {
-        snprintf(reason, sizeof(reason), "group policy %s does not allow IKEv2", sa->policy->name);
-        auth_failed(sa, mid, identity, reason);
+    if (!ikev2_auth_apply_policy(sa, mid))
+        return;
+    our_auth_then_complete(sa, mid);
+}
+
+/* The peer is authenticated by a shared key or certificate: our AUTH over
+ * the IDr (a MAC now, or a signature on a worker), then the answer. */
+static void our_auth_then_complete(struct ikev2_ike_sa *sa, uint32_t mid)
+{
+    char reason[IKEV2_AUTH_REASON_MAX];
+    if (sa->auth->local_method->kind == IKEV2_AUTH_KIND_SIGNATURE) {
+        if (ikev2_cert_job_start(sa, mid, NULL, true, peer_cert_checked, reason, sizeof(reason)) < 0)
+            auth_failed(sa, mid, sa->identity, reason);
         return;
     }
-
-    /* Our identity: the address the client talks to. */
-    uint8_t idr_body[4 + 16];
-    size_t idr_len;
-    uint8_t idr_type;
-    memset(idr_body, 0, sizeof(idr_body));
-    if (sa->local.sa.sa_family == AF_INET) {
-        idr_type = IKEV2_ID_IPV4_ADDR;
-        memcpy(idr_body + 4, &sa->local.in.sin_addr, 4);
-        idr_len = 8;
-    } else {
-        idr_type = IKEV2_ID_IPV6_ADDR;
-        memcpy(idr_body + 4, &sa->local.in6.sin6_addr, 16);
-        idr_len = 20;
-    }
-    idr_body[0] = idr_type;
     uint8_t our_auth[IKEV2_AUTH_DATA_MAX];
-    uint8_t our_method = 0;
-    actx.input = (struct crypto_auth_input){ .initiator = false, .message = sa->init_response,
-                                             .message_len = sa->init_response_len, .nonce = sa->ni,
-                                             .nonce_len = sa->ni_len, .id_body = idr_body, .id_body_len = idr_len };
-    int auth_len = local->sign(&actx, &our_method, our_auth, sizeof(our_auth));
+    int auth_len = ikev2_auth_our_mac(sa, false, sa->group->psk.data, sa->group->psk.len, our_auth,
+                                      sizeof(our_auth));
     if (auth_len < 0) {
         snprintf(reason, sizeof(reason), "cannot compute our AUTH: %s", strerror(-auth_len));
-        auth_failed(sa, mid, identity, reason);
+        auth_failed(sa, mid, sa->identity, reason);
         return;
     }
+    ikev2_auth_complete(sa, mid, true, IKEV2_AUTH_SHARED_KEY_MIC, our_auth, (size_t)auth_len, NULL);
+    crypto_wipe(our_auth, sizeof(our_auth));
+}
+
+/* The certificate job is back: the peer's verdict (when it was checked)
+ * and our signature (when we sign). */
+static void peer_cert_checked(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2_cert_outcome *out)
+{
+    char reason[IKEV2_AUTH_REASON_MAX + CERT_REASON_MAX];
+    struct log_ctx ctx;
+    ikev2_sa_log_ctx(sa, &ctx);
+    if (out->verdict <= 0) {
+        if (out->verdict < 0 && !out->reason[0])
+            snprintf(reason, sizeof(reason), "cannot check the certificate: %s", strerror(-out->verdict));
+        else
+            snprintf(reason, sizeof(reason), "%s", out->reason);
+        auth_failed(sa, mid, sa->identity, reason);
+        return;
+    }
+    if (sa->auth->peer_method->kind == IKEV2_AUTH_KIND_SIGNATURE) {
+        log_info_ctx(&ctx, CONFIG_SUBSYS_AUTH, "certificate '%s' of peer %s verified against tunnel group %s's CAs",
+                     out->subject, sa->peer, sa->group->name);
+        if (!ikev2_auth_apply_policy(sa, mid))
+            return;
+    }
+    if (sa->auth->local_method->kind != IKEV2_AUTH_KIND_SIGNATURE) {
+        our_auth_then_complete(sa, mid);
+        return;
+    }
+    if (out->sign_result < 0) {
+        snprintf(reason, sizeof(reason), "cannot sign our AUTH: %s", strerror(-out->sign_result));
+        auth_failed(sa, mid, sa->identity, reason);
+        return;
+    }
+    struct cert_der_list certs = { 0 };
+    int r = ikev2_cert_our_payloads(sa, &certs);
+    if (r < 0) {
+        snprintf(reason, sizeof(reason), "cannot find our certificate chain: %s", strerror(-r));
+        auth_failed(sa, mid, sa->identity, reason);
+        return;
+    }
+    ikev2_auth_complete(sa, mid, true, out->method, out->auth, out->auth_len, &certs);
+    cert_der_list_free(&certs);
+}
+
+void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, uint8_t our_method,
+                         const uint8_t *our_auth, size_t auth_len, const struct cert_der_list *certs)
+{
+    struct log_ctx ctx;
+    const struct config_tunnel_group *group = sa->group;
+    const struct ikev2_payload_list *inner = &sa->auth->first;   /* SA, TSi, TSr, CP of the first request */
+    const char *identity = sa->identity;
+    int r;
+    ikev2_sa_log_ctx(sa, &ctx);
 
     ikev2_initial_contact(sa, inner);
 
@@ -390,9 +626,13 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
         return;
     }
     ikev2_builder_init(&b, out, IKEV2_INNER_MAX);
-    ikev2_build_id(&b, IKEV2_PAYLOAD_IDR, idr_type, idr_body + 4, idr_len - 4);
-    ikev2_build_auth(&b, our_method, our_auth, (size_t)auth_len);
-    crypto_wipe(our_auth, sizeof(our_auth));
+    if (send_idr)
+        ikev2_build_id(&b, IKEV2_PAYLOAD_IDR, sa->auth->idr_body[0], sa->auth->idr_body + 4,
+                       sa->auth->idr_body_len - 4);
+    for (size_t i = 0; certs && i < certs->n; i++)
+        ikev2_build_cert(&b, IKEV2_PAYLOAD_CERT, IKEV2_CERT_X509_SIGNATURE, certs->items[i].data,
+                         certs->items[i].len);
+    ikev2_build_auth(&b, our_method, our_auth, auth_len);
     if (res->notify == 0) {
         struct ikev2_transform tr[4];
         uint8_t spi[4];
@@ -420,7 +660,7 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
 
     /* Established. */
     struct ike *ike = sa->ike;
-    sa->state = IKEV2_SA_ESTABLISHED;
+    ikev2_sa_set_state(sa, IKEV2_SA_ESTABLISHED, "authenticated");
     ike->stats.half_open--;
     ike->stats.established++;
     sa->timer = sd_event_source_disable_unref(sa->timer);
@@ -439,6 +679,8 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
     sa->init_request = NULL;
     free(sa->init_response);
     sa->init_response = NULL;
+    ikev2_auth_state_free(sa->auth);
+    sa->auth = NULL;
 
     if (sa->has_child) {
         char tsi[64], tsr[64], esp[80], addr[INET6_ADDRSTRLEN];
@@ -459,7 +701,8 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
             .ops = NULL,
             .owner = sa,
         };
-        static const struct session_ops ops = { ikev2_session_counters, ikev2_session_terminate };
+        static const struct session_ops ops = { ikev2_session_counters, ikev2_session_terminate,
+                                                ikev2_session_sas };
         tmpl.ops = &ops;
         snprintf(tmpl.user, sizeof(tmpl.user), "%s", sa->identity);
         snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "%s", group->name);
@@ -476,6 +719,8 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
             inet_ntop(AF_INET, &sa->address.in, addr, sizeof(addr));
             log_info_ctx(&ctx, CONFIG_SUBSYS_IKE, "session up: user %s, address %s, session %u", sa->identity,
                          addr, sa->session->index);
+            (void)session_enforce_login_limit(ike->sessions, sa->session, sa->policy ?
+                                              sa->policy->simultaneous_logins : CONFIG_SIMULTANEOUS_LOGINS_DEFAULT);
         }
     }
     free(res);

@@ -4,16 +4,34 @@
  * it has no other IKE SA with us, for instance after a reboot. Whatever
  * vpnd still holds for the same identity in the same tunnel group is stale:
  * those sessions end (CHILD SAs, policies, route, lease) without a DELETE,
- * which the client could not read anyway.
+ * which the client could not read anyway. The user's sessions are found
+ * by hash (session_foreach_user).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "ikev2-initiator.h"
 #include "ikev2-wire.h"
 
-/* Sessions are collected this many at a time, in rounds until none is left
- * (ending one changes the user's list). */
-#define INITIAL_CONTACT_BATCH 16
+struct initial_contact {
+    struct ikev2_ike_sa *sa;            /* the one that made contact */
+    const struct log_ctx *ctx;
+    unsigned ended;
+};
+
+static int end_stale(struct session *s, void *userdata)
+{
+    struct initial_contact *ic = userdata;
+    struct ikev2_ike_sa *old = s->owner;
+    if (s->protocol != SESSION_IKEV2 || !old || old == ic->sa ||
+        strcmp(s->tunnel_group, ic->sa->group->name) != 0)
+        return 0;
+    log_info_ctx(ic->ctx, CONFIG_SUBSYS_IKEV2, "INITIAL_CONTACT from %s: ending the earlier session %u of '%s' "
+                 "(from %s)", ic->sa->peer, s->index, ic->sa->identity, old->peer);
+    ikev2_ike_sa_terminate(old->ike, old, false, "replaced: the client made initial contact again");
+    ic->ended++;
+    return 0;
+}
 
 void ikev2_initial_contact(struct ikev2_ike_sa *sa, const struct ikev2_payload_list *inner)
 {
@@ -21,27 +39,11 @@ void ikev2_initial_contact(struct ikev2_ike_sa *sa, const struct ikev2_payload_l
         return;
     struct log_ctx ctx;
     ikev2_sa_log_ctx(sa, &ctx);
-    unsigned ended = 0;
-    for (;;) {
-        struct session *found[INITIAL_CONTACT_BATCH];
-        size_t n = session_find_by_user(sa->ike->sessions, sa->group->name, sa->identity, found,
-                                        INITIAL_CONTACT_BATCH);
-        size_t victims = 0;
-        if (n > INITIAL_CONTACT_BATCH)
-            n = INITIAL_CONTACT_BATCH;
-        for (size_t i = 0; i < n; i++) {
-            struct ikev2_ike_sa *old = found[i]->owner;
-            if (found[i]->protocol != SESSION_IKEV2 || !old || old == sa)
-                continue;
-            victims++;
-            log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "INITIAL_CONTACT from %s: ending the earlier session %u of "
-                         "'%s' (from %s)", sa->peer, found[i]->index, sa->identity, old->peer);
-            ikev2_ike_sa_terminate(sa->ike, old, false, "replaced: the client made initial contact again");
-            ended++;
-        }
-        if (victims == 0)
-            break;
-    }
-    if (!ended)
+    struct initial_contact ic = { .sa = sa, .ctx = &ctx };
+    int r = session_foreach_user(sa->ike->sessions, sa->identity, end_stale, &ic);
+    if (r < 0)
+        log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "INITIAL_CONTACT: cannot look up the earlier sessions of '%s': %s",
+                        sa->identity, strerror(-r));
+    else if (!ic.ended)
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "INITIAL_CONTACT: no earlier session of '%s'", sa->identity);
 }

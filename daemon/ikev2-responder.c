@@ -14,6 +14,7 @@
 
 #include "crypto-dh.h"
 #include "crypto-sk.h"
+#include "ikev2-auth-state.h"
 #include "ikev2-fragment-sa.h"
 #include "ikev2-half-open.h"
 #include "ikev2-initiator.h"
@@ -290,7 +291,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         ike->stats.established--;
     else if (sa->state != IKEV2_SA_DELETING)
         ike->stats.half_open--;
-    sa->state = linger ? IKEV2_SA_DELETING : IKEV2_SA_DELETED;
+    ikev2_sa_set_state(sa, linger ? IKEV2_SA_DELETING : IKEV2_SA_DELETED, reason);
     if (!linger)
         ikev2_initiator_free(sa);
 
@@ -337,6 +338,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         hashmap_remove(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key));
     if (sa->in_table && hashmap_get(ike->sas, &sa->rspi, sizeof(sa->rspi)) == sa)
         hashmap_remove(ike->sas, &sa->rspi, sizeof(sa->rspi));
+    ikev2_auth_state_free(sa->auth);
     config_unref(sa->config);
     crypto_ike_keys_wipe(&sa->keys);
     crypto_wipe(sa->nr, sizeof(sa->nr));
@@ -443,7 +445,26 @@ int ikev2_session_counters(struct session *s, struct session_counters *c)
 void ikev2_session_terminate(struct session *s, const char *reason)
 {
     struct ikev2_ike_sa *sa = s->owner;
-    ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
+    if (sa)
+        ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
+}
+
+void ikev2_session_sas(struct session *s, struct session_sas *out)
+{
+    struct ikev2_ike_sa *sa = s->owner;
+    memset(out, 0, sizeof(*out));
+    if (!sa)
+        return;
+    out->ike_spi_i = sa->ispi;
+    out->ike_spi_r = sa->rspi;
+    if (sa->has_child) {
+        out->child[out->n_child].spi_in = sa->child.spi_in;
+        out->child[out->n_child++].spi_out = sa->child.spi_out;
+    }
+    if (sa->has_old_child) {
+        out->child[out->n_child].spi_in = sa->old_child.spi_in;
+        out->child[out->n_child++].spi_out = sa->old_child.spi_out;
+    }
 }
 
 /* ---- IKE_SA_INIT ---------------------------------------------------------------------- */
@@ -545,6 +566,7 @@ static void dh_done(void *userdata, int result)
     ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, IKEV2_N_NAT_DETECTION_DESTINATION_IP, natd_d, 20);
     if (sa->fragmentation)
         ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+    ikev2_build_init_cert_payloads(sa, &b);     /* CERTREQ, SIGNATURE_HASH_ALGORITHMS */
     if (r >= 0)
         r = ikev2_builder_finish(&b, &len);
     dh_job_free(j);
@@ -567,7 +589,7 @@ static void dh_done(void *userdata, int result)
         return;
     }
     sa->in_table = true;
-    sa->state = IKEV2_SA_INIT_DONE;
+    ikev2_sa_set_state(sa, IKEV2_SA_INIT_DONE, "IKE_SA_INIT answered");
     sa->expected_mid = 1;
     log_sent(&ctx, buf, len, NULL, 0, 0);
     (void)send_bytes(sa->ike, &sa->local, &sa->remote, buf, len, &ctx);
@@ -782,6 +804,8 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     ikev2_ike_choice_format(&choice, suite, sizeof(suite));
     log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "selected proposal %u (ike-proposal '%s'): %s", choice.number,
                   choice.config->name, suite);
+    log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE SA %016llx_i %016llx_r state %s: Diffie-Hellman on a worker",
+                  (unsigned long long)sa->ispi, (unsigned long long)sa->rspi, ikev2_sa_state_name(sa->state));
     goto out;
 
 out_free:
@@ -1028,6 +1052,10 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
         ikev2_handle_ike_auth(sa, msg, inner);
         break;
     case IKEV2_EXCHANGE_INFORMATIONAL:
+        if (sa->state != IKEV2_SA_ESTABLISHED && sa->auth) {
+            ikev2_auth_informational(sa, hdr.message_id, inner);    /* the client gives up (EAP) */
+            break;
+        }
         if (sa->state != IKEV2_SA_ESTABLISHED && sa->state != IKEV2_SA_DELETING) {
             ikev2_send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
             break;

@@ -55,6 +55,8 @@ struct ikev2_half_open_key {
 
 #define IKEV2_PEER_TEXT_MAX 64
 
+struct ikev2_auth_state;
+
 struct ikev2_ike_sa {
     struct ike *ike;
     struct vpnd_config *config;         /* referenced: the configuration it was negotiated under */
@@ -91,6 +93,7 @@ struct ikev2_ike_sa {
     struct ikev2_ike_sa **job_sa;       /* the job's pointer back to us: cleared when we go */
     bool response_pending;              /* request expected_mid - 1 is being worked on (job) */
     sd_event_source *timer;             /* half-open timeout */
+    struct ikev2_auth_state *auth;      /* IKE_AUTH in progress: EAP rounds, certificate jobs (ikev2-auth-state.h) */
 
     /* After IKE_AUTH. */
     const struct config_tunnel_group *group;
@@ -131,6 +134,10 @@ int ikev2_sa_start_policy_timer(struct ikev2_ike_sa *sa);
 
 /* Log context of the SA. */
 void ikev2_sa_log_ctx(const struct ikev2_ike_sa *sa, struct log_ctx *ctx);
+
+/* State changes (ikev2-state.c): logged at debug level 1 with the reason. */
+const char *ikev2_sa_state_name(enum ikev2_sa_state state);
+void ikev2_sa_set_state(struct ikev2_ike_sa *sa, enum ikev2_sa_state state, const char *why);
 
 /* Sending. `inner` is the plaintext chain (first type first_inner, len 0:
  * an empty SK). Builds, encrypts, logs "sending ..." and sends; when

@@ -2,18 +2,29 @@
 #include "session.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "hashmap.h"
+#include "log.h"
 
 struct session_registry {
     struct hashmap *by_index;       /* uint32_t index -> session */
     struct hashmap *by_address;     /* family + address bytes -> session */
-    struct hashmap *by_user;        /* "tunnel group\0user" -> first session (chained by next_of_user) */
+    struct hashmap *by_user;        /* user name -> struct user_sessions */
     uint32_t next_index;
 };
+
+/* One user's sessions: a list through session.user_prev/user_next. */
+struct user_sessions {
+    struct session *oldest, *newest;
+    size_t n;
+};
+
+static int user_index_add(struct session_registry *reg, struct session *s);
+static void user_index_remove(struct session_registry *reg, struct session *s);
 
 /* The address as a hash key: family and the address bytes only. */
 struct address_key {
@@ -64,28 +75,30 @@ void session_registry_free(struct session_registry *reg)
             free(value);
         }
     }
+    if (reg->by_user) {
+        struct hashmap_iter it = HASHMAP_ITER_INIT;
+        void *value;
+        const void *key;
+        size_t len;
+        while (hashmap_iterate(reg->by_user, &it, &key, &len, &value)) {
+            hashmap_remove(reg->by_user, key, len);
+            free(value);
+        }
+    }
     hashmap_free(reg->by_index);
     hashmap_free(reg->by_address);
     hashmap_free(reg->by_user);
     free(reg);
 }
 
-/* The by_user key: tunnel group, NUL, user. */
-static size_t user_key(const char *tunnel_group, const char *user, char *key, size_t size)
-{
-    size_t g = strnlen(tunnel_group, SESSION_NAME_MAX), u = strnlen(user, SESSION_NAME_MAX);
-    if (g + 1 + u > size)
-        return 0;
-    memcpy(key, tunnel_group, g);
-    key[g] = '\0';
-    memcpy(key + g + 1, user, u);
-    return g + 1 + u;
-}
-
 int session_add(struct session_registry *reg, const struct session *tmpl, struct session **ret)
 {
     struct address_key ak = address_key(&tmpl->address);
     if (hashmap_get(reg->by_address, &ak, sizeof(ak)))
+        return -EEXIST;
+    bool has6 = tmpl->address6.family == AF_INET6;
+    struct address_key ak6 = has6 ? address_key(&tmpl->address6) : ak;
+    if (has6 && (memcmp(&ak6, &ak, sizeof(ak)) == 0 || hashmap_get(reg->by_address, &ak6, sizeof(ak6))))
         return -EEXIST;
     struct session *s = malloc(sizeof(*s));
     if (!s)
@@ -98,17 +111,20 @@ int session_add(struct session_registry *reg, const struct session *tmpl, struct
         return r;
     }
     r = hashmap_put(reg->by_address, &ak, sizeof(ak), s);
-    if (r < 0) {
-        hashmap_remove(reg->by_index, &s->index, sizeof(s->index));
-        free(s);
-        return r;
+    if (r >= 0 && has6) {
+        r = hashmap_put(reg->by_address, &ak6, sizeof(ak6), s);
+        if (r < 0)
+            hashmap_remove(reg->by_address, &ak, sizeof(ak));
     }
-    char key[2 * SESSION_NAME_MAX + 1];
-    size_t key_len = user_key(s->tunnel_group, s->user, key, sizeof(key));
-    s->next_of_user = hashmap_get(reg->by_user, key, key_len);
-    r = hashmap_replace(reg->by_user, key, key_len, s, NULL);
+    if (r >= 0) {
+        r = user_index_add(reg, s);
+        if (r < 0) {
+            hashmap_remove(reg->by_address, &ak, sizeof(ak));
+            if (has6)
+                hashmap_remove(reg->by_address, &ak6, sizeof(ak6));
+        }
+    }
     if (r < 0) {
-        hashmap_remove(reg->by_address, &ak, sizeof(ak));
         hashmap_remove(reg->by_index, &s->index, sizeof(s->index));
         free(s);
         return r;
@@ -127,20 +143,12 @@ void session_remove(struct session_registry *reg, struct session *s)
     struct address_key ak = address_key(&s->address);
     if (hashmap_get(reg->by_address, &ak, sizeof(ak)) == s)
         hashmap_remove(reg->by_address, &ak, sizeof(ak));
-    char key[2 * SESSION_NAME_MAX + 1];
-    size_t key_len = user_key(s->tunnel_group, s->user, key, sizeof(key));
-    struct session *first = hashmap_get(reg->by_user, key, key_len);
-    if (first == s) {
-        if (s->next_of_user)
-            (void)hashmap_replace(reg->by_user, key, key_len, s->next_of_user, NULL);
-        else
-            hashmap_remove(reg->by_user, key, key_len);
-    } else
-        for (struct session *p = first; p; p = p->next_of_user)
-            if (p->next_of_user == s) {
-                p->next_of_user = s->next_of_user;
-                break;
-            }
+    if (s->address6.family == AF_INET6) {
+        struct address_key ak6 = address_key(&s->address6);
+        if (hashmap_get(reg->by_address, &ak6, sizeof(ak6)) == s)
+            hashmap_remove(reg->by_address, &ak6, sizeof(ak6));
+    }
+    user_index_remove(reg, s);
     hashmap_remove(reg->by_index, &s->index, sizeof(s->index));
     free(s);
 }
@@ -154,19 +162,6 @@ struct session *session_find_by_address(struct session_registry *reg, const stru
 {
     struct address_key ak = address_key(addr);
     return hashmap_get(reg->by_address, &ak, sizeof(ak));
-}
-
-size_t session_find_by_user(struct session_registry *reg, const char *tunnel_group, const char *user,
-                            struct session **out, size_t max)
-{
-    char key[2 * SESSION_NAME_MAX + 1];
-    size_t key_len = user_key(tunnel_group, user, key, sizeof(key)), n = 0;
-    for (struct session *s = hashmap_get(reg->by_user, key, key_len); s; s = s->next_of_user) {
-        if (n < max)
-            out[n] = s;
-        n++;
-    }
-    return n;
 }
 
 size_t session_count(const struct session_registry *reg)
@@ -198,4 +193,119 @@ int session_foreach(struct session_registry *reg, int (*fn)(struct session *s, v
         r = fn(list[k], userdata);
     free(list);
     return r < 0 ? r : 0;
+}
+
+/* ---- by user ------------------------------------------------------------------- */
+
+static int user_index_add(struct session_registry *reg, struct session *s)
+{
+    struct user_sessions *u = hashmap_get_str(reg->by_user, s->user);
+    if (!u) {
+        u = calloc(1, sizeof(*u));
+        if (!u)
+            return -ENOMEM;
+        int r = hashmap_put_str(reg->by_user, s->user, u);
+        if (r < 0) {
+            free(u);
+            return r;
+        }
+    }
+    s->user_prev = u->newest;
+    s->user_next = NULL;
+    if (u->newest)
+        u->newest->user_next = s;
+    else
+        u->oldest = s;
+    u->newest = s;
+    u->n++;
+    return 0;
+}
+
+static void user_index_remove(struct session_registry *reg, struct session *s)
+{
+    struct user_sessions *u = hashmap_get_str(reg->by_user, s->user);
+    if (!u)
+        return;
+    if (s->user_prev)
+        s->user_prev->user_next = s->user_next;
+    else if (u->oldest == s)
+        u->oldest = s->user_next;
+    else
+        return;     /* not in this list */
+    if (s->user_next)
+        s->user_next->user_prev = s->user_prev;
+    else
+        u->newest = s->user_prev;
+    s->user_prev = s->user_next = NULL;
+    if (--u->n == 0) {
+        hashmap_remove_str(reg->by_user, s->user);
+        free(u);
+    }
+}
+
+struct session *session_find_by_user(struct session_registry *reg, const char *user)
+{
+    struct user_sessions *u = hashmap_get_str(reg->by_user, user);
+    return u ? u->oldest : NULL;
+}
+
+size_t session_count_by_user(struct session_registry *reg, const char *user)
+{
+    struct user_sessions *u = hashmap_get_str(reg->by_user, user);
+    return u ? u->n : 0;
+}
+
+int session_foreach_user(struct session_registry *reg, const char *user,
+                         int (*fn)(struct session *s, void *userdata), void *userdata)
+{
+    struct user_sessions *u = hashmap_get_str(reg->by_user, user);
+    if (!u)
+        return 0;
+    /* By index, not by pointer: fn may end sessions, even the next one. */
+    size_t n = u->n, i = 0;
+    uint32_t *indexes = calloc(n, sizeof(*indexes));
+    if (!indexes)
+        return -ENOMEM;
+    for (struct session *s = u->oldest; s && i < n; s = s->user_next)
+        indexes[i++] = s->index;
+    int r = 0;
+    for (size_t k = 0; k < i && r >= 0; k++) {
+        struct session *s = session_find_by_index(reg, indexes[k]);
+        if (s)
+            r = fn(s, userdata);
+    }
+    free(indexes);
+    return r < 0 ? r : 0;
+}
+
+size_t session_enforce_login_limit(struct session_registry *reg, struct session *newest, uint32_t limit)
+{
+    char user[SESSION_NAME_MAX];
+    uint32_t keep_index = newest->index;
+    size_t ended = 0;
+
+    snprintf(user, sizeof(user), "%s", newest->user);
+    for (;;) {
+        size_t n = session_count_by_user(reg, user);
+        if (n <= limit || n <= 1)
+            break;
+        struct session *oldest = session_find_by_user(reg, user);
+        if (oldest && oldest->index == keep_index)
+            oldest = oldest->user_next;
+        if (!oldest || !oldest->ops || !oldest->ops->terminate)
+            break;
+        char peer[IKE_SOCKADDR_STRING_MAX];
+        struct log_ctx ctx = { .peer = ike_sockaddr_to_string(&oldest->remote, peer, sizeof(peer)), .user = user,
+                               .tunnel_group = oldest->tunnel_group };
+        log_notice_ctx(&ctx, CONFIG_SUBSYS_IKE, "user %s has %zu sessions, simultaneous-logins is %u%s%s: "
+                       "logging off session %u (the oldest), keeping the new session %u", user, n, limit,
+                       newest->group_policy[0] ? " in group policy " : "", newest->group_policy,
+                       oldest->index, keep_index);
+        uint32_t gone = oldest->index;
+        oldest->ops->terminate(oldest, "simultaneous-logins limit");
+        if (session_find_by_index(reg, gone))
+            break;      /* the protocol could not end it: do not loop forever */
+        ended++;
+    }
+    return ended;
 }

@@ -7,8 +7,10 @@
  * protocol code owns the IKE SA and its CHILD SAs; the session points at
  * them through `owner` and reports kernel counters through `counters`.
  *
- * The registry finds sessions by index (the operator's handle) and by
- * assigned address, by hash; listing walks the index table.
+ * The registry finds sessions by index (the operator's handle), by
+ * assigned address and by user, by hash; listing walks the index table.
+ * A user's sessions are kept in login order, oldest first, for the
+ * group policy's simultaneous-logins limit (ASA: the oldest is logged off).
  */
 #pragma once
 
@@ -31,6 +33,16 @@ struct session_counters {
     uint64_t packets_in, packets_out;
 };
 
+#define SESSION_CHILD_SAS_MAX 4
+
+/* The SAs behind a session, as the protocol holds them right now (they
+ * change with every rekey, so they are asked for, not copied). */
+struct session_sas {
+    uint64_t ike_spi_i, ike_spi_r;      /* IKE SA (IKEv1: the ISAKMP SA's cookies) */
+    struct { uint32_t spi_in, spi_out; } child[SESSION_CHILD_SAS_MAX];
+    size_t n_child;
+};
+
 /* The protocol's side of a session. */
 struct session_ops {
     /* Kernel counters of the session's SAs, added into *c. */
@@ -39,6 +51,8 @@ struct session_ops {
      * client (DELETE), removes its SAs, releases its address. The session
      * is freed: `s` is invalid afterwards. */
     void (*terminate)(struct session *s, const char *reason);
+    /* Its IKE SA and CHILD SAs (ESP SPIs, ours first). */
+    void (*sas)(struct session *s, struct session_sas *out);
 };
 
 #define SESSION_NAME_MAX 256
@@ -50,6 +64,7 @@ struct session {
     char tunnel_group[SESSION_NAME_MAX];
     char group_policy[SESSION_NAME_MAX];
     struct config_address address;      /* assigned inner address */
+    struct config_address address6;     /* and an IPv6 one beside it (family 0: none) */
     union ike_sockaddr remote;          /* public address:port of the client */
     union ike_sockaddr local;           /* our address:port it talks to */
     bool natt;                          /* behind NAT: ESP in UDP */
@@ -58,7 +73,8 @@ struct session {
     uint64_t login_monotonic;           /* usec */
     const struct session_ops *ops;
     void *owner;                        /* the protocol's IKE SA */
-    struct session *next_of_user;       /* registry: the user's other sessions in the tunnel group */
+    /* The registry's: the same user's sessions, in login order. */
+    struct session *user_prev, *user_next;
 };
 
 struct session_registry;
@@ -67,8 +83,9 @@ int session_registry_new(struct session_registry **ret);
 /* Frees the registry and any session left (the owners must be gone). */
 void session_registry_free(struct session_registry *reg);
 
-/* A new session with the next index, registered by index and address
- * (address must be set). -EEXIST when the address already has a session. */
+/* A new session with the next index, registered by index, address (must
+ * be set), address6 (if set) and user. -EEXIST when an address already
+ * has a session. */
 int session_add(struct session_registry *reg, const struct session *tmpl, struct session **ret);
 /* Unregisters and frees. NULL is allowed. */
 void session_remove(struct session_registry *reg, struct session *s);
@@ -76,10 +93,22 @@ void session_remove(struct session_registry *reg, struct session *s);
 struct session *session_find_by_index(struct session_registry *reg, uint32_t index);
 struct session *session_find_by_address(struct session_registry *reg, const struct config_address *addr);
 size_t session_count(const struct session_registry *reg);
-/* The sessions of `user` in `tunnel_group` (by hash), at most max into out;
- * returns how many there are. */
-size_t session_find_by_user(struct session_registry *reg, const char *tunnel_group, const char *user,
-                            struct session **out, size_t max);
 
 /* Calls fn for every session in index order; stops when fn returns < 0. */
 int session_foreach(struct session_registry *reg, int (*fn)(struct session *s, void *userdata), void *userdata);
+
+/* The user's oldest session (NULL: none); names compare exactly. */
+struct session *session_find_by_user(struct session_registry *reg, const char *user);
+/* How many sessions the user has. */
+size_t session_count_by_user(struct session_registry *reg, const char *user);
+/* Calls fn for each of the user's sessions, oldest first; stops when fn
+ * returns < 0. fn may end (remove) any session. */
+int session_foreach_user(struct session_registry *reg, const char *user,
+                         int (*fn)(struct session *s, void *userdata), void *userdata);
+
+/* The group policy's simultaneous-logins limit after `newest` logged in:
+ * while its user has more than `limit` sessions, the oldest other one is
+ * ended through its ops with the reason "simultaneous-logins limit".
+ * Returns how many were ended. (A limit of 0 is refused before a session
+ * exists; here it keeps the newest alone.) */
+size_t session_enforce_login_limit(struct session_registry *reg, struct session *newest, uint32_t limit);

@@ -43,10 +43,10 @@ SS_UP_TIMEOUT=${SS_UP_TIMEOUT:-60}         # seconds for one initiation
 # provider), kdf (strongSwan 5.9.8 takes IKE's prf+ from it, not from
 # openssl), certificate and key parsing and trust-chain checks, kernel and
 # socket interfaces, vici for swanctl, EAP methods (eap-mschapv2 comes from
-# libcharon-extauth-plugins), IKEv1 XAuth with Cisco Unity attributes, and
+# libcharon-extauth-plugins; eap-gtc from libcharon-extra-plugins), IKEv1 XAuth with Cisco Unity attributes, and
 # DNS handling (resolve).
 SS_PLUGINS_DEFAULT="random nonce openssl kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey
-  kernel-netlink socket-default vici eap-identity eap-mschapv2 eap-md5 xauth-generic unity
+  kernel-netlink socket-default vici eap-identity eap-mschapv2 eap-md5 eap-gtc xauth-generic unity
   resolve attr"
 
 declare -A SS_DIR=()     # NAME -> its folder in the results
@@ -210,8 +210,10 @@ ss__quote() {
 #     --psk ID KEY              PSK, our identity ID
 #     --eap-mschapv2 USER PASS  EAP-MSCHAPv2 as USER (the gateway: certificate)
 #     --eap-md5 USER PASS       EAP-MD5 as USER (the gateway: certificate)
+#     --eap-gtc USER PASS       EAP-GTC as USER (the gateway: certificate)
 #     --pubkey CERT KEY         certificate and private key (PEM files)
 #   --xauth USER PASS  IKEv1: a second round, XAuth as USER (after --psk or --pubkey)
+#   --ike-id ID        with EAP: the IKE identity (IDi) when it differs from USER
 #   --ca CERT          trust anchor for the gateway's certificate
 #   --remote-id ID     the gateway's identity (default: any)
 #   --remote-auth M    how the gateway authenticates (default: psk with
@@ -229,18 +231,26 @@ ss__quote() {
 #   --mobike yes|no    (default yes)
 #   --local-addr ADDR  source address
 #   --set KEY=VALUE    any other key of the connection section
+#   --no-load          only write the file (many connections: write them
+#                      all, then one ss_load NAME)
+#   --start            charon initiates the connection itself when it is
+#                      loaded (start_action = start): many at once without a
+#                      swanctl process each
 ss_client_conn() {
   local name=$1 conn=$2; shift 2
   ss__need "$name"
   local remote="" auth="" id="" key="" cert="" ca="" remote_id="" remote_auth=""
   local ike="" esp="" remote_ts=0.0.0.0/0 vips=0.0.0.0 version=2 aggressive=""
   local rekey_ike="" reauth_ike="" rekey_child="" life_child="" dpd="" encap=""
-  local frag="" mobike="" local_addr="" xauth_user="" xauth_pass="" sets=()
+  local frag="" mobike="" local_addr="" xauth_user="" xauth_pass="" ike_id="" sets=() load=yes start_action=""
   while [ $# -gt 0 ]; do
     case $1 in
+      --no-load) load=""; shift ;;
+      --start) start_action=start; shift ;;
       --remote) remote=$2; shift 2 ;;
       --psk) auth=psk id=$2 key=$3; shift 3 ;;
-      --eap-mschapv2 | --eap-md5) auth=${1#--} id=$2 key=$3; shift 3 ;;
+      --eap-mschapv2 | --eap-md5 | --eap-gtc) auth=${1#--} id=$2 key=$3; shift 3 ;;
+      --ike-id) ike_id=$2; shift 2 ;;
       --pubkey) auth=pubkey cert=$2 key=$3; shift 3 ;;
       --xauth) xauth_user=$2 xauth_pass=$3; shift 3 ;;
       --ca) ca=$2; shift 2 ;;
@@ -266,7 +276,7 @@ ss_client_conn() {
     esac
   done
   [ -n "$remote" ] || tb_fail "ss_client_conn: --remote is required"
-  [ -n "$auth" ] || tb_fail "ss_client_conn: one of --psk, --eap-mschapv2, --eap-md5, --pubkey is required"
+  [ -n "$auth" ] || tb_fail "ss_client_conn: one of --psk, --eap-mschapv2, --eap-md5, --eap-gtc, --pubkey is required"
   [[ $conn =~ ^[A-Za-z0-9_-]+$ ]] || tb_fail "ss_client_conn: bad connection name '$conn'"
   if [ -z "$remote_auth" ]; then
     remote_auth=pubkey
@@ -297,7 +307,7 @@ ss_client_conn() {
     case $auth in
       psk) echo "      id = $(ss__quote "$id")" ;;
       eap-*)
-        echo "      id = $(ss__quote "$id")"
+        echo "      id = $(ss__quote "${ike_id:-$id}")"
         echo "      eap_id = $(ss__quote "$id")"
         ;;
       pubkey)
@@ -324,6 +334,7 @@ ss_client_conn() {
     [ -z "$esp" ] || echo "        esp_proposals = $esp"
     [ -z "$rekey_child" ] || echo "        rekey_time = $rekey_child"
     [ -z "$life_child" ] || echo "        life_time = $life_child"
+    [ -z "$start_action" ] || echo "        start_action = $start_action"
     echo "      }"
     echo "    }"
     echo "  }"
@@ -354,7 +365,7 @@ ss_client_conn() {
     fi
     echo "}"
   } > "$f"
-  ss_load "$name"
+  [ -z "$load" ] || ss_load "$name"
 }
 
 # Writes and loads an address pool for responder NAME.
@@ -605,4 +616,14 @@ ss_pki_standard() {
   ss_pki_ca "$dir"
   ss_pki_cert "$dir" gw rsa "$gw_id" --san "$gw_addr" --server
   ss_pki_cert "$dir" client ecdsa "$client_id"
+}
+
+# Revokes certificates of the CA in DIR: DIR/crl.pem (PEM), signed by the CA,
+# listing DIR/NAME.pem for each NAME (none: an empty CRL).
+# ss_pki_crl DIR [NAME]...
+ss_pki_crl() {
+  local dir=$1 args=() n; shift
+  for n in "$@"; do args+=(--cert "$dir/$n.pem"); done
+  ss__pki --signcrl --cacert "$dir/ca.pem" --cakey "$dir/ca.key" --lifetime 30 --reason key-compromise \
+    "${args[@]}" --outform pem > "$dir/crl.pem" || tb_fail "pki: cannot sign the CRL in $dir"
 }

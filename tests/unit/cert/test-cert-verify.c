@@ -386,6 +386,30 @@ static void test_match_dn(void)
     X509_NAME_free(alt);
 }
 
+/* The DN identity as text, the form `dn:` tunnel-group patterns match. */
+static void test_dn_format(void)
+{
+    char buf[128];
+    unsigned char *dn = NULL;
+    int n = i2d_X509_NAME(X509_get_subject_name(w.alice), &dn);
+    CHECK_INT_EQ(cert_dn_der_format(dn, (size_t)n, buf, sizeof(buf)), 0);
+    CHECK_STR_EQ(buf, "CN=alice,O=Example");
+    /* Exactly one Name: truncated, with trailing bytes, or empty is refused. */
+    CHECK_INT_EQ(cert_dn_der_format(dn, (size_t)n - 1, buf, sizeof(buf)), -EBADMSG);
+    uint8_t *longer = malloc((size_t)n + 1);
+    memcpy(longer, dn, (size_t)n);
+    longer[n] = 0;
+    CHECK_INT_EQ(cert_dn_der_format(longer, (size_t)n + 1, buf, sizeof(buf)), -EBADMSG);
+    CHECK_INT_EQ(cert_dn_der_format(dn, 0, buf, sizeof(buf)), -EBADMSG);
+    CHECK_INT_EQ(cert_dn_der_format((const uint8_t *)"\x30\x80\x00\x00", 4, buf, sizeof(buf)), -EBADMSG);
+    /* Never cut short: a prefix could match a pattern the whole name does not. */
+    CHECK_INT_EQ(cert_dn_der_format(dn, (size_t)n, buf, 18), -ENAMETOOLONG);
+    CHECK_INT_EQ(cert_dn_der_format(dn, (size_t)n, buf, 19), 0);
+    CHECK_STR_EQ(buf, "CN=alice,O=Example");
+    free(longer);
+    OPENSSL_free(dn);
+}
+
 static void test_match_san(void)
 {
     char reason[CERT_REASON_MAX];
@@ -525,6 +549,7 @@ TEST_MAIN(
     TEST(test_unsupported_encodings),
     TEST(test_malformed_der),
     TEST(test_match_dn),
+    TEST(test_dn_format),
     TEST(test_match_san),
     TEST(test_match_cn_fallback),
     TEST(test_peer_auth),

@@ -361,7 +361,7 @@ static void test_policy_defaults(void)
         "    banner = \"Hello\"; split-tunnel-policy = \"exclude-specified\";\n"
         "    split-tunnel-networks = [\"192.168.0.0/16\", \"2001:db8::/32\"];\n"
         "    idle-timeout = 0; session-timeout = 28800; protocols = \"ikev2\";\n"
-        "    save-password = true; pfs = true; }\n"
+        "    save-password = true; pfs = true; simultaneous-logins = 0; }\n"
         ");\n", NULL);
     CHECK(c != NULL);
     if (!c)
@@ -370,11 +370,13 @@ static void test_policy_defaults(void)
     CHECK(bare && bare->n_dns == 0 && !bare->default_domain && !bare->banner);
     CHECK(bare && bare->split_tunnel == CONFIG_SPLIT_TUNNEL_ALL && bare->idle_timeout == 1800);
     CHECK(bare && bare->session_timeout == 0 && !bare->save_password && !bare->pfs);
+    CHECK(bare && bare->simultaneous_logins == 3);
     const struct config_group_policy *full = config_group_policy_find(c, "full");
     CHECK(full && full->n_dns == 2 && full->dns[1].family == AF_INET6 && full->n_wins == 1);
     CHECK(full && full->split_tunnel == CONFIG_SPLIT_TUNNEL_EXCLUDE && full->n_split_networks == 2);
     CHECK(full && full->idle_timeout == 0 && full->session_timeout == 28800);
     CHECK(full && full->protocols == CONFIG_PROTOCOL_IKEV2 && full->save_password && full->pfs);
+    CHECK(full && full->simultaneous_logins == 0);
     if (full)
         CHECK_STR_EQ(full->banner, "Hello");
     config_free(c);
@@ -390,12 +392,13 @@ static void test_users(void)
         "  { name = \"old\"; password-hash = \"" HASH_MD5 "\"; address = \"192.168.9.9\";\n"
         "    netmask = \"255.255.255.0\"; },\n"
         "  { name = \"md5user\"; password-file = \"psk/group.psk\"; },\n"
-        "  { name = \"ntuser\"; password-hash = \"" HASH_ALICE "\"; nt-hash = \"A6BFF48BF06F43AE7FB903CE7B00EEA2\"; }\n"
+        "  { name = \"ntuser\"; password-hash = \"" HASH_ALICE "\"; nt-hash = \"A6BFF48BF06F43AE7FB903CE7B00EEA2\"; },\n"
+        "  { name = \"ntonly\"; nt-hash = \"A6BFF48BF06F43AE7FB903CE7B00EEA2\"; }\n"
         ");\n", NULL);
     CHECK(c != NULL);
     if (!c)
         return;
-    CHECK_INT_EQ(c->n_users, 5);
+    CHECK_INT_EQ(c->n_users, 6);
     CHECK_INT_EQ(c->n_warnings, 2);   /* md5crypt, no tunnel groups */
     if (c->n_warnings == 2)
         CHECK(strstr(c->warnings[0], "/users.conf:7: user 'old': password-hash uses the legacy method md5crypt; "
@@ -418,6 +421,10 @@ static void test_users(void)
     CHECK_INT_EQ(config_user_verify_password(u, "secret-from-fil"), 0);
     u = config_user_find(c, "ntuser");
     CHECK(u && u->has_nt_hash && u->nt_hash[0] == 0xa6 && u->nt_hash[1] == 0xbf);
+    /* EAP-MSCHAPv2 only: an NT hash and no password (Xauth cannot match). */
+    u = config_user_find(c, "ntonly");
+    CHECK(u && u->has_nt_hash && !u->password_hash && u->password.len == 0);
+    CHECK_INT_EQ(config_user_verify_password(u, "cisco123"), 0);
     config_free(c);
 }
 

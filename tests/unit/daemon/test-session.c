@@ -1,82 +1,230 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The session registry's lookups: by index, by address, and by user within
- * a tunnel group (what INITIAL_CONTACT uses), through adds and removes.
+ * The session registry (daemon/session.c): lookups by index, address and
+ * user; a user's sessions in login order through removals; walks that end
+ * sessions; the simultaneous-logins limit ending the oldest sessions through
+ * the protocol's terminate operation (here a stand-in that removes the
+ * session, as the IKEv2 one does after its DELETE).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "session.h"
 #include "testing.h"
 
-static struct session tmpl(const char *user, const char *group, const char *addr)
+static struct session_registry *registry;
+static char terminated_reasons[8][64];
+static uint32_t terminated[8];
+static size_t n_terminated;
+
+static void stand_in_terminate(struct session *s, const char *reason)
 {
-    struct session s = { .protocol = SESSION_IKEV2 };
-    snprintf(s.user, sizeof(s.user), "%s", user);
-    snprintf(s.tunnel_group, sizeof(s.tunnel_group), "%s", group);
-    s.address.family = AF_INET;
-    inet_pton(AF_INET, addr, &s.address.in);
-    return s;
-}
-
-static void test_by_user(void)
-{
-    struct session_registry *reg = NULL;
-    struct session *a, *b, *c, *d, *found[4];
-    CHECK_INT_EQ(session_registry_new(&reg), 0);
-    struct session t = tmpl("alice", "rw", "10.0.0.1");
-    CHECK_INT_EQ(session_add(reg, &t, &a), 0);
-    t = tmpl("alice", "rw", "10.0.0.2");
-    CHECK_INT_EQ(session_add(reg, &t, &b), 0);
-    t = tmpl("alice", "staff", "10.0.0.3");     /* same user, other tunnel group */
-    CHECK_INT_EQ(session_add(reg, &t, &c), 0);
-    t = tmpl("bob", "rw", "10.0.0.4");
-    CHECK_INT_EQ(session_add(reg, &t, &d), 0);
-    t = tmpl("carol", "rw", "10.0.0.4");        /* address taken: nothing registered */
-    struct session *e = NULL;
-    CHECK_INT_EQ(session_add(reg, &t, &e), -EEXIST);
-    CHECK_INT_EQ(session_find_by_user(reg, "rw", "carol", found, 4), 0);
-
-    CHECK_INT_EQ(session_find_by_user(reg, "rw", "alice", found, 4), 2);
-    CHECK((found[0] == a && found[1] == b) || (found[0] == b && found[1] == a));
-    CHECK_INT_EQ(session_find_by_user(reg, "staff", "alice", found, 4), 1);
-    CHECK(found[0] == c);
-    CHECK_INT_EQ(session_find_by_user(reg, "rw", "bob", found, 4), 1);
-    CHECK_INT_EQ(session_find_by_user(reg, "rw", "mallory", found, 4), 0);
-    /* The count is right even when the array is short. */
-    CHECK_INT_EQ(session_find_by_user(reg, "rw", "alice", found, 1), 2);
-    /* "rw" + "alice" must not be confused with "rwa" + "lice". */
-    CHECK_INT_EQ(session_find_by_user(reg, "rwa", "lice", found, 4), 0);
-
-    /* Removing the first and the last of a user's chain. */
-    session_remove(reg, b);
-    CHECK_INT_EQ(session_find_by_user(reg, "rw", "alice", found, 4), 1);
-    CHECK(found[0] == a);
-    session_remove(reg, a);
-    CHECK_INT_EQ(session_find_by_user(reg, "rw", "alice", found, 4), 0);
-    CHECK_INT_EQ(session_find_by_user(reg, "staff", "alice", found, 4), 1);
-    CHECK_INT_EQ((int)session_count(reg), 2);
-    session_registry_free(reg);
-}
-
-static void test_chain_middle(void)
-{
-    struct session_registry *reg = NULL;
-    struct session *s[3], *found[4];
-    CHECK_INT_EQ(session_registry_new(&reg), 0);
-    const char *addrs[] = { "10.1.0.1", "10.1.0.2", "10.1.0.3" };
-    for (int i = 0; i < 3; i++) {
-        struct session t = tmpl("dave", "rw", addrs[i]);
-        CHECK_INT_EQ(session_add(reg, &t, &s[i]), 0);
+    if (n_terminated < 8) {
+        terminated[n_terminated] = s->index;
+        snprintf(terminated_reasons[n_terminated], sizeof(terminated_reasons[0]), "%s", reason);
+        n_terminated++;
     }
-    session_remove(reg, s[1]);
-    CHECK_INT_EQ(session_find_by_user(reg, "rw", "dave", found, 4), 2);
-    CHECK(found[0] != s[1] && found[1] != s[1]);
-    CHECK(session_find_by_index(reg, s[0]->index) == s[0]);
-    session_registry_free(reg);
+    session_remove(registry, s);
 }
 
-TEST_MAIN(TEST(test_by_user),
-          TEST(test_chain_middle))
+static const struct session_ops stand_in_ops = { .terminate = stand_in_terminate };
+
+static struct config_address addr(unsigned host)
+{
+    struct config_address a = { .family = AF_INET };
+    a.in.s_addr = htonl(0x0a030000u | host);
+    return a;
+}
+
+static struct session *add(const char *user, unsigned host)
+{
+    struct session tmpl = { .protocol = SESSION_IKEV2, .address = addr(host), .ops = &stand_in_ops };
+    snprintf(tmpl.user, sizeof(tmpl.user), "%s", user);
+    snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "rw");
+    struct session *s = NULL;
+    int r = session_add(registry, &tmpl, &s);
+    CHECK_INT_EQ(r, 0);
+    return r == 0 ? s : NULL;
+}
+
+static void setup(void)
+{
+    CHECK_INT_EQ(session_registry_new(&registry), 0);
+    n_terminated = 0;
+}
+
+static void test_lookups(void)
+{
+    setup();
+    struct session *a = add("alice", 10), *b = add("bob", 11), *a2 = add("alice", 12);
+    CHECK(a && b && a2);
+    if (!a || !b || !a2)
+        return;
+    CHECK_INT_EQ(a->index, 1);
+    CHECK_INT_EQ(a2->index, 3);
+    CHECK_INT_EQ(session_count(registry), 3);
+    CHECK(session_find_by_index(registry, 2) == b);
+    CHECK(session_find_by_index(registry, 4) == NULL);
+    struct config_address x = addr(12);
+    CHECK(session_find_by_address(registry, &x) == a2);
+    x = addr(13);
+    CHECK(session_find_by_address(registry, &x) == NULL);
+    CHECK(session_find_by_user(registry, "alice") == a);
+    CHECK(session_find_by_user(registry, "bob") == b);
+    CHECK(session_find_by_user(registry, "Alice") == NULL);
+    CHECK_INT_EQ(session_count_by_user(registry, "alice"), 2);
+    CHECK_INT_EQ(session_count_by_user(registry, "carol"), 0);
+
+    /* An address already in use is refused and nothing is registered. */
+    struct session tmpl = { .address = addr(11) };
+    snprintf(tmpl.user, sizeof(tmpl.user), "carol");
+    struct session *dup = NULL;
+    CHECK_INT_EQ(session_add(registry, &tmpl, &dup), -EEXIST);
+    CHECK_INT_EQ(session_count_by_user(registry, "carol"), 0);
+    CHECK_INT_EQ(session_count(registry), 3);
+
+    /* Removing the oldest makes the next one the oldest; the last one
+     * removes the user altogether. */
+    session_remove(registry, a);
+    CHECK(session_find_by_user(registry, "alice") == a2);
+    CHECK_INT_EQ(session_count_by_user(registry, "alice"), 1);
+    session_remove(registry, a2);
+    CHECK(session_find_by_user(registry, "alice") == NULL);
+    CHECK_INT_EQ(session_count_by_user(registry, "alice"), 0);
+    x = addr(10);
+    CHECK(session_find_by_address(registry, &x) == NULL);
+    CHECK_INT_EQ(session_count(registry), 1);
+    session_registry_free(registry);
+}
+
+struct walk {
+    uint32_t seen[16];
+    size_t n;
+    bool end_next;
+};
+
+static int record(struct session *s, void *userdata)
+{
+    struct walk *w = userdata;
+    w->seen[w->n++] = s->index;
+    /* Ending a session the walk has not reached yet must be safe. */
+    if (w->end_next && s->user_next)
+        session_remove(registry, s->user_next);
+    return 0;
+}
+
+static void test_user_order(void)
+{
+    setup();
+    struct session *s[5];
+    for (unsigned i = 0; i < 5; i++)
+        s[i] = add(i % 2 ? "bob" : "alice", 20 + i);    /* alice: 1, 3, 5; bob: 2, 4 */
+    session_remove(registry, s[2]);                     /* alice's middle session */
+    struct walk w = { 0 };
+    CHECK_INT_EQ(session_foreach_user(registry, "alice", record, &w), 0);
+    CHECK_INT_EQ(w.n, 2);
+    CHECK_INT_EQ(w.seen[0], 1);
+    CHECK_INT_EQ(w.seen[1], 5);
+
+    /* alice logs in again: newest last. */
+    add("alice", 30);
+    w = (struct walk){ .end_next = true };
+    CHECK_INT_EQ(session_foreach_user(registry, "alice", record, &w), 0);
+    /* 1 is seen and ends 5; 6 follows. */
+    CHECK_INT_EQ(w.n, 2);
+    CHECK_INT_EQ(w.seen[0], 1);
+    CHECK_INT_EQ(w.seen[1], 6);
+    CHECK_INT_EQ(session_count_by_user(registry, "alice"), 2);
+    w = (struct walk){ 0 };
+    CHECK_INT_EQ(session_foreach_user(registry, "nobody", record, &w), 0);
+    CHECK_INT_EQ(w.n, 0);
+    session_registry_free(registry);
+}
+
+static void test_login_limit(void)
+{
+    setup();
+    add("alice", 10);
+    add("bob", 11);
+    add("alice", 12);
+    struct session *third = add("alice", 13);
+    /* Limit 3: nothing to do. */
+    CHECK_INT_EQ(session_enforce_login_limit(registry, third, 3), 0);
+    CHECK_INT_EQ(n_terminated, 0);
+    /* Limit 1: the two older alice sessions go, oldest first; bob stays. */
+    CHECK_INT_EQ(session_enforce_login_limit(registry, third, 1), 2);
+    CHECK_INT_EQ(n_terminated, 2);
+    CHECK_INT_EQ(terminated[0], 1);
+    CHECK_INT_EQ(terminated[1], 3);
+    CHECK_STR_EQ(terminated_reasons[0], "simultaneous-logins limit");
+    CHECK(session_find_by_user(registry, "alice") == third);
+    CHECK_INT_EQ(session_count_by_user(registry, "bob"), 1);
+    CHECK_INT_EQ(session_count(registry), 2);
+
+    /* The new session is never the one logged off, even when it is not
+     * the newest in the list (say, a limit lowered by a reload). */
+    struct session *fourth = add("alice", 14);
+    uint32_t fourth_index = fourth ? fourth->index : 0;
+    n_terminated = 0;
+    CHECK_INT_EQ(session_enforce_login_limit(registry, third, 1), 1);
+    CHECK_INT_EQ(terminated[0], fourth_index);
+    CHECK(session_find_by_user(registry, "alice") == third);
+    /* Limit 0 keeps the new session alone (0 is refused before login). */
+    CHECK_INT_EQ(session_enforce_login_limit(registry, third, 0), 0);
+    CHECK(session_find_by_index(registry, third->index) == third);
+    session_registry_free(registry);
+}
+
+/* A dual-stack session is found by either address, and both go with it. */
+static void test_address6(void)
+{
+    setup();
+    struct session tmpl = { .address = addr(40), .ops = &stand_in_ops };
+    tmpl.address6.family = AF_INET6;
+    inet_pton(AF_INET6, "2001:db8:3::40", &tmpl.address6.in6);
+    snprintf(tmpl.user, sizeof(tmpl.user), "dual");
+    struct session *s = NULL;
+    CHECK_INT_EQ(session_add(registry, &tmpl, &s), 0);
+    struct config_address six = tmpl.address6;
+    CHECK(session_find_by_address(registry, &six) == s);
+    struct config_address four = addr(40);
+    CHECK(session_find_by_address(registry, &four) == s);
+    /* Another session may not take the IPv6 address. */
+    struct session other = { .address = addr(41), .address6 = six };
+    snprintf(other.user, sizeof(other.user), "other");
+    struct session *o = NULL;
+    CHECK_INT_EQ(session_add(registry, &other, &o), -EEXIST);
+    four = addr(41);
+    CHECK(session_find_by_address(registry, &four) == NULL);
+    session_remove(registry, s);
+    CHECK(session_find_by_address(registry, &six) == NULL);
+    CHECK_INT_EQ(session_count(registry), 0);
+    session_registry_free(registry);
+}
+
+/* Many sessions: every lookup still finds the right one. */
+static void test_many(void)
+{
+    setup();
+    char user[32];
+    for (unsigned i = 0; i < 2000; i++) {
+        snprintf(user, sizeof(user), "user%u@example.com", i % 500);
+        CHECK(add(user, 100 + i) != NULL);
+    }
+    CHECK_INT_EQ(session_count(registry), 2000);
+    for (unsigned i = 0; i < 500; i++) {
+        snprintf(user, sizeof(user), "user%u@example.com", i);
+        CHECK_INT_EQ(session_count_by_user(registry, user), 4);
+        struct session *s = session_find_by_user(registry, user);
+        CHECK(s && s->index == i + 1);
+        struct config_address a = addr(100 + i + 1500);
+        s = session_find_by_address(registry, &a);
+        CHECK(s && s->index == i + 1501 && strcmp(s->user, user) == 0);
+    }
+    session_registry_free(registry);
+}
+
+TEST_MAIN(TEST(test_lookups), TEST(test_user_order), TEST(test_login_limit), TEST(test_address6), TEST(test_many))

@@ -709,6 +709,122 @@ static void test_md5_failures(void)
 }
 
 /* ------------------------------------------------------------------------
+ * EAP-GTC
+ * ------------------------------------------------------------------------ */
+
+/* The check a worker would do: here alice's cleartext, or "later". */
+static bool verify_async;
+static char verify_seen[64];
+
+static int test_verify(void *userdata, struct eap_server *srv, const char *user, const char *password)
+{
+    snprintf(verify_seen, sizeof(verify_seen), "%s:%s", user, password);
+    if (verify_async)
+        return -EINPROGRESS;
+    return strcmp(user, "alice") == 0 && strcmp(password, "alice-pw") == 0;
+}
+
+static struct eap_server *gtc_to_challenge(struct backend *b, const char *identity, const uint8_t **req,
+                                           size_t *len)
+{
+    struct eap_server *srv = to_challenge(EAP_METHOD_GTC, b, identity, req, len);
+    eap_server_set_verify(srv, test_verify);
+    return srv;
+}
+
+static void test_gtc(void)
+{
+    struct backend b = { 0 };
+    const uint8_t *req, *msk;
+    size_t len, msk_len;
+    struct msg m;
+
+    /* The prompt, then the password in clear; no keys. */
+    verify_async = false;
+    struct eap_server *srv = gtc_to_challenge(&b, "alice", &req, &len);
+    int id = check_request(req, len, EAP_TYPE_GTC);
+    CHECK(id >= 0 && len == 5 + 8 && memcmp(req + 5, "Password", 8) == 0);
+    eap_response(&m, (uint8_t)id, EAP_TYPE_GTC, "alice-pw", 8);
+    CHECK_INT_EQ(eap_server_process(srv, m.b, m.len, &req, &len), EAP_SUCCESS);
+    CHECK(is_final(req, len, EAP_CODE_SUCCESS, (uint8_t)id));
+    CHECK_STR_EQ(verify_seen, "alice:alice-pw");
+    CHECK_INT_EQ(eap_server_msk(srv, &msk, &msk_len), -ENODATA);
+    eap_server_free(srv);
+
+    srv = gtc_to_challenge(&b, "alice", &req, &len);
+    eap_response(&m, req[1], EAP_TYPE_GTC, "alice-pW", 8);
+    CHECK_INT_EQ(eap_server_process(srv, m.b, m.len, &req, &len), EAP_FAILURE);
+    CHECK(len == 4 && req[0] == EAP_CODE_FAILURE);
+    CHECK_STR_EQ(eap_server_failure_reason(srv), "wrong password");
+    eap_server_free(srv);
+
+    /* Unknown users never reach the check; empty and NUL-bearing passwords
+     * fail, an oversized one is dropped. */
+    verify_seen[0] = '\0';
+    srv = gtc_to_challenge(&b, "nobody", &req, &len);
+    eap_response(&m, req[1], EAP_TYPE_GTC, "alice-pw", 8);
+    CHECK_INT_EQ(eap_server_process(srv, m.b, m.len, &req, &len), EAP_FAILURE);
+    CHECK_STR_EQ(eap_server_failure_reason(srv), "unknown user");
+    CHECK_STR_EQ(verify_seen, "");
+    eap_server_free(srv);
+    srv = gtc_to_challenge(&b, "alice", &req, &len);
+    eap_response(&m, req[1], EAP_TYPE_GTC, "", 0);
+    CHECK_INT_EQ(eap_server_process(srv, m.b, m.len, &req, &len), EAP_FAILURE);
+    CHECK_STR_EQ(eap_server_failure_reason(srv), "empty password");
+    eap_server_free(srv);
+    srv = gtc_to_challenge(&b, "alice", &req, &len);
+    eap_response(&m, req[1], EAP_TYPE_GTC, "alice\0pw", 8);
+    CHECK_INT_EQ(eap_server_process(srv, m.b, m.len, &req, &len), EAP_FAILURE);
+    CHECK_STR_EQ(eap_server_failure_reason(srv), "password with a NUL byte");
+    eap_server_free(srv);
+    srv = gtc_to_challenge(&b, "alice", &req, &len);
+    char big[EAP_PASSWORD_MAX + 1];
+    memset(big, 'x', sizeof(big));
+    eap_response(&m, req[1], EAP_TYPE_GTC, big, sizeof(big));
+    CHECK_INT_EQ(eap_server_process(srv, m.b, m.len, &req, &len), EAP_DISCARD);
+    eap_server_free(srv);
+
+    /* Without a check, GTC cannot succeed. */
+    srv = to_challenge(EAP_METHOD_GTC, &b, "alice", &req, &len);
+    eap_response(&m, req[1], EAP_TYPE_GTC, "alice-pw", 8);
+    CHECK_INT_EQ(eap_server_process(srv, m.b, m.len, &req, &len), EAP_FAILURE);
+    CHECK_STR_EQ(eap_server_failure_reason(srv), "no password check configured for GTC");
+    eap_server_free(srv);
+}
+
+static void test_gtc_async_verify(void)
+{
+    struct backend b = { 0 };
+    const uint8_t *req;
+    size_t len;
+    struct msg m;
+
+    verify_async = true;
+    struct eap_server *srv = gtc_to_challenge(&b, "alice", &req, &len);
+    uint8_t id = req[1];
+    eap_response(&m, id, EAP_TYPE_GTC, "alice-pw", 8);
+    CHECK_INT_EQ(eap_server_verify_done(srv, 1), -EBUSY);       /* nothing pending yet */
+    CHECK_INT_EQ(eap_server_process(srv, m.b, m.len, &req, &len), EAP_PENDING);
+    CHECK(req == NULL && len == 0);
+    CHECK_INT_EQ(eap_server_process(srv, m.b, m.len, &req, &len), -EBUSY);
+    CHECK_INT_EQ(eap_server_resume(srv, &req, &len), -EBUSY);
+    CHECK_INT_EQ(eap_server_verify_done(srv, 1), 0);
+    CHECK_INT_EQ(eap_server_verify_done(srv, 1), -EBUSY);
+    CHECK_INT_EQ(eap_server_resume(srv, &req, &len), EAP_SUCCESS);
+    CHECK(is_final(req, len, EAP_CODE_SUCCESS, id));
+    eap_server_free(srv);
+
+    srv = gtc_to_challenge(&b, "alice", &req, &len);
+    eap_response(&m, req[1], EAP_TYPE_GTC, "alice-pw", 8);
+    CHECK_INT_EQ(eap_server_process(srv, m.b, m.len, &req, &len), EAP_PENDING);
+    CHECK_INT_EQ(eap_server_verify_done(srv, -ENOMEM), 0);
+    CHECK_INT_EQ(eap_server_resume(srv, &req, &len), EAP_FAILURE);
+    CHECK(strstr(eap_server_failure_reason(srv), "password check for 'alice' failed") != NULL);
+    eap_server_free(srv);
+    verify_async = false;
+}
+
+/* ------------------------------------------------------------------------
  * Asynchronous lookup
  * ------------------------------------------------------------------------ */
 
@@ -831,5 +947,7 @@ TEST_MAIN(
     TEST(test_md5_known_answer),
     TEST(test_md5_success),
     TEST(test_md5_failures),
+    TEST(test_gtc),
+    TEST(test_gtc_async_verify),
     TEST(test_async_lookup),
     TEST(test_config_lookup))
