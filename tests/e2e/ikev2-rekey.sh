@@ -34,7 +34,7 @@ vpnd_start
 
 ss_client_start c1 rekeyer
 ss_client_conn rekeyer vpn --remote "$TB_GW_ADDR" --psk rekeyer@example.com "$PSK" \
-  --ike aes256-sha256-ecp256 --esp aes256gcm16 --rekey-child 6s --life-child 20s --rekey-ike 12s
+  --ike aes256-sha256-ecp256 --esp aes256gcm16 --rekey-child 6s --life-child 20s --rand-child 3s --rekey-ike 12s
 ss_client_up rekeyer vpn || tb_fail "the tunnel did not come up"
 vip=$(ss_client_vip rekeyer) || tb_fail "no virtual IP"
 # strongSwan subtracts a random time from rekey_time, so rekeys come every
@@ -68,7 +68,7 @@ tb_wait 30 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."
 # ---- a client's rekeys with PFS under a continuous ping --------------------------------
 ss_client_start c2 pfsrekeyer
 ss_client_conn pfsrekeyer vpn --remote "$TB_GW_ADDR" --psk pfsrekeyer@example.com "$PSK" \
-  --ike aes256-sha256-ecp256 --esp aes256gcm16-ecp256 --rekey-child 6s --life-child 20s --rekey-ike 1h
+  --ike aes256-sha256-ecp256 --esp aes256gcm16-ecp256 --rekey-child 6s --life-child 20s --rand-child 3s --rekey-ike 1h
 ss_client_up pfsrekeyer vpn || tb_fail "the PFS client's tunnel did not come up"
 pfs_rekeys() { grep -c "user=pfsrekeyer@example.com.*CHILD_SA rekeyed: .*, PFS ECP-256 " "$TB_RESULTS/vpnd.log" || true; }
 before=$(pfs_rekeys)
