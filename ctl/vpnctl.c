@@ -207,6 +207,8 @@ static void print_sessions(json_object *r)
         printf("%-5" PRIu64 " %-24s %-16s %-15s %-21s %-12s %-20s %-10s %9s %9s %9s %9s\n", get_uint(s, "index"),
                get_str(s, "user") ?: "?", get_str(s, "tunnel_group") ?: "?", get_str(s, "address") ?: "?",
                get_str(s, "public_address") ?: "?", proto, get_str(s, "login") ?: "?", dur, bin, bout, pin, pout);
+        if (get_str(s, "address6"))
+            printf("      IPv6 address: %s\n", get_str(s, "address6"));
         printf("      encryption: %s\n", get_str(s, "encryption") ?: "?");
     }
     printf("%zu session%s\n", n, n == 1 ? "" : "s");

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "child-sa.h"
+#include "session.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto.h"
 #include "route.h"
@@ -104,17 +107,28 @@ static void fill_sa(struct xfrm_sa *sa, const struct child_sa *c, const struct c
     sa->lifetime.soft_bytes = soft_limit(sa->lifetime.hard_bytes);
 }
 
+/* The client's inner address of a family, NULL when it has none. */
+static const struct config_address *inner_of(const struct child_sa *c, int family)
+{
+    if (c->inner.family == family)
+        return &c->inner;
+    if (c->has_inner6 && c->inner6.family == family)
+        return &c->inner6;
+    return NULL;
+}
+
 /* The three policies for one network: out (network -> client), in and fwd
- * (client -> network). */
-static void fill_sp(struct xfrm_sp *sp, const struct child_sa *c, const struct config_prefix *net, uint8_t dir)
+ * (client -> network), between it and the inner address of its family. */
+static void fill_sp(struct xfrm_sp *sp, const struct child_sa *c, const struct config_address *client,
+                    const struct config_prefix *net, uint8_t dir)
 {
     memset(sp, 0, sizeof(*sp));
-    sp->sel.family = (uint16_t)c->inner.family;
+    sp->sel.family = (uint16_t)client->family;
     bool out = dir == XFRM_POLICY_OUT;
     xfrm_address_t inner, nw;
-    config_to_xfrm(&c->inner, &inner);
+    config_to_xfrm(client, &inner);
     config_to_xfrm(&net->addr, &nw);
-    uint8_t host = c->inner.family == AF_INET ? 32 : 128;
+    uint8_t host = client->family == AF_INET ? 32 : 128;
     sp->sel.src = out ? nw : inner;
     sp->sel.src_prefixlen = out ? (uint8_t)net->prefix_len : host;
     sp->sel.dst = out ? inner : nw;
@@ -160,24 +174,42 @@ static void queue_removal(struct xfrm_handle *x, const struct child_sa *c)
         (void)xfrm_queue_sa_delete(x, &out, NULL, NULL);
     }
     for (size_t n = 0; n < c->n_networks; n++)
-        for (size_t d = 0; d < sizeof(dirs); d++) {
+        for (size_t d = 0; d < sizeof(dirs) && inner_of(c, c->networks[n].addr.family); d++) {
             struct xfrm_sp sp;
             struct xfrm_sp_id spid;
-            fill_sp(&sp, c, &c->networks[n], dirs[d]);
+            fill_sp(&sp, c, inner_of(c, c->networks[n].addr.family), &c->networks[n], dirs[d]);
             sp_id_of(&spid, &sp);
             (void)xfrm_queue_sp_delete(x, &spid, NULL, NULL);
         }
 }
 
-static void route_of(const struct child_sa *c, struct route_host *rh)
+static void route_of(const struct child_sa *c, const struct config_address *inner, struct route_host *rh)
 {
     memset(rh, 0, sizeof(*rh));
-    rh->family = c->inner.family;
-    if (c->inner.family == AF_INET)
-        rh->dst.in = c->inner.in;
+    rh->family = inner->family;
+    if (inner->family == AF_INET)
+        rh->dst.in = inner->in;
     else
-        rh->dst.in6 = c->inner.in6;
+        rh->dst.in6 = inner->in6;
     rh->ifindex = c->route_ifindex;
+}
+
+/* The host route to one inner address; -EEXIST (a stale route of ours, it
+ * points the same way) counts as done. */
+static int add_route(struct route_handle *routes, const struct child_sa *c, const struct config_address *inner,
+                     bool *installed, char *err, size_t err_len)
+{
+    struct route_host rh;
+    route_of(c, inner, &rh);
+    int r = route_host_add(routes, &rh);
+    if (r == -EEXIST)
+        return 0;
+    if (r < 0) {
+        snprintf(err, err_len, "cannot add the route to the client's address: %s", strerror(-r));
+        return r;
+    }
+    *installed = true;
+    return 0;
 }
 
 int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct child_sa *c,
@@ -197,9 +229,9 @@ int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct 
         xfrm_sa_wipe(&sa);
     }
     for (size_t n = 0; r >= 0 && n < c->n_networks; n++)
-        for (size_t d = 0; r >= 0 && d < sizeof(dirs); d++) {
+        for (size_t d = 0; r >= 0 && d < sizeof(dirs) && inner_of(c, c->networks[n].addr.family); d++) {
             struct xfrm_sp sp;
-            fill_sp(&sp, c, &c->networks[n], dirs[d]);
+            fill_sp(&sp, c, inner_of(c, c->networks[n].addr.family), &c->networks[n], dirs[d]);
             r = xfrm_queue_sp_add(x, &sp, false, remember_error, &first);
         }
     int failed = xfrm_flush(x);
@@ -215,21 +247,14 @@ int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct 
     }
     c->installed = true;
 
-    if (routes && c->inner.family == AF_INET) {
-        struct route_host rh;
-        route_of(c, &rh);
-        r = route_host_add(routes, &rh);
-        if (r == -EEXIST)
-            r = 0;      /* a stale route of ours: it points the same way */
-        else if (r < 0) {
-            snprintf(err, err_len, "cannot add the route to the client's address: %s", strerror(-r));
-            queue_removal(x, c);
-            (void)xfrm_flush(x);
-            c->installed = false;
-            c->spi_allocated = false;
+    if (routes) {
+        r = add_route(routes, c, &c->inner, &c->route_installed, err, err_len);
+        if (r >= 0 && c->has_inner6)
+            r = add_route(routes, c, &c->inner6, &c->route6_installed, err, err_len);
+        if (r < 0) {
+            (void)child_sa_remove(x, routes, c);
             return r;
-        } else
-            c->route_installed = true;
+        }
     }
     return 0;
 }
@@ -312,9 +337,17 @@ int child_sa_remove(struct xfrm_handle *x, struct route_handle *routes, struct c
     int r = 0;
     if (c->route_installed && routes) {
         struct route_host rh;
-        route_of(c, &rh);
+        route_of(c, &c->inner, &rh);
         r = route_host_del(routes, &rh);
         c->route_installed = false;
+    }
+    if (c->route6_installed && routes) {
+        struct route_host rh;
+        route_of(c, &c->inner6, &rh);
+        int e = route_host_del(routes, &rh);
+        if (e < 0 && r == 0)
+            r = e;
+        c->route6_installed = false;
     }
     if (c->installed || c->spi_allocated) {
         struct child_sa tmp = *c;
@@ -328,6 +361,125 @@ int child_sa_remove(struct xfrm_handle *x, struct route_handle *routes, struct c
             r = f;
         c->installed = false;
         c->spi_allocated = false;
+    }
+    return r;
+}
+
+static bool same_address(const union ike_sockaddr *a, const union ike_sockaddr *b)
+{
+    if (a->sa.sa_family != b->sa.sa_family)
+        return false;
+    if (a->sa.sa_family == AF_INET)
+        return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+    return memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0;
+}
+
+/* An SA added anew keeps the time it had left, not its full lifetime. */
+static void shorten_lifetime(struct xfrm_sa_lifetime *l, const struct xfrm_lifetime_cur *cur)
+{
+    time_t now = time(NULL);
+    uint64_t elapsed = cur->add_time && (uint64_t)now > cur->add_time ? (uint64_t)now - cur->add_time : 0;
+    if (l->hard_seconds)
+        l->hard_seconds = l->hard_seconds > elapsed + 1 ? l->hard_seconds - elapsed : 1;
+    if (l->soft_seconds)
+        l->soft_seconds = l->soft_seconds > elapsed + 1 ? l->soft_seconds - elapsed : 1;
+}
+
+int child_sa_update_remote(struct xfrm_handle *x, struct child_sa *c, const union ike_sockaddr *remote,
+                           char *err, size_t err_len)
+{
+    static const uint8_t dirs[] = { XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD };
+    struct xfrm_status st = { 0 }, first = { 0 };
+    struct xfrm_sa_info *in = NULL, *out = NULL;
+    int r;
+
+    if (!c->installed) {
+        snprintf(err, err_len, "the CHILD SA is not installed");
+        return -ENOENT;
+    }
+    if (remote->sa.sa_family != c->remote.sa.sa_family) {
+        snprintf(err, err_len, "the client changed its address family");
+        return -EAFNOSUPPORT;
+    }
+    bool moved = !same_address(&c->remote, remote);
+    if (!moved && !c->encap) {
+        c->remote = *remote;        /* plain ESP has no port to follow */
+        return 0;
+    }
+    in = calloc(1, sizeof(*in));
+    out = calloc(1, sizeof(*out));
+    if (!in || !out) {
+        snprintf(err, err_len, "out of memory");
+        r = -ENOMEM;
+        goto done;
+    }
+    struct xfrm_sa_id id_in = { .family = family_of(&c->local), .spi = c->spi_in };
+    struct xfrm_sa_id id_out = { .family = family_of(&c->local), .spi = c->spi_out };
+    address_of(&c->local, &id_in.dst);
+    address_of(&c->remote, &id_out.dst);
+    r = xfrm_sa_get_with_keys(x, &id_in, in, &st);
+    if (r >= 0)
+        r = xfrm_sa_get_with_keys(x, &id_out, out, &st);
+    if (r < 0) {
+        snprintf(err, err_len, "cannot read the SAs: %s%s%s", strerror(-r), st.message[0] ? ": " : "", st.message);
+        goto done;
+    }
+    if (c->encap) {
+        in->sa.encap_sport = ike_sockaddr_port(remote);
+        out->sa.encap_dport = ike_sockaddr_port(remote);
+    }
+    if (!moved) {
+        /* The usual rebinding: a new port on the same NAT. The kernel
+         * updates an SA's encapsulation in place (XFRM_MSG_UPDSA). */
+        r = xfrm_queue_sa_add(x, &in->sa, true, remember_error, &first);
+        if (r >= 0)
+            r = xfrm_queue_sa_add(x, &out->sa, true, remember_error, &first);
+    } else {
+        /* A new address: the kernel finds SAs by destination, so the SAs
+         * are added anew, keeping their sequence numbers and the time they
+         * have left, and the policies' templates follow. */
+        struct child_sa moved_c = *c;
+        moved_c.remote = *remote;
+        address_of(remote, &in->sa.src);
+        address_of(remote, &out->sa.dst);
+        in->sa.has_replay_state = out->sa.has_replay_state = true;
+        in->sa.replay_seq = in->seq;
+        in->sa.replay_bitmap = in->bitmap[0];
+        out->sa.replay_oseq = out->oseq;
+        shorten_lifetime(&in->sa.lifetime, &in->cur);
+        shorten_lifetime(&out->sa.lifetime, &out->cur);
+        r = xfrm_queue_sa_delete(x, &id_in, remember_error, &first);
+        if (r >= 0)
+            r = xfrm_queue_sa_delete(x, &id_out, remember_error, &first);
+        if (r >= 0)
+            r = xfrm_queue_sa_add(x, &in->sa, false, remember_error, &first);
+        if (r >= 0)
+            r = xfrm_queue_sa_add(x, &out->sa, false, remember_error, &first);
+        for (size_t n = 0; r >= 0 && n < c->n_networks; n++)
+            for (size_t d = 0; r >= 0 && d < sizeof(dirs) && inner_of(c, c->networks[n].addr.family); d++) {
+                struct xfrm_sp sp;
+                fill_sp(&sp, &moved_c, inner_of(c, c->networks[n].addr.family), &c->networks[n], dirs[d]);
+                r = xfrm_queue_sp_add(x, &sp, true, remember_error, &first);
+            }
+    }
+    int failed = xfrm_flush(x);
+    if (r < 0 || failed != 0 || first.error < 0) {
+        int e = r < 0 ? r : first.error < 0 ? first.error : failed < 0 ? failed : -EIO;
+        snprintf(err, err_len, "kernel refused the update: %s%s%s", strerror(-e), first.message[0] ? ": " : "",
+                 first.message);
+        r = e;
+        goto done;
+    }
+    c->remote = *remote;
+    r = 0;
+done:
+    if (in) {
+        xfrm_sa_wipe(&in->sa);
+        free(in);
+    }
+    if (out) {
+        xfrm_sa_wipe(&out->sa);
+        free(out);
     }
     return r;
 }
@@ -351,4 +503,24 @@ int child_sa_counters(struct xfrm_handle *x, const struct child_sa *c, uint64_t 
     *bytes_out += info.cur.bytes;
     *packets_out += info.cur.packets;
     return 0;
+}
+
+int child_sa_session_counters(struct xfrm_handle *x, const struct child_sa *c, const struct child_sa *old,
+                              struct session_counters *out)
+{
+    int r = child_sa_counters(x, c, &out->bytes_in, &out->bytes_out, &out->packets_in, &out->packets_out);
+    if (r >= 0 && old)
+        (void)child_sa_counters(x, old, &out->bytes_in, &out->bytes_out, &out->packets_in, &out->packets_out);
+    return r;
+}
+
+void child_sa_session_sas(const struct child_sa *c, const struct child_sa *old, struct session_sas *out)
+{
+    const struct child_sa *pairs[] = { c, old };
+    for (size_t i = 0; i < 2 && out->n_child < SESSION_CHILD_SAS_MAX; i++) {
+        if (!pairs[i])
+            continue;
+        out->child[out->n_child].spi_in = pairs[i]->spi_in;
+        out->child[out->n_child++].spi_out = pairs[i]->spi_out;
+    }
 }

@@ -34,11 +34,14 @@ struct child_sa {
     union ike_sockaddr local, remote;   /* the IKE endpoints (public addresses, ports for NAT-T) */
     bool encap;                         /* ESP in UDP (RFC 3948) */
     struct config_address inner;        /* the client's assigned address */
+    bool has_inner6;                    /* dual stack: an IPv6 address too (inner is IPv4) */
+    struct config_address inner6;
     struct config_prefix networks[CHILD_SA_MAX_NETWORKS];  /* what the client reaches (TSr) */
     size_t n_networks;
     int route_ifindex;                  /* interface toward the client, 0 = none known */
     bool installed;                     /* SAs + policies in the kernel */
     bool route_installed;
+    bool route6_installed;
     bool spi_allocated;                 /* a larval inbound SA exists */
 };
 
@@ -82,6 +85,26 @@ int child_sa_remove_sas(struct xfrm_handle *x, struct child_sa *c);
  * the removal goes on for the other parts. */
 int child_sa_remove(struct xfrm_handle *x, struct route_handle *routes, struct child_sa *c);
 
+/* The client's NAT mapping changed (RFC 7296 2.23): its ESP in UDP now
+ * comes from `remote` (same address family). Both SAs take the new port
+ * (XFRM_MSG_UPDSA with the state the kernel holds, keys included, so
+ * nothing of the SA but its encapsulation changes). A new address also
+ * moves the outbound SA (the kernel keys SAs by destination: it is added
+ * anew with its sequence number) and the policies' templates. c->remote is
+ * updated on success; on failure the old state is left as it was, as far
+ * as the kernel allows, and `err` says why. */
+int child_sa_update_remote(struct xfrm_handle *x, struct child_sa *c, const union ike_sockaddr *remote,
+                           char *err, size_t err_len);
+
 /* Byte and packet counters of the inbound and outbound SAs. */
 int child_sa_counters(struct xfrm_handle *x, const struct child_sa *c, uint64_t *bytes_in, uint64_t *bytes_out,
                       uint64_t *packets_in, uint64_t *packets_out);
+
+/* For a session's view (session.h): the counters of a CHILD SA and, when
+ * not NULL, of the pair a rekey replaced (until the client deletes it),
+ * added into *out; and their SPIs. */
+struct session_counters;
+struct session_sas;
+int child_sa_session_counters(struct xfrm_handle *x, const struct child_sa *c, const struct child_sa *old,
+                              struct session_counters *out);
+void child_sa_session_sas(const struct child_sa *c, const struct child_sa *old, struct session_sas *out);

@@ -448,7 +448,7 @@ static int parse_tunnel_group(struct config_parser *p, const config_setting_t *s
     static const char *const keys[] = {
         "name", "ike-version", "authentication", "local-authentication", "psk", "psk-file", "psk-credential",
         "group-name", "peer-address", "identity", "address-pool", "group-policy", "ike-proposals",
-        "esp-proposals", "mode-config", "certificate", "private-key", "ca", "crl",
+        "esp-proposals", "mode-config", "xauth-attempts", "certificate", "private-key", "ca", "crl",
         "authentication-server-group", "accounting-server-group", "dpd-interval", "dpd-retries", NULL
     };
     char what[128];
@@ -504,6 +504,15 @@ static int parse_tunnel_group(struct config_parser *p, const config_setting_t *s
         else if (strcmp(text, "pull") != 0)
             return config_fail(p, ms, "%s: unknown mode-config '%s' (push or pull)", what, text);
     }
+
+    unsigned long long attempts = 3;
+    r = config_member_uint(p, s, what, "xauth-attempts", 1, 10, &attempts);
+    if (r < 0)
+        return r;
+    if (config_member(s, "xauth-attempts") && !tg->xauth)
+        return config_fail(p, config_member(s, "xauth-attempts"), "%s: 'xauth-attempts' needs authentication "
+                           "psk+xauth or certificate+xauth", what);
+    tg->xauth_attempts = (unsigned)attempts;
 
     r = parse_dpd(p, s, what, tg);
     if (r < 0)

@@ -349,6 +349,7 @@ struct config_tunnel_group {
     const struct config_ike_proposal **ike_proposals; size_t n_ike_proposals;
     const struct config_esp_proposal **esp_proposals; size_t n_esp_proposals;
     enum config_mode_config mode_config;
+    unsigned xauth_attempts;            /* IKEv1 Xauth tries before the SA is deleted; default 3 */
     char *certificate;                  /* absolute paths; NULL when unset */
     char *private_key;
     char *ca;

@@ -248,11 +248,10 @@ static int add_session(struct session *s, void *userdata)
     control_add_string(o, "tunnel_group", s->tunnel_group);
     control_add_string(o, "group_policy", s->group_policy[0] ? s->group_policy : NULL);
     control_add_string(o, "address", addr);
-    if (s->address6.family == AF_INET6) {
-        char addr6[INET6_ADDRSTRLEN] = "";
+    char addr6[INET6_ADDRSTRLEN] = "";
+    if (s->has_address6)
         inet_ntop(AF_INET6, &s->address6.in6, addr6, sizeof(addr6));
-        control_add_string(o, "address6", addr6);
-    }
+    control_add_string(o, "address6", s->has_address6 ? addr6 : NULL);
     control_add_string(o, "public_address", ike_sockaddr_to_string(&s->remote, remote, sizeof(remote)));
     control_add_string(o, "protocol", s->protocol == SESSION_IKEV2 ? "IKEv2" : "IKEv1");
     json_object_object_add(o, "natt", json_object_new_boolean(s->natt));

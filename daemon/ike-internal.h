@@ -26,6 +26,9 @@ struct ike {
     struct ike_socket_set *sockets;
     struct hashmap *sas;            /* responder SPI (uint64_t, host order) -> struct ikev2_ike_sa */
     struct hashmap *half_open;      /* struct ikev2_half_open_key -> struct ikev2_ike_sa */
+    struct hashmap *ikev1_sas;      /* responder cookie (8 bytes) -> struct ikev1_isakmp_sa */
+    struct hashmap *ikev1_half_open; /* struct ikev1_half_open_key -> struct ikev1_isakmp_sa */
+    struct hashmap *ikev1_users;    /* Xauth user -> that user's latest struct ikev1_isakmp_sa (INITIAL-CONTACT) */
     struct hashmap *half_open_peers;    /* struct ikev2_peer_addr -> its half-open count (ikev2-half-open.c) */
     struct ikev2_cookie_jar *cookies;   /* IKE_SA_INIT cookie secrets, made when first needed */
     uint64_t half_open_drop_logged_usec;    /* rate limit of the "dropped" log line */
@@ -59,6 +62,12 @@ int ike_address_acquire(struct ike *ike, const struct config_tunnel_group *group
                         const char *owner, struct config_address *addr, struct pool **pool, const char **exhausted,
                         uint64_t *in_use);
 void ike_address_release(struct ike *ike, struct pool *pool, const struct config_address *addr);
+/* An IPv6 inner address for `owner` from the first of the group's IPv6
+ * pools with room (dual stack). -ENOENT when the group has no IPv6 pool,
+ * -ENOSPC when they are all exhausted (*exhausted names the last). */
+int ike_address_acquire6(struct ike *ike, const struct config_tunnel_group *group, const char *owner,
+                         struct config_address *addr, struct pool **pool, const char **exhausted,
+                         uint64_t *in_use);
 
 /* The IKEv2 side (ikev2-responder.c). */
 struct ikev2_ike_sa;
@@ -69,5 +78,12 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
 int ikev2_session_counters(struct session *s, struct session_counters *c);
 /* Drops the tunnel groups' loaded certificates and keys (ikev2-auth-cert.c). */
 void ikev2_cert_cache_flush(struct ike *ike);
+
+/* The IKEv1 side (ikev1-responder.c). */
+struct ikev1_isakmp_sa;
+void ikev1_handle_packet(struct ike *ike, const struct ike_packet *pkt);
+void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_delete, const char *reason);
+/* Ends every IKEv1 SA (vpnd stops). */
+void ikev1_free_all(struct ike *ike);
 void ikev2_session_terminate(struct session *s, const char *reason);
 void ikev2_session_sas(struct session *s, struct session_sas *out);

@@ -85,9 +85,7 @@ static void on_packet(const struct ike_packet *pkt, void *userdata)
     }
     char peer[IKE_SOCKADDR_STRING_MAX];
     if (major == 1) {
-        ike->stats.ikev1_dropped++;
-        log_debug(CONFIG_SUBSYS_IKE, 1, "IKEv1 message from %s dropped: IKEv1 is not implemented yet",
-                  ike_sockaddr_to_string(&pkt->remote, peer, sizeof(peer)));
+        ikev1_handle_packet(ike, pkt);
         return;
     }
     ike->stats.parse_errors++;
@@ -156,6 +154,34 @@ int ike_address_acquire(struct ike *ike, const struct config_tunnel_group *group
     return r;
 }
 
+int ike_address_acquire6(struct ike *ike, const struct config_tunnel_group *group, const char *owner,
+                         struct config_address *addr, struct pool **pool, const char **exhausted,
+                         uint64_t *in_use)
+{
+    int r = -ENOENT;
+    *pool = NULL;
+    *exhausted = NULL;
+    for (size_t i = 0; i < group->n_pools; i++) {
+        if (group->pools[i]->family != AF_INET6)
+            continue;
+        struct pool *p = get_pool(ike, group->pools[i]);
+        if (!p)
+            return -ENOMEM;
+        r = pool_acquire(p, owner, NULL, addr);
+        if (r >= 0) {
+            *pool = p;
+            return 0;
+        }
+        if (r != -ENOSPC)
+            return r;
+        *exhausted = pool_name(p);
+        *in_use = pool_stats(p).in_use;
+        log_info(CONFIG_SUBSYS_POOL, "pool '%s' exhausted (%" PRIu64 " addresses in use)", pool_name(p),
+                 pool_stats(p).in_use);
+    }
+    return r;
+}
+
 void ike_address_release(struct ike *ike, struct pool *pool, const struct config_address *addr)
 {
     int r = pool ? pool_release(pool, addr) : fixed_address_release(ike->fixed, addr);
@@ -172,7 +198,8 @@ static void on_evicted(struct pool *pool, const struct config_address *addr, con
     if (s && s->protocol == SESSION_IKEV2 && s->owner) {
         /* The lease is gone already: the SA must not release it again. */
         ikev2_ike_sa_terminate(ike, s->owner, true, "address pool changed");
-    }
+    } else if (s && s->protocol == SESSION_IKEV1 && s->owner)
+        ikev1_sa_terminate(s->owner, true, "address pool changed");
 }
 
 /* Sessions run on under the configuration they began with, unless the new
@@ -307,6 +334,7 @@ void ike_free(struct ike *ike)
     /* Established SAs: DELETE to the peer, kernel state out, lease back. */
     terminate_all(ike, ike->sas, true);
     terminate_all(ike, ike->half_open, false);
+    ikev1_free_all(ike);
     ike_socket_set_free(ike->sockets);
     if (ike->pools) {
         struct hashmap_iter it = HASHMAP_ITER_INIT;
@@ -323,6 +351,9 @@ void ike_free(struct ike *ike)
     hashmap_free(ike->cert_stores);
     hashmap_free(ike->sas);
     hashmap_free(ike->half_open);
+    hashmap_free(ike->ikev1_sas);
+    hashmap_free(ike->ikev1_half_open);
+    hashmap_free(ike->ikev1_users);
     ikev2_half_open_free(ike);
     hashmap_free(ike->children);
     session_registry_free(ike->sessions);
@@ -344,6 +375,12 @@ int ike_new(struct vpnd *vpnd, struct ike **ret)
     int r = hashmap_new(&ike->sas);
     if (r >= 0)
         r = hashmap_new(&ike->half_open);
+    if (r >= 0)
+        r = hashmap_new(&ike->ikev1_sas);
+    if (r >= 0)
+        r = hashmap_new(&ike->ikev1_half_open);
+    if (r >= 0)
+        r = hashmap_new(&ike->ikev1_users);
     if (r >= 0)
         r = hashmap_new(&ike->pools);
     if (r >= 0)

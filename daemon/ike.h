@@ -31,7 +31,7 @@ struct ike_stats {
     uint64_t bad_message_id;        /* outside the window: dropped */
     uint64_t retransmits_answered;  /* cached responses sent again */
     uint64_t stray_responses;       /* responses to no request of ours (late duplicates): dropped */
-    uint64_t ikev1_dropped;         /* IKEv1 is not implemented yet */
+    uint64_t ikev1_dropped;         /* IKEv1 messages that start no phase 1 and belong to no SA */
     uint64_t half_open;             /* IKE SAs between IKE_SA_INIT and IKE_AUTH now */
     uint64_t established;           /* IKE SAs established now */
     uint64_t cookies_sent;          /* IKE_SA_INIT answered with N(COOKIE) only (RFC 7296 2.6) */

@@ -631,7 +631,7 @@ static void send_request(struct ikev2_ike_sa *sa, struct ikev2_child_rekey *rk)
     if (rk->dh)
         ikev2_build_ke(&b, rk->dh->ikev2_id, rk->our_ke, rk->our_ke_len);
     ikev2_build_ts(&b, IKEV2_PAYLOAD_TSI, sa->tsr, sa->n_tsr);
-    ikev2_build_ts(&b, IKEV2_PAYLOAD_TSR, &sa->tsi, 1);
+    ikev2_build_ts(&b, IKEV2_PAYLOAD_TSR, sa->tsi, sa->n_tsi);
     int r = ikev2_builder_finish(&b, &len);
     if (r >= 0)
         r = ikev2_request_queue(sa, IKEV2_REQUEST_PLAIN, "CHILD_SA rekey", IKEV2_EXCHANGE_CREATE_CHILD_SA, out, len,

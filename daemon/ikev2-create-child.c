@@ -98,7 +98,7 @@ static void answer_rekey(struct ikev2_ike_sa *sa, uint32_t mid, const struct ike
         ikev2_build_nonce(&b, nr, sizeof(nr));
         if (esp->dh)
             ikev2_build_ke(&b, esp->dh->ikev2_id, our_ke, our_ke_len);
-        ikev2_build_ts(&b, IKEV2_PAYLOAD_TSI, &sa->tsi, 1);
+        ikev2_build_ts(&b, IKEV2_PAYLOAD_TSI, sa->tsi, sa->n_tsi);
         ikev2_build_ts(&b, IKEV2_PAYLOAD_TSR, sa->tsr, sa->n_tsr);
     }
     if (!out || ikev2_builder_finish(&b, &len) < 0) {

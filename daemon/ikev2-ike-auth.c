@@ -238,7 +238,8 @@ struct child_result {
     uint16_t notify;                    /* 0: CHILD SA installed */
     bool has_cp;
     struct ikev2_cp_reply cp;
-    struct ikev2_ts_selector tsi;
+    struct ikev2_ts_selector tsi[IKEV2_TSI_MAX];
+    size_t n_tsi;
     struct ikev2_ts_selector tsr[IKEV2_TS_OUT_MAX];
     size_t n_tsr;
 };
@@ -301,28 +302,12 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
         goto out;
     }
 
-    /* The inner address. */
-    const struct config_user *user = config_user_find(sa->config, sa->identity);
-    const char *exhausted = NULL;
-    uint64_t in_use = 0;
-    r = ike_address_acquire(ike, sa->group, user, sa->identity, &sa->address, &sa->pool, &exhausted, &in_use);
-    if (r < 0) {
-        if (r == -ENOSPC)
-            log_notice_ctx(&ctx, CONFIG_SUBSYS_POOL, "no address for %s: pool '%s' exhausted (%llu addresses "
-                           "in use): INTERNAL_ADDRESS_FAILURE", sa->identity, exhausted ? exhausted : "(none)",
-                           (unsigned long long)in_use);
-        else
-            log_notice_ctx(&ctx, CONFIG_SUBSYS_POOL, "no address for %s: %s: INTERNAL_ADDRESS_FAILURE",
-                           sa->identity, sa->group->n_pools ? strerror(-r) : "the tunnel group has no pool");
+    /* The inner addresses (ikev2-address.c). */
+    struct ikev2_cp_assigned assigned;
+    if (ikev2_lease_addresses(sa, cp, &assigned) < 0) {
         res->notify = IKEV2_N_INTERNAL_ADDRESS_FAILURE;
         goto out;
     }
-    sa->has_address = true;
-    struct in_addr netmask = { 0 };
-    if (user && user->has_address)
-        netmask = user->has_netmask ? user->netmask : (struct in_addr){ htonl(UINT32_MAX) };
-    else if (sa->pool)
-        netmask = pool_config(sa->pool)->netmask;
 
     /* Traffic selectors. */
     const struct config_prefix *nets = NULL;
@@ -331,8 +316,9 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
         nets = sa->policy->split_networks;
         n_nets = sa->policy->n_split_networks;
     }
-    if (ikev2_narrow_tsi(tsi, sa->address.in, &res->tsi) < 0 ||
-        (res->n_tsr = ikev2_narrow_tsr(tsr, nets, n_nets, res->tsr, IKEV2_TS_OUT_MAX)) == 0) {
+    unsigned families = 0;
+    r = ikev2_narrow_tsi_to_addresses(sa, tsi, &assigned, res->tsi, &res->n_tsi, &families);
+    if (r < 0 || (res->n_tsr = ikev2_narrow_tsr(tsr, nets, n_nets, families, res->tsr, IKEV2_TS_OUT_MAX)) == 0) {
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "traffic selectors do not cover the assigned address or the "
                      "networks of group policy %s: TS_UNACCEPTABLE", sa->policy ? sa->policy->name : "(none)");
         res->notify = IKEV2_N_TS_UNACCEPTABLE;
@@ -348,6 +334,8 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
     c->encap = sa->nat_detected;
     c->spi_out = sa->esp.peer_spi;
     c->inner = sa->address;
+    c->has_inner6 = sa->has_address6;
+    c->inner6 = sa->address6;
     c->route_ifindex = sa->ifindex;
     for (size_t i = 0; i < res->n_tsr && c->n_networks < CHILD_SA_MAX_NETWORKS; i++)
         c->n_networks += ikev2_ts_to_prefixes(&res->tsr[i], &c->networks[c->n_networks],
@@ -378,13 +366,17 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
         goto release;
     }
     sa->has_child = true;
-    sa->tsi = res->tsi;
+    memcpy(sa->tsi, res->tsi, res->n_tsi * sizeof(res->tsi[0]));
+    sa->n_tsi = res->n_tsi;
     memcpy(sa->tsr, res->tsr, res->n_tsr * sizeof(res->tsr[0]));
     sa->n_tsr = res->n_tsr;
 
-    char version[64];
+    char version[64], client_version[IKEV2_CP_VERSION_MAX];
     snprintf(version, sizeof(version), "vpnd %s", VPND_VERSION);
-    r = ikev2_cp_build_reply(cp, &sa->address, netmask, sa->policy, version, &res->cp);
+    ikev2_cp_client_version(cp, client_version, sizeof(client_version));
+    if (client_version[0])
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "client application version: '%s'", client_version);
+    r = ikev2_cp_build_reply(cp, &assigned, sa->policy, version, &res->cp);
     if (r < 0)
         log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "configuration reply truncated: %s", strerror(-r));
     for (size_t i = 0; i < res->cp.n_ignored; i++)
@@ -394,8 +386,7 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
     goto out;
 
 release:
-    ike_address_release(ike, sa->pool, &sa->address);
-    sa->has_address = false;
+    ikev2_release_addresses(sa);
 out:
     free(cp);
     free(offered);
@@ -642,7 +633,7 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
         pr.n_transforms = ikev2_esp_choice_transforms(&sa->esp, tr);
         ikev2_build_cp(&b, IKEV2_CFG_REPLY, res->cp.attrs, res->cp.n);
         ikev2_build_sa_proposal(&b, &pr, tr);
-        ikev2_build_ts(&b, IKEV2_PAYLOAD_TSI, &res->tsi, 1);
+        ikev2_build_ts(&b, IKEV2_PAYLOAD_TSI, res->tsi, res->n_tsi);
         ikev2_build_ts(&b, IKEV2_PAYLOAD_TSR, res->tsr, res->n_tsr);
     } else
         ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, res->notify, NULL, 0);
@@ -683,16 +674,23 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
     sa->auth = NULL;
 
     if (sa->has_child) {
-        char tsi[64], tsr[64], esp[80], addr[INET6_ADDRSTRLEN];
+        char tsi[2 * 64 + 2] = "", tsr[IKEV2_TS_OUT_MAX * 64] = "", one[64], esp[80];
+        char addr[INET6_ADDRSTRLEN], addr6[INET6_ADDRSTRLEN + 16] = "";
         ikev2_esp_choice_format(&sa->esp, esp, sizeof(esp));
-        ikev2_ts_format(&res->tsi, tsi, sizeof(tsi));
-        ikev2_ts_format(&res->tsr[0], tsr, sizeof(tsr));
-        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA installed: spi in 0x%08x out 0x%08x, %s, TS %s === %s%s%s",
-                     sa->child.spi_in, sa->child.spi_out, esp, tsi, tsr, res->n_tsr > 1 ? " (and more)" : "",
-                     sa->child.encap ? ", ESP in UDP" : "");
+        for (size_t i = 0; i < res->n_tsi; i++)
+            snprintf(tsi + strlen(tsi), sizeof(tsi) - strlen(tsi), "%s%s", i ? " " : "",
+                     ikev2_ts_format(&res->tsi[i], one, sizeof(one)));
+        for (size_t i = 0; i < res->n_tsr; i++)
+            snprintf(tsr + strlen(tsr), sizeof(tsr) - strlen(tsr), "%s%s", i ? " " : "",
+                     ikev2_ts_format(&res->tsr[i], one, sizeof(one)));
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA installed: spi in 0x%08x out 0x%08x, %s, TS %s === %s%s",
+                     sa->child.spi_in, sa->child.spi_out, esp, tsi, tsr, sa->child.encap ? ", ESP in UDP" : "");
         struct session tmpl = {
             .protocol = SESSION_IKEV2,
             .address = sa->address,
+            .has_address6 = sa->has_address6,
+            .address6 = sa->address6,
+            .reqid = sa->child.reqid,
             .remote = sa->remote,
             .local = sa->local,
             .natt = sa->nat_detected,
@@ -716,9 +714,14 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
         if (r < 0)
             log_error_ctx(&ctx, CONFIG_SUBSYS_IKE, "cannot register the session: %s", strerror(-r));
         else {
-            inet_ntop(AF_INET, &sa->address.in, addr, sizeof(addr));
-            log_info_ctx(&ctx, CONFIG_SUBSYS_IKE, "session up: user %s, address %s, session %u", sa->identity,
-                         addr, sa->session->index);
+            inet_ntop(sa->address.family, sa->address.family == AF_INET ? (const void *)&sa->address.in
+                      : (const void *)&sa->address.in6, addr, sizeof(addr));
+            if (sa->has_address6) {
+                snprintf(addr6, sizeof(addr6), ", IPv6 address ");
+                inet_ntop(AF_INET6, &sa->address6.in6, addr6 + strlen(addr6), sizeof(addr6) - strlen(addr6));
+            }
+            log_info_ctx(&ctx, CONFIG_SUBSYS_IKE, "session up: user %s, address %s%s, session %u", sa->identity,
+                         addr, addr6, sa->session->index);
             (void)session_enforce_login_limit(ike->sessions, sa->session, sa->policy ?
                                               sa->policy->simultaneous_logins : CONFIG_SIMULTANEOUS_LOGINS_DEFAULT);
         }

@@ -76,18 +76,23 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     n->has_address = old->has_address;
     n->address = old->address;
     n->pool = old->pool;
+    n->has_address6 = old->has_address6;
+    n->address6 = old->address6;
+    n->pool6 = old->pool6;
     n->has_child = old->has_child;
     n->child = old->child;
     n->esp = old->esp;
     n->has_old_child = old->has_old_child;
     n->old_child = old->old_child;
-    n->tsi = old->tsi;
+    memcpy(n->tsi, old->tsi, sizeof(n->tsi));
+    n->n_tsi = old->n_tsi;
     memcpy(n->tsr, old->tsr, sizeof(n->tsr));
     n->n_tsr = old->n_tsr;
     n->session = old->session;
     if (n->session)
         n->session->owner = n;
     old->has_address = false;
+    old->has_address6 = false;
     old->has_child = false;
     old->has_old_child = false;
     old->session = NULL;

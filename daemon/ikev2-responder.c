@@ -317,9 +317,15 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         sa->has_child = false;
     }
     if (sa->session) {
-        char addr[INET6_ADDRSTRLEN] = "";
-        inet_ntop(sa->address.family, &sa->address.in, addr, sizeof(addr));
-        log_info_ctx(&ctx, CONFIG_SUBSYS_IKE, "session down: user %s, address %s: %s", sa->identity, addr, reason);
+        char addr[INET6_ADDRSTRLEN] = "", addr6[INET6_ADDRSTRLEN + 16] = "";
+        inet_ntop(sa->address.family, sa->address.family == AF_INET ? (const void *)&sa->address.in
+                  : (const void *)&sa->address.in6, addr, sizeof(addr));
+        if (sa->has_address6) {
+            snprintf(addr6, sizeof(addr6), ", IPv6 address ");
+            inet_ntop(AF_INET6, &sa->address6.in6, addr6 + strlen(addr6), sizeof(addr6) - strlen(addr6));
+        }
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKE, "session down: user %s, address %s%s: %s", sa->identity, addr, addr6,
+                     reason);
         session_remove(ike->sessions, sa->session);
         sa->session = NULL;
     } else if (sa->in_table) {
@@ -327,10 +333,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     } else {
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "half-open IKE_SA removed: %s", reason);
     }
-    if (sa->has_address) {
-        ike_address_release(ike, sa->pool, &sa->address);
-        sa->has_address = false;
-    }
+    ikev2_release_addresses(sa);
     ikev2_half_open_peer_release(ike, sa);
     if (linger)
         return;
@@ -433,13 +436,8 @@ int ikev2_session_counters(struct session *s, struct session_counters *c)
     struct ikev2_ike_sa *sa = s->owner;
     if (!sa || !sa->has_child)
         return -ENOENT;
-    int r = child_sa_counters(ike_xfrm(sa->ike), &sa->child, &c->bytes_in, &c->bytes_out, &c->packets_in,
-                              &c->packets_out);
     /* Until the client deletes them, the SAs a rekey replaced count too. */
-    if (r >= 0 && sa->has_old_child)
-        (void)child_sa_counters(ike_xfrm(sa->ike), &sa->old_child, &c->bytes_in, &c->bytes_out, &c->packets_in,
-                                &c->packets_out);
-    return r;
+    return child_sa_session_counters(ike_xfrm(sa->ike), &sa->child, sa->has_old_child ? &sa->old_child : NULL, c);
 }
 
 void ikev2_session_terminate(struct session *s, const char *reason)
@@ -457,14 +455,7 @@ void ikev2_session_sas(struct session *s, struct session_sas *out)
         return;
     out->ike_spi_i = sa->ispi;
     out->ike_spi_r = sa->rspi;
-    if (sa->has_child) {
-        out->child[out->n_child].spi_in = sa->child.spi_in;
-        out->child[out->n_child++].spi_out = sa->child.spi_out;
-    }
-    if (sa->has_old_child) {
-        out->child[out->n_child].spi_in = sa->old_child.spi_in;
-        out->child[out->n_child++].spi_out = sa->old_child.spi_out;
-    }
+    child_sa_session_sas(sa->has_child ? &sa->child : NULL, sa->has_old_child ? &sa->old_child : NULL, out);
 }
 
 /* ---- IKE_SA_INIT ---------------------------------------------------------------------- */
@@ -1033,10 +1024,8 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
         goto out;
     }
     /* An authentic message: its addresses are the peer's current ones (the
-     * client floats to 4500 after NAT detection). */
-    sa->local = pkt->local;
-    sa->remote = pkt->remote;
-    snprintf(sa->peer, sizeof(sa->peer), "%s", peer);
+     * client floats to 4500 after NAT detection; its NAT may rebind). */
+    ikev2_peer_moved(sa, &pkt->local, &pkt->remote);
     ikev2_sa_log_ctx(sa, &ctx);
     log_message(&ctx, "received", &msg->header, &msg->payloads, inner);
     sa->expected_mid++;

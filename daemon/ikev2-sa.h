@@ -29,6 +29,7 @@
 #include "crypto-ikev2.h"
 #include "ike-internal.h"
 #include "ikev2-cookie.h"
+#include "ikev2-cp.h"
 #include "ikev2-fragment.h"
 #include "ikev2-payload.h"
 #include "ikev2-proposal.h"
@@ -102,12 +103,16 @@ struct ikev2_ike_sa {
     bool has_address;
     struct config_address address;
     struct pool *pool;                  /* the lease's pool, NULL for a fixed address */
+    bool has_address6;                  /* dual stack: an IPv6 lease too (from pool6) */
+    struct config_address address6;
+    struct pool *pool6;
     bool has_child;
     struct child_sa child;
     struct ikev2_esp_choice esp;
     bool has_old_child;                 /* rekeyed: the old SAs until they are deleted (by either side) */
     struct child_sa old_child;
-    struct ikev2_ts_selector tsi;       /* the CHILD SA's narrowed selectors (for rekeys) */
+    struct ikev2_ts_selector tsi[IKEV2_TSI_MAX];     /* the CHILD SA's narrowed selectors (for rekeys) */
+    size_t n_tsi;
     struct ikev2_ts_selector tsr[IKEV2_TS_OUT_MAX];
     size_t n_tsr;
     struct session *session;
@@ -127,6 +132,29 @@ int ikev2_dh_agree(const struct crypto_dh_group *group, uint8_t *our_ke, size_t 
                    size_t *shared_len, const char **failed_step);
 void ikev2_start_ike_rekey(struct ikev2_ike_sa *sa, const struct ikev2_message *msg,
                            const struct ikev2_payload_list *inner);
+
+/* The inner addresses of a remote-access client (ikev2-address.c): an
+ * IPv4 address (pool or the user's fixed address) unless the CFG_REQUEST
+ * asks for IPv6 only, and an IPv6 one from the group's IPv6 pools when it
+ * asks for that too (dual stack: sa->address6; none left is not fatal).
+ * 0 with the leases in *sa and what the CP reply carries in *assigned, or
+ * a negative errno after a log line saying why (INTERNAL_ADDRESS_FAILURE). */
+int ikev2_lease_addresses(struct ikev2_ike_sa *sa, const struct ikev2_cp *cp, struct ikev2_cp_assigned *assigned);
+/* Gives back what ikev2_lease_addresses leased. */
+void ikev2_release_addresses(struct ikev2_ike_sa *sa);
+/* TSi narrowed to the leased addresses (IKEV2_TSI_MAX selectors in out);
+ * *families gets those the CHILD SA carries. An IPv6 address the client
+ * offered no IPv6 selector for is given back (it could not use it).
+ * -ENOENT when the offer does not cover the first address. */
+int ikev2_narrow_tsi_to_addresses(struct ikev2_ike_sa *sa, const struct ikev2_ts *offered,
+                                  struct ikev2_cp_assigned *assigned, struct ikev2_ts_selector *out, size_t *n_out,
+                                  unsigned *families);
+
+/* NAT rebinding (ikev2-nat.c, RFC 7296 2.23): the client's IKE request,
+ * authentic and in order, came from `remote`; when that is not where the SA
+ * thought the client was, the SA, its ESP-in-UDP SAs and the session follow
+ * and the change is logged. */
+void ikev2_peer_moved(struct ikev2_ike_sa *sa, const union ike_sockaddr *local, const union ike_sockaddr *remote);
 
 /* Starts the group policy's idle-timeout / session-timeout watch of an
  * established SA with a CHILD SA (nothing when both are 0). */

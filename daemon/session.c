@@ -12,8 +12,9 @@
 
 struct session_registry {
     struct hashmap *by_index;       /* uint32_t index -> session */
-    struct hashmap *by_address;     /* family + address bytes -> session */
+    struct hashmap *by_address;     /* family + address bytes -> session (both addresses of dual stack) */
     struct hashmap *by_user;        /* user name -> struct user_sessions */
+    struct hashmap *by_reqid;       /* uint32_t reqid -> session */
     uint32_t next_index;
 };
 
@@ -52,6 +53,8 @@ int session_registry_new(struct session_registry **ret)
         r = hashmap_new(&reg->by_address);
     if (r >= 0)
         r = hashmap_new(&reg->by_user);
+    if (r >= 0)
+        r = hashmap_new(&reg->by_reqid);
     if (r < 0) {
         session_registry_free(reg);
         return r;
@@ -88,6 +91,7 @@ void session_registry_free(struct session_registry *reg)
     hashmap_free(reg->by_index);
     hashmap_free(reg->by_address);
     hashmap_free(reg->by_user);
+    hashmap_free(reg->by_reqid);
     free(reg);
 }
 
@@ -96,7 +100,7 @@ int session_add(struct session_registry *reg, const struct session *tmpl, struct
     struct address_key ak = address_key(&tmpl->address);
     if (hashmap_get(reg->by_address, &ak, sizeof(ak)))
         return -EEXIST;
-    bool has6 = tmpl->address6.family == AF_INET6;
+    bool has6 = tmpl->has_address6;
     struct address_key ak6 = has6 ? address_key(&tmpl->address6) : ak;
     if (has6 && (memcmp(&ak6, &ak, sizeof(ak)) == 0 || hashmap_get(reg->by_address, &ak6, sizeof(ak6))))
         return -EEXIST;
@@ -116,10 +120,20 @@ int session_add(struct session_registry *reg, const struct session *tmpl, struct
         if (r < 0)
             hashmap_remove(reg->by_address, &ak, sizeof(ak));
     }
+    if (r >= 0 && s->reqid) {
+        r = hashmap_put(reg->by_reqid, &s->reqid, sizeof(s->reqid), s);
+        if (r < 0) {
+            hashmap_remove(reg->by_address, &ak, sizeof(ak));
+            if (has6)
+                hashmap_remove(reg->by_address, &ak6, sizeof(ak6));
+        }
+    }
     if (r >= 0) {
         r = user_index_add(reg, s);
         if (r < 0) {
             hashmap_remove(reg->by_address, &ak, sizeof(ak));
+            if (s->reqid)
+                hashmap_remove(reg->by_reqid, &s->reqid, sizeof(s->reqid));
             if (has6)
                 hashmap_remove(reg->by_address, &ak6, sizeof(ak6));
         }
@@ -143,11 +157,13 @@ void session_remove(struct session_registry *reg, struct session *s)
     struct address_key ak = address_key(&s->address);
     if (hashmap_get(reg->by_address, &ak, sizeof(ak)) == s)
         hashmap_remove(reg->by_address, &ak, sizeof(ak));
-    if (s->address6.family == AF_INET6) {
+    if (s->has_address6) {
         struct address_key ak6 = address_key(&s->address6);
         if (hashmap_get(reg->by_address, &ak6, sizeof(ak6)) == s)
             hashmap_remove(reg->by_address, &ak6, sizeof(ak6));
     }
+    if (s->reqid && hashmap_get(reg->by_reqid, &s->reqid, sizeof(s->reqid)) == s)
+        hashmap_remove(reg->by_reqid, &s->reqid, sizeof(s->reqid));
     user_index_remove(reg, s);
     hashmap_remove(reg->by_index, &s->index, sizeof(s->index));
     free(s);
@@ -162,6 +178,11 @@ struct session *session_find_by_address(struct session_registry *reg, const stru
 {
     struct address_key ak = address_key(addr);
     return hashmap_get(reg->by_address, &ak, sizeof(ak));
+}
+
+struct session *session_find_by_reqid(struct session_registry *reg, uint32_t reqid)
+{
+    return hashmap_get(reg->by_reqid, &reqid, sizeof(reqid));
 }
 
 size_t session_count(const struct session_registry *reg)

@@ -8,7 +8,8 @@
  * them through `owner` and reports kernel counters through `counters`.
  *
  * The registry finds sessions by index (the operator's handle), by
- * assigned address and by user, by hash; listing walks the index table.
+ * assigned address (either family), by user and by the reqid of their
+ * CHILD SA (kernel events), by hash; listing walks the index table.
  * A user's sessions are kept in login order, oldest first, for the
  * group policy's simultaneous-logins limit (ASA: the oldest is logged off).
  */
@@ -64,7 +65,9 @@ struct session {
     char tunnel_group[SESSION_NAME_MAX];
     char group_policy[SESSION_NAME_MAX];
     struct config_address address;      /* assigned inner address */
-    struct config_address address6;     /* and an IPv6 one beside it (family 0: none) */
+    bool has_address6;                  /* dual stack: an IPv6 inner address too */
+    struct config_address address6;
+    uint32_t reqid;                     /* of its CHILD SA (kernel events name it), 0 = none */
     union ike_sockaddr remote;          /* public address:port of the client */
     union ike_sockaddr local;           /* our address:port it talks to */
     bool natt;                          /* behind NAT: ESP in UDP */
@@ -83,8 +86,8 @@ int session_registry_new(struct session_registry **ret);
 /* Frees the registry and any session left (the owners must be gone). */
 void session_registry_free(struct session_registry *reg);
 
-/* A new session with the next index, registered by index, address (must
- * be set), address6 (if set) and user. -EEXIST when an address already
+/* A new session with the next index, registered by index, address(es),
+ * reqid and user (address must be set). -EEXIST when an address already
  * has a session. */
 int session_add(struct session_registry *reg, const struct session *tmpl, struct session **ret);
 /* Unregisters and frees. NULL is allowed. */
@@ -92,6 +95,7 @@ void session_remove(struct session_registry *reg, struct session *s);
 
 struct session *session_find_by_index(struct session_registry *reg, uint32_t index);
 struct session *session_find_by_address(struct session_registry *reg, const struct config_address *addr);
+struct session *session_find_by_reqid(struct session_registry *reg, uint32_t reqid);
 size_t session_count(const struct session_registry *reg);
 
 /* Calls fn for every session in index order; stops when fn returns < 0. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "ike.h"
+#include "ikev2-nat.h"
 #include "log.h"
 #include "xfrm-monitor.h"
 #include "xfrm.h"
@@ -16,7 +17,7 @@ struct vpnd_kernel {
     struct xfrm_handle *xfrm;
     struct xfrm_monitor *monitor;
     sd_event_source *resubscribe;   /* pending re-open of a failed monitor */
-    struct ike *ike;                /* gets SA expiry events; NULL before it exists and at shutdown */
+    struct ike *ike;                /* NAT mapping and SA expiry events go there */
 };
 
 static void on_xfrm_event(const struct xfrm_event *ev, void *userdata);
@@ -96,6 +97,8 @@ static void on_xfrm_event(const struct xfrm_event *ev, void *userdata)
                   ev->mapping.old_sport,
                   address_text(ev->mapping.id.family, &ev->mapping.new_src, b, sizeof(b)),
                   ev->mapping.new_sport);
+        if (k->ike)
+            ikev2_nat_mapping(k->ike, &ev->mapping);
         break;
     case XFRM_EVENT_POLEXPIRE:
         log_debug(CONFIG_SUBSYS_NETLINK, 1, "%s expiry of policy index %u dir %u",

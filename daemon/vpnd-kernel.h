@@ -23,9 +23,11 @@ int vpnd_kernel_new(sd_event *event, struct vpnd_kernel **ret);
 /* Removes every owned SA and policy, then closes. NULL is allowed. */
 void vpnd_kernel_free(struct vpnd_kernel *kernel);
 
-/* For the protocol code: the handle requests are queued on. */
-/* Where SA expiry events go (ike_sa_expired); NULL stops them. */
+/* Where NAT mapping events (ikev2-nat.c) and SA expiry events
+ * (ike_sa_expired) go; NULL until the IKE service exists, and again while
+ * it goes away. */
 struct ike;
-void vpnd_kernel_set_ike(struct vpnd_kernel *k, struct ike *ike);
+void vpnd_kernel_set_ike(struct vpnd_kernel *kernel, struct ike *ike);
 
+/* For the protocol code: the handle requests are queued on. */
 struct xfrm_handle *vpnd_kernel_xfrm(struct vpnd_kernel *kernel);

@@ -168,6 +168,10 @@ int xfrm_msg_sa_add(void *buf, size_t len, const struct xfrm_sa *sa, bool update
     p.lft.hard_add_expires_seconds = sa->lifetime.hard_seconds;
     if (sa->esn)
         p.flags |= XFRM_STATE_ESN;
+    /* Without the flag the kernel gives a selector of family 0 the outer
+     * family, and a tunnel could not carry the other inner family. */
+    if (sa->sel.family == 0)
+        p.flags |= XFRM_STATE_AF_UNSPEC;
     if (!replay_needs_esn_attr(sa))
         p.replay_window = (uint8_t)sa->replay_window;
 
@@ -196,10 +200,19 @@ int xfrm_msg_sa_add(void *buf, size_t len, const struct xfrm_sa *sa, bool update
         struct xfrm_replay_state_esn esn = {
             .bmp_len = (sa->replay_window + 31) / 32,
             .replay_window = sa->replay_window,
+            .seq = sa->has_replay_state ? sa->replay_seq : 0,
+            .oseq = sa->has_replay_state ? sa->replay_oseq : 0,
         };
         memcpy(tmp, &esn, sizeof(esn));
         if (!mnl_attr_put_check(nlh, len, XFRMA_REPLAY_ESN_VAL,
                                 sizeof(esn) + esn.bmp_len * sizeof(uint32_t), tmp))
+            goto fail;
+    }
+    if (sa->has_replay_state && !replay_needs_esn_attr(sa)) {
+        struct xfrm_replay_state rs = {
+            .seq = sa->replay_seq, .oseq = sa->replay_oseq, .bitmap = sa->replay_bitmap,
+        };
+        if (!mnl_attr_put_check(nlh, len, XFRMA_REPLAY_VAL, sizeof(rs), &rs))
             goto fail;
     }
     if (!put_mark(nlh, len, &sa->mark))

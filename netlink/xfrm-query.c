@@ -2,7 +2,8 @@
 /*
  * Synchronous queries: one SA or policy, dumps, SPI allocation. What the
  * kernel returns about SAs includes their keys; nothing here hands keys to
- * the caller (vpnctl shows counters, not secrets).
+ * the caller (vpnctl shows counters, not secrets) but xfrm_sa_get_with_keys,
+ * which exists to update an SA in place.
  */
 #include <errno.h>
 #include <string.h>
@@ -50,6 +51,39 @@ int xfrm_sa_get(struct xfrm_handle *h, const struct xfrm_sa_id *id,
     r = xfrm_transact(h, nlh, take_one_sa, &o, st);
     if (r < 0)
         return r;
+    return o.found ? 0 : -EBADMSG;
+}
+
+/* Like take_one_sa, keys kept: only for xfrm_sa_get_with_keys. */
+static int take_one_sa_keys(const struct nlmsghdr *nlh, void *userdata)
+{
+    struct one_sa *o = userdata;
+    if (o->found)
+        return -EBADMSG;
+    int r = xfrm_parse_sa(nlh, o->info);
+    if (r < 0) {
+        xfrm_sa_wipe(&o->info->sa);
+        return r;
+    }
+    o->found = true;
+    return 0;
+}
+
+int xfrm_sa_get_with_keys(struct xfrm_handle *h, const struct xfrm_sa_id *id,
+                          struct xfrm_sa_info *ret, struct xfrm_status *st)
+{
+    uint8_t buf[XFRM_REQUEST_MAX] __attribute__((aligned(8)));
+    struct nlmsghdr *nlh;
+    struct one_sa o = { .info = ret };
+
+    int r = xfrm_msg_sa_id(buf, sizeof(buf), XFRM_MSG_GETSA, id, &nlh);
+    if (r < 0)
+        return r;
+    r = xfrm_transact(h, nlh, take_one_sa_keys, &o, st);
+    if (r < 0) {
+        xfrm_sa_wipe(&ret->sa);
+        return r;
+    }
     return o.found ? 0 : -EBADMSG;
 }
 

@@ -58,7 +58,7 @@ enum xfrm_integ {
 
 /* A traffic selector: addresses with prefix lengths, protocol and ports. */
 struct xfrm_ts {
-    uint16_t family;            /* AF_INET, AF_INET6; 0 in an SA: any */
+    uint16_t family;            /* AF_INET, AF_INET6; 0 in an SA: any (both inner families) */
     xfrm_address_t src, dst;
     uint8_t src_prefixlen, dst_prefixlen;
     uint8_t proto;              /* 0: any */
@@ -94,6 +94,10 @@ struct xfrm_sa {
     uint32_t replay_window;     /* packets; 0: no replay check */
     bool esn;
     struct xfrm_sa_lifetime lifetime;
+    /* When an SA is moved (added anew under another address): the replay
+     * state it had, so the peer's replay window keeps accepting it. */
+    bool has_replay_state;
+    uint32_t replay_seq, replay_oseq, replay_bitmap;
 };
 
 /* What identifies an SA in the kernel (protocol is ESP). */
@@ -186,6 +190,10 @@ int xfrm_flush(struct xfrm_handle *h);
 /* Synchronous queries; any queued batch is flushed first. st may be NULL. */
 int xfrm_sa_get(struct xfrm_handle *h, const struct xfrm_sa_id *id,
                 struct xfrm_sa_info *ret, struct xfrm_status *st);
+/* The same with the SA's keys left in ret->sa, to update or move it (NAT
+ * rebinding); the caller wipes them with xfrm_sa_wipe(&ret->sa). */
+int xfrm_sa_get_with_keys(struct xfrm_handle *h, const struct xfrm_sa_id *id,
+                          struct xfrm_sa_info *ret, struct xfrm_status *st);
 int xfrm_sp_get(struct xfrm_handle *h, const struct xfrm_sp_id *id,
                 struct xfrm_sp *ret, struct xfrm_status *st);
 /* Reserve an SPI in [min, max] for an inbound SA (a larval state). */

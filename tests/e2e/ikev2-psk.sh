@@ -1,6 +1,9 @@
 #!/bin/bash
 # vpnd's IKEv2 responder against a strongSwan road warrior with a PSK: the
-# client gets an address from the pool and the DNS server, pings srv through
+# client gets an address from the pool, the DNS server (installed in its
+# resolv.conf) and the domain (its charon parses and processes
+# INTERNAL_DNS_DOMAIN) but not the Cisco banner and default domain it did not
+# ask for; it pings srv through
 # ESP (which it cannot reach without the tunnel), the counters of vpnd's SAs
 # move, `vpnctl sessions` lists the session with that address; the client
 # disconnects and the session, SAs, policies, route and lease are gone (the
@@ -29,6 +32,7 @@ ike-proposals = ( { name = "modern"; encryption = ["aes256", "aes128"]; integrit
 esp-proposals = ( { name = "cbc"; encryption = ["aes256", "aes128"]; integrity = ["sha256"]; } );
 pools = ( { name = "rw-pool"; range = "10.3.0.10-10.3.0.20"; netmask = "255.255.255.0"; } );
 group-policies = ( { name = "rw-policy"; dns = ["$DNS"]; default-domain = "corp.example";
+                     banner = "Authorized use only";
                      split-tunnel-policy = "tunnel-specified";
                      split-tunnel-networks = ["$TB_PROTECTED_NET"]; protocols = ["ikev2"]; } );
 tunnel-groups = ( { name = "rw"; ike-version = 2; authentication = "psk"; psk = "$PSK";
@@ -49,6 +53,14 @@ vip=$(ss_client_vip alice) || tb_fail "alice got no virtual IP"
 tb_exec c1 ip -4 addr show | grep -q "inet $vip/" || tb_fail "virtual IP $vip is not on an interface of c1"
 dns=$(ss_client_dns alice) || tb_fail "alice installed no DNS server"
 [ "$dns" = "$DNS" ] || tb_fail "alice installed DNS server(s) '$dns', expected $DNS"
+# The configuration reply as the client parsed it: address, mask, DNS, the
+# split network and the domain (RFC 8598), nothing of Cisco's.
+cprp=$(ss_client_cp_reply alice | head -n 1)
+[ "$cprp" = "CPRP(ADDR MASK DNS SUBNET DOMAIN)" ] ||
+  tb_fail "the client parsed '$cprp', expected CPRP(ADDR MASK DNS SUBNET DOMAIN)"
+grep -q "processing INTERNAL_DNS_DOMAIN attribute" "$TB_RESULTS/ss-alice/charon.log" ||
+  tb_fail "the client did not process the pushed domain"
+vpnd_log_has "sending IKE_AUTH response 1 \[ IDr AUTH CPRP\(ADDR MASK DNS SUBNET DNSDOM\) SA TSi TSr \]"
 ss_client_sas alice --raw | grep -q "remote-ts=\[$TB_PROTECTED_NET\]" ||
   tb_fail "the remote traffic selector is not $TB_PROTECTED_NET"
 ss_client_sas alice --raw | grep -q "local-ts=\[$vip/32\]" ||

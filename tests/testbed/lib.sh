@@ -285,6 +285,21 @@ tb_topology_remote_access() {
   tb_log "topology ready: gw, srv, $direct direct and $natted NAT'ed clients"
 }
 
+# Optional IPv6 on the protected side of tb_topology_remote_access (call it
+# after): gw "in" 2001:db8:100::1/64, srv 2001:db8:100::10/64 with a default
+# route via gw, IPv6 forwarding on gw.  Addresses skip duplicate address
+# detection so that they are usable at once.  Sets TB_GW_INSIDE6,
+# TB_SRV_ADDR6, TB_PROTECTED_NET6.
+tb_topology_protected_ipv6() {
+  TB_GW_INSIDE6=2001:db8:100::1
+  TB_SRV_ADDR6=2001:db8:100::10
+  TB_PROTECTED_NET6=2001:db8:100::/64
+  tb_ip_batch gw "addr add $TB_GW_INSIDE6/64 dev in nodad"
+  tb_ip_batch srv "addr add $TB_SRV_ADDR6/64 dev eth0 nodad" "route add default via $TB_GW_INSIDE6"
+  tb_sysctl gw net.ipv6.conf.all.forwarding=1
+  tb_log "protected network also on IPv6: $TB_PROTECTED_NET6, srv $TB_SRV_ADDR6"
+}
+
 # ---- waiting (never a fixed sleep) --------------------------------------------
 
 # Retries a command until it succeeds; fails the test after TIMEOUT seconds.

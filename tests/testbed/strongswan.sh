@@ -222,6 +222,7 @@ ss__quote() {
 #   --esp PROPOSALS    e.g. aes128gcm16-x25519 (default: strongSwan's)
 #   --remote-ts LIST   traffic selectors to ask for (default 0.0.0.0/0)
 #   --no-vip           do not ask for a virtual IP (default: vips = 0.0.0.0)
+#   --vips LIST        virtual IPs to ask for, e.g. 0.0.0.0,:: (dual stack)
 #   --version 1|2      IKE version (default 2)
 #   --aggressive       IKEv1 Aggressive Mode
 #   --rekey-ike T, --reauth-ike T, --rekey-child T, --life-child T  (e.g. 30s, 0 = never)
@@ -263,6 +264,7 @@ ss_client_conn() {
       --esp) esp=$2; shift 2 ;;
       --remote-ts) remote_ts=$2; shift 2 ;;
       --no-vip) vips=""; shift ;;
+      --vips) vips=$2; shift 2 ;;
       --version) version=$2; shift 2 ;;
       --aggressive) aggressive=yes; shift ;;
       --rekey-ike) rekey_ike=$2; shift 2 ;;
@@ -555,6 +557,14 @@ ss_child_spis() {
   [ -z "$conn" ] || args+=(--ike "$conn")
   ss_client_sas "$name" "${args[@]}" | grep -o 'spi-in=[0-9a-f]* spi-out=[0-9a-f]*' |
     sed 's/spi-in=\([0-9a-f]*\) spi-out=\([0-9a-f]*\)/0x\1 0x\2/'
+}
+
+# Prints the client's charon log lines for the CFG_REPLY it parsed (the
+# "parsed IKE_AUTH response ... CPRP(ADDR MASK DNS ...)" lines): which
+# attributes reached the client.  ss_client_cp_reply NAME
+ss_client_cp_reply() {
+  ss__need "$1"
+  grep -o 'parsed IKE_AUTH response [0-9]* \[.*CPRP([^)]*)' "${SS_DIR[$1]}/charon.log" | grep -o 'CPRP([^)]*)'
 }
 
 # Prints the DNS servers client NAME installed (from its private resolv.conf,

@@ -101,6 +101,7 @@ static void test_demo_configuration(void)
     CHECK_STR_EQ(v2->ike_proposals[0]->name, "ikev2-gcm");
     CHECK_STR_EQ(v1->name, "demo-ikev1");
     CHECK(v1->ikev1 && v1->xauth && v1->mode_config == CONFIG_MODE_CONFIG_PULL);
+    CHECK_INT_EQ(v1->xauth_attempts, 3);     /* the default */
     CHECK(v1->group_policy == config_group_policy_find(c, "demo-policy"));
     CHECK_INT_EQ(v1->n_pools, 1);
     CHECK_STR_EQ(addr(&v1->pools[0]->first, buf), "10.99.0.10");

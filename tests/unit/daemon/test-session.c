@@ -183,6 +183,7 @@ static void test_address6(void)
 {
     setup();
     struct session tmpl = { .address = addr(40), .ops = &stand_in_ops };
+    tmpl.has_address6 = true;
     tmpl.address6.family = AF_INET6;
     inet_pton(AF_INET6, "2001:db8:3::40", &tmpl.address6.in6);
     snprintf(tmpl.user, sizeof(tmpl.user), "dual");
@@ -193,7 +194,7 @@ static void test_address6(void)
     struct config_address four = addr(40);
     CHECK(session_find_by_address(registry, &four) == s);
     /* Another session may not take the IPv6 address. */
-    struct session other = { .address = addr(41), .address6 = six };
+    struct session other = { .address = addr(41), .has_address6 = true, .address6 = six };
     snprintf(other.user, sizeof(other.user), "other");
     struct session *o = NULL;
     CHECK_INT_EQ(session_add(registry, &other, &o), -EEXIST);

@@ -95,10 +95,28 @@ static void sa_gcm_v4_round_trip(void)
      * parser saw the replay window in the fixed header. */
     CHECK(!info.esn_state);
     CHECK_INT_EQ(info.sa.sel.family, 0);
+    /* A selector of family 0 carries both inner families: the kernel must
+     * be told not to give it the outer one. */
+    struct xfrm_usersa_info p;
+    memcpy(&p, mnl_nlmsg_get_payload(nlh), sizeof(p));
+    CHECK(p.flags & XFRM_STATE_AF_UNSPEC);
+    CHECK_INT_EQ(info.seq, 0);
+    CHECK_INT_EQ(info.oseq, 0);
 
     CHECK_INT_EQ(xfrm_msg_sa_add(buf, sizeof(buf), &sa, true, &nlh), 0);
     CHECK_INT_EQ(nlh->nlmsg_type, XFRM_MSG_UPDSA);
     CHECK((nlh->nlmsg_flags & NLM_F_EXCL) == 0);
+
+    /* An SA moved to another address keeps its replay state. */
+    sa.has_replay_state = true;
+    sa.replay_seq = 41;
+    sa.replay_oseq = 1000;
+    sa.replay_bitmap = 0xff;
+    CHECK_INT_EQ(xfrm_msg_sa_add(buf, sizeof(buf), &sa, false, &nlh), 0);
+    CHECK_INT_EQ(xfrm_parse_sa(nlh, &info), 0);
+    CHECK_INT_EQ(info.seq, 41);
+    CHECK_INT_EQ(info.oseq, 1000);
+    CHECK_INT_EQ(info.bitmap[0], 0xff);
 }
 
 static void sa_cbc_v6_esn_round_trip(void)
@@ -130,6 +148,7 @@ static void sa_cbc_v6_esn_round_trip(void)
     check_sa_eq(&sa, &info.sa);
     CHECK(info.esn_state);
     CHECK_INT_EQ(info.bitmap_words, 32);
+    CHECK_INT_EQ(info.oseq, 0);
     CHECK_INT_EQ(info.replay_state_window, 1024);
     CHECK_INT_EQ(info.sa.sel.family, AF_INET6);
     CHECK(addr_eq(&info.sa.sel.src, &sa.sel.src));
@@ -148,6 +167,14 @@ static void sa_cbc_v6_esn_round_trip(void)
     CHECK(p.flags & XFRM_STATE_ESN);
     CHECK_INT_EQ(p.mode, XFRM_MODE_TUNNEL);
     CHECK_INT_EQ(p.id.proto, IPPROTO_ESP);
+    CHECK(!(p.flags & XFRM_STATE_AF_UNSPEC));   /* the selector has a family */
+
+    sa.has_replay_state = true;
+    sa.replay_oseq = 7;
+    CHECK_INT_EQ(xfrm_msg_sa_add(buf, sizeof(buf), &sa, false, &nlh), 0);
+    CHECK_INT_EQ(xfrm_parse_sa(nlh, &info), 0);
+    CHECK(info.esn_state);
+    CHECK_INT_EQ(info.oseq, 7);
 }
 
 static void sa_every_algorithm(void)

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * An IKEv1 ISAKMP SA on the responder side (internal to ikev1-*.c): the
+ * remote-access sequence of a Cisco Easy VPN concentrator.
+ *
+ *   P1_PENDING    Aggressive Mode message 1 received, Diffie-Hellman on a worker
+ *   P1_SENT       message 2 sent (cached for retransmissions), waiting for message 3
+ *   XAUTH         phase 1 done; our Xauth REQUEST or SET is out (ikev1-xauth.c)
+ *   MODECFG       Xauth done (or not required); Mode Config pull or push (ikev1-modecfg.c)
+ *   READY         the client has its address: Quick Modes, Informational (ikev1-quick.c)
+ *   DELETED       being torn down (never seen by the tables)
+ *
+ * Tables (struct ike): ikev1_sas by responder cookie once message 2 is out,
+ * ikev1_half_open by (initiator cookie, peer address) until phase 1 ends,
+ * so that a retransmitted message 1 finds its SA.
+ *
+ * Retransmissions: the last message received under the SA is kept with
+ * the first message we sent in reaction to it; the same bytes again get
+ * those bytes again. Requests we start (Xauth REQUEST/SET, Mode Config
+ * SET) are retransmitted on a timer until answered.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "child-sa.h"
+#include "config.h"
+#include "crypto-dh.h"
+#include "crypto-ikev1.h"
+#include "ike-internal.h"
+#include "ikev1-payload.h"
+#include "log.h"
+
+enum ikev1_sa_state {
+    IKEV1_SA_P1_PENDING,
+    IKEV1_SA_P1_SENT,
+    IKEV1_SA_XAUTH,
+    IKEV1_SA_MODECFG,
+    IKEV1_SA_READY,
+    IKEV1_SA_DELETED,
+};
+
+struct ikev1_half_open_key {
+    uint8_t icookie[IKEV1_COOKIE_LEN];
+    uint8_t family;
+    uint8_t addr[16];
+    uint16_t port;
+};
+
+/* The phase-1 transform chosen. */
+struct ikev1_p1_choice {
+    const struct config_ike_proposal *config;
+    uint8_t proposal_number, transform_number;
+    uint16_t encr_id, key_bits, hash_id, auth_method, group;
+    const struct crypto_encr *encr;
+    const struct crypto_prf *prf;
+    const struct crypto_dh_group *dh;
+    uint32_t lifetime;                  /* seconds, the shorter of both sides */
+};
+
+/* The ESP transform chosen in a Quick Mode. */
+struct ikev1_esp_choice {
+    const struct config_esp_proposal *config;
+    uint8_t proposal_number, transform_number;
+    const struct crypto_encr *encr;
+    const struct crypto_integ *integ;   /* NULL with AEAD */
+    const struct crypto_dh_group *pfs;  /* NULL without PFS */
+    uint16_t encapsulation;
+    uint32_t peer_spi;
+    uint32_t offered_lifetime;          /* 0: the client named none */
+    uint32_t lifetime;                  /* seconds we apply */
+    uint64_t lifetime_kilobytes;
+};
+
+/* A Quick Mode between its first and third message. */
+struct ikev1_quick {
+    uint32_t mid;
+    struct ikev1_esp_choice esp;
+    uint8_t ni[IKEV1_NONCE_MAX];  size_t ni_len;
+    uint8_t nr[32];               size_t nr_len;
+    uint8_t shared[CRYPTO_DH_SHARED_MAX]; size_t shared_len;   /* PFS */
+    struct child_sa child;              /* spi_in allocated, networks set */
+    uint8_t idci_b[24]; size_t idci_b_len;   /* the client's proxy IDs, echoed */
+    uint8_t idcr_b[24]; size_t idcr_b_len;
+    char idci_text[96], idcr_text[96];
+    bool rekey;                         /* the ISAKMP SA has a child already */
+    bool answered;                      /* message 2 is out */
+};
+
+#define IKEV1_PEER_TEXT_MAX 64
+#define IKEV1_PLAIN_MAX 4096
+
+struct ikev1_isakmp_sa {
+    struct ike *ike;
+    struct vpnd_config *config;         /* referenced */
+    enum ikev1_sa_state state;
+    uint8_t icookie[IKEV1_COOKIE_LEN], rcookie[IKEV1_COOKIE_LEN];
+    struct ikev1_half_open_key half_open_key;
+    bool in_half_open, in_table;
+    unsigned busy;                      /* a handler runs on it: terminate frees it afterwards */
+
+    union ike_sockaddr local, remote;   /* as of the last authentic message */
+    union ike_sockaddr p1_local, p1_remote;   /* of message 1: what NAT-D hashes describe */
+    int ifindex;
+    char peer[IKEV1_PEER_TEXT_MAX];
+    char name[24];                      /* "ikev1#3" */
+
+    /* Phase 1. */
+    uint8_t exchange;                   /* Aggressive or Main Mode */
+    enum { MM_WAIT_KE, MM_COMPUTING, MM_WAIT_ID } mm_step;
+    bool mm5_garbled;                   /* logged once: message 5 under another key */
+    struct ikev1_p1_choice choice;
+    const struct config_tunnel_group *group;
+    const struct config_group_policy *policy;
+    char group_name[SESSION_NAME_MAX];
+    char user[SESSION_NAME_MAX];        /* Xauth user (or the group name without Xauth) */
+    uint8_t *sai_b; size_t sai_b_len;   /* the initiator's SA body */
+    uint8_t *idi_b; size_t idi_b_len;   /* its ID body */
+    uint8_t idr_b[20]; size_t idr_b_len;
+    uint8_t g_xi[CRYPTO_DH_PUBLIC_MAX]; size_t g_xi_len;
+    uint8_t g_xr[CRYPTO_DH_PUBLIC_MAX]; size_t g_xr_len;
+    uint8_t ni[IKEV1_NONCE_MAX]; size_t ni_len;
+    uint8_t nr[32]; size_t nr_len;
+    struct crypto_ikev1_keys keys;
+    struct crypto_ikev1_cbc *cbc;
+    enum ikev1_vendor natt;             /* the NAT-T flavour agreed, UNKNOWN: none */
+    bool peer_dpd, peer_unity, peer_xauth;
+    bool initial_contact;               /* the client has no other SA with us (RFC 2407 4.6.3.3) */
+    bool in_users;                      /* ike->ikev1_users[user] is this SA */
+    bool nat_detected;
+    uint64_t p1_done_usec;              /* CLOCK_MONOTONIC: phase 1 completed */
+    struct job *job;                    /* the one job at a time: phase-1 DH, Xauth password, PFS */
+    sd_event_source *timer;             /* phase 1 / Xauth / Mode Config deadline */
+
+    /* Retransmissions. */
+    uint8_t *last_in; size_t last_in_len;       /* last message received */
+    uint8_t *last_out; size_t last_out_len;     /* what we sent in reaction to it */
+    bool reacting;                      /* the next send is the reaction to last_in */
+    uint32_t req_mid;                   /* our outstanding request (0: none) */
+    uint8_t *req; size_t req_len;
+    unsigned req_tries, req_max_tries;
+    sd_event_source *req_timer;
+
+    /* Xauth. */
+    uint16_t cfg_identifier;
+    unsigned xauth_attempts;
+    enum { XAUTH_WAIT_REPLY, XAUTH_CHECKING, XAUTH_WAIT_ACK } xauth_step;
+    bool xauth_ok;                      /* the SET we sent said OK */
+    bool xauth_done;
+
+    /* Mode Config and the session. */
+    bool has_address;
+    struct config_address address;
+    struct in_addr netmask;
+    struct pool *pool;
+
+    struct ikev1_quick *qm;             /* Quick Mode in progress */
+    bool has_child, has_old_child;
+    struct child_sa child, old_child;
+    struct ikev1_esp_choice esp;
+    struct session *session;
+    sd_event_source *policy_timer;      /* group policy idle and session timeouts */
+    sd_event_source *dpd_timer;         /* dead peer detection (ikev1-dpd.c) */
+    uint32_t dpd_seq;                   /* our last R-U-THERE sequence number */
+    unsigned dpd_unanswered;
+    uint64_t dpd_bytes_in, dpd_checked_usec;
+    uint64_t last_rx_usec;              /* CLOCK_MONOTONIC: last authentic message from the client */
+    uint64_t last_bytes_in, last_activity_usec, established_usec;
+};
+
+/* ---- ikev1-responder.c ---------------------------------------------------- */
+
+void ikev1_sa_log_ctx(const struct ikev1_isakmp_sa *sa, struct log_ctx *ctx);
+
+/* How a protected message we send is remembered. */
+enum ikev1_send_kind {
+    IKEV1_SEND_ONCE,            /* notifications: not kept */
+    IKEV1_SEND_REQUEST,         /* our request: retransmitted until answered */
+};
+
+/* Sends a message under the ISAKMP SA. b holds the plaintext chain in
+ * plain, started with ikev1_build_hash_reserve(): the HASH is
+ * prf(SKEYID_a, M-ID | [ni |] rest) (ni: Quick Mode HASH(2)). Encrypts,
+ * logs "sending ...", sends; caches it as the reaction to the last
+ * message received if it is the first since. */
+int ikev1_send_hashed(struct ikev1_isakmp_sa *sa, uint8_t exchange, uint32_t mid, struct ikev1_builder *b,
+                      uint8_t *plain, const uint8_t *ni, size_t ni_len, enum ikev1_send_kind kind);
+/* Encrypts a plaintext chain (no HASH added: phase-1 messages 5 and 6)
+ * and sends it like ikev1_send_hashed(). */
+int ikev1_send_encrypted(struct ikev1_isakmp_sa *sa, uint8_t exchange, uint32_t mid, const uint8_t *plain,
+                         size_t plain_len, uint8_t first_type, enum ikev1_send_kind kind);
+/* An Informational with one Notify (protocol ISAKMP, both cookies as SPI
+ * unless spi given). */
+void ikev1_send_notify(struct ikev1_isakmp_sa *sa, uint8_t protocol, const void *spi, uint8_t spi_size,
+                       uint16_t type, const void *data, size_t len);
+/* A fresh, unused message ID. */
+uint32_t ikev1_new_mid(struct ikev1_isakmp_sa *sa);
+/* Our outstanding request was answered: no more retransmissions. */
+void ikev1_request_done(struct ikev1_isakmp_sa *sa);
+/* (Re)arms the deadline of the current stage; on expiry the SA ends with
+ * `why` in the log. */
+void ikev1_set_deadline(struct ikev1_isakmp_sa *sa, uint64_t seconds, const char *why);
+
+/* The client is set up: from now the deadline is the end of the ISAKMP
+ * SA's negotiated lifetime (counted from phase 1), when the session ends. */
+void ikev1_lifetime_start(struct ikev1_isakmp_sa *sa);
+uint64_t ikev1_now_usec(void);
+
+/* Ends the ISAKMP SA: DELETE to the peer when send_delete and phase 1 is
+ * done, SAs out of the kernel, lease back, session gone. */
+void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_delete, const char *reason);
+void ikev1_free_all(struct ike *ike);
+void ikev1_handle_packet(struct ike *ike, const struct ike_packet *pkt);
+int ikev1_session_counters(struct session *s, struct session_counters *c);
+/* `vpnctl terminate`, a reload that removed what the session stands on. */
+void ikev1_session_terminate(struct session *s, const char *reason);
+void ikev1_session_sas(struct session *s, struct session_sas *out);
+/* Watches the group policy's idle-timeout and session-timeout of a session. */
+int ikev1_start_policy_timer(struct ikev1_isakmp_sa *sa);
+
+/* Xauth named the user: an earlier SA of the same user ends when this
+ * one carried INITIAL-CONTACT; this SA becomes the user's latest. */
+void ikev1_user_known(struct ikev1_isakmp_sa *sa);
+
+/* ---- ikev1-phase1.c --------------------------------------------------------- */
+
+void ikev1_handle_aggressive(struct ike *ike, const struct ike_packet *pkt, const struct ikev1_header *hdr);
+/* Main Mode message 1, then messages 3 and 5 (plaintext chain). */
+void ikev1_handle_main1(struct ike *ike, const struct ike_packet *pkt, const struct ikev1_header *hdr);
+void ikev1_handle_main(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt, const struct ikev1_payload_list *pl,
+                       const struct ikev1_header *hdr);
+/* Aggressive Mode message 3 (plaintext chain, decrypted if it was). */
+void ikev1_handle_aggressive3(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt,
+                              const struct ikev1_payload_list *pl, const struct ikev1_header *hdr);
+
+/* ---- ikev1-xauth.c / ikev1-modecfg.c ---------------------------------------- */
+
+/* Phase 1 is done: Xauth REQUEST, or straight to Mode Config. */
+void ikev1_xauth_start(struct ikev1_isakmp_sa *sa);
+/* A verified Transaction message. */
+void ikev1_handle_transaction(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr,
+                              const struct ikev1_payload_list *pl);
+void ikev1_modecfg_start(struct ikev1_isakmp_sa *sa);
+bool ikev1_modecfg_handle(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr, const struct ikev1_cfg *cfg);
+
+/* ---- ikev1-dpd.c --------------------------------------------------------------- */
+
+/* Starts dead peer detection when the client does DPD and the tunnel
+ * group has a dpd-interval. */
+int ikev1_dpd_start(struct ikev1_isakmp_sa *sa);
+
+/* ---- ikev1-quick.c ---------------------------------------------------------- */
+
+void ikev1_handle_quick1(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr,
+                         const struct ikev1_payload_list *pl);
+void ikev1_handle_quick3(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr);
+void ikev1_quick_free(struct ikev1_isakmp_sa *sa);
+/* Informational from the client: DELETE, DPD. */
+void ikev1_handle_informational(struct ikev1_isakmp_sa *sa, const struct ikev1_payload_list *pl);
