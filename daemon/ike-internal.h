@@ -34,7 +34,6 @@ struct ike {
     uint64_t half_open_drop_logged_usec;    /* rate limit of the "dropped" log line */
     uint64_t half_open_drops_unlogged;
     struct session_registry *sessions;
-    struct hashmap *children;       /* CHILD SA reqid (uint32_t) -> struct ikev2_ike_sa (kernel expiry) */
     struct hashmap *pools;          /* pool name -> struct pool */
     struct fixed_addresses *fixed;
     struct route_handle *routes;

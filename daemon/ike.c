@@ -355,7 +355,6 @@ void ike_free(struct ike *ike)
     hashmap_free(ike->ikev1_half_open);
     hashmap_free(ike->ikev1_users);
     ikev2_half_open_free(ike);
-    hashmap_free(ike->children);
     session_registry_free(ike->sessions);
     fixed_addresses_free(ike->fixed);
     route_close(ike->routes);
@@ -383,8 +382,6 @@ int ike_new(struct vpnd *vpnd, struct ike **ret)
         r = hashmap_new(&ike->ikev1_users);
     if (r >= 0)
         r = hashmap_new(&ike->pools);
-    if (r >= 0)
-        r = hashmap_new(&ike->children);
     if (r >= 0)
         r = session_registry_new(&ike->sessions);
     if (r >= 0)

@@ -797,7 +797,8 @@ void ikev2_child_hard_expired(struct ikev2_ike_sa *sa, uint32_t spi, bool inboun
 void ike_sa_expired(struct ike *ike, const struct xfrm_event_expire *e)
 {
     uint32_t reqid = e->info.sa.reqid;
-    struct ikev2_ike_sa *sa = hashmap_get(ike->children, &reqid, sizeof(reqid));
+    struct session *s = session_find_by_reqid(ike->sessions, reqid);
+    struct ikev2_ike_sa *sa = s && s->protocol == SESSION_IKEV2 ? s->owner : NULL;
     if (!sa) {
         log_debug(CONFIG_SUBSYS_IKEV2, 1, "%s expiry of SA 0x%08x reqid 0x%08x: no CHILD SA of ours",
                   e->hard ? "hard" : "soft", e->info.sa.spi, reqid);

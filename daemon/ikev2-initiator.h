@@ -69,7 +69,6 @@ struct ikev2_initiator {
     uint32_t retry_spi;                 /* our inbound SPI of the pair to rekey then */
     bool has_redundant;                 /* a collision's redundant pair until its DELETE */
     struct child_sa redundant;
-    uint32_t registered_reqid;          /* in ike->children, 0 = not registered */
     /* A client's rekey (we respond): our new outbound SA waits until the
      * client can receive on the new pair (ikev2_child_defer_outbound). */
     bool outbound_pending;
@@ -114,8 +113,8 @@ bool ikev2_request_delete_ike(struct ikev2_ike_sa *sa);
  * timers stop, the state is freed. */
 void ikev2_initiator_free(struct ikev2_ike_sa *sa);
 /* Started once the SA is established with its CHILD SA (from
- * ikev2_sa_start_policy_timer, also after an IKE SA rekey): the CHILD SA's
- * reqid is registered for kernel expiry events and liveness checks start. */
+ * ikev2_sa_start_policy_timer, also after an IKE SA rekey): liveness checks
+ * start. (Kernel expiry events find the SA through its session's reqid.) */
 void ikev2_initiator_start(struct ikev2_ike_sa *sa);
 /* An IKE SA rekey moved everything from old to n: our requests on the old
  * SA are abandoned (the old SA only waits for its DELETE). */

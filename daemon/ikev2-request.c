@@ -352,17 +352,6 @@ static void abandon_all(struct ikev2_ike_sa *sa)
     ikev2_child_rekey_abandon(sa);
 }
 
-/* The CHILD SA's reqid no longer leads to this SA's session. */
-static void unregister_reqid(struct ikev2_ike_sa *sa)
-{
-    struct ikev2_initiator *in = sa->initiator;
-    if (!in || !in->registered_reqid)
-        return;
-    if (hashmap_get(sa->ike->children, &in->registered_reqid, sizeof(in->registered_reqid)) == sa)
-        hashmap_remove(sa->ike->children, &in->registered_reqid, sizeof(in->registered_reqid));
-    in->registered_reqid = 0;
-}
-
 static void delete_answered(struct ikev2_ike_sa *sa, const struct ikev2_payload_list *inner, void *userdata)
 {
     if (inner)
@@ -380,10 +369,8 @@ bool ikev2_request_delete_ike(struct ikev2_ike_sa *sa)
         return false;
 
     struct ikev2_initiator *in = ikev2_initiator_get(sa);
-    if (in) {
-        unregister_reqid(sa);
+    if (in)
         abandon_all(sa);
-    }
     if (!in || sa->ike->stopping) {
         /* Best effort: one transmission, nothing waits (vpnd is going). */
         (void)ikev2_send_encrypted(sa, IKEV2_EXCHANGE_INFORMATIONAL, false, sa->next_request_mid++, inner, len,
@@ -402,7 +389,6 @@ void ikev2_initiator_free(struct ikev2_ike_sa *sa)
     struct ikev2_initiator *in = sa->initiator;
     if (!in)
         return;
-    unregister_reqid(sa);
     abandon_all(sa);
     request_free(in->outstanding);
     in->outstanding = NULL;
@@ -421,15 +407,6 @@ void ikev2_initiator_start(struct ikev2_ike_sa *sa)
         log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "out of memory: no liveness checks or rekeys for this peer");
         return;
     }
-    if (sa->has_child) {
-        uint32_t reqid = sa->child.reqid;
-        int e = hashmap_replace(sa->ike->children, &reqid, sizeof(reqid), sa, NULL);
-        if (e < 0)
-            log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot watch the CHILD_SA's kernel expiry: %s",
-                            strerror(-e));
-        else
-            in->registered_reqid = reqid;
-    }
     in->last_heard_usec = ikev2_now_usec();
     ikev2_dpd_start(sa);
 }
@@ -440,8 +417,6 @@ void ikev2_initiator_take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     struct ikev2_initiator *in = old->initiator;
     if (!in)
         return;
-    /* The CHILD SA's reqid now leads to n (ikev2_initiator_start(n)). */
-    in->registered_reqid = 0;
     ikev2_child_install_deferred_outbound(old);
     abandon_all(old);
 }
