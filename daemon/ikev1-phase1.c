@@ -532,6 +532,50 @@ static int id_text(const struct ikev1_id *id, char *buf, size_t size)
     return 0;
 }
 
+/* Message 1 of a negotiation already under way (same initiator cookie
+ * and address): an exact retransmission, while we still wait for the
+ * initiator's next message, gets our message 2 again; anything else is
+ * ignored. Returns true when there was such a negotiation. */
+static bool first_message_again(struct ike *ike, const struct ike_packet *pkt, const struct ikev1_header *hdr,
+                                const struct log_ctx *ctx, bool aggressive)
+{
+    struct ikev1_half_open_key key;
+    const char *mode = aggressive ? "Aggressive Mode" : "Main Mode";
+    half_open_key(&key, hdr->icookie, &pkt->remote);
+    struct ikev1_isakmp_sa *old = hashmap_get(ike->ikev1_half_open, &key, sizeof(key));
+    if (!old)
+        return false;
+    bool waiting = aggressive ? old->state == IKEV1_SA_P1_SENT : old->mm_step == MM_WAIT_KE;
+    if (waiting && old->last_out && old->last_in && old->last_in_len == pkt->len &&
+        memcmp(old->last_in, pkt->data, pkt->len) == 0) {
+        ike->stats.retransmits_answered++;
+        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV1, 1, "retransmitted %s message 1: sending message 2 again", mode);
+        (void)ike_socket_send(ike->sockets, &old->local, &old->remote, old->last_out, old->last_out_len);
+    } else
+        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV1, 1, "%s message 1 for a negotiation in progress ignored", mode);
+    return true;
+}
+
+/* Parses a cleartext message 1 into msg and logs it; a malformed or
+ * encrypted one is counted, logged at debug and -EBADMSG. */
+static int parse_first_message(struct ike *ike, const struct ike_packet *pkt, const struct log_ctx *ctx,
+                               const char *mode, struct ikev1_message *msg)
+{
+    struct ikev1_parse_status st = { 0 };
+    if (ikev1_message_parse(pkt->data, pkt->len, msg, &st) < 0 || msg->encrypted) {
+        char why[128] = "encrypted";
+        if (st.error != IKEV1_PARSE_OK)
+            ikev1_parse_status_format(&st, why, sizeof(why));
+        ike->stats.parse_errors++;
+        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV1, 1, "malformed %s message 1 dropped: %s", mode, why);
+        return -EBADMSG;
+    }
+    char desc[512];
+    ikev1_message_describe(&msg->header, NULL, &msg->payloads, desc, sizeof(desc));
+    log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
+    return 0;
+}
+
 void ikev1_handle_aggressive(struct ike *ike, const struct ike_packet *pkt, const struct ikev1_header *hdr)
 {
     struct ikev1_half_open_key key;
@@ -541,19 +585,8 @@ void ikev1_handle_aggressive(struct ike *ike, const struct ike_packet *pkt, cons
 
     ike_sockaddr_to_string(&pkt->remote, peer, sizeof(peer));
     half_open_key(&key, hdr->icookie, &pkt->remote);
-    struct ikev1_isakmp_sa *old = hashmap_get(ike->ikev1_half_open, &key, sizeof(key));
-    if (old) {
-        if (old->last_out && old->last_in && old->last_in_len == pkt->len &&
-            memcmp(old->last_in, pkt->data, pkt->len) == 0 && old->state == IKEV1_SA_P1_SENT) {
-            ike->stats.retransmits_answered++;
-            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "retransmitted Aggressive Mode message 1: sending message 2 "
-                          "again");
-            (void)ike_socket_send(ike->sockets, &old->local, &old->remote, old->last_out, old->last_out_len);
-        } else
-            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "Aggressive Mode message 1 for a negotiation in progress "
-                          "ignored");
+    if (first_message_again(ike, pkt, hdr, &ctx, true))
         return;
-    }
 
     struct ikev1_message *msg = malloc(sizeof(*msg));
     struct ikev1_sa *offered = malloc(sizeof(*offered));
@@ -561,17 +594,8 @@ void ikev1_handle_aggressive(struct ike *ike, const struct ike_packet *pkt, cons
     struct p1_job *j = NULL;
     if (!msg || !offered)
         goto out;
-    if (ikev1_message_parse(pkt->data, pkt->len, msg, &st) < 0 || msg->encrypted) {
-        char why[128] = "encrypted";
-        if (st.error != IKEV1_PARSE_OK)
-            ikev1_parse_status_format(&st, why, sizeof(why));
-        ike->stats.parse_errors++;
-        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "malformed Aggressive Mode message 1 dropped: %s", why);
+    if (parse_first_message(ike, pkt, &ctx, "Aggressive Mode", msg) < 0)
         goto out;
-    }
-    char desc[512];
-    ikev1_message_describe(&msg->header, NULL, &msg->payloads, desc, sizeof(desc));
-    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
 
     const struct ikev1_payload *p_sa = ikev1_payload_find(&msg->payloads, IKEV1_PAYLOAD_SA);
     const struct ikev1_payload *p_ke = ikev1_payload_find(&msg->payloads, IKEV1_PAYLOAD_KE);
@@ -872,34 +896,16 @@ void ikev1_handle_main1(struct ike *ike, const struct ike_packet *pkt, const str
 
     ike_sockaddr_to_string(&pkt->remote, peer, sizeof(peer));
     half_open_key(&key, hdr->icookie, &pkt->remote);
-    struct ikev1_isakmp_sa *old = hashmap_get(ike->ikev1_half_open, &key, sizeof(key));
-    if (old) {
-        if (old->mm_step == MM_WAIT_KE && old->last_out && old->last_in && old->last_in_len == pkt->len &&
-            memcmp(old->last_in, pkt->data, pkt->len) == 0) {
-            ike->stats.retransmits_answered++;
-            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "retransmitted Main Mode message 1: sending message 2 again");
-            (void)ike_socket_send(ike->sockets, &old->local, &old->remote, old->last_out, old->last_out_len);
-        } else
-            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "Main Mode message 1 for a negotiation in progress ignored");
+    if (first_message_again(ike, pkt, hdr, &ctx, false))
         return;
-    }
     struct ikev1_message *msg = malloc(sizeof(*msg));
     struct ikev1_sa *offered = malloc(sizeof(*offered));
     struct ikev1_isakmp_sa *sa = NULL;
     uint8_t *buf = NULL;
     if (!msg || !offered)
         goto out;
-    if (ikev1_message_parse(pkt->data, pkt->len, msg, &st) < 0 || msg->encrypted) {
-        char why[128] = "encrypted";
-        if (st.error != IKEV1_PARSE_OK)
-            ikev1_parse_status_format(&st, why, sizeof(why));
-        ike->stats.parse_errors++;
-        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "malformed Main Mode message 1 dropped: %s", why);
+    if (parse_first_message(ike, pkt, &ctx, "Main Mode", msg) < 0)
         goto out;
-    }
-    char desc[512];
-    ikev1_message_describe(&msg->header, NULL, &msg->payloads, desc, sizeof(desc));
-    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
     const struct ikev1_payload *p_sa = ikev1_payload_find(&msg->payloads, IKEV1_PAYLOAD_SA);
     st.error = IKEV1_PARSE_OK;
     if (!p_sa || ikev1_sa_decode(p_sa, offered, &st) < 0) {
