@@ -123,6 +123,7 @@ static void print_status(json_object *r)
               get_uint(ike, "parse_errors"), get_uint(ike, "decrypt_failures"),
               get_uint(ike, "unknown_spi"), get_uint(ike, "bad_message_id"));
         field("  retransmissions:", "%" PRIu64 " answered from the cache", get_uint(ike, "retransmits_answered"));
+        field("  stray responses:", "%" PRIu64 " dropped", get_uint(ike, "stray_responses"));
         field("  half-open guard:", "%" PRIu64 " cookies sent, %" PRIu64 " wrong cookies, %" PRIu64
               " IKE_SA_INIT over the limits dropped", get_uint(ike, "cookies_sent"),
               get_uint(ike, "cookies_rejected"), get_uint(ike, "half_open_dropped"));

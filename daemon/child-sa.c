@@ -259,16 +259,20 @@ int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct 
     return 0;
 }
 
-int child_sa_install_rekeyed(struct xfrm_handle *x, struct child_sa *c, const struct child_sa_params *p,
-                             char *err, size_t err_len)
+/* The new SAs of a rekey, inbound and/or outbound, all or nothing. */
+static int install_rekeyed(struct xfrm_handle *x, struct child_sa *c, const struct child_sa_params *p, bool inbound,
+                           bool outbound, char *err, size_t err_len)
 {
     struct xfrm_status first = { 0 };
     struct xfrm_sa sa;
+    int r = 0;
 
-    fill_sa(&sa, c, p, true);
-    int r = xfrm_queue_sa_add(x, &sa, true, remember_error, &first);
-    xfrm_sa_wipe(&sa);
-    if (r >= 0) {
+    if (inbound) {
+        fill_sa(&sa, c, p, true);
+        r = xfrm_queue_sa_add(x, &sa, true, remember_error, &first);
+        xfrm_sa_wipe(&sa);
+    }
+    if (r >= 0 && outbound) {
         fill_sa(&sa, c, p, false);
         r = xfrm_queue_sa_add(x, &sa, false, remember_error, &first);
         xfrm_sa_wipe(&sa);
@@ -278,15 +282,41 @@ int child_sa_install_rekeyed(struct xfrm_handle *x, struct child_sa *c, const st
         int e = r < 0 ? r : first.error < 0 ? first.error : failed < 0 ? failed : -EIO;
         snprintf(err, err_len, "kernel refused the rekeyed SAs: %s%s%s", strerror(-e),
                  first.message[0] ? ": " : "", first.message);
-        struct child_sa tmp = *c;
-        tmp.n_networks = 0;
-        queue_removal(x, &tmp);
+        if (inbound) {
+            struct child_sa tmp = *c;
+            tmp.n_networks = 0;
+            if (!outbound)
+                tmp.spi_out = 0;
+            queue_removal(x, &tmp);
+            c->spi_allocated = false;
+        } else {
+            struct xfrm_sa_id out = { .family = family_of(&c->local), .spi = c->spi_out };
+            address_of(&c->remote, &out.dst);
+            (void)xfrm_queue_sa_delete(x, &out, NULL, NULL);
+        }
         (void)xfrm_flush(x);
-        c->spi_allocated = false;
         return e;
     }
     c->installed = true;
     return 0;
+}
+
+int child_sa_install_rekeyed(struct xfrm_handle *x, struct child_sa *c, const struct child_sa_params *p,
+                             char *err, size_t err_len)
+{
+    return install_rekeyed(x, c, p, true, true, err, err_len);
+}
+
+int child_sa_install_rekeyed_inbound(struct xfrm_handle *x, struct child_sa *c, const struct child_sa_params *p,
+                                     char *err, size_t err_len)
+{
+    return install_rekeyed(x, c, p, true, false, err, err_len);
+}
+
+int child_sa_install_rekeyed_outbound(struct xfrm_handle *x, struct child_sa *c, const struct child_sa_params *p,
+                                      char *err, size_t err_len)
+{
+    return install_rekeyed(x, c, p, false, true, err, err_len);
 }
 
 int child_sa_remove_sas(struct xfrm_handle *x, struct child_sa *c)

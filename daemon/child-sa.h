@@ -67,6 +67,16 @@ int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct 
 int child_sa_install_rekeyed(struct xfrm_handle *x, struct child_sa *c, const struct child_sa_params *p,
                              char *err, size_t err_len);
 
+/* The same in two steps, for the responder of a rekey (RFC 7296 2.8): the
+ * initiator installs its new inbound SA only once it has our answer, so
+ * our new outbound SA (which the kernel would use at once) goes in when the
+ * initiator deletes the old pair; the new inbound SA goes in before the
+ * answer. The outbound step needs c->installed from the inbound one. */
+int child_sa_install_rekeyed_inbound(struct xfrm_handle *x, struct child_sa *c, const struct child_sa_params *p,
+                                     char *err, size_t err_len);
+int child_sa_install_rekeyed_outbound(struct xfrm_handle *x, struct child_sa *c, const struct child_sa_params *p,
+                                      char *err, size_t err_len);
+
 /* Removes the two SAs of a CHILD SA replaced by a rekey, not its policies
  * or route (the new SAs use them). */
 int child_sa_remove_sas(struct xfrm_handle *x, struct child_sa *c);

@@ -104,6 +104,7 @@ static int cmd_status(struct vpnd *vpnd, const struct control_request *req,
         control_add_uint(ike, "unknown_spi", is.unknown_spi);
         control_add_uint(ike, "bad_message_id", is.bad_message_id);
         control_add_uint(ike, "retransmits_answered", is.retransmits_answered);
+        control_add_uint(ike, "stray_responses", is.stray_responses);
         control_add_uint(ike, "ikev1_dropped", is.ikev1_dropped);
         control_add_uint(ike, "half_open", is.half_open);
         control_add_uint(ike, "established", is.established);

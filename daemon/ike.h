@@ -30,6 +30,7 @@ struct ike_stats {
     uint64_t unknown_spi;           /* no IKE SA for the message */
     uint64_t bad_message_id;        /* outside the window: dropped */
     uint64_t retransmits_answered;  /* cached responses sent again */
+    uint64_t stray_responses;       /* responses to no request of ours (late duplicates): dropped */
     uint64_t ikev1_dropped;         /* IKEv1 messages that start no phase 1 and belong to no SA */
     uint64_t half_open;             /* IKE SAs between IKE_SA_INIT and IKE_AUTH now */
     uint64_t established;           /* IKE SAs established now */
@@ -63,4 +64,9 @@ void ike_get_socket_stats(const struct ike *ike, struct ike_socket_stats *stats)
  * NULL when no client has used it yet (pools are created on first use). */
 struct pool *ike_pool_find(struct ike *ike, const char *name);
 /* Counters of a session's SAs from the kernel. */
+/* The kernel's soft or hard expiry of an SA (vpnd-kernel.c): a soft one
+ * starts a CHILD SA rekey, a hard one removes what is left of it. */
+struct xfrm_event_expire;
+void ike_sa_expired(struct ike *ike, const struct xfrm_event_expire *e);
+
 int ike_session_counters(struct ike *ike, struct session *s, struct session_counters *c);

@@ -19,6 +19,7 @@
 #include "ikev2-auth-state.h"
 #include "ikev2-cp.h"
 #include "ikev2-half-open.h"
+#include "ikev2-initiator.h"
 #include "ikev2-sa.h"
 #include "ikev2-ts.h"
 #include "ikev2-wire.h"
@@ -596,6 +597,8 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
     const char *identity = sa->identity;
     int r;
     ikev2_sa_log_ctx(sa, &ctx);
+
+    ikev2_initial_contact(sa, inner);
 
     /* Authenticated: the CHILD SA. */
     struct child_result *res = calloc(1, sizeof(*res));

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "crypto-dh.h"
+#include "ikev2-initiator.h"
 #include "ikev2-sa.h"
 #include "ikev2-wire.h"
 #include "jobs.h"
@@ -96,6 +97,7 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     old->has_old_child = false;
     old->session = NULL;
     old->policy_timer = sd_event_source_disable_unref(old->policy_timer);
+    ikev2_initiator_take_over(n, old);
 }
 
 static void rekey_done(void *userdata, int result)

@@ -233,8 +233,11 @@ int ikev2_choose_ike(const struct ikev2_sa *offered, const struct config_ike_pro
     return any ? -ENOENT : -EINVAL;
 }
 
-int ikev2_choose_esp(const struct ikev2_sa *offered, const struct config_esp_proposal *const *conf,
-                     size_t n_conf, struct ikev2_esp_choice *out, ikev2_reject_fn reject, void *ud)
+/* ke_group: the group of the request's KE payload (a CHILD SA rekey with
+ * PFS), 0 without one. */
+static int choose_esp(const struct ikev2_sa *offered, const struct config_esp_proposal *const *conf,
+                      size_t n_conf, uint16_t ke_group, struct ikev2_esp_choice *out, ikev2_reject_fn reject,
+                      void *ud)
 {
     bool any = false;
     for (size_t c = 0; c < n_conf; c++) {
@@ -273,9 +276,31 @@ int ikev2_choose_esp(const struct ikev2_sa *offered, const struct config_esp_pro
                     continue;
                 }
             }
-            /* No PFS yet: a DH transform must allow NONE. */
+            /* With a KE payload the proposal must offer its group and the
+             * esp-proposal list it under pfs-group (RFC 7296 1.3.1); without
+             * one, a DH transform must allow NONE. */
             bool dh_ok = true;
-            if (offers_type(tr, pr->n_transforms, IKEV2_TRANSFORM_DH)) {
+            const struct crypto_dh_group *pfs = NULL;
+            if (ke_group) {
+                bool offered_ke = false, configured = false;
+                for (size_t k = 0; k < pr->n_transforms; k++)
+                    if (tr[k].type == IKEV2_TRANSFORM_DH && tr[k].id == ke_group)
+                        offered_ke = true;
+                for (size_t k = 0; k < cp->n_pfs_groups; k++)
+                    if (cp->pfs_groups[k]->ikev2_id == ke_group)
+                        configured = true;
+                pfs = offered_ke && configured ? crypto_dh_group_find(ke_group) : NULL;
+                if (!pfs) {
+                    if (reject) {
+                        snprintf(reason, sizeof(reason), "proposal %u: PFS with %s is not %s%s%s", pr->number,
+                                 dh_name(ke_group) ? dh_name(ke_group) : "the KE payload's group",
+                                 offered_ke ? "a pfs-group of esp-proposal '" : "offered with the KE payload",
+                                 offered_ke ? cp->name : "", offered_ke ? "'" : "");
+                        reject(reason, ud);
+                    }
+                    continue;
+                }
+            } else if (offers_type(tr, pr->n_transforms, IKEV2_TRANSFORM_DH)) {
                 dh_ok = false;
                 for (size_t k = 0; k < pr->n_transforms; k++)
                     if (tr[k].type == IKEV2_TRANSFORM_DH && tr[k].id == IKEV2_DH_NONE)
@@ -313,6 +338,7 @@ int ikev2_choose_esp(const struct ikev2_sa *offered, const struct config_esp_pro
                 .encr = crypto_encr_find(e->ikev2_id, te->key_length),
                 .integ = i ? crypto_integ_find(i->ikev2_id) : NULL,
                 .encr_key_bits = te->key_length,
+                .dh = pfs,
             };
             if (!ch.encr || (i && !ch.integ)) {
                 if (reject) {
@@ -370,6 +396,19 @@ size_t ikev2_ike_choice_transforms(const struct ikev2_ike_choice *c, struct ikev
     return n;
 }
 
+int ikev2_choose_esp(const struct ikev2_sa *offered, const struct config_esp_proposal *const *conf,
+                     size_t n_conf, struct ikev2_esp_choice *out, ikev2_reject_fn reject, void *ud)
+{
+    return choose_esp(offered, conf, n_conf, 0, out, reject, ud);
+}
+
+int ikev2_choose_esp_pfs(const struct ikev2_sa *offered, const struct config_esp_proposal *const *conf,
+                         size_t n_conf, uint16_t ke_group, struct ikev2_esp_choice *out, ikev2_reject_fn reject,
+                         void *ud)
+{
+    return choose_esp(offered, conf, n_conf, ke_group, out, reject, ud);
+}
+
 size_t ikev2_esp_choice_transforms(const struct ikev2_esp_choice *c, struct ikev2_transform *t)
 {
     size_t n = 0;
@@ -377,6 +416,8 @@ size_t ikev2_esp_choice_transforms(const struct ikev2_esp_choice *c, struct ikev
                                        .key_length = c->encr_key_bits };
     if (c->integ)
         t[n++] = (struct ikev2_transform){ .type = IKEV2_TRANSFORM_INTEG, .id = c->integ->ikev2_id };
+    if (c->dh)
+        t[n++] = (struct ikev2_transform){ .type = IKEV2_TRANSFORM_DH, .id = c->dh->ikev2_id };
     t[n++] = (struct ikev2_transform){ .type = IKEV2_TRANSFORM_ESN, .id = IKEV2_ESN_NO };
     return n;
 }

@@ -48,12 +48,20 @@ struct ikev2_esp_choice {
     const struct crypto_encr *encr;
     const struct crypto_integ *integ;   /* NULL with AEAD */
     uint16_t encr_key_bits;
+    const struct crypto_dh_group *dh;   /* PFS group of a rekey (ikev2_choose_esp_pfs), NULL without */
 };
 
 /* Chooses an ESP proposal (no PFS: proposals demanding a DH group are
  * rejected unless they also allow NONE). Same returns as ikev2_choose_ike. */
 int ikev2_choose_esp(const struct ikev2_sa *offered, const struct config_esp_proposal *const *conf,
                      size_t n_conf, struct ikev2_esp_choice *out, ikev2_reject_fn reject, void *userdata);
+
+/* The same for a CHILD SA rekey whose request carries a KE payload of
+ * ke_group: the proposal must offer that group and the esp-proposal list
+ * it as a pfs-group; out->dh is set. */
+int ikev2_choose_esp_pfs(const struct ikev2_sa *offered, const struct config_esp_proposal *const *conf,
+                         size_t n_conf, uint16_t ke_group, struct ikev2_esp_choice *out, ikev2_reject_fn reject,
+                         void *ud);
 
 /* Whether the chosen IKE suite is allowed by one of `conf` (the tunnel
  * group's list, checked in IKE_AUTH once the group is known). */

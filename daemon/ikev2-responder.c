@@ -17,6 +17,7 @@
 #include "ikev2-auth-state.h"
 #include "ikev2-fragment-sa.h"
 #include "ikev2-half-open.h"
+#include "ikev2-initiator.h"
 #include "ikev2-sa.h"
 #include "ikev2-wire.h"
 #include "jobs.h"
@@ -146,12 +147,14 @@ int ikev2_send_encrypted(struct ikev2_ike_sa *sa, uint8_t exchange, bool respons
         if (response) {
             ikev2_datagrams_clear(&sa->response);
             sa->response = frags;
-        } else
+        } else if (!ikev2_request_sent_fragments(sa, &frags))
             ikev2_datagrams_clear(&frags);
         return r;
     }
     if (response)
         cache_response(sa, buf, len);
+    else
+        ikev2_request_sent(sa, buf, len);
     r = send_bytes(sa->ike, &sa->local, &sa->remote, buf, len, &ctx);
     free(buf);
     return r;
@@ -281,21 +284,16 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         return;
     ikev2_sa_log_ctx(sa, &ctx);
 
-    if (send_delete && sa->state == IKEV2_SA_ESTABLISHED) {
-        uint8_t inner[16];
-        struct ikev2_builder b;
-        size_t len = 0;
-        ikev2_builder_init(&b, inner, sizeof(inner));
-        ikev2_build_delete(&b, IKEV2_PROTOCOL_IKE, 0, NULL, 0);
-        if (ikev2_builder_finish(&b, &len) >= 0)
-            (void)ikev2_send_encrypted(sa, IKEV2_EXCHANGE_INFORMATIONAL, false, sa->next_request_mid++, inner,
-                                       len, IKEV2_PAYLOAD_DELETE);
-    }
+    /* Our DELETE goes through the request queue; the SA stays (DELETING,
+     * nothing else left) until it is answered or given up. */
+    bool linger = send_delete && sa->state == IKEV2_SA_ESTABLISHED && ikev2_request_delete_ike(sa);
     if (sa->state == IKEV2_SA_ESTABLISHED)
         ike->stats.established--;
-    else
+    else if (sa->state != IKEV2_SA_DELETING)
         ike->stats.half_open--;
-    ikev2_sa_set_state(sa, IKEV2_SA_DELETED, reason);
+    ikev2_sa_set_state(sa, linger ? IKEV2_SA_DELETING : IKEV2_SA_DELETED, reason);
+    if (!linger)
+        ikev2_initiator_free(sa);
 
     if (sa->job) {
         *sa->job_sa = NULL;
@@ -337,6 +335,8 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     }
     ikev2_release_addresses(sa);
     ikev2_half_open_peer_release(ike, sa);
+    if (linger)
+        return;
     if (sa->in_half_open && hashmap_get(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key)) == sa)
         hashmap_remove(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key));
     if (sa->in_table && hashmap_get(ike->sas, &sa->rspi, sizeof(sa->rspi)) == sa)
@@ -424,6 +424,7 @@ int ikev2_sa_start_policy_timer(struct ikev2_ike_sa *sa)
 {
     const struct config_group_policy *gp = sa->policy;
     sa->established_usec = sa->last_activity_usec = monotonic_usec();
+    ikev2_initiator_start(sa);
     if (!gp || (!gp->idle_timeout && !gp->session_timeout))
         return 0;
     return sd_event_add_time(sa->ike->event, &sa->policy_timer, CLOCK_MONOTONIC,
@@ -820,8 +821,9 @@ static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_mes
     uint8_t out[IKEV2_INNER_MAX];
     struct ikev2_builder b;
     size_t len = 0;
-    uint8_t our_spis[8];                /* our inbound SPIs of what was deleted, for the answer */
+    uint8_t our_spis[12];               /* our inbound SPIs of what was deleted, for the answer */
     uint16_t n_our_spis = 0;
+    uint32_t redundant_spi = 0;
     bool deleted_child = false, deleted_old = false;
 
     ikev2_sa_log_ctx(sa, &ctx);
@@ -841,11 +843,15 @@ static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_mes
                 } else if (sa->has_old_child && spi == sa->old_child.spi_out && !deleted_old) {
                     ikev2_put32(our_spis + 4 * n_our_spis++, sa->old_child.spi_in);
                     deleted_old = true;
-                } else
+                } else if (n_our_spis < 3 && ikev2_child_rekey_peer_deleted(sa, spi, &redundant_spi))
+                    ikev2_put32(our_spis + 4 * n_our_spis++, redundant_spi);
+                else
                     log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "DELETE for unknown ESP SPI 0x%08x", spi);
             }
     }
 
+    if (deleted_old)
+        ikev2_child_install_deferred_outbound(sa);     /* the client reads the new pair now */
     ikev2_builder_init(&b, out, sizeof(out));
     if (n_our_spis && !delete_ike)
         ikev2_build_delete(&b, IKEV2_PROTOCOL_ESP, 4, our_spis, n_our_spis);
@@ -894,9 +900,7 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
         return;
     }
     if (hdr.flags & IKEV2_FLAG_RESPONSE) {
-        /* Answers to our DELETE requests; nothing waits for them. */
-        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 2, "%s response %u ignored", ikev2_exchange_name(hdr.exchange)
-                      ? ikev2_exchange_name(hdr.exchange) : "unknown", hdr.message_id);
+        ikev2_handle_response(ike, pkt, &hdr);     /* answers to our requests */
         return;
     }
     if (hdr.exchange == IKEV2_EXCHANGE_IKE_SA_INIT) {
@@ -1025,6 +1029,7 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
     ikev2_sa_log_ctx(sa, &ctx);
     log_message(&ctx, "received", &msg->header, &msg->payloads, inner);
     sa->expected_mid++;
+    ikev2_peer_heard(sa);
 
     switch (hdr.exchange) {
     case IKEV2_EXCHANGE_IKE_AUTH:
@@ -1040,7 +1045,7 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
             ikev2_auth_informational(sa, hdr.message_id, inner);    /* the client gives up (EAP) */
             break;
         }
-        if (sa->state != IKEV2_SA_ESTABLISHED) {
+        if (sa->state != IKEV2_SA_ESTABLISHED && sa->state != IKEV2_SA_DELETING) {
             ikev2_send_encrypted_notify(sa, hdr.exchange, hdr.message_id, IKEV2_N_INVALID_SYNTAX);
             break;
         }

@@ -7,6 +7,8 @@
  *                 retransmissions of the request are ignored (no answer yet)
  *   INIT_DONE     IKE_SA_INIT answered (response cached); waiting for IKE_AUTH
  *   ESTABLISHED   IKE_AUTH done; INFORMATIONAL exchanges, CHILD SA installed
+ *   DELETING      our DELETE of it is out (ikev2-request.c): session, CHILD SA
+ *                 and lease are gone, the SA waits for the answer
  *   DELETED       being torn down (never seen by the tables)
  *
  * Message IDs (RFC 7296 2.3, window size 1): the next request must carry
@@ -38,10 +40,13 @@ enum ikev2_sa_state {
     IKEV2_SA_INIT_PENDING,
     IKEV2_SA_INIT_DONE,
     IKEV2_SA_ESTABLISHED,
+    IKEV2_SA_DELETING,
     IKEV2_SA_DELETED,
 };
 
 /* Half-open lookup: a retransmitted IKE_SA_INIT has rspi 0. */
+struct ikev2_initiator;
+
 struct ikev2_half_open_key {
     uint64_t ispi;
     uint8_t family;
@@ -82,7 +87,8 @@ struct ikev2_ike_sa {
     bool fragmentation;                 /* both sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383) */
     struct ikev2_reassembly *reassembly;    /* fragments of request expected_mid being collected */
     sd_event_source *reassembly_timer;  /* drops an unfinished reassembly */
-    uint32_t next_request_mid;          /* for requests we send (DELETE at shutdown) */
+    uint32_t next_request_mid;          /* for requests we send (ikev2-request.c) */
+    struct ikev2_initiator *initiator;  /* our requests, DPD, rekeys (ikev2-initiator.h); NULL until used */
 
     struct job *job;                    /* DH on a worker (INIT_PENDING) */
     struct ikev2_ike_sa **job_sa;       /* the job's pointer back to us: cleared when we go */
@@ -103,7 +109,7 @@ struct ikev2_ike_sa {
     bool has_child;
     struct child_sa child;
     struct ikev2_esp_choice esp;
-    bool has_old_child;                 /* rekeyed: the old SAs until the client deletes them */
+    bool has_old_child;                 /* rekeyed: the old SAs until they are deleted (by either side) */
     struct child_sa old_child;
     struct ikev2_ts_selector tsi[IKEV2_TSI_MAX];     /* the CHILD SA's narrowed selectors (for rekeys) */
     size_t n_tsi;

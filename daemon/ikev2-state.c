@@ -11,6 +11,7 @@ const char *ikev2_sa_state_name(enum ikev2_sa_state state)
     case IKEV2_SA_INIT_PENDING: return "INIT_PENDING";
     case IKEV2_SA_INIT_DONE:    return "INIT_DONE";
     case IKEV2_SA_ESTABLISHED:  return "ESTABLISHED";
+    case IKEV2_SA_DELETING:     return "DELETING";
     case IKEV2_SA_DELETED:      return "DELETED";
     }
     return "?";

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ike.h"
 #include "ikev2-nat.h"
 #include "log.h"
 #include "xfrm-monitor.h"
@@ -16,7 +17,7 @@ struct vpnd_kernel {
     struct xfrm_handle *xfrm;
     struct xfrm_monitor *monitor;
     sd_event_source *resubscribe;   /* pending re-open of a failed monitor */
-    struct ike *ike;                /* NAT mapping events go there */
+    struct ike *ike;                /* NAT mapping and SA expiry events go there */
 };
 
 static void on_xfrm_event(const struct xfrm_event *ev, void *userdata);
@@ -72,6 +73,7 @@ static int on_resubscribe(sd_event_source *s, void *userdata)
 static void on_xfrm_event(const struct xfrm_event *ev, void *userdata)
 {
     char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+    struct vpnd_kernel *k = userdata;
 
     switch (ev->type) {
     case XFRM_EVENT_EXPIRE:
@@ -79,6 +81,8 @@ static void on_xfrm_event(const struct xfrm_event *ev, void *userdata)
                   ev->expire.hard ? "hard" : "soft", ev->expire.info.sa.spi,
                   address_text(ev->expire.info.sa.family, &ev->expire.info.sa.dst, a, sizeof(a)),
                   ev->expire.info.sa.reqid);
+        if (k->ike)
+            ike_sa_expired(k->ike, &ev->expire);
         break;
     case XFRM_EVENT_ACQUIRE:
         log_debug(CONFIG_SUBSYS_NETLINK, 1, "acquire %s -> %s reqid 0x%08x seq %u",
@@ -93,8 +97,8 @@ static void on_xfrm_event(const struct xfrm_event *ev, void *userdata)
                   ev->mapping.old_sport,
                   address_text(ev->mapping.id.family, &ev->mapping.new_src, b, sizeof(b)),
                   ev->mapping.new_sport);
-        if (((struct vpnd_kernel *)userdata)->ike)
-            ikev2_nat_mapping(((struct vpnd_kernel *)userdata)->ike, &ev->mapping);
+        if (k->ike)
+            ikev2_nat_mapping(k->ike, &ev->mapping);
         break;
     case XFRM_EVENT_POLEXPIRE:
         log_debug(CONFIG_SUBSYS_NETLINK, 1, "%s expiry of policy index %u dir %u",
@@ -104,7 +108,6 @@ static void on_xfrm_event(const struct xfrm_event *ev, void *userdata)
         log_warning(CONFIG_SUBSYS_NETLINK, "kernel XFRM events were lost (receive buffer overrun)");
         break;
     case XFRM_EVENT_FAILED: {
-        struct vpnd_kernel *k = userdata;
         int r = ev->error;
         log_error_errno(CONFIG_SUBSYS_NETLINK, r, "XFRM event socket failed: %m; subscribing again");
         if (!k->resubscribe) {

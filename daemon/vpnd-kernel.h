@@ -23,8 +23,9 @@ int vpnd_kernel_new(sd_event *event, struct vpnd_kernel **ret);
 /* Removes every owned SA and policy, then closes. NULL is allowed. */
 void vpnd_kernel_free(struct vpnd_kernel *kernel);
 
-/* Where NAT mapping events go (ikev2-nat.c); NULL until the IKE service
- * exists, and again while it goes away. */
+/* Where NAT mapping events (ikev2-nat.c) and SA expiry events
+ * (ike_sa_expired) go; NULL until the IKE service exists, and again while
+ * it goes away. */
 struct ike;
 void vpnd_kernel_set_ike(struct vpnd_kernel *kernel, struct ike *ike);
 

@@ -5,7 +5,10 @@
 # it, and traffic keeps flowing over the new SAs.  The client also rekeys its
 # IKE SA: a new IKE SA (new SPIs, new Diffie-Hellman) takes over the CHILD
 # SA and the session, and the old one goes on the client's DELETE.  The
-# session (address, route, policies) survives every rekey.
+# session (address, route, policies) survives every rekey.  A second client
+# rekeys its CHILD SA with PFS (a KE payload; vpnd's esp-proposal lists the
+# group as pfs-group, the Diffie-Hellman runs on a worker) under a
+# continuous ping that loses at most one packet.
 # e2e-timeout: 300
 set -euo pipefail
 here=$(dirname "$0")
@@ -15,11 +18,11 @@ here=$(dirname "$0")
 tb_init
 
 PSK=ikev2-rekey-key-77a1
-tb_topology_remote_access --direct 1
+tb_topology_remote_access --direct 2
 
 vpnd_write_conf <<CONF
 ike-proposals = ( { name = "modern"; encryption = ["aes256"]; integrity = ["sha256"]; dh-group = [19]; } );
-esp-proposals = ( { name = "gcm"; encryption = ["aes256gcm16"]; } );
+esp-proposals = ( { name = "gcm"; encryption = ["aes256gcm16"]; pfs-group = [19]; } );
 pools = ( { name = "rw-pool"; range = "10.3.0.10-10.3.0.20"; netmask = "255.255.255.0"; } );
 group-policies = ( { name = "gp"; split-tunnel-policy = "tunnel-specified";
                      split-tunnel-networks = ["$TB_PROTECTED_NET"]; } );
@@ -31,7 +34,7 @@ vpnd_start
 
 ss_client_start c1 rekeyer
 ss_client_conn rekeyer vpn --remote "$TB_GW_ADDR" --psk rekeyer@example.com "$PSK" \
-  --ike aes256-sha256-ecp256 --esp aes256gcm16 --rekey-child 6s --life-child 20s --rekey-ike 12s
+  --ike aes256-sha256-ecp256 --esp aes256gcm16 --rekey-child 6s --life-child 20s --rand-child 3s --rekey-ike 12s
 ss_client_up rekeyer vpn || tb_fail "the tunnel did not come up"
 vip=$(ss_client_vip rekeyer) || tb_fail "no virtual IP"
 # strongSwan subtracts a random time from rekey_time, so rekeys come every
@@ -61,3 +64,28 @@ tb_exec gw ip route show "$vip" | grep -q "proto 86" || tb_fail "the route to $v
 ss_client_down rekeyer vpn || tb_fail "the client could not close its tunnel"
 tb_wait 30 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."
 [ -z "$(tb_exec gw ip route show proto 86)" ] || tb_fail "the route stays after the client left"
+
+# ---- a client's rekeys with PFS under a continuous ping --------------------------------
+ss_client_start c2 pfsrekeyer
+ss_client_conn pfsrekeyer vpn --remote "$TB_GW_ADDR" --psk pfsrekeyer@example.com "$PSK" \
+  --ike aes256-sha256-ecp256 --esp aes256gcm16-ecp256 --rekey-child 6s --life-child 20s --rand-child 3s --rekey-ike 1h
+ss_client_up pfsrekeyer vpn || tb_fail "the PFS client's tunnel did not come up"
+pfs_rekeys() { grep -c "user=pfsrekeyer@example.com.*CHILD_SA rekeyed: .*, PFS ECP-256 " "$TB_RESULTS/vpnd.log" || true; }
+before=$(pfs_rekeys)
+tb_daemon c2 ping-pfs ping -D -i 0.2 -W 2 "$TB_SRV_ADDR"
+ping_pfs=$TB_LAST_PID
+# Three rekeys while the ping runs.
+pfs_rekeyed() { [ "$(pfs_rekeys)" -ge $((before + 3)) ]; }
+tb_wait 90 pfs_rekeyed
+vpnd_log_has "received CREATE_CHILD_SA request [0-9]+ \\[ N\\(REKEY_SA\\) SA No KE TSi TSr"
+vpnd_log_has "sending CREATE_CHILD_SA response [0-9]+ \\[ SA No KE TSi TSr \\]"
+tb_wait 30 bash -c "[ \$(grep -c 'user=pfsrekeyer@example.com.*rekeyed CHILD_SA deleted by the client' '$TB_RESULTS/vpnd.log') -ge 2 ]"
+kill -INT "$ping_pfs"
+wait "$ping_pfs" 2> /dev/null || true
+stats=$(grep "packets transmitted" "$TB_RESULTS/ping-pfs.log") || tb_fail "no ping statistics"
+tx=$(awk '{ print $1 }' <<< "$stats") rx=$(awk '{ print $4 }' <<< "$stats")
+tb_log "PFS rekeys: $(pfs_rekeys); $tx pings sent, $rx answered"
+[ "$tx" -ge 10 ] || tb_fail "only $tx pings were sent"
+[ $((tx - rx)) -le 1 ] || tb_fail "$((tx - rx)) pings lost across the PFS rekeys"
+ss_client_down pfsrekeyer vpn || tb_fail "the PFS client could not close its tunnel"
+tb_wait 30 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."

@@ -226,6 +226,9 @@ ss__quote() {
 #   --version 1|2      IKE version (default 2)
 #   --aggressive       IKEv1 Aggressive Mode
 #   --rekey-ike T, --reauth-ike T, --rekey-child T, --life-child T  (e.g. 30s, 0 = never)
+#   --rand-child T     random time subtracted from --rekey-child (strongSwan's
+#                      default, life - rekey, can exceed the rekey time: then
+#                      the CHILD SA is never rekeyed and hard-expires)
 #   --dpd T            DPD interval
 #   --encap            force UDP encapsulation (NAT-T) even without a NAT
 #   --fragmentation yes|no|accept|force
@@ -242,7 +245,7 @@ ss_client_conn() {
   ss__need "$name"
   local remote="" auth="" id="" key="" cert="" ca="" remote_id="" remote_auth=""
   local ike="" esp="" remote_ts=0.0.0.0/0 vips=0.0.0.0 version=2 aggressive=""
-  local rekey_ike="" reauth_ike="" rekey_child="" life_child="" dpd="" encap=""
+  local rekey_ike="" reauth_ike="" rekey_child="" life_child="" rand_child="" dpd="" encap=""
   local frag="" mobike="" local_addr="" xauth_user="" xauth_pass="" ike_id="" sets=() load=yes start_action=""
   while [ $# -gt 0 ]; do
     case $1 in
@@ -267,6 +270,7 @@ ss_client_conn() {
       --rekey-ike) rekey_ike=$2; shift 2 ;;
       --reauth-ike) reauth_ike=$2; shift 2 ;;
       --rekey-child) rekey_child=$2; shift 2 ;;
+      --rand-child) rand_child=$2; shift 2 ;;
       --life-child) life_child=$2; shift 2 ;;
       --dpd) dpd=$2; shift 2 ;;
       --encap) encap=yes; shift ;;
@@ -336,6 +340,7 @@ ss_client_conn() {
     [ -z "$esp" ] || echo "        esp_proposals = $esp"
     [ -z "$rekey_child" ] || echo "        rekey_time = $rekey_child"
     [ -z "$life_child" ] || echo "        life_time = $life_child"
+    [ -z "$rand_child" ] || echo "        rand_time = $rand_child"
     [ -z "$start_action" ] || echo "        start_action = $start_action"
     echo "      }"
     echo "    }"

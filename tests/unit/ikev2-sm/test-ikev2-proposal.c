@@ -298,9 +298,53 @@ static void test_esp(void)
     CHECK(c.integ == NULL);
 }
 
+/* A CHILD SA rekey with a KE payload (PFS): the proposal must offer the KE's
+ * group and the esp-proposal list it as a pfs-group. */
+static void test_esp_pfs(void)
+{
+    setup();
+    static struct offer o;
+    memset(&o, 0, sizeof(o));
+    begin_proposal(&o.sa, IKEV2_PROTOCOL_ESP, 0xc0000001);
+    add(&o.sa, IKEV2_TRANSFORM_ENCR, 20, 128);
+    add(&o.sa, IKEV2_TRANSFORM_DH, 19, 0);
+    add(&o.sa, IKEV2_TRANSFORM_DH, 14, 0);
+    add(&o.sa, IKEV2_TRANSFORM_ESN, 0, 0);
+    const struct config_algorithm *groups[1] = { alg(CONFIG_ALG_DH, true, "19") };
+    const struct config_esp_proposal *conf[] = { &esp_gcm };
+    struct ikev2_esp_choice c;
+    struct reasons r = { 0 };
+
+    /* Not a pfs-group of the esp-proposal: refused, naming why. */
+    CHECK_INT_EQ(ikev2_choose_esp_pfs(&o.sa, conf, 1, 19, &c, collect, &r), -ENOENT);
+    CHECK_STR_EQ(r.first, "proposal 1: PFS with ECP_256 is not a pfs-group of esp-proposal 'esp-gcm'");
+
+    esp_gcm.pfs_groups = groups;
+    esp_gcm.n_pfs_groups = 1;
+    CHECK_INT_EQ(ikev2_choose_esp_pfs(&o.sa, conf, 1, 19, &c, NULL, NULL), 0);
+    CHECK(c.dh != NULL && c.dh->ikev2_id == 19);
+    struct ikev2_transform t[4];
+    CHECK_INT_EQ(ikev2_esp_choice_transforms(&c, t), 3);
+    CHECK_INT_EQ(t[1].type, IKEV2_TRANSFORM_DH);
+    CHECK_INT_EQ(t[1].id, 19);
+
+    /* The KE's group must be among the offered ones. */
+    r = (struct reasons){ 0 };
+    CHECK_INT_EQ(ikev2_choose_esp_pfs(&o.sa, conf, 1, 20, &c, collect, &r), -ENOENT);
+    CHECK_STR_EQ(r.first, "proposal 1: PFS with ECP_384 is not offered with the KE payload");
+
+    /* Without a KE payload the choice has no group (IKE_AUTH, plain rekeys). */
+    add(&o.sa, IKEV2_TRANSFORM_DH, 0, 0);
+    CHECK_INT_EQ(ikev2_choose_esp(&o.sa, conf, 1, &c, NULL, NULL), 0);
+    CHECK(c.dh == NULL);
+    esp_gcm.pfs_groups = NULL;
+    esp_gcm.n_pfs_groups = 0;
+}
+
 TEST_MAIN(TEST(test_ike_our_preference_wins),
           TEST(test_ike_key_length_honoured),
           TEST(test_ike_reasons_name_the_type),
           TEST(test_ike_second_config_and_aead),
           TEST(test_ike_unknown_attribute_and_esn),
-          TEST(test_esp))
+          TEST(test_esp),
+          TEST(test_esp_pfs))
