@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 
 #include "control-client.h"
+#include "vpnctl.h"
 #include "vpnd-build.h"
 
 enum {
@@ -29,11 +30,9 @@ enum {
     EXIT_PROTOCOL = 5,          /* no valid answer (timeout, malformed response) */
 };
 
-#define LABEL_WIDTH 20
-
 /* --- reading the response ------------------------------------------------ */
 
-static json_object *get(json_object *o, const char *key)
+json_object *get(json_object *o, const char *key)
 {
     json_object *v = NULL;
     if (!o || !json_object_object_get_ex(o, key, &v))
@@ -41,20 +40,19 @@ static json_object *get(json_object *o, const char *key)
     return v;
 }
 
-static const char *get_str(json_object *o, const char *key)
+const char *get_str(json_object *o, const char *key)
 {
     json_object *v = get(o, key);
     return v && !json_object_is_type(v, json_type_null) ? json_object_get_string(v) : NULL;
 }
 
-static uint64_t get_uint(json_object *o, const char *key)
+uint64_t get_uint(json_object *o, const char *key)
 {
     json_object *v = get(o, key);
     return v ? json_object_get_uint64(v) : 0;
 }
 
-static void field(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void field(const char *label, const char *fmt, ...)
+void field(const char *label, const char *fmt, ...)
 {
     va_list ap;
     printf("%-*s ", LABEL_WIDTH, label);
@@ -64,7 +62,7 @@ static void field(const char *label, const char *fmt, ...)
     putchar('\n');
 }
 
-static void format_duration(uint64_t s, char *buf, size_t len)
+void format_duration(uint64_t s, char *buf, size_t len)
 {
     uint64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60, sec = s % 60;
     if (d)
@@ -169,7 +167,7 @@ static void print_reload(json_object *r)
     }
 }
 
-static void format_bytes(uint64_t b, char *buf, size_t len)
+void format_bytes(uint64_t b, char *buf, size_t len)
 {
     if (b >= 10ULL * 1024 * 1024 * 1024)
         snprintf(buf, len, "%" PRIu64 "G", b >> 30);
@@ -321,6 +319,16 @@ static bool terminate_args(int argc, char **argv, json_object *args)
     return true;
 }
 
+/* session INDEX | USER | ADDRESS: read like terminate's, without --all. */
+bool session_args(int argc, char **argv, json_object *args)
+{
+    if (argc != 1 || strcmp(argv[0], "--all") == 0) {
+        fprintf(stderr, "vpnctl: session needs one of INDEX, USER or ADDRESS\n");
+        return false;
+    }
+    return terminate_args(argc, argv, args);
+}
+
 static bool pools_args(int argc, char **argv, json_object *args)
 {
     if (argc > 1) {
@@ -429,6 +437,11 @@ static const struct {
     { "log",       "[-f] [-n N] [--peer|--user|--session|--tunnel-group|--priority X]",
       "recent log lines; -f follows new ones",        log_args, print_log },
     { "debug",     "SUBSYSTEM|all LEVEL",  "set a debug level (0..255) until reload",     debug_args, print_debug },
+    { "session",   "ID|USER|ADDRESS",      "one session in detail: IKE SA, IPsec SAs, kernel counters",
+      session_args, print_session },
+    { "sas",       "",                     "the IKE SAs: SPIs, identities, algorithms, lifetimes", no_args, print_sas },
+    { "ipsec",     "",                     "the IPsec SAs with the kernel's counters",    no_args, print_ipsec },
+    { "stats",     "",                     "counters since start: handshakes, failures, drops", no_args, print_stats },
     { "commands",  "",                     "list the commands the daemon lets you run",   no_args, print_help },
 };
 

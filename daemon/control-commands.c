@@ -288,6 +288,16 @@ static int add_session(struct session *s, void *userdata)
     return 0;
 }
 
+json_object *control_session_summary(struct vpnd *vpnd, struct session *s)
+{
+    struct sessions_walk w = { .vpnd = vpnd, .list = json_object_new_array(), .now_monotonic = monotonic_usec() };
+    json_object *o = NULL;
+    if (w.list && add_session(s, &w) == 0)
+        o = json_object_get(json_object_array_get_idx(w.list, 0));
+    json_object_put(w.list);
+    return o;
+}
+
 static int cmd_sessions(struct vpnd *vpnd, const struct control_request *req,
                         json_object **result, struct control_error *error)
 {
@@ -344,5 +354,9 @@ const struct control_command control_commands[] = {
     { "pools",    CONTROL_ACCESS_READ, control_cmd_pools, "address pools: size, used, free, who holds what" },
     { "log",      CONTROL_ACCESS_READ, control_cmd_log, "recent log lines; with follow, new ones as they come" },
     { "debug",    CONTROL_ACCESS_ADMIN, control_cmd_debug, "set a subsystem's debug level (0..255) until the next reload" },
+    { "session",  CONTROL_ACCESS_READ, control_cmd_session, "one session in detail: its IKE SA and CHILD SAs with kernel counters" },
+    { "sas",      CONTROL_ACCESS_READ, control_cmd_sas, "the IKE SAs: SPIs, identities, algorithms, lifetimes" },
+    { "ipsec",    CONTROL_ACCESS_READ, control_cmd_ipsec, "the IPsec (CHILD) SAs with the kernel's counters" },
+    { "stats",    CONTROL_ACCESS_READ, control_cmd_stats, "counters since start: handshakes, failures by reason, drops" },
     { NULL, CONTROL_ACCESS_NONE, NULL, NULL },
 };

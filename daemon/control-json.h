@@ -38,3 +38,16 @@ int control_cmd_debug(struct vpnd *vpnd, const struct control_request *req, json
                       struct control_error *error);
 int control_cmd_log(struct vpnd *vpnd, const struct control_request *req, json_object **result,
                     struct control_error *error);
+/* control-session.c: session, sas, ipsec; control-stats.c: stats. */
+int control_cmd_session(struct vpnd *vpnd, const struct control_request *req, json_object **result,
+                        struct control_error *error);
+int control_cmd_sas(struct vpnd *vpnd, const struct control_request *req, json_object **result,
+                    struct control_error *error);
+int control_cmd_ipsec(struct vpnd *vpnd, const struct control_request *req, json_object **result,
+                      struct control_error *error);
+int control_cmd_stats(struct vpnd *vpnd, const struct control_request *req, json_object **result,
+                      struct control_error *error);
+
+/* What `sessions` lists of one session (control-commands.c), a new object. */
+struct session;
+json_object *control_session_summary(struct vpnd *vpnd, struct session *s);

@@ -86,3 +86,6 @@ void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_delete, const char
 void ikev1_free_all(struct ike *ike);
 void ikev2_session_terminate(struct session *s, const char *reason);
 void ikev2_session_sas(struct session *s, struct session_sas *out);
+/* session_ops.describe (ikev2-describe.c). */
+struct json_object;
+int ikev2_session_describe(struct session *s, struct json_object *out);

@@ -23,6 +23,18 @@ struct vpnd;
 struct ike;
 struct pool;
 
+/* Why a handshake failed (`vpnctl stats`): counted once at the log line
+ * that says so. */
+enum ike_failure {
+    IKE_FAIL_NO_PROPOSAL,           /* no acceptable IKE or ESP proposal */
+    IKE_FAIL_AUTH,                  /* authentication failed (PSK, certificate, EAP, Xauth) */
+    IKE_FAIL_ADDRESS,               /* no inner address for the client */
+    IKE_FAIL_TS,                    /* traffic selectors not acceptable */
+    IKE_FAIL_KERNEL,                /* the CHILD SA could not be installed */
+    IKE_FAIL_TIMEOUT,               /* the client did not finish in time */
+    IKE_FAIL_COUNT
+};
+
 struct ike_stats {
     uint64_t received;
     uint64_t parse_errors;          /* malformed messages (logged at debug) */
@@ -41,6 +53,13 @@ struct ike_stats {
     uint64_t fragments_dropped;     /* fragments refused: duplicate, over the limits, not negotiated */
     uint64_t fragments_sent;        /* fragments of our messages (retransmissions included) */
     uint64_t reassembled;           /* messages reassembled from fragments */
+    uint64_t handshakes_started;    /* new IKE SAs (IKE_SA_INIT / IKEv1 phase 1 accepted) */
+    uint64_t handshakes_succeeded;  /* clients through authentication with their CHILD SA */
+    uint64_t handshake_failures[IKE_FAIL_COUNT];
+    uint64_t eap_failures;          /* of the authentication failures: EAP ... */
+    uint64_t xauth_failures;        /* ... and Xauth attempts refused */
+    uint64_t retransmissions_sent;  /* our requests sent again (no answer yet) */
+    uint64_t kernel_errors;         /* SA/policy installs the kernel refused */
 };
 
 /* Opens the sockets of config->listen and starts answering. */

@@ -205,6 +205,7 @@ void ikev1_modecfg_start(struct ikev1_isakmp_sa *sa)
             snprintf(why, sizeof(why), "no address for %s: %s", sa->user,
                      sa->group->n_pools || user ? strerror(-r) : "the tunnel group has no pool");
         log_notice_ctx(&ctx, CONFIG_SUBSYS_POOL, "%s", why);
+        sa->ike->stats.handshake_failures[IKE_FAIL_ADDRESS]++;
         ikev1_sa_terminate(sa, true, why);
         return;
     }

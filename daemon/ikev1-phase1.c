@@ -656,6 +656,7 @@ void ikev1_handle_aggressive(struct ike *ike, const struct ike_packet *pkt, cons
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Aggressive Mode from %s, group '%s': no acceptable IKE transform "
                      "(%zu offered, tunnel group %s): NO-PROPOSAL-CHOSEN", peer, group_name, offered->n_transforms,
                      tg->name);
+        ike->stats.handshake_failures[IKE_FAIL_NO_PROPOSAL]++;
         send_plain_notify(ike, pkt, hdr, IKEV1_N_NO_PROPOSAL_CHOSEN, &ctx);
         goto out;
     }
@@ -666,6 +667,7 @@ void ikev1_handle_aggressive(struct ike *ike, const struct ike_packet *pkt, cons
     j = calloc(1, sizeof(*j));
     if (!sa || !j)
         goto out_free;
+    ike->stats.handshakes_started++;
     sa->exchange = IKEV1_EXCHANGE_AGGRESSIVE;
     sa->ike = ike;
     sa->config = config_ref(ike_config(ike));
@@ -809,6 +811,7 @@ void ikev1_handle_aggressive3(struct ikev1_isakmp_sa *sa, const struct ike_packe
         log_notice_ctx(&ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, group '%s', tunnel group %s: "
                        "HASH_I does not match (the client's group key differs)", sa->peer, sa->group_name,
                        sa->group->name);
+        sa->ike->stats.handshake_failures[IKE_FAIL_AUTH]++;
         ikev1_sa_terminate(sa, false, "phase 1 authentication failed");
         return;
     }
@@ -938,6 +941,7 @@ void ikev1_handle_main1(struct ike *ike, const struct ike_packet *pkt, const str
         (void)choose(offered, tg, false, NULL, &choice, &ctx, true);
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Main Mode from %s: no acceptable IKE transform (%zu offered, tunnel "
                      "group %s): NO-PROPOSAL-CHOSEN", peer, offered->n_transforms, tg->name);
+        ike->stats.handshake_failures[IKE_FAIL_NO_PROPOSAL]++;
         send_plain_notify(ike, pkt, hdr, IKEV1_N_NO_PROPOSAL_CHOSEN, &ctx);
         goto out;
     }
@@ -945,6 +949,7 @@ void ikev1_handle_main1(struct ike *ike, const struct ike_packet *pkt, const str
     buf = malloc(IKEV1_MESSAGE_MAX);
     if (!sa || !buf)
         goto out;
+    ike->stats.handshakes_started++;
     sa->exchange = IKEV1_EXCHANGE_MAIN_MODE;
     sa->mm_step = MM_WAIT_KE;
     sa->ike = ike;
@@ -1144,6 +1149,7 @@ static void main_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *p
     if (crypto_ikev1_phase1_hash_verify(&sa->keys, &in, hash.data, hash.len) <= 0) {
         log_notice_ctx(ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, tunnel group %s: HASH_I does not "
                        "match (the client's pre-shared key differs)", sa->peer, sa->group->name);
+        sa->ike->stats.handshake_failures[IKE_FAIL_AUTH]++;
         ikev1_sa_terminate(sa, false, "phase 1 authentication failed");
         return;
     }

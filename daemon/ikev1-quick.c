@@ -476,6 +476,7 @@ void ikev1_handle_quick1(struct ikev1_isakmp_sa *sa, const struct ikev1_header *
         (void)choose_esp(sa, osa, ke_group, &qm->esp, &ctx, true);
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "no acceptable IPsec SA proposal for tunnel group %s: "
                      "NO-PROPOSAL-CHOSEN", sa->group->name);
+        sa->ike->stats.handshake_failures[IKE_FAIL_NO_PROPOSAL]++;
         ikev1_send_notify(sa, IKEV1_PROTO_ISAKMP, NULL, 0, IKEV1_N_NO_PROPOSAL_CHOSEN, NULL, 0);
         goto out;
     }
@@ -544,7 +545,8 @@ static void register_session(struct ikev1_isakmp_sa *sa, const char *esp)
     ikev1_sa_log_ctx(sa, &ctx);
     static const struct session_ops ops = { .counters = ikev1_session_counters,
                                             .terminate = ikev1_session_terminate,
-                                            .sas = ikev1_session_sas };
+                                            .sas = ikev1_session_sas,
+                                            .describe = ikev1_session_describe };
     struct session tmpl = {
         .protocol = SESSION_IKEV1,
         .address = sa->address,
@@ -614,6 +616,8 @@ void ikev1_handle_quick3(struct ikev1_isakmp_sa *sa, const struct ikev1_header *
          * sends to) so that it does not send into nothing. */
         uint8_t spi[4];
         log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "IPsec SA not installed: %s", err);
+        sa->ike->stats.handshake_failures[IKE_FAIL_KERNEL]++;
+        sa->ike->stats.kernel_errors++;
         wire_put32(spi, qm->child.spi_in);
         ikev1_quick_free(sa);
         uint8_t plain[128];
@@ -648,8 +652,10 @@ void ikev1_handle_quick3(struct ikev1_isakmp_sa *sa, const struct ikev1_header *
                  qm->esp.lifetime, qm->idci_text, qm->idcr_text, sa->child.encap ? ", ESP in UDP" : "");
     bool first = !qm->rekey;
     ikev1_quick_free(sa);
-    if (first && !sa->session)
+    if (first && !sa->session) {
+        sa->ike->stats.handshakes_succeeded++;
         register_session(sa, esp);
+    }
 }
 
 /* ---- Informational ----------------------------------------------------------------------------- */

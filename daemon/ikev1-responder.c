@@ -84,6 +84,7 @@ static int on_request_timer(sd_event_source *s, uint64_t usec, void *userdata)
     }
     struct log_ctx ctx;
     ikev1_sa_log_ctx(sa, &ctx);
+    sa->ike->stats.retransmissions_sent++;
     log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "retransmitting request 0x%08x (%u)", sa->req_mid, sa->req_tries);
     send_raw(sa, sa->req, sa->req_len);
     (void)sd_event_source_set_time_relative(sa->req_timer, IKEV1_RETRANSMIT_USEC);
@@ -591,6 +592,7 @@ static void handle_protected(struct ikev1_isakmp_sa *sa, const struct ike_packet
             /* Only a peer that did the Diffie-Hellman exchange gets here:
              * message 5 under another key is what a differing PSK looks like. */
             sa->mm5_garbled = true;
+            ike->stats.handshake_failures[IKE_FAIL_AUTH]++;
             log_notice_ctx(&ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, tunnel group %s: Main Mode "
                            "message 5 does not decrypt (the pre-shared keys differ)", sa->peer, sa->group->name);
             goto out;

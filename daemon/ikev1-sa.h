@@ -217,6 +217,9 @@ int ikev1_session_counters(struct session *s, struct session_counters *c);
 /* `vpnctl terminate`, a reload that removed what the session stands on. */
 void ikev1_session_terminate(struct session *s, const char *reason);
 void ikev1_session_sas(struct session *s, struct session_sas *out);
+/* session_ops.describe (ikev1-describe.c). */
+struct json_object;
+int ikev1_session_describe(struct session *s, struct json_object *out);
 /* Watches the group policy's idle-timeout and session-timeout of a session. */
 int ikev1_start_policy_timer(struct ikev1_isakmp_sa *sa);
 

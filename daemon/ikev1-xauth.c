@@ -146,6 +146,7 @@ static void xauth_done(void *userdata, int result)
         snprintf(reason, sizeof(reason), "wrong password");
 failed:
     sa->xauth_attempts++;
+    sa->ike->stats.xauth_failures++;
     log_notice_ctx(&ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, user '%s', tunnel group %s: Xauth: "
                    "%s (attempt %u of %u)", sa->peer, j->name, sa->group->name, reason, sa->xauth_attempts,
                    max_attempts(sa));
@@ -196,6 +197,7 @@ static void handle_reply(struct ikev1_isakmp_sa *sa, const struct ikev1_cfg *cfg
     if (!have_name || !have_password) {
         log_notice_ctx(&ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, tunnel group %s: Xauth reply "
                        "without a valid user name and password", sa->peer, sa->group->name);
+        sa->ike->stats.xauth_failures++;
         xauth_job_free(j);
         sa->xauth_attempts = max_attempts(sa);
         send_status(sa, false);
@@ -261,6 +263,7 @@ void ikev1_handle_transaction(struct ikev1_isakmp_sa *sa, const struct ikev1_hea
         ikev1_request_done(sa);
         crypto_ikev1_cbc_forget(sa->cbc, hdr->message_id);
         if (!sa->xauth_ok) {
+            sa->ike->stats.handshake_failures[IKE_FAIL_AUTH]++;
             ikev1_sa_terminate(sa, true, "Xauth failed");
             goto out;
         }

@@ -168,6 +168,7 @@ int ikev2_half_open_add(struct ike *ike, struct ikev2_ike_sa *sa)
     sa->half_open_peer_counted = true;
     sa->in_half_open = true;
     ike->stats.half_open++;
+    ike->stats.handshakes_started++;
     return 0;
 }
 

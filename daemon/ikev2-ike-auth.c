@@ -91,6 +91,9 @@ void ikev2_auth_fail_eap(struct ikev2_ike_sa *sa, uint32_t mid, const char *iden
     size_t len = 0;
 
     ikev2_sa_log_ctx(sa, &ctx);
+    sa->ike->stats.handshake_failures[IKE_FAIL_AUTH]++;
+    if (sa->auth && sa->auth->eap)
+        sa->ike->stats.eap_failures++;
     if (!sa->auth || !sa->auth->eap_failure_logged)
         log_notice_ctx(&ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, identity '%s', tunnel group %s: %s",
                        sa->peer, identity ? identity : "", sa->group ? sa->group->name : "(none)", reason);
@@ -122,6 +125,9 @@ void ikev2_auth_informational(struct ikev2_ike_sa *sa, uint32_t mid, const struc
     uint8_t empty[1];
     ikev2_sa_log_ctx(sa, &ctx);
     (void)ikev2_send_encrypted(sa, IKEV2_EXCHANGE_INFORMATIONAL, true, mid, empty, 0, IKEV2_PAYLOAD_NONE);
+    sa->ike->stats.handshake_failures[IKE_FAIL_AUTH]++;
+    if (sa->auth->eap)
+        sa->ike->stats.eap_failures++;
     if (!sa->auth->eap_failure_logged)
         log_notice_ctx(&ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, identity '%s', tunnel group %s: "
                        "the client %s", sa->peer, identity, sa->group ? sa->group->name : "(none)",
@@ -189,15 +195,18 @@ static int set_our_idr(struct ikev2_ike_sa *sa)
         as->idr_body[0] = IKEV2_ID_DER_ASN1_DN;
         memcpy(as->idr_body + 4, dn, dn_len);
         as->idr_body_len = 4 + dn_len;
+        cert_dn_der_format(dn, dn_len, sa->local_identity, sizeof(sa->local_identity));
         free(dn);
     } else if (sa->local.sa.sa_family == AF_INET) {
         as->idr_body[0] = IKEV2_ID_IPV4_ADDR;
         memcpy(as->idr_body + 4, &sa->local.in.sin_addr, 4);
         as->idr_body_len = 8;
+        inet_ntop(AF_INET, &sa->local.in.sin_addr, sa->local_identity, sizeof(sa->local_identity));
     } else {
         as->idr_body[0] = IKEV2_ID_IPV6_ADDR;
         memcpy(as->idr_body + 4, &sa->local.in6.sin6_addr, 16);
         as->idr_body_len = 20;
+        inet_ntop(AF_INET6, &sa->local.in6.sin6_addr, sa->local_identity, sizeof(sa->local_identity));
     }
     return 0;
 }
@@ -298,6 +307,7 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
     if (r < 0) {
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "no acceptable ESP proposal for tunnel group %s: "
                      "NO_PROPOSAL_CHOSEN", sa->group->name);
+        ike->stats.handshake_failures[IKE_FAIL_NO_PROPOSAL]++;
         res->notify = IKEV2_N_NO_PROPOSAL_CHOSEN;
         goto out;
     }
@@ -305,6 +315,7 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
     /* The inner addresses (ikev2-address.c). */
     struct ikev2_cp_assigned assigned;
     if (ikev2_lease_addresses(sa, cp, &assigned) < 0) {
+        ike->stats.handshake_failures[IKE_FAIL_ADDRESS]++;
         res->notify = IKEV2_N_INTERNAL_ADDRESS_FAILURE;
         goto out;
     }
@@ -321,6 +332,7 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
     if (r < 0 || (res->n_tsr = ikev2_narrow_tsr(tsr, nets, n_nets, families, res->tsr, IKEV2_TS_OUT_MAX)) == 0) {
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "traffic selectors do not cover the assigned address or the "
                      "networks of group policy %s: TS_UNACCEPTABLE", sa->policy ? sa->policy->name : "(none)");
+        ike->stats.handshake_failures[IKE_FAIL_TS]++;
         res->notify = IKEV2_N_TS_UNACCEPTABLE;
         goto release;
     }
@@ -362,6 +374,8 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
     }
     if (r < 0) {
         log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA not installed: %s", err);
+        ike->stats.handshake_failures[IKE_FAIL_KERNEL]++;
+        ike->stats.kernel_errors++;
         res->notify = IKEV2_N_TEMPORARY_FAILURE;
         goto release;
     }
@@ -376,6 +390,7 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
     ikev2_cp_client_version(cp, client_version, sizeof(client_version));
     if (client_version[0])
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "client application version: '%s'", client_version);
+    snprintf(sa->client_version, sizeof(sa->client_version), "%s", client_version);
     r = ikev2_cp_build_reply(cp, &assigned, sa->policy, version, &res->cp);
     if (r < 0)
         log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "configuration reply truncated: %s", strerror(-r));
@@ -654,6 +669,8 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
     ikev2_sa_set_state(sa, IKEV2_SA_ESTABLISHED, "authenticated");
     ike->stats.half_open--;
     ike->stats.established++;
+    if (sa->has_child)
+        ike->stats.handshakes_succeeded++;
     sa->timer = sd_event_source_disable_unref(sa->timer);
     ikev2_half_open_peer_release(ike, sa);
     if (sa->in_half_open) {
@@ -700,7 +717,7 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
             .owner = sa,
         };
         static const struct session_ops ops = { ikev2_session_counters, ikev2_session_terminate,
-                                                ikev2_session_sas };
+                                                ikev2_session_sas, ikev2_session_describe };
         tmpl.ops = &ops;
         snprintf(tmpl.user, sizeof(tmpl.user), "%s", sa->identity);
         snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "%s", group->name);

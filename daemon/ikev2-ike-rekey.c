@@ -73,6 +73,8 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     n->group = old->group;
     n->policy = old->policy;
     snprintf(n->identity, sizeof(n->identity), "%s", old->identity);
+    snprintf(n->local_identity, sizeof(n->local_identity), "%s", old->local_identity);
+    snprintf(n->client_version, sizeof(n->client_version), "%s", old->client_version);
     n->has_address = old->has_address;
     n->address = old->address;
     n->pool = old->pool;

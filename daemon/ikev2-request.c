@@ -218,6 +218,7 @@ static int on_retransmit(sd_event_source *s, uint64_t usec, void *userdata)
     struct log_ctx ctx;
     ikev2_sa_log_ctx(sa, &ctx);
     r->transmissions++;
+    sa->ike->stats.retransmissions_sent++;
     log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "retransmitting %s request %u (%s, transmission %u of %u)",
                   ikev2_exchange_name(r->exchange), r->mid, r->what, r->transmissions, max_transmissions(sa, r));
     (void)ikev2_datagrams_send(sa->ike, &sa->local, &sa->remote, &r->sent, &ctx);

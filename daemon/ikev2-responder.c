@@ -355,6 +355,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
 static int on_half_open_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 {
     struct ikev2_ike_sa *sa = userdata;
+    sa->ike->stats.handshake_failures[IKE_FAIL_TIMEOUT]++;
     ikev2_ike_sa_terminate(sa->ike, sa, false, "no IKE_AUTH within 60 seconds");
     return 0;
 }
@@ -707,6 +708,7 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
         (void)ikev2_choose_ike(offered, cand, n_cand, &choice, log_reject, &rl);
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "no acceptable IKE proposal (%zu offered, %zu configured): "
                      "NO_PROPOSAL_CHOSEN", offered->n_proposals, n_cand);
+        ike->stats.handshake_failures[IKE_FAIL_NO_PROPOSAL]++;
         send_init_error(ike, pkt, hdr, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0, &ctx);
         goto out;
     }

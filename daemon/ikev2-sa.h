@@ -100,6 +100,8 @@ struct ikev2_ike_sa {
     const struct config_tunnel_group *group;
     const struct config_group_policy *policy;
     char identity[SESSION_NAME_MAX];
+    char local_identity[SESSION_NAME_MAX];  /* our IDr as text, for `vpnctl session` */
+    char client_version[IKEV2_CP_VERSION_MAX];  /* APPLICATION_VERSION the client sent, "" = none */
     bool has_address;
     struct config_address address;
     struct pool *pool;                  /* the lease's pool, NULL for a fixed address */

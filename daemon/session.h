@@ -22,6 +22,7 @@
 #include "ike-socket.h"
 
 struct hashmap;
+struct json_object;
 struct session;
 
 enum session_protocol {
@@ -54,6 +55,10 @@ struct session_ops {
     void (*terminate)(struct session *s, const char *reason);
     /* Its IKE SA and CHILD SAs (ESP SPIs, ours first). */
     void (*sas)(struct session *s, struct session_sas *out);
+    /* The detailed view (`vpnctl session`, `sas`, `ipsec`): adds to `out`
+     * "ike_sa" (an object) and "child_sas" (an array, kernel counters
+     * included). -ENOMEM. NULL: the protocol has none. */
+    int (*describe)(struct session *s, struct json_object *out);
 };
 
 #define SESSION_NAME_MAX 256
