@@ -153,6 +153,45 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.b
 print(s.makefile().readline())' "$sock")
 check "terminate with two selectors is refused as bad-request" test "$(json_get 'r["code"]' <<< "$json")" = bad-request
 
+# --- the detailed views without sessions (with them: e2e vpnctl-views) --
+out=$(ctl session 42 2>&1); rc=$?
+check "session of an unknown index exits 1 ($out)" test "$rc" -eq 1 -a -n "$(grep "no such session" <<< "$out")"
+out=$(ctl session nobody 2>&1); rc=$?
+check "session of a user without sessions exits 1" test "$rc" -eq 1
+out=$(ctl session 2>&1); rc=$?
+check "session without an argument is a usage error" test "$rc" -eq 2
+out=$(ctl session --all 2>&1); rc=$?
+check "session --all is a usage error" test "$rc" -eq 2
+json=$(ctl --json session 10.9.0.1); rc=$?
+check "--json session of a free address: exit 1, error in JSON" \
+    test "$rc" -eq 1 -a "$(json_get 'r["ok"]' <<< "$json")" = False
+out=$(ctl sas); rc=$?
+check "sas without sessions exits 0 ($out)" test "$rc" -eq 0 -a "$out" = "no IKE SAs"
+json=$(ctl --json sas)
+check "JSON sas: count 0, empty list" test "$(json_get '(r["result"]["count"], r["result"]["ike_sas"])' <<< "$json")" = "(0, [])"
+out=$(ctl ipsec); rc=$?
+check "ipsec without sessions exits 0 ($out)" test "$rc" -eq 0 -a "$out" = "no IPsec SAs"
+json=$(ctl --json ipsec)
+check "JSON ipsec: count 0, empty list" test "$(json_get '(r["result"]["count"], r["result"]["ipsec_sas"])' <<< "$json")" = "(0, [])"
+out=$(ctl stats); rc=$?
+check "stats exits 0" test "$rc" -eq 0
+check "human stats: handshakes line aligned ($out)" grep -Eq '^Handshakes: +0 started, 0 succeeded, 0 failed$' <<< "$out"
+check "human stats: a line per failure reason" test "$(grep -Ec '^  (no_proposal|authentication|address|traffic_selectors|kernel|timeout): +0$' <<< "$out")" -eq 6
+json=$(ctl --json stats)
+check "JSON stats: every failure reason, all 0" \
+    test "$(json_get 'sorted(r["result"]["handshakes"]["failed_by_reason"].items())' <<< "$json")" = \
+    "[('address', 0), ('authentication', 0), ('kernel', 0), ('no_proposal', 0), ('timeout', 0), ('traffic_selectors', 0)]"
+check "JSON stats: the counters an operator asks for" \
+    test "$(json_get 'all(k in r["result"] for k in ("half_open_now", "cookies_sent", "retransmissions_sent", "eap_failures", "xauth_failures", "kernel_errors"))' <<< "$json")" = True
+out=$(ctl stats extra 2>&1); rc=$?
+check "stats with an argument is a usage error" test "$rc" -eq 2
+json=$(printf '{"command":"session","args":{"index":1,"address":"10.9.0.1"}}\n{"command":"stats","args":{"x":1}}\n' | python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())
+f = s.makefile(); print(f.readline().strip()); print(f.readline().strip())' "$sock")
+check "session with two selectors and stats with an argument are bad-request" \
+    test "$(python3 -c 'import json,sys; print([json.loads(l)["code"] for l in sys.stdin])' <<< "$json")" = "['bad-request', 'bad-request']"
+
 # --- log: recent lines and --follow ------------------------------------
 out=$(ctl log -n 3); rc=$?
 check "vpnctl log -n 3 exits 0" test "$rc" -eq 0
@@ -185,7 +224,7 @@ complete_words() {   # complete_words WORD... (the last one is being completed)
         _vpnctl; printf "%s\n" "${COMPREPLY[@]}"' _ "$completion" "$vpnctl" --socket "$sock" "$@" | sort | paste -sd' '
 }
 check "completion of commands ($(complete_words ''))" \
-    test "$(complete_words '')" = "commands debug log pools reload sessions status terminate"
+    test "$(complete_words '')" = "commands debug ipsec log pools reload sas session sessions stats status terminate"
 check "completion of a command prefix" test "$(complete_words te)" = terminate
 check "completion of pool names from the daemon ($(complete_words pools ''))" \
     test "$(complete_words pools '')" = "lab-pool lab-pool6"
