@@ -225,8 +225,8 @@ void print_stats(json_object *r)
             field(label, "%" PRIu64, json_object_get_uint64(count));
         }
     }
-    field("IKE SAs now:", "%" PRIu64 " established, %" PRIu64 " half-open", get_uint(r, "established_now"),
-          get_uint(r, "half_open_now"));
+    field("Now:", "%" PRIu64 " sessions, %" PRIu64 " IKEv2 SAs established, %" PRIu64 " half-open",
+          get_uint(r, "sessions_now"), get_uint(r, "ikev2_established_now"), get_uint(r, "half_open_now"));
     field("Cookies:", "%" PRIu64 " sent, %" PRIu64 " wrong", get_uint(r, "cookies_sent"),
           get_uint(r, "cookies_rejected"));
     field("Half-open dropped:", "%" PRIu64, get_uint(r, "half_open_dropped"));

@@ -13,6 +13,7 @@
 #include "control-json.h"
 #include "ike.h"
 #include "ike-socket.h"
+#include "session.h"
 #include "vpnd.h"
 
 static const char *const failure_names[IKE_FAIL_COUNT] = {
@@ -59,7 +60,10 @@ int control_cmd_stats(struct vpnd *vpnd, const struct control_request *req, json
     json_object_object_add(hs, "failed_by_reason", failed);
     json_object_object_add(o, "handshakes", hs);
 
-    control_add_uint(o, "established_now", is.established);
+    /* Sessions of either protocol; the SA gauges are IKEv2's (IKEv1
+     * phase 1 has its own deadline, not the half-open guard). */
+    control_add_uint(o, "sessions_now", vpnd->ike ? session_count(ike_sessions(vpnd->ike)) : 0);
+    control_add_uint(o, "ikev2_established_now", is.established);
     control_add_uint(o, "half_open_now", is.half_open);
     control_add_uint(o, "cookies_sent", is.cookies_sent);
     control_add_uint(o, "cookies_rejected", is.cookies_rejected);
