@@ -173,13 +173,13 @@ void print_sas(json_object *r)
         printf("no IKE SAs\n");
         return;
     }
-    printf("%-7s %-6s %-16s %-16s %-21s %-24s %-10s %-28s %10s\n", "SESSION", "PROTO", "SPI-I", "SPI-R", "REMOTE",
+    printf("%-7s %-6s %-16s %-16s %-21s %-24s %-12s %-28s %10s\n", "SESSION", "PROTO", "SPI-I", "SPI-R", "REMOTE",
            "USER", "STATE", "ENCRYPTION", "LIFE-LEFT");
     for (size_t i = 0; i < n; i++) {
         json_object *s = json_object_array_get_idx(list, i);
         char left[32];
         snprintf(left, sizeof(left), "%" PRIu64 "s", get_uint(s, "lifetime_left_seconds"));
-        printf("%-7" PRIu64 " %-6s %-16s %-16s %-21s %-24s %-10s %-28s %10s\n", get_uint(s, "session"),
+        printf("%-7" PRIu64 " %-6s %-16s %-16s %-21s %-24s %-12s %-28s %10s\n", get_uint(s, "session"),
                get_str(s, "version") ?: "?", get_str(s, "spi_i") ?: "?", get_str(s, "spi_r") ?: "?",
                get_str(s, "remote") ?: "?", get_str(s, "user") ?: "?", get_str(s, "state") ?: "?",
                get_str(s, "encryption") ?: "?", left);

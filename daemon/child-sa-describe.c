@@ -80,7 +80,7 @@ static json_object *describe_kernel_sa(struct xfrm_handle *x, const union ike_so
     control_add_uint(life, "hard_seconds", lt->hard_seconds);
     control_add_uint(life, "soft_seconds", lt->soft_seconds);
     add_left(life, "seconds_left", lt->hard_seconds, age);
-    uint64_t hard_kb = lt->hard_bytes == UINT64_MAX ? 0 : lt->hard_bytes / 1024;
+    uint64_t hard_kb = lt->hard_bytes / 1024;     /* the kernel's "infinite" arrives as 0 */
     control_add_uint(life, "hard_kilobytes", hard_kb);
     add_left(life, "kilobytes_left", hard_kb, info.cur.bytes / 1024);
     json_object_object_add(o, "lifetime", life);
