@@ -86,9 +86,9 @@ static void print_ike_sa(json_object *ike, const char *indent)
         field(L("  DPD:"), "interval %" PRIu64 " s, retries %" PRIu64, get_uint(dpd, "interval_seconds"),
               get_uint(dpd, "retries"));
     json_object *nat = get(ike, "nat");
-    field(L("  NAT:"), "%s%s%s, ports %" PRIu64 " -> %" PRIu64, json_object_get_boolean(get(nat, "detected")) ?
-          "detected" : "none", get_str(nat, "method") ? ", " : "", get_str(nat, "method") ?: "",
-          get_uint(nat, "remote_port"), get_uint(nat, "local_port"));
+    field(L("  NAT:"), "%s%s%s%s, ports %" PRIu64 " -> %" PRIu64, json_object_get_boolean(get(nat, "detected")) ?
+          "detected" : "not detected", get_str(nat, "method") ? " (" : "", get_str(nat, "method") ?: "",
+          get_str(nat, "method") ? " agreed)" : "", get_uint(nat, "remote_port"), get_uint(nat, "local_port"));
     if (v1)
         print_string_list(L("  client vendor IDs:"), get(ike, "client_vendor_ids"));
     else {
