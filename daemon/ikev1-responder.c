@@ -143,6 +143,8 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
         why = "timeout";
     char copy[200];
     snprintf(copy, sizeof(copy), "%s", why);
+    if (sa->state != IKEV1_SA_READY)    /* READY: the ISAKMP SA's lifetime ran out, no failure */
+        sa->ike->stats.handshake_failures[IKE_FAIL_TIMEOUT]++;
     ikev1_sa_terminate(sa, true, copy);
     return 0;
 }
