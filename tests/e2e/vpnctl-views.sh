@@ -11,8 +11,9 @@
 # lifetimes, DPD settings and selectors are those configured, sas and ipsec
 # agree with session, and stats counts three successful handshakes.  The
 # human forms print the same numbers in aligned columns.  Then a wrong
-# PSK and an unknown Xauth user show up in `vpnctl stats` as an
-# authentication failure and an Xauth failure.
+# PSK, an IKE proposal vpnd lacks and an unknown Xauth user show up in
+# `vpnctl stats` as an authentication failure, a no_proposal failure and
+# an Xauth failure.
 # e2e-timeout: 500
 set -euo pipefail
 here=$(dirname "$0")
@@ -168,6 +169,12 @@ if ss_client_up alice bad; then tb_fail "a wrong PSK got a tunnel"; fi
 vpnd_log_has "authentication failed: peer ${TB_ADDR[c1]}:[0-9]+, identity 'mallory@example.com'" 20
 [ "$(stats_get 'r["handshakes"]["failed_by_reason"]["authentication"]')" = 1 ] ||
   tb_fail "the wrong PSK is not counted as an authentication failure: $(vpnctl --json stats)"
+ss_client_conn bob weak --remote "$TB_GW_ADDR" --psk "bob@example.com" "$PSK" \
+  --ike aes128-sha1-modp2048 --esp aes256-sha256 --remote-ts "$TB_PROTECTED_NET"
+if ss_client_up bob weak; then tb_fail "an IKE proposal vpnd does not have got a tunnel"; fi
+vpnd_log_has "NO_PROPOSAL_CHOSEN" 20
+[ "$(stats_get 'r["handshakes"]["failed_by_reason"]["no_proposal"]')" = 1 ] ||
+  tb_fail "the refused IKE proposal is not counted as no_proposal: $(vpnctl --json stats)"
 [ "$(stats_get 'r["sessions_now"]')" = 3 ] || tb_fail "the three sessions did not stay up"
 vpnctl stats > "$views/stats-after.txt"
 grep -Eq '^  authentication: +1$' "$views/stats-after.txt" || tb_fail "human stats lacks the authentication failure"
