@@ -33,6 +33,7 @@
 #include "ikev2-fragment.h"
 #include "ikev2-payload.h"
 #include "ikev2-proposal.h"
+#include "ikev2-role.h"
 #include "ikev2-ts.h"
 #include "log.h"
 
@@ -63,6 +64,7 @@ struct ikev2_ike_sa {
     struct vpnd_config *config;         /* referenced: the configuration it was negotiated under */
     enum ikev2_sa_state state;
     uint64_t ispi, rspi;                /* host order */
+    bool original_initiator;            /* vpnd created it (its own IKE SA rekey): ours is ispi (ikev2-role.h) */
     struct ikev2_half_open_key half_open_key;
     bool in_half_open;
     bool in_table;
@@ -159,6 +161,16 @@ void ikev2_peer_moved(struct ikev2_ike_sa *sa, const union ike_sockaddr *local, 
 /* Starts the group policy's idle-timeout / session-timeout watch of an
  * established SA with a CHILD SA (nothing when both are 0). */
 int ikev2_sa_start_policy_timer(struct ikev2_ike_sa *sa);
+
+/* Our SPI of the SA: the key of ike->sas whatever the role. */
+static inline uint64_t ikev2_sa_local_spi(const struct ikev2_ike_sa *sa)
+{
+    return sa->original_initiator ? sa->ispi : sa->rspi;
+}
+
+/* The SA a received header names (our SPI, both SPIs and the Initiator
+ * flag fitting its role), or NULL. */
+struct ikev2_ike_sa *ikev2_sa_find(struct ike *ike, const struct ikev2_header *hdr);
 
 /* Log context of the SA. */
 void ikev2_sa_log_ctx(const struct ikev2_ike_sa *sa, struct log_ctx *ctx);
