@@ -100,6 +100,54 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     ikev2_initiator_take_over(n, old);
 }
 
+struct ikev2_ike_sa *ikev2_ike_sa_rekeyed(struct ikev2_ike_sa *old, bool we_initiated, uint64_t ispi, uint64_t rspi,
+                                          const struct ikev2_ike_choice *choice, const struct crypto_ike_keys *keys,
+                                          const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len)
+{
+    struct ike *ike = old->ike;
+    struct ikev2_ike_sa *n = calloc(1, sizeof(*n));
+    if (!n)
+        return NULL;
+    n->original_initiator = we_initiated;
+    n->ispi = ispi;
+    n->rspi = rspi;
+    uint64_t local_spi = ikev2_sa_local_spi(n);
+    if (hashmap_put(ike->sas, &local_spi, sizeof(local_spi), n) < 0) {
+        free(n);
+        return NULL;
+    }
+    n->ike = ike;
+    n->config = config_ref(old->config);
+    n->state = IKEV2_SA_ESTABLISHED;
+    n->in_table = true;
+    n->local = old->local;
+    n->remote = old->remote;
+    n->ifindex = old->ifindex;
+    n->nat_detected = old->nat_detected;
+    n->fragmentation = old->fragmentation;     /* no IKE_SA_INIT to negotiate it again */
+    snprintf(n->peer, sizeof(n->peer), "%s", old->peer);
+    snprintf(n->sa_name, sizeof(n->sa_name), "%s", old->sa_name);
+    n->choice = *choice;
+    n->keys = *keys;
+    /* The nonces are not needed once the keys are derived; kept when they fit. */
+    if (ni_len <= sizeof(n->ni)) {
+        memcpy(n->ni, ni, ni_len);
+        n->ni_len = ni_len;
+    }
+    if (nr_len <= sizeof(n->nr)) {
+        memcpy(n->nr, nr, nr_len);
+        n->nr_len = nr_len;
+    }
+    take_over(n, old);
+    ike->stats.established++;
+    struct log_ctx ctx;
+    ikev2_sa_log_ctx(n, &ctx);
+    int r = ikev2_sa_start_policy_timer(n);
+    if (r < 0)
+        log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot watch the idle and session timeouts: %s", strerror(-r));
+    return n;
+}
+
 static void rekey_done(void *userdata, int result)
 {
     struct ikev2_rekey_job *j = userdata;
@@ -123,43 +171,20 @@ static void rekey_done(void *userdata, int result)
         return;
     }
 
-    struct ike *ike = old->ike;
-    struct ikev2_ike_sa *n = calloc(1, sizeof(*n));
+    struct ikev2_ike_sa *n = NULL;
     uint8_t *out = malloc(IKEV2_INNER_MAX);
     struct ikev2_builder b;
     size_t len = 0;
-    if (!n || !out || hashmap_put(ike->sas, &j->new_rspi, sizeof(j->new_rspi), n) < 0) {
-        free(n);
+    if (out)
+        n = ikev2_ike_sa_rekeyed(old, false, j->new_ispi, j->new_rspi, &j->choice, &j->keys, j->ni, j->ni_len,
+                                 j->nr, sizeof(j->nr));
+    if (!n) {
         free(out);
         log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekey failed: out of memory");
         ikev2_send_encrypted_notify(old, exchange, j->mid, IKEV2_N_TEMPORARY_FAILURE);
         rekey_job_free(j);
         return;
     }
-    n->ike = ike;
-    n->config = config_ref(old->config);
-    n->state = IKEV2_SA_ESTABLISHED;
-    n->ispi = j->new_ispi;
-    n->rspi = j->new_rspi;
-    n->in_table = true;
-    n->local = old->local;
-    n->remote = old->remote;
-    n->ifindex = old->ifindex;
-    n->nat_detected = old->nat_detected;
-    n->fragmentation = old->fragmentation;     /* no IKE_SA_INIT to negotiate it again */
-    snprintf(n->peer, sizeof(n->peer), "%s", old->peer);
-    snprintf(n->sa_name, sizeof(n->sa_name), "%s", old->sa_name);
-    n->choice = j->choice;
-    n->keys = j->keys;
-    memcpy(n->ni, j->ni, j->ni_len);
-    n->ni_len = j->ni_len;
-    memcpy(n->nr, j->nr, sizeof(j->nr));
-    n->nr_len = sizeof(j->nr);
-    take_over(n, old);
-    ike->stats.established++;
-    int r = ikev2_sa_start_policy_timer(n);
-    if (r < 0)
-        log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot watch the idle and session timeouts: %s", strerror(-r));
 
     /* The answer, under the old SA's keys: SA (our new SPI) KEr Nr. */
     struct ikev2_transform tr[4];

@@ -349,6 +349,7 @@ static void abandon_all(struct ikev2_ike_sa *sa)
         request_abandon(sa, in->outstanding);
     ikev2_dpd_stop(sa);
     ikev2_child_rekey_abandon(sa);
+    ikev2_ike_rekey_abandon(sa);
 }
 
 static void delete_answered(struct ikev2_ike_sa *sa, const struct ikev2_payload_list *inner, void *userdata)
@@ -408,6 +409,7 @@ void ikev2_initiator_start(struct ikev2_ike_sa *sa)
     }
     in->last_heard_usec = ikev2_now_usec();
     ikev2_dpd_start(sa);
+    ikev2_ike_rekey_schedule(sa);
 }
 
 void ikev2_initiator_take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
