@@ -55,8 +55,8 @@ vpnd_log_has "sending CREATE_CHILD_SA request [0-9]+ \\[ SA No KE \\]" 10
 vpnd_log_has "received CREATE_CHILD_SA response [0-9]+ \\[ SA No KE \\]" 30
 vpnd_log_has "IKE_SA rekeyed by vpnd: [0-9a-f]{16}_i [0-9a-f]{16}_r, .* \\(replaces ${old_ispi}_i ${old_rspi}_r\\)" 30
 line=$(grep -E "IKE_SA rekeyed by vpnd: " "$TB_RESULTS/vpnd.log")
-new_ispi=$(grep -oE "vpnd: [0-9a-f]{16}_i" <<< "$line" | grep -oE "[0-9a-f]{16}")
-new_rspi=$(grep -oE "_i [0-9a-f]{16}_r" <<< "$line" | grep -oE "[0-9a-f]{16}")
+new_ispi=$(grep -oE "vpnd: [0-9a-f]{16}_i" <<< "$line" | head -n 1 | grep -oE "[0-9a-f]{16}")
+new_rspi=$(grep -oE "_i [0-9a-f]{16}_r" <<< "$line" | head -n 1 | grep -oE "[0-9a-f]{16}")
 # The old IKE SA goes with vpnd's DELETE, answered by the client.
 vpnd_log_has "IKE_SA deleted: replaced by vpnd's rekey" 10
 after_rekey() { tb_wait "$2" bash -c "sed -n '/IKE_SA rekeyed by vpnd/,\$p' '$TB_RESULTS/vpnd.log' | grep -Eq -- '$1'"; }
