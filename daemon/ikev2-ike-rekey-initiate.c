@@ -50,8 +50,17 @@ struct ikev2_ike_rekey {
     uint8_t ni[IKE_REKEY_NONCE_LEN];
     uint8_t nr[IKEV2_NONCE_MAX];  size_t nr_len;
     unsigned attempts;
+    enum { REKEY_KEYGEN, REKEY_SENT, REKEY_COMPUTING } phase;
     struct job *job;
     struct ike_rekey_job *job_data;
+    /* The client's rekey of the same IKE SA meanwhile (RFC 7296 2.8.2). */
+    bool collided;
+    uint8_t their_ni[IKEV2_NONCE_MAX];  size_t their_ni_len;
+    uint8_t their_nr[IKEV2_NONCE_MAX];  size_t their_nr_len;
+    uint64_t their_spi;                 /* our SPI of the client's new SA, 0 until it is made */
+    bool decided, ours_redundant;
+    bool keys_ready;                    /* our keys, waiting for the client's new SA */
+    struct crypto_ike_keys keys;
 };
 
 struct ike_rekey_job {
@@ -89,6 +98,7 @@ static void rekey_free(struct ikev2_ike_sa *sa, struct ikev2_ike_rekey *rk)
         job_cancel(rk->job);
     }
     crypto_dh_free(rk->dh_key);
+    crypto_ike_keys_wipe(&rk->keys);
     struct ikev2_initiator *in = sa->initiator;
     if (in) {
         if (in->ike_rekey == rk)
@@ -124,7 +134,62 @@ static void rekey_failed(struct ikev2_ike_sa *sa, struct ikev2_ike_rekey *rk, co
 
 /* ---- the new SA -------------------------------------------------------------------- */
 
-static void rekey_finish(struct ikev2_ike_sa *old, struct ikev2_ike_rekey *rk, struct ike_rekey_job *j)
+/* Moves rk from one SA to another (it must outlive a take-over). */
+static void rekey_move(struct ikev2_ike_rekey *rk, struct ikev2_ike_sa *to)
+{
+    struct ikev2_initiator *from = rk->sa->initiator;
+    struct ikev2_initiator *in = ikev2_initiator_get(to);
+    if (from && from->ike_rekey == rk)
+        from->ike_rekey = NULL;
+    rk->sa = to;
+    if (in)
+        in->ike_rekey = rk;
+}
+
+static int compare_nonces(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
+{
+    size_t n = a_len < b_len ? a_len : b_len;
+    int c = memcmp(a, b, n);
+    return c ? c : (a_len > b_len) - (a_len < b_len);
+}
+
+/* RFC 7296 2.8.2: of the two new IKE SAs, the one whose exchange used the
+ * lowest of the four nonces is redundant. */
+static bool ours_is_redundant(const struct ikev2_ike_rekey *rk)
+{
+    const uint8_t *low = rk->ni;
+    size_t low_len = sizeof(rk->ni);
+    bool ours = true;
+    if (compare_nonces(rk->nr, rk->nr_len, low, low_len) < 0)
+        low = rk->nr, low_len = rk->nr_len;
+    if (compare_nonces(rk->their_ni, rk->their_ni_len, low, low_len) < 0)
+        low = rk->their_ni, low_len = rk->their_ni_len, ours = false;
+    if (compare_nonces(rk->their_nr, rk->their_nr_len, low, low_len) < 0)
+        ours = false;
+    return ours;
+}
+
+/* Ours lost a collision: the client's new SA took over from the old one
+ * (the client deletes the old one), and our new SA is made only to be
+ * deleted by us over itself. */
+static void finish_redundant(struct ikev2_ike_rekey *rk, const struct crypto_ike_keys *keys)
+{
+    struct ikev2_ike_sa *sa = rk->sa;
+    struct log_ctx ctx;
+    ikev2_sa_log_ctx(sa, &ctx);
+    struct ikev2_ike_sa *n = ikev2_ike_sa_rekeyed(sa, true, false, rk->our_spi, rk->peer_spi, &rk->choice, keys,
+                                                  rk->ni, sizeof(rk->ni), rk->nr, rk->nr_len);
+    if (!n) {
+        rekey_failed(sa, rk, "out of memory for the redundant IKE SA of a collision");
+        return;
+    }
+    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekey collision: ours (%016llx_i %016llx_r) has the lowest "
+                 "nonce and is deleted", (unsigned long long)n->ispi, (unsigned long long)n->rspi);
+    rekey_free(sa, rk);
+    ikev2_ike_sa_terminate(n->ike, n, true, "redundant IKE SA of a rekey collision");
+}
+
+static void rekey_finish(struct ikev2_ike_sa *old, struct ikev2_ike_rekey *rk, const struct crypto_ike_keys *keys)
 {
     struct log_ctx ctx;
     ikev2_sa_log_ctx(old, &ctx);
@@ -132,10 +197,22 @@ static void rekey_finish(struct ikev2_ike_sa *old, struct ikev2_ike_rekey *rk, s
         rekey_failed(old, rk, "our new SPI was taken meanwhile");
         return;
     }
+    if (rk->collided && !rk->their_spi) {
+        /* The client's exchange is not done yet (its answer goes out under
+         * the old SA): we wait for it. */
+        if (keys != &rk->keys)
+            rk->keys = *keys;
+        rk->keys_ready = true;
+        return;
+    }
+    if (rk->collided && rk->ours_redundant) {
+        finish_redundant(rk, keys);
+        return;
+    }
     /* The take-over abandons what the old SA has in flight: not this. */
     if (old->initiator && old->initiator->ike_rekey == rk)
         old->initiator->ike_rekey = NULL;
-    struct ikev2_ike_sa *n = ikev2_ike_sa_rekeyed(old, true, rk->our_spi, rk->peer_spi, &rk->choice, &j->keys,
+    struct ikev2_ike_sa *n = ikev2_ike_sa_rekeyed(old, true, true, rk->our_spi, rk->peer_spi, &rk->choice, keys,
                                                   rk->ni, sizeof(rk->ni), rk->nr, rk->nr_len);
     if (!n) {
         rekey_failed(old, rk, "out of memory");
@@ -146,9 +223,89 @@ static void rekey_finish(struct ikev2_ike_sa *old, struct ikev2_ike_rekey *rk, s
     log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekeyed by vpnd: %016llx_i %016llx_r, %s (replaces %016llx_i "
                  "%016llx_r)", (unsigned long long)n->ispi, (unsigned long long)n->rspi, suite,
                  (unsigned long long)old->ispi, (unsigned long long)old->rspi);
+    if (rk->collided && rk->their_spi)
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekey collision: the client's new IKE SA has the lowest "
+                     "nonce; the client deletes it");
     rekey_free(old, rk);
-    /* The old SA, now empty, is deleted over itself (RFC 7296 2.18). */
+    /* The old SA, now empty, is deleted over itself (RFC 7296 2.18; after a
+     * collision by us, whose new SA survived: 2.8.2). */
     ikev2_ike_sa_terminate(old->ike, old, true, "replaced by vpnd's rekey");
+}
+
+/* Both exchanges of a collision are answered and the survivor is known;
+ * when it is the client's and its SA exists, it takes over now, before the
+ * client deletes the old SA. */
+static void collision_resolve(struct ikev2_ike_rekey *rk)
+{
+    if (!rk->decided || !rk->ours_redundant || !rk->their_spi)
+        return;
+    struct ikev2_ike_sa *old = rk->sa;
+    struct ikev2_ike_sa *theirs = hashmap_get(old->ike->sas, &rk->their_spi, sizeof(rk->their_spi));
+    if (!theirs || theirs == old || theirs->state != IKEV2_SA_ESTABLISHED) {
+        rekey_failed(old, rk, "the client's new IKE SA of the collision is gone");
+        return;
+    }
+    struct log_ctx ctx;
+    ikev2_sa_log_ctx(old, &ctx);
+    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekey collision: the client's new IKE SA %016llx_i %016llx_r "
+                 "survives and takes over", (unsigned long long)theirs->ispi, (unsigned long long)theirs->rspi);
+    rekey_move(rk, theirs);
+    ikev2_ike_sa_adopt(theirs, old);
+    if (rk->keys_ready)
+        finish_redundant(rk, &rk->keys);
+}
+
+int ikev2_ike_rekey_peer_rekeys(struct ikev2_ike_sa *sa, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+                                size_t nr_len)
+{
+    struct ikev2_ike_rekey *rk = sa->initiator ? sa->initiator->ike_rekey : NULL;
+    struct log_ctx ctx;
+    if (!rk)
+        return 0;
+    ikev2_sa_log_ctx(sa, &ctx);
+    if (rk->phase == REKEY_KEYGEN) {
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "the client rekeys the IKE SA first: ours (not sent yet) is dropped");
+        rekey_free(sa, rk);
+        return 0;
+    }
+    if (rk->phase == REKEY_COMPUTING || rk->collided || ni_len > sizeof(rk->their_ni) ||
+        nr_len > sizeof(rk->their_nr))
+        return -EBUSY;
+    memcpy(rk->their_ni, ni, ni_len);
+    rk->their_ni_len = ni_len;
+    memcpy(rk->their_nr, nr, nr_len);
+    rk->their_nr_len = nr_len;
+    rk->collided = true;
+    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekey collision: the client rekeys too (RFC 7296 2.8.2)");
+    return 1;
+}
+
+bool ikev2_ike_rekey_collision_pending(struct ikev2_ike_sa *sa)
+{
+    struct ikev2_ike_rekey *rk = sa->initiator ? sa->initiator->ike_rekey : NULL;
+    return rk && rk->collided && !rk->their_spi;
+}
+
+void ikev2_ike_rekey_collision_created(struct ikev2_ike_sa *sa, struct ikev2_ike_sa *n)
+{
+    struct ikev2_ike_rekey *rk = sa->initiator ? sa->initiator->ike_rekey : NULL;
+    if (!rk || !rk->collided)
+        return;
+    rk->their_spi = ikev2_sa_local_spi(n);
+    if (rk->keys_ready && !rk->ours_redundant)
+        rekey_finish(rk->sa, rk, &rk->keys);
+    else
+        collision_resolve(rk);
+}
+
+void ikev2_ike_rekey_collision_failed(struct ikev2_ike_sa *sa)
+{
+    struct ikev2_ike_rekey *rk = sa->initiator ? sa->initiator->ike_rekey : NULL;
+    if (!rk || rk->their_spi)
+        return;
+    rk->collided = false;
+    if (rk->keys_ready)
+        rekey_finish(rk->sa, rk, &rk->keys);
 }
 
 /* ---- the jobs ---------------------------------------------------------------------- */
@@ -217,7 +374,7 @@ static void rekey_job_done(void *userdata, int result)
         send_request(sa, rk);
         return;
     }
-    rekey_finish(sa, rk, j);
+    rekey_finish(sa, rk, &j->keys);
     job_data_free(j);
 }
 
@@ -263,6 +420,7 @@ static void send_request(struct ikev2_ike_sa *sa, struct ikev2_ike_rekey *rk)
     ikev2_build_nonce(&b, rk->ni, sizeof(rk->ni));
     ikev2_build_ke(&b, rk->choice.dh->ikev2_id, rk->our_ke, rk->our_ke_len);
     int r = ikev2_builder_finish(&b, &len);
+    rk->phase = REKEY_SENT;
     if (r >= 0)
         r = ikev2_request_queue(sa, IKEV2_REQUEST_PLAIN, "IKE_SA rekey", IKEV2_EXCHANGE_CREATE_CHILD_SA, out, len,
                                 ikev2_builder_first_type(&b), on_response, rk);
@@ -321,6 +479,7 @@ static void on_response(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
             log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekey: the client wants group %s instead of %s: "
                          "trying again", g->name, rk->choice.dh->name);
             rk->choice.dh = g;
+            rk->phase = REKEY_KEYGEN;
             int r = start_keygen(rk);
             if (r < 0) {
                 snprintf(why, sizeof(why), "cannot start Diffie-Hellman: %s", strerror(-r));
@@ -392,10 +551,18 @@ static void on_response(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
     j->nr_len = rk->nr_len;
     ikev2_put64(j->spi_i, rk->our_spi);         /* ours first: we are the original initiator */
     ikev2_put64(j->spi_r, rk->peer_spi);
+    rk->phase = REKEY_COMPUTING;
     int r = submit(rk, j);
     if (r < 0) {
         snprintf(why, sizeof(why), "cannot start Diffie-Hellman: %s", strerror(-r));
         rekey_failed(sa, rk, why);
+        return;
+    }
+    if (rk->collided) {
+        /* All four nonces are known: the survivor is chosen now. */
+        rk->decided = true;
+        rk->ours_redundant = ours_is_redundant(rk);
+        collision_resolve(rk);
     }
 }
 

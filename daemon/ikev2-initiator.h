@@ -167,6 +167,19 @@ int ikev2_child_delete_old(struct ikev2_ike_sa *sa, const struct child_sa *old);
 void ikev2_ike_rekey_schedule(struct ikev2_ike_sa *sa);
 /* Stops the timer and abandons a rekey in flight (SA going or replaced). */
 void ikev2_ike_rekey_abandon(struct ikev2_ike_sa *sa);
+/* The client rekeys the IKE SA (its Ni, our Nr) while ours may be in
+ * flight: 0 when ours was not sent yet (it is dropped: no collision) or
+ * there is none; 1 for a collision (RFC 7296 2.8.2: both exchanges go on,
+ * the nonces are kept to choose the survivor); -EBUSY when ours is being
+ * completed (the client gets TEMPORARY_FAILURE and tries again later). */
+int ikev2_ike_rekey_peer_rekeys(struct ikev2_ike_sa *sa, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+                                size_t nr_len);
+/* Whether the client's colliding rekey still waits for its new SA. */
+bool ikev2_ike_rekey_collision_pending(struct ikev2_ike_sa *sa);
+/* The client's colliding rekey made n (owning nothing yet). */
+void ikev2_ike_rekey_collision_created(struct ikev2_ike_sa *sa, struct ikev2_ike_sa *n);
+/* The client's colliding rekey failed on our side: no collision after all. */
+void ikev2_ike_rekey_collision_failed(struct ikev2_ike_sa *sa);
 
 /* ---- ikev2-initial-contact.c ---- */
 

@@ -135,12 +135,17 @@ int ikev2_dh_agree(const struct crypto_dh_group *group, uint8_t *our_ke, size_t 
 void ikev2_start_ike_rekey(struct ikev2_ike_sa *sa, const struct ikev2_message *msg,
                            const struct ikev2_payload_list *inner);
 /* The new IKE SA of a rekey (either side's, we_initiated for ours): in the
- * SA table under our SPI, established, owning all the old one had (CHILD
- * SAs, lease, session, timers; the old one keeps nothing but its keys).
- * NULL when out of memory (nothing moved). */
-struct ikev2_ike_sa *ikev2_ike_sa_rekeyed(struct ikev2_ike_sa *old, bool we_initiated, uint64_t ispi, uint64_t rspi,
-                                          const struct ikev2_ike_choice *choice, const struct crypto_ike_keys *keys,
-                                          const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len);
+ * SA table under our SPI, established; with adopt it owns all the old one
+ * had (CHILD SAs, lease, session, timers; the old one keeps nothing but its
+ * keys), without (the redundant SA of a collision) nothing yet. NULL when
+ * out of memory (nothing moved). */
+struct ikev2_ike_sa *ikev2_ike_sa_rekeyed(struct ikev2_ike_sa *old, bool we_initiated, bool adopt, uint64_t ispi,
+                                          uint64_t rspi, const struct ikev2_ike_choice *choice,
+                                          const struct crypto_ike_keys *keys, const uint8_t *ni, size_t ni_len,
+                                          const uint8_t *nr, size_t nr_len);
+/* n (an established IKE SA of the same peer) takes over what old owns and
+ * starts its timers. */
+void ikev2_ike_sa_adopt(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old);
 
 /* The inner addresses of a remote-access client (ikev2-address.c): an
  * IPv4 address (pool or the user's fixed address) unless the CFG_REQUEST

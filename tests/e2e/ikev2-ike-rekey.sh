@@ -36,7 +36,7 @@ vpnd_start
 
 ss_client_start c1 client
 ss_client_conn client vpn --remote "$TB_GW_ADDR" --psk rekeyee@example.com "$PSK" \
-  --ike aes256-sha256-ecp256 --esp aes256gcm16 --rekey-ike 1h --rekey-child 1h --dpd 5s
+  --ike aes256-sha256-ecp256 --esp aes256gcm16 --rekey-ike 1h --rekey-child 1h
 ss_client_up client vpn || tb_fail "the tunnel did not come up"
 vip=$(ss_client_vip client) || tb_fail "no virtual IP"
 sas() { ss_client_sas client --raw; }
@@ -87,12 +87,21 @@ tb_log "$tx pings sent, $rx answered across vpnd's IKE SA rekey"
 [ $((tx - rx)) -le 1 ] || tb_fail "$((tx - rx)) pings lost across the IKE SA rekey"
 vpnd_assert_traffic c1 client
 
-# Liveness checks on the new IKE SA, both ways, now that the tunnel is idle:
-# vpnd's (with the Initiator flag, answered) and the client's (without it).
-# (The new IKE SA counts its message IDs from 0 again.)
+# A liveness check of vpnd's on the new IKE SA (now with the Initiator flag,
+# protected with SK_ei/SK_ai), answered, now that the tunnel is idle.  The
+# new IKE SA counts its message IDs from 0 again.
 after_rekey "sending INFORMATIONAL request 0 \\[ \\]" 40 || tb_fail "no liveness check by vpnd on the new IKE SA"
 after_rekey "received INFORMATIONAL response 0 \\[ \\]" 20 || tb_fail "vpnd's liveness check on the new IKE SA was not answered"
-after_rekey "received INFORMATIONAL request [0-9]+ \\[ \\]" 40 || tb_fail "no liveness check from the client on the new IKE SA"
+
+# A request of the client's on the new IKE SA (no Initiator flag now, our SPI
+# in SPIi): it rekeys its CHILD SA, keyed from the new SK_d.
+ss_swanctl client --rekey --child vpn > "$TB_RESULTS/child-rekey.txt" || tb_fail "swanctl --rekey --child failed"
+after_rekey "received CREATE_CHILD_SA request [0-9]+ \\[ N\\(REKEY_SA\\) SA No TSi TSr \\]" 30 ||
+  tb_fail "vpnd did not take the client's CHILD SA rekey on the new IKE SA"
+after_rekey "CHILD_SA rekeyed: " 30 || tb_fail "the client's CHILD SA rekey on the new IKE SA failed"
+child_changed() { [ "$(ss_child_spis client | head -n 1)" != "$child_before" ]; }
+tb_wait 30 child_changed
+vpnd_assert_traffic c1 client
 
 # The operator ends the session: the client receives the DELETE on the new SA.
 vpnctl terminate rekeyee@example.com > "$TB_RESULTS/terminate.txt" || tb_fail "vpnctl terminate failed"
