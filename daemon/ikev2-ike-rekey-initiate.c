@@ -126,10 +126,27 @@ static void arm(struct ikev2_ike_sa *sa, uint64_t after_usec);
 
 static int submit(struct ikev2_ike_rekey *rk, struct ike_rekey_job *j);
 
+/* Forgets our rekey. When it collided with the client's, whose new SA
+ * exists but owns nothing yet, that one survives and takes over. */
+static void rekey_drop(struct ikev2_ike_sa *sa, struct ikev2_ike_rekey *rk)
+{
+    struct ikev2_ike_sa *theirs = NULL;
+    if (rk->collided && rk->their_spi)
+        theirs = hashmap_get(sa->ike->sas, &rk->their_spi, sizeof(rk->their_spi));
+    rekey_free(sa, rk);
+    if (!theirs || theirs == sa || theirs->state != IKEV2_SA_ESTABLISHED || !sa->session)
+        return;
+    struct log_ctx ctx;
+    ikev2_sa_log_ctx(sa, &ctx);
+    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekey collision: the client's new IKE SA %016llx_i %016llx_r "
+                 "survives and takes over", (unsigned long long)theirs->ispi, (unsigned long long)theirs->rspi);
+    ikev2_ike_sa_adopt(theirs, sa);
+}
+
 static void rekey_failed(struct ikev2_ike_sa *sa, struct ikev2_ike_rekey *rk, const char *why)
 {
     rekey_log(sa, rk, why);
-    rekey_free(sa, rk);
+    rekey_drop(sa, rk);
 }
 
 /* ---- the new SA -------------------------------------------------------------------- */
@@ -489,8 +506,10 @@ static void on_response(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
         }
         if (n.type == IKEV2_N_TEMPORARY_FAILURE) {
             rekey_log(sa, rk, "TEMPORARY_FAILURE (the client is busy): trying again later");
-            rekey_free(sa, rk);
-            arm(sa, IKE_REKEY_RETRY_USEC);
+            bool collided = rk->collided && rk->their_spi;
+            rekey_drop(sa, rk);
+            if (!collided)              /* else the client's new SA replaced this one */
+                arm(sa, IKE_REKEY_RETRY_USEC);
             return;
         }
         snprintf(why, sizeof(why), "the client answered %s; the IKE SA stays as it is", name);
@@ -647,4 +666,16 @@ void ikev2_ike_rekey_abandon(struct ikev2_ike_sa *sa)
         return;
     in->ike_rekey_timer = sd_event_source_disable_unref(in->ike_rekey_timer);
     rekey_free(sa, in->ike_rekey);
+}
+
+void ikev2_ike_rekey_old_deleted(struct ikev2_ike_sa *sa)
+{
+    struct ikev2_ike_rekey *rk = sa->initiator ? sa->initiator->ike_rekey : NULL;
+    if (!rk || !rk->collided || !rk->their_spi)
+        return;
+    struct log_ctx ctx;
+    ikev2_sa_log_ctx(sa, &ctx);
+    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekey collision: the client deleted the IKE SA both rekeyed: "
+                 "ours is dropped");
+    rekey_drop(sa, rk);
 }

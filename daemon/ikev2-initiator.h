@@ -180,6 +180,9 @@ bool ikev2_ike_rekey_collision_pending(struct ikev2_ike_sa *sa);
 void ikev2_ike_rekey_collision_created(struct ikev2_ike_sa *sa, struct ikev2_ike_sa *n);
 /* The client's colliding rekey failed on our side: no collision after all. */
 void ikev2_ike_rekey_collision_failed(struct ikev2_ike_sa *sa);
+/* The client deletes the IKE SA while its colliding rekey's new SA owns
+ * nothing yet (it never saw ours, or its SA won): that one takes over. */
+void ikev2_ike_rekey_old_deleted(struct ikev2_ike_sa *sa);
 
 /* ---- ikev2-initial-contact.c ---- */
 

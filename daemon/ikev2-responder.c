@@ -862,6 +862,7 @@ static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_mes
                                ikev2_builder_first_type(&b));
 
     if (delete_ike) {
+        ikev2_ike_rekey_old_deleted(sa);       /* a rekey collision's survivor takes over first */
         ikev2_ike_sa_terminate(sa->ike, sa, false, "deleted by the client");
         return;
     }
