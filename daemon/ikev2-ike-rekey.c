@@ -193,8 +193,8 @@ static void rekey_done(void *userdata, int result)
      * over only if it survives, decided once both exchanges are done. */
     bool collision = j->collision && ikev2_ike_rekey_collision_pending(old);
     if (out)
-        n = ikev2_ike_sa_rekeyed(old, false, !collision, j->new_ispi, j->new_rspi, &j->choice, &j->keys, j->ni, j->ni_len,
-                                 j->nr, sizeof(j->nr));
+        n = ikev2_ike_sa_rekeyed(old, false, !collision, j->new_ispi, j->new_rspi, &j->choice, &j->keys, j->ni,
+                                 j->ni_len, j->nr, sizeof(j->nr));
     if (!n) {
         free(out);
         if (j->collision)

@@ -286,8 +286,8 @@ void ikev2_handle_response(struct ike *ike, const struct ike_packet *pkt, const 
         /* The peer's messages, requests or responses, are protected with
          * the keys of its role (RFC 7296 2.14, ikev2-role.h). */
         size_t aad_len = msg->sk->offset + IKEV2_PAYLOAD_HEADER_LEN;
-        int e = crypto_sk_decrypt(&sa->keys, ikev2_role_keys_receive(sa->original_initiator), pkt->data, aad_len, msg->sk->body, msg->sk->len, plain,
-                                  plain_size, &plain_len);
+        int e = crypto_sk_decrypt(&sa->keys, ikev2_role_keys_receive(sa->original_initiator), pkt->data, aad_len,
+                                  msg->sk->body, msg->sk->len, plain, plain_size, &plain_len);
         if (e < 0) {
             ike->stats.decrypt_failures++;
             log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "%s response %u: SK payload %s, dropped", exchange,

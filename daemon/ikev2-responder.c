@@ -123,7 +123,8 @@ int ikev2_send_encrypted(struct ikev2_ike_sa *sa, uint8_t exchange, bool respons
     ikev2_build_sk(&b, inner_len ? first_inner : IKEV2_PAYLOAD_NONE, body_len, &body);
     int r = ikev2_builder_finish(&b, &len);
     if (r >= 0)
-        r = crypto_sk_encrypt(&sa->keys, ikev2_role_keys_send(sa->original_initiator), buf, (size_t)(body - buf), inner, inner_len, body, body_len);
+        r = crypto_sk_encrypt(&sa->keys, ikev2_role_keys_send(sa->original_initiator), buf, (size_t)(body - buf), inner,
+                              inner_len, body, body_len);
     if (r < 0) {
         log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot build the %s %s: %s", ikev2_exchange_name(exchange),
                       response ? "response" : "request", strerror(-r));
@@ -999,8 +1000,8 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
         plain = malloc(plain_size);
         if (!plain)
             goto out;
-        r = crypto_sk_decrypt(&sa->keys, ikev2_role_keys_receive(sa->original_initiator), pkt->data, aad_len, msg->sk->body, msg->sk->len, plain,
-                              msg->sk->len, &plain_len);
+        r = crypto_sk_decrypt(&sa->keys, ikev2_role_keys_receive(sa->original_initiator), pkt->data, aad_len,
+                              msg->sk->body, msg->sk->len, plain, msg->sk->len, &plain_len);
     }
     if (r < 0) {
         ike->stats.decrypt_failures++;
