@@ -11,6 +11,11 @@
  *                 and lease are gone, the SA waits for the answer
  *   DELETED       being torn down (never seen by the tables)
  *
+ * Roles (ikev2-role.h): vpnd is the original responder of an IKE SA the
+ * client made (IKE_SA_INIT, the client's rekeys) and the original initiator
+ * of one its own rekey made (ikev2-ike-rekey-initiate.c); ike->sas is keyed
+ * by our SPI (ikev2_sa_local_spi) either way.
+ *
  * Message IDs (RFC 7296 2.3, window size 1): the next request must carry
  * `expected_mid`; a retransmission of the previous one gets the cached
  * response again, byte for byte (every fragment of it, and for a fragmented
