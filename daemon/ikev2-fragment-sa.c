@@ -105,7 +105,8 @@ int ikev2_fragment_receive(struct ikev2_ike_sa *sa, const struct ikev2_message *
     size_t n = 0;
     if (!buf)
         return 0;
-    int r = crypto_sk_decrypt(&sa->keys, true, msg->raw, aad_len, f.data, f.len, buf, f.len, &n);
+    int r = crypto_sk_decrypt(&sa->keys, ikev2_role_keys_receive(sa->original_initiator), msg->raw, aad_len, f.data,
+                              f.len, buf, f.len, &n);
     if (r < 0) {
         free(buf);
         ike->stats.decrypt_failures++;
@@ -166,7 +167,8 @@ int ikev2_fragment_build(struct ikev2_ike_sa *sa, const struct ikev2_header *hdr
                          struct ikev2_datagrams *out)
 {
     size_t max = sa->config->ike.fragment_size - IKEV2_FRAGMENT_OVERHEAD;
-    int r = ikev2_fragment_message(&sa->keys, false, hdr, inner, inner_len, first_inner, max, out);
+    int r = ikev2_fragment_message(&sa->keys, ikev2_role_keys_send(sa->original_initiator), hdr, inner, inner_len,
+                                   first_inner, max, out);
     if (r < 0)
         return r;
     struct ikev2_message *m = malloc(sizeof(*m));

@@ -30,6 +30,7 @@ struct ikev2_rekey_job {
     uint8_t ni[IKEV2_NONCE_MAX];  size_t ni_len;
     uint8_t nr[IKEV2_REKEY_NONCE_LEN];
     uint64_t new_ispi, new_rspi;
+    bool collision;                     /* vpnd's own rekey of the SA is outstanding */
     /* Results. */
     uint8_t our_ke[CRYPTO_DH_PUBLIC_MAX];   size_t our_ke_len;
     struct crypto_ike_keys keys;
@@ -102,6 +103,65 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     ikev2_initiator_take_over(n, old);
 }
 
+void ikev2_ike_sa_adopt(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
+{
+    take_over(n, old);
+    struct log_ctx ctx;
+    ikev2_sa_log_ctx(n, &ctx);
+    int r = ikev2_sa_start_policy_timer(n);
+    if (r < 0)
+        log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot watch the idle and session timeouts: %s", strerror(-r));
+}
+
+struct ikev2_ike_sa *ikev2_ike_sa_rekeyed(struct ikev2_ike_sa *old, bool we_initiated, bool adopt, uint64_t ispi,
+                                          uint64_t rspi, const struct ikev2_ike_choice *choice,
+                                          const struct crypto_ike_keys *keys, const uint8_t *ni, size_t ni_len,
+                                          const uint8_t *nr, size_t nr_len)
+{
+    struct ike *ike = old->ike;
+    struct ikev2_ike_sa *n = calloc(1, sizeof(*n));
+    if (!n)
+        return NULL;
+    n->original_initiator = we_initiated;
+    n->ispi = ispi;
+    n->rspi = rspi;
+    uint64_t local_spi = ikev2_sa_local_spi(n);
+    if (hashmap_put(ike->sas, &local_spi, sizeof(local_spi), n) < 0) {
+        free(n);
+        return NULL;
+    }
+    n->ike = ike;
+    n->config = config_ref(old->config);
+    n->state = IKEV2_SA_ESTABLISHED;
+    n->in_table = true;
+    n->local = old->local;
+    n->remote = old->remote;
+    n->ifindex = old->ifindex;
+    n->nat_detected = old->nat_detected;
+    n->fragmentation = old->fragmentation;     /* no IKE_SA_INIT to negotiate it again */
+    snprintf(n->peer, sizeof(n->peer), "%s", old->peer);
+    snprintf(n->sa_name, sizeof(n->sa_name), "%s", old->sa_name);
+    n->choice = *choice;
+    n->keys = *keys;
+    /* The nonces are not needed once the keys are derived; kept when they fit. */
+    if (ni_len <= sizeof(n->ni)) {
+        memcpy(n->ni, ni, ni_len);
+        n->ni_len = ni_len;
+    }
+    if (nr_len <= sizeof(n->nr)) {
+        memcpy(n->nr, nr, nr_len);
+        n->nr_len = nr_len;
+    }
+    /* Who it is for, in its log lines, also before (or without) the rest. */
+    n->group = old->group;
+    n->policy = old->policy;
+    snprintf(n->identity, sizeof(n->identity), "%s", old->identity);
+    ike->stats.established++;
+    if (adopt)
+        ikev2_ike_sa_adopt(n, old);
+    return n;
+}
+
 static void rekey_done(void *userdata, int result)
 {
     struct ikev2_rekey_job *j = userdata;
@@ -118,6 +178,8 @@ static void rekey_done(void *userdata, int result)
     ikev2_sa_log_ctx(old, &ctx);
     uint8_t exchange = IKEV2_EXCHANGE_CREATE_CHILD_SA;
     if (result < 0) {
+        if (j->collision)
+            ikev2_ike_rekey_collision_failed(old);
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekey failed: Diffie-Hellman %s: %s",
                      j->failed_step ? j->failed_step : "job", strerror(-result));
         ikev2_send_encrypted_notify(old, exchange, j->mid, IKEV2_N_NO_PROPOSAL_CHOSEN);
@@ -125,43 +187,25 @@ static void rekey_done(void *userdata, int result)
         return;
     }
 
-    struct ike *ike = old->ike;
-    struct ikev2_ike_sa *n = calloc(1, sizeof(*n));
+    struct ikev2_ike_sa *n = NULL;
     uint8_t *out = malloc(IKEV2_INNER_MAX);
     struct ikev2_builder b;
     size_t len = 0;
-    if (!n || !out || hashmap_put(ike->sas, &j->new_rspi, sizeof(j->new_rspi), n) < 0) {
-        free(n);
+    /* Colliding with our own rekey (RFC 7296 2.8.2): the new SA takes
+     * over only if it survives, decided once both exchanges are done. */
+    bool collision = j->collision && ikev2_ike_rekey_collision_pending(old);
+    if (out)
+        n = ikev2_ike_sa_rekeyed(old, false, !collision, j->new_ispi, j->new_rspi, &j->choice, &j->keys, j->ni,
+                                 j->ni_len, j->nr, sizeof(j->nr));
+    if (!n) {
         free(out);
+        if (j->collision)
+            ikev2_ike_rekey_collision_failed(old);
         log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekey failed: out of memory");
         ikev2_send_encrypted_notify(old, exchange, j->mid, IKEV2_N_TEMPORARY_FAILURE);
         rekey_job_free(j);
         return;
     }
-    n->ike = ike;
-    n->config = config_ref(old->config);
-    n->state = IKEV2_SA_ESTABLISHED;
-    n->ispi = j->new_ispi;
-    n->rspi = j->new_rspi;
-    n->in_table = true;
-    n->local = old->local;
-    n->remote = old->remote;
-    n->ifindex = old->ifindex;
-    n->nat_detected = old->nat_detected;
-    n->fragmentation = old->fragmentation;     /* no IKE_SA_INIT to negotiate it again */
-    snprintf(n->peer, sizeof(n->peer), "%s", old->peer);
-    snprintf(n->sa_name, sizeof(n->sa_name), "%s", old->sa_name);
-    n->choice = j->choice;
-    n->keys = j->keys;
-    memcpy(n->ni, j->ni, j->ni_len);
-    n->ni_len = j->ni_len;
-    memcpy(n->nr, j->nr, sizeof(j->nr));
-    n->nr_len = sizeof(j->nr);
-    take_over(n, old);
-    ike->stats.established++;
-    int r = ikev2_sa_start_policy_timer(n);
-    if (r < 0)
-        log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot watch the idle and session timeouts: %s", strerror(-r));
 
     /* The answer, under the old SA's keys: SA (our new SPI) KEr Nr. */
     struct ikev2_transform tr[4];
@@ -174,12 +218,15 @@ static void rekey_done(void *userdata, int result)
     ikev2_build_nonce(&b, j->nr, sizeof(j->nr));
     char suite[100];
     ikev2_ike_choice_format(&j->choice, suite, sizeof(suite));
-    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekeyed: %016llx_i %016llx_r, %s (replaces %016llx_i %016llx_r)",
+    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA rekeyed%s: %016llx_i %016llx_r, %s (replaces %016llx_i %016llx_r)",
+                 collision ? " (colliding with vpnd's rekey: which one survives is decided by the nonces)" : "",
                  (unsigned long long)n->ispi, (unsigned long long)n->rspi, suite, (unsigned long long)old->ispi,
                  (unsigned long long)old->rspi);
     if (ikev2_builder_finish(&b, &len) >= 0)
         (void)ikev2_send_encrypted(old, exchange, true, j->mid, out, len, ikev2_builder_first_type(&b));
     free(out);
+    if (collision)
+        ikev2_ike_rekey_collision_created(old, n);
     rekey_job_free(j);
 }
 
@@ -257,6 +304,10 @@ void ikev2_start_ike_rekey(struct ikev2_ike_sa *sa, const struct ikev2_message *
     } while (j->new_rspi == 0 || hashmap_get(sa->ike->sas, &j->new_rspi, sizeof(j->new_rspi)));
     if (crypto_random(j->nr, sizeof(j->nr)) < 0)
         goto fail_temp;
+    r = ikev2_ike_rekey_peer_rekeys(sa, ni.data, ni.len, j->nr, sizeof(j->nr));
+    if (r < 0)
+        goto fail_temp;
+    j->collision = r > 0;
     j->sa = sa;
     j->mid = mid;
     j->old_keys = sa->keys;
@@ -265,8 +316,11 @@ void ikev2_start_ike_rekey(struct ikev2_ike_sa *sa, const struct ikev2_message *
     memcpy(j->ni, ni.data, ni.len);
     j->ni_len = ni.len;
     r = job_submit(ike_jobs(sa->ike), rekey_work, rekey_done, j, &sa->job);
-    if (r < 0)
+    if (r < 0) {
+        if (j->collision)
+            ikev2_ike_rekey_collision_failed(sa);
         goto fail_temp;
+    }
     sa->job_sa = &j->sa;
     sa->response_pending = true;
     free(offered);

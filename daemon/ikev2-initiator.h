@@ -25,6 +25,7 @@
 #include "ikev2-sa.h"
 
 struct ikev2_child_rekey;
+struct ikev2_ike_rekey;
 
 /* The answer to a request: inner is the decrypted payload chain, or NULL
  * when no answer will come (the SA is going away: the handler frees what
@@ -77,6 +78,9 @@ struct ikev2_initiator {
     uint32_t pending_lifetime_seconds;
     uint64_t pending_lifetime_kilobytes;
     sd_event_source *outbound_timer;
+    /* Our IKE SA rekey (ikev2-ike-rekey-initiate.c): timer, exchange in flight. */
+    sd_event_source *ike_rekey_timer;
+    struct ikev2_ike_rekey *ike_rekey;
 };
 
 /* ---- ikev2-request.c ---- */
@@ -155,6 +159,30 @@ void ikev2_child_drop_deferred_outbound(struct ikev2_ike_sa *sa);
 void ikev2_child_rekey_abandon(struct ikev2_ike_sa *sa);
 /* After the rekey answered: DELETE our old CHILD SA (one pair). */
 int ikev2_child_delete_old(struct ikev2_ike_sa *sa, const struct child_sa *old);
+
+/* ---- ikev2-ike-rekey-initiate.c ---- */
+
+/* Times our rekey of the IKE SA 5-10 % before its lifetime ends (from
+ * ikev2_initiator_start: at establishment and after every rekey). */
+void ikev2_ike_rekey_schedule(struct ikev2_ike_sa *sa);
+/* Stops the timer and abandons a rekey in flight (SA going or replaced). */
+void ikev2_ike_rekey_abandon(struct ikev2_ike_sa *sa);
+/* The client rekeys the IKE SA (its Ni, our Nr) while ours may be in
+ * flight: 0 when ours was not sent yet (it is dropped: no collision) or
+ * there is none; 1 for a collision (RFC 7296 2.8.2: both exchanges go on,
+ * the nonces are kept to choose the survivor); -EBUSY when ours is being
+ * completed (the client gets TEMPORARY_FAILURE and tries again later). */
+int ikev2_ike_rekey_peer_rekeys(struct ikev2_ike_sa *sa, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+                                size_t nr_len);
+/* Whether the client's colliding rekey still waits for its new SA. */
+bool ikev2_ike_rekey_collision_pending(struct ikev2_ike_sa *sa);
+/* The client's colliding rekey made n (owning nothing yet). */
+void ikev2_ike_rekey_collision_created(struct ikev2_ike_sa *sa, struct ikev2_ike_sa *n);
+/* The client's colliding rekey failed on our side: no collision after all. */
+void ikev2_ike_rekey_collision_failed(struct ikev2_ike_sa *sa);
+/* The client deletes the IKE SA while its colliding rekey's new SA owns
+ * nothing yet (it never saw ours, or its SA won): that one takes over. */
+void ikev2_ike_rekey_old_deleted(struct ikev2_ike_sa *sa);
 
 /* ---- ikev2-initial-contact.c ---- */
 

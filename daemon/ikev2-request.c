@@ -239,8 +239,8 @@ void ikev2_handle_response(struct ike *ike, const struct ike_packet *pkt, const 
     const char *exchange = ikev2_exchange_name(hdr->exchange) ? ikev2_exchange_name(hdr->exchange) : "unknown";
 
     ike_sockaddr_to_string(&pkt->remote, peer, sizeof(peer));
-    struct ikev2_ike_sa *sa = hdr->rspi ? hashmap_get(ike->sas, &hdr->rspi, sizeof(hdr->rspi)) : NULL;
-    if (!sa || sa->ispi != hdr->ispi) {
+    struct ikev2_ike_sa *sa = ikev2_sa_find(ike, hdr);
+    if (!sa) {
         ike->stats.unknown_spi++;
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "%s response for an unknown IKE SA %016llx_i %016llx_r dropped",
                       exchange, (unsigned long long)hdr->ispi, (unsigned long long)hdr->rspi);
@@ -249,7 +249,7 @@ void ikev2_handle_response(struct ike *ike, const struct ike_packet *pkt, const 
     ikev2_sa_log_ctx(sa, &ctx);
     struct ikev2_initiator *in = sa->initiator;
     struct ikev2_request *r = in ? in->outstanding : NULL;
-    if (!(hdr->flags & IKEV2_FLAG_INITIATOR) || !r || hdr->message_id != r->mid || hdr->exchange != r->exchange) {
+    if (!r || hdr->message_id != r->mid || hdr->exchange != r->exchange) {
         /* A late duplicate of an answer we had, or nothing we asked. */
         ike->stats.stray_responses++;
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "%s response %u matches no request of ours: dropped", exchange,
@@ -284,12 +284,11 @@ void ikev2_handle_response(struct ike *ike, const struct ike_packet *pkt, const 
         plain = malloc(plain_size);
         if (!plain)
             goto out;
-        /* The client is the IKE SA's original initiator: its messages,
-         * requests or responses, are protected with SK_ei/SK_ai (RFC 7296
-         * 2.14). */
+        /* The peer's messages, requests or responses, are protected with
+         * the keys of its role (RFC 7296 2.14, ikev2-role.h). */
         size_t aad_len = msg->sk->offset + IKEV2_PAYLOAD_HEADER_LEN;
-        int e = crypto_sk_decrypt(&sa->keys, true, pkt->data, aad_len, msg->sk->body, msg->sk->len, plain,
-                                  plain_size, &plain_len);
+        int e = crypto_sk_decrypt(&sa->keys, ikev2_role_keys_receive(sa->original_initiator), pkt->data, aad_len,
+                                  msg->sk->body, msg->sk->len, plain, plain_size, &plain_len);
         if (e < 0) {
             ike->stats.decrypt_failures++;
             log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "%s response %u: SK payload %s, dropped", exchange,
@@ -351,6 +350,7 @@ static void abandon_all(struct ikev2_ike_sa *sa)
         request_abandon(sa, in->outstanding);
     ikev2_dpd_stop(sa);
     ikev2_child_rekey_abandon(sa);
+    ikev2_ike_rekey_abandon(sa);
 }
 
 static void delete_answered(struct ikev2_ike_sa *sa, const struct ikev2_payload_list *inner, void *userdata)
@@ -410,6 +410,7 @@ void ikev2_initiator_start(struct ikev2_ike_sa *sa)
     }
     in->last_heard_usec = ikev2_now_usec();
     ikev2_dpd_start(sa);
+    ikev2_ike_rekey_schedule(sa);
 }
 
 void ikev2_initiator_take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)

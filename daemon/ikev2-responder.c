@@ -81,7 +81,7 @@ static void header_for(const struct ikev2_ike_sa *sa, struct ikev2_header *h, ui
         .major_version = IKEV2_MAJOR_VERSION,
         .minor_version = IKEV2_MINOR_VERSION,
         .exchange = exchange,
-        .flags = response ? IKEV2_FLAG_RESPONSE : 0,
+        .flags = ikev2_role_flags(sa->original_initiator, response),
         .message_id = mid,
     };
 }
@@ -123,7 +123,8 @@ int ikev2_send_encrypted(struct ikev2_ike_sa *sa, uint8_t exchange, bool respons
     ikev2_build_sk(&b, inner_len ? first_inner : IKEV2_PAYLOAD_NONE, body_len, &body);
     int r = ikev2_builder_finish(&b, &len);
     if (r >= 0)
-        r = crypto_sk_encrypt(&sa->keys, false, buf, (size_t)(body - buf), inner, inner_len, body, body_len);
+        r = crypto_sk_encrypt(&sa->keys, ikev2_role_keys_send(sa->original_initiator), buf, (size_t)(body - buf), inner,
+                              inner_len, body, body_len);
     if (r < 0) {
         log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot build the %s %s: %s", ikev2_exchange_name(exchange),
                       response ? "response" : "request", strerror(-r));
@@ -339,8 +340,9 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         return;
     if (sa->in_half_open && hashmap_get(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key)) == sa)
         hashmap_remove(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key));
-    if (sa->in_table && hashmap_get(ike->sas, &sa->rspi, sizeof(sa->rspi)) == sa)
-        hashmap_remove(ike->sas, &sa->rspi, sizeof(sa->rspi));
+    uint64_t local_spi = ikev2_sa_local_spi(sa);
+    if (sa->in_table && hashmap_get(ike->sas, &local_spi, sizeof(local_spi)) == sa)
+        hashmap_remove(ike->sas, &local_spi, sizeof(local_spi));
     ikev2_auth_state_free(sa->auth);
     config_unref(sa->config);
     crypto_ike_keys_wipe(&sa->keys);
@@ -863,6 +865,7 @@ static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_mes
                                ikev2_builder_first_type(&b));
 
     if (delete_ike) {
+        ikev2_ike_rekey_old_deleted(sa);       /* a rekey collision's survivor takes over first */
         ikev2_ike_sa_terminate(sa->ike, sa, false, "deleted by the client");
         return;
     }
@@ -885,6 +888,17 @@ static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_mes
 }
 
 /* ---- dispatch ------------------------------------------------------------------------- */
+
+struct ikev2_ike_sa *ikev2_sa_find(struct ike *ike, const struct ikev2_header *hdr)
+{
+    uint64_t local_spi = ikev2_role_local_spi(hdr);
+    struct ikev2_ike_sa *sa = local_spi ? hashmap_get(ike->sas, &local_spi, sizeof(local_spi)) : NULL;
+    /* A half-open SA has no rspi in the client's header yet (IKE_SA_INIT
+     * is handled before); anything else must name both SPIs. */
+    if (!sa || !ikev2_role_header_matches(hdr, sa->ispi, sa->rspi, sa->original_initiator))
+        return NULL;
+    return sa;
+}
 
 void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
 {
@@ -916,8 +930,8 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
         return;
     }
 
-    struct ikev2_ike_sa *sa = hashmap_get(ike->sas, &hdr.rspi, sizeof(hdr.rspi));
-    if (!sa || sa->ispi != hdr.ispi) {
+    struct ikev2_ike_sa *sa = ikev2_sa_find(ike, &hdr);
+    if (!sa) {
         ike->stats.unknown_spi++;
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "%s request for an unknown IKE SA %016llx_i %016llx_r dropped",
                       ikev2_exchange_name(hdr.exchange) ? ikev2_exchange_name(hdr.exchange) : "unknown",
@@ -925,11 +939,6 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
         return;
     }
     ikev2_sa_log_ctx(sa, &ctx);
-    if (!(hdr.flags & IKEV2_FLAG_INITIATOR)) {
-        ike->stats.parse_errors++;
-        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "request without the Initiator flag dropped");
-        return;
-    }
     if (sa->expected_mid > 0 && hdr.message_id == sa->expected_mid - 1 && sa->response_pending) {
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "retransmitted request %u: still working on it", hdr.message_id);
         return;
@@ -993,8 +1002,8 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt)
         plain = malloc(plain_size);
         if (!plain)
             goto out;
-        r = crypto_sk_decrypt(&sa->keys, true, pkt->data, aad_len, msg->sk->body, msg->sk->len, plain,
-                              msg->sk->len, &plain_len);
+        r = crypto_sk_decrypt(&sa->keys, ikev2_role_keys_receive(sa->original_initiator), pkt->data, aad_len,
+                              msg->sk->body, msg->sk->len, plain, msg->sk->len, &plain_len);
     }
     if (r < 0) {
         ike->stats.decrypt_failures++;

@@ -11,6 +11,11 @@
  *                 and lease are gone, the SA waits for the answer
  *   DELETED       being torn down (never seen by the tables)
  *
+ * Roles (ikev2-role.h): vpnd is the original responder of an IKE SA the
+ * client made (IKE_SA_INIT, the client's rekeys) and the original initiator
+ * of one its own rekey made (ikev2-ike-rekey-initiate.c); ike->sas is keyed
+ * by our SPI (ikev2_sa_local_spi) either way.
+ *
  * Message IDs (RFC 7296 2.3, window size 1): the next request must carry
  * `expected_mid`; a retransmission of the previous one gets the cached
  * response again, byte for byte (every fragment of it, and for a fragmented
@@ -33,6 +38,7 @@
 #include "ikev2-fragment.h"
 #include "ikev2-payload.h"
 #include "ikev2-proposal.h"
+#include "ikev2-role.h"
 #include "ikev2-ts.h"
 #include "log.h"
 
@@ -63,6 +69,7 @@ struct ikev2_ike_sa {
     struct vpnd_config *config;         /* referenced: the configuration it was negotiated under */
     enum ikev2_sa_state state;
     uint64_t ispi, rspi;                /* host order */
+    bool original_initiator;            /* vpnd created it (its own IKE SA rekey): ours is ispi (ikev2-role.h) */
     struct ikev2_half_open_key half_open_key;
     bool in_half_open;
     bool in_table;
@@ -134,6 +141,18 @@ int ikev2_dh_agree(const struct crypto_dh_group *group, uint8_t *our_ke, size_t 
                    size_t *shared_len, const char **failed_step);
 void ikev2_start_ike_rekey(struct ikev2_ike_sa *sa, const struct ikev2_message *msg,
                            const struct ikev2_payload_list *inner);
+/* The new IKE SA of a rekey (either side's, we_initiated for ours): in the
+ * SA table under our SPI, established; with adopt it owns all the old one
+ * had (CHILD SAs, lease, session, timers; the old one keeps nothing but its
+ * keys), without (the redundant SA of a collision) nothing yet. NULL when
+ * out of memory (nothing moved). */
+struct ikev2_ike_sa *ikev2_ike_sa_rekeyed(struct ikev2_ike_sa *old, bool we_initiated, bool adopt, uint64_t ispi,
+                                          uint64_t rspi, const struct ikev2_ike_choice *choice,
+                                          const struct crypto_ike_keys *keys, const uint8_t *ni, size_t ni_len,
+                                          const uint8_t *nr, size_t nr_len);
+/* n (an established IKE SA of the same peer) takes over what old owns and
+ * starts its timers. */
+void ikev2_ike_sa_adopt(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old);
 
 /* The inner addresses of a remote-access client (ikev2-address.c): an
  * IPv4 address (pool or the user's fixed address) unless the CFG_REQUEST
@@ -161,6 +180,16 @@ void ikev2_peer_moved(struct ikev2_ike_sa *sa, const union ike_sockaddr *local, 
 /* Starts the group policy's idle-timeout / session-timeout watch of an
  * established SA with a CHILD SA (nothing when both are 0). */
 int ikev2_sa_start_policy_timer(struct ikev2_ike_sa *sa);
+
+/* Our SPI of the SA: the key of ike->sas whatever the role. */
+static inline uint64_t ikev2_sa_local_spi(const struct ikev2_ike_sa *sa)
+{
+    return sa->original_initiator ? sa->ispi : sa->rspi;
+}
+
+/* The SA a received header names (our SPI, both SPIs and the Initiator
+ * flag fitting its role), or NULL. */
+struct ikev2_ike_sa *ikev2_sa_find(struct ike *ike, const struct ikev2_header *hdr);
 
 /* Log context of the SA. */
 void ikev2_sa_log_ctx(const struct ikev2_ike_sa *sa, struct log_ctx *ctx);
