@@ -30,6 +30,8 @@ tunnel-groups = ( { name = "ez"; ike-version = 1; authentication = "psk+xauth"; 
                     ike-proposals = ["ezvpn"]; esp-proposals = ["esp"]; } );
 CONF
 vpnd_start
+# zz-tshark-suite checks every IKE packet of the suite: not these.
+vpnd_capture_exclude "ip.src == ${TB_ADDR[c2]}" "ikev1-malformed.py on c2 sends malformed IKEv1 on purpose"
 
 vpnc_conf alice --gateway "$TB_GW_ADDR" --group ezgroup --secret "$KEY" --user alice --password "$PASSWORD"
 vpnc_up c1 alice || tb_fail "vpnc did not connect"
