@@ -319,8 +319,31 @@ int child_sa_install_rekeyed_outbound(struct xfrm_handle *x, struct child_sa *c,
     return install_rekeyed(x, c, p, false, true, err, err_len);
 }
 
+static child_sa_removal_fn removal_observer;
+static void *removal_observer_data;
+
+void child_sa_set_removal_observer(child_sa_removal_fn fn, void *userdata)
+{
+    removal_observer = fn;
+    removal_observer_data = userdata;
+}
+
+/* The pair's last counters, read just before it leaves the kernel: a rekey
+ * must not take the traffic it carried out of the session's totals. */
+static void report_removal(struct xfrm_handle *x, const struct child_sa *c)
+{
+    struct session_counters final = { 0 };
+    if (!removal_observer || !c->installed)
+        return;
+    if (child_sa_counters(x, c, &final.bytes_in, &final.bytes_out, &final.packets_in, &final.packets_out) < 0 &&
+        final.bytes_in == 0 && final.packets_in == 0)
+        return;     /* gone already (hard expiry): nothing to add */
+    removal_observer(c->reqid, &final, removal_observer_data);
+}
+
 int child_sa_remove_sas(struct xfrm_handle *x, struct child_sa *c)
 {
+    report_removal(x, c);
     struct child_sa tmp = *c;
     tmp.n_networks = 0;
     if (!c->installed)
@@ -350,6 +373,7 @@ int child_sa_remove(struct xfrm_handle *x, struct route_handle *routes, struct c
         c->route6_installed = false;
     }
     if (c->installed || c->spi_allocated) {
+        report_removal(x, c);
         struct child_sa tmp = *c;
         if (!c->installed) {
             tmp.spi_out = 0;

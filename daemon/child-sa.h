@@ -108,3 +108,10 @@ struct session_sas;
 int child_sa_session_counters(struct xfrm_handle *x, const struct child_sa *c, const struct child_sa *old,
                               struct session_counters *out);
 void child_sa_session_sas(const struct child_sa *c, const struct child_sa *old, struct session_sas *out);
+
+/* Called by child_sa_remove and child_sa_remove_sas with the final
+ * counters of an installed pair just before it is deleted (the session
+ * keeps them: session_retire_counters). One observer for the process;
+ * NULL to stop. */
+typedef void (*child_sa_removal_fn)(uint32_t reqid, const struct session_counters *final, void *userdata);
+void child_sa_set_removal_observer(child_sa_removal_fn fn, void *userdata);

@@ -5,7 +5,8 @@
  *                                     { address = "192.0.2.6"; port = 1812; accounting-port = 1813;
  *                                       secret-credential = "radius-b"; } );
  *                         timeout = 5; retries = 2; dead-time = 600;
- *                         nas-identifier = "vpn1"; nas-ip-address = "192.0.2.1"; } );
+ *                         nas-identifier = "vpn1"; nas-ip-address = "192.0.2.1";
+ *                         interim-interval = 600; } );
  *
  * RADIUS server groups, the ASA's `aaa-server NAME protocol radius` with its
  * hosts. A tunnel group names the group it authenticates against
@@ -13,6 +14,7 @@
  * (accounting-server-group). Each server has its own shared secret, read
  * like the PSKs (inline, from a file or from a systemd credential).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +74,8 @@ static int parse_group(struct config_parser *p, const config_setting_t *s, struc
 {
     static const char *const keys[] = {
         "name", "protocol", "servers", "timeout", "retries", "dead-time", "nas-identifier", "nas-ip-address",
-        "require-message-authenticator", NULL
+        "require-message-authenticator", "interim-interval", "accounting-spool-directory",
+        "accounting-spool-limit", NULL
     };
     char what[128];
     const char *text = NULL;
@@ -160,6 +163,36 @@ static int parse_group(struct config_parser *p, const config_setting_t *s, struc
                                "IPv4 or IPv6 address", what, text);
         g->has_nas_ip = true;
     }
+
+    /* ASA: interim-accounting-update periodic; off unless asked for. */
+    v = 0;
+    r = config_member_uint(p, s, what, "interim-interval", 0, 604800, &v);
+    if (r < 0)
+        return r;
+    g->interim_interval = (uint32_t)v;
+    v = CONFIG_ACCOUNTING_SPOOL_LIMIT_DEFAULT;
+    r = config_member_uint(p, s, what, "accounting-spool-limit", 1, 1000000, &v);
+    if (r < 0)
+        return r;
+    g->accounting_spool_limit = (unsigned)v;
+    text = NULL;
+    r = config_member_string(p, s, what, "accounting-spool-directory", false, &text);
+    if (r < 0)
+        return r;
+    if (text && text[0] != '/')
+        return config_fail(p, config_member(s, "accounting-spool-directory"), "%s: accounting-spool-directory "
+                           "must be an absolute path", what);
+    if (text)
+        g->accounting_spool_directory = strdup(text);
+    else if (asprintf(&g->accounting_spool_directory, "%s/%s", CONFIG_ACCOUNTING_SPOOL_BASE, g->name) >= 0) {
+        /* The group's name as one path component: no '/', no "..". */
+        for (char *c = g->accounting_spool_directory + strlen(CONFIG_ACCOUNTING_SPOOL_BASE) + 1; *c; c++)
+            if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
+                *c = '_';
+    } else
+        g->accounting_spool_directory = NULL;
+    if (!g->accounting_spool_directory)
+        return config_fail_errno(p, s, ENOMEM, "out of memory");
     return 0;
 }
 
@@ -207,4 +240,5 @@ void config_aaa_group_done(struct config_aaa_group *g)
     free(g->servers);
     free(g->name);
     free(g->nas_identifier);
+    free(g->accounting_spool_directory);
 }

@@ -291,7 +291,12 @@ struct config_aaa_group {
     bool has_nas_ip;                    /* NAS-IP-Address (IPv4) / NAS-IPv6-Address */
     struct config_address nas_ip;
     bool require_message_authenticator; /* drop Access responses without one (BlastRADIUS); default false */
+    uint32_t interim_interval;          /* seconds between Accounting Interim-Updates; 0 = none (default) */
+    char *accounting_spool_directory;   /* records no server took; default /var/lib/vpnd/accounting/NAME */
+    unsigned accounting_spool_limit;    /* records the spool holds at most; default 10000 */
 };
+#define CONFIG_ACCOUNTING_SPOOL_BASE "/var/lib/vpnd/accounting"
+#define CONFIG_ACCOUNTING_SPOOL_LIMIT_DEFAULT 10000
 
 /* ------------------------------------------------------------------------
  * Tunnel groups: remote-access connection profiles

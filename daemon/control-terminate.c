@@ -151,6 +151,7 @@ int control_cmd_terminate(struct vpnd *vpnd, const struct control_request *req, 
             control_add_address(e, "address", &s->address);
             json_object_array_add(ended, e);
         }
+        session_set_end_cause(s, SESSION_END_ADMIN_RESET);
         s->ops->terminate(s, reason);
     }
     free(m.indexes);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounting.h"
+#include "child-sa.h"
 #include "ike-internal.h"
 #include "ikev2-half-open.h"
 #include "session-reload.h"
@@ -195,6 +197,7 @@ static void on_evicted(struct pool *pool, const struct config_address *addr, con
     struct session *s = session_find_by_address(ike->sessions, addr);
     log_notice(CONFIG_SUBSYS_POOL, "pool '%s' no longer holds the address of %s: ending the session",
                pool_name(pool), owner ? owner : "(no owner)");
+    session_set_end_cause(s, SESSION_END_NAS_REQUEST);
     if (s && s->protocol == SESSION_IKEV2 && s->owner) {
         /* The lease is gone already: the SA must not release it again. */
         ikev2_ike_sa_terminate(ike, s->owner, true, "address pool changed");
@@ -219,6 +222,7 @@ static void end_disallowed_sessions(struct ike *ike, const struct vpnd_config *c
         struct session *s = session_find_by_index(ike->sessions, e->index);
         log_notice(CONFIG_SUBSYS_IKE, "reload ends session %u (user %s, tunnel group %s): %s", e->index, e->user,
                    e->tunnel_group, e->reason);
+        session_set_end_cause(s, SESSION_END_NAS_REQUEST);
         if (s && s->ops && s->ops->terminate)
             s->ops->terminate(s, e->reason);
     }
@@ -355,11 +359,18 @@ void ike_free(struct ike *ike)
     hashmap_free(ike->ikev1_half_open);
     hashmap_free(ike->ikev1_users);
     ikev2_half_open_free(ike);
+    child_sa_set_removal_observer(NULL, NULL);
     session_registry_free(ike->sessions);
     fixed_addresses_free(ike->fixed);
     route_close(ike->routes);
     free(ike->reload_ended);
     free(ike);
+}
+
+static void on_child_sa_removed(uint32_t reqid, const struct session_counters *final, void *userdata)
+{
+    struct ike *ike = userdata;
+    session_retire_counters(ike->sessions, reqid, final);
 }
 
 int ike_new(struct vpnd *vpnd, struct ike **ret)
@@ -390,6 +401,11 @@ int ike_new(struct vpnd *vpnd, struct ike **ret)
         log_error_errno(CONFIG_SUBSYS_IKE, r, "cannot set up the IKE tables: %m");
         goto fail;
     }
+
+    /* Accounting hears of sessions coming and going; the counters of CHILD
+     * SAs that rekeys remove stay with their session. */
+    session_registry_set_observer(ike->sessions, &accounting_session_observer, vpnd->accounting);
+    child_sa_set_removal_observer(on_child_sa_removed, ike);
 
     r = route_open(&ike->routes);
     if (r < 0) {

@@ -50,6 +50,7 @@ static int on_dpd_timer(sd_event_source *s, uint64_t usec, void *userdata)
         char reason[96];
         snprintf(reason, sizeof(reason), "dead peer: %u R-U-THERE unanswered, %u s apart", sa->dpd_unanswered,
                  sa->group->dpd_interval);
+        session_set_end_cause(sa->session, SESSION_END_LOST_CARRIER);
         ikev1_sa_terminate(sa, true, reason);
         return 0;
     } else {

@@ -388,6 +388,7 @@ void ikev1_user_known(struct ikev1_isakmp_sa *sa)
         ikev1_sa_log_ctx(sa, &ctx);
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "INITIAL-CONTACT from user %s: ending the user's earlier ISAKMP SA "
                      "%s from %s", sa->user, old->name, old->peer);
+        session_set_end_cause(old->session, SESSION_END_LOST_CARRIER);     /* the client lost its state */
         ikev1_sa_terminate(old, true, "replaced after INITIAL-CONTACT");
         old = NULL;
     }
@@ -466,6 +467,7 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
     (void)usec;
     if (gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
         snprintf(reason, sizeof(reason), "session timeout (%u s)", gp->session_timeout);
+        session_set_end_cause(sa->session, SESSION_END_SESSION_TIMEOUT);
         ikev1_sa_terminate(sa, true, reason);
         return 0;
     }
@@ -480,6 +482,7 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
             sa->last_activity_usec = now;
         } else if (now - sa->last_activity_usec >= (uint64_t)gp->idle_timeout * 1000000ULL) {
             snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
+            session_set_end_cause(sa->session, SESSION_END_IDLE_TIMEOUT);
             ikev1_sa_terminate(sa, true, reason);
             return 0;
         }

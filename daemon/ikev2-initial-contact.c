@@ -28,6 +28,7 @@ static int end_stale(struct session *s, void *userdata)
         return 0;
     log_info_ctx(ic->ctx, CONFIG_SUBSYS_IKEV2, "INITIAL_CONTACT from %s: ending the earlier session %u of '%s' "
                  "(from %s)", ic->sa->peer, s->index, ic->sa->identity, old->peer);
+    session_set_end_cause(old->session, SESSION_END_LOST_CARRIER);     /* the client lost its state */
     ikev2_ike_sa_terminate(old->ike, old, false, "replaced: the client made initial contact again");
     ic->ended++;
     return 0;

@@ -201,6 +201,7 @@ static void give_up(struct ikev2_ike_sa *sa, struct ikev2_request *r)
                      "transmissions", sa->peer, r->what, r->mid, r->transmissions);
         snprintf(reason, sizeof(reason), "peer not responding (no answer to %s request)", r->what);
     }
+    session_set_end_cause(sa->session, SESSION_END_LOST_CARRIER);
     ikev2_ike_sa_terminate(sa->ike, sa, false, reason);
 }
 

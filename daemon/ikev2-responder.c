@@ -392,6 +392,7 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
 
     if (gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
         snprintf(reason, sizeof(reason), "session timeout (%u s)", gp->session_timeout);
+        session_set_end_cause(sa->session, SESSION_END_SESSION_TIMEOUT);
         ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
         return 0;
     }
@@ -408,6 +409,7 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
             sa->last_activity_usec = now;
         } else if (now - sa->last_activity_usec >= (uint64_t)gp->idle_timeout * 1000000ULL) {
             snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
+            session_set_end_cause(sa->session, SESSION_END_IDLE_TIMEOUT);
             ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
             return 0;
         }
@@ -866,6 +868,7 @@ static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_mes
 
     if (delete_ike) {
         ikev2_ike_rekey_old_deleted(sa);       /* a rekey collision's survivor takes over first */
+        session_set_end_cause(sa->session, SESSION_END_USER_REQUEST);
         ikev2_ike_sa_terminate(sa->ike, sa, false, "deleted by the client");
         return;
     }

@@ -2,6 +2,7 @@
 #include "session.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,9 @@ struct session_registry {
     struct hashmap *by_user;        /* user name -> struct user_sessions */
     struct hashmap *by_reqid;       /* uint32_t reqid -> session */
     uint32_t next_index;
+    uint64_t id_prefix;             /* Acct-Session-Id prefix: creation time, usec since the epoch */
+    const struct session_observer *observer;
+    void *observer_data;
 };
 
 /* One user's sessions: a list through session.user_prev/user_next. */
@@ -60,6 +64,11 @@ int session_registry_new(struct session_registry **ret)
         return r;
     }
     reg->next_index = 1;
+    /* The clock at start, to the microsecond: with the index after it, an
+     * Acct-Session-Id never repeats across restarts (unless the clock goes back). */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    reg->id_prefix = (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
     *ret = reg;
     return 0;
 }
@@ -109,6 +118,8 @@ int session_add(struct session_registry *reg, const struct session *tmpl, struct
         return -ENOMEM;
     *s = *tmpl;
     s->index = reg->next_index;
+    s->accounting = NULL;
+    snprintf(s->acct_session_id, sizeof(s->acct_session_id), "%013" PRIx64 "-%08" PRIx32, reg->id_prefix, s->index);
     int r = hashmap_put(reg->by_index, &s->index, sizeof(s->index), s);
     if (r < 0) {
         free(s);
@@ -147,6 +158,8 @@ int session_add(struct session_registry *reg, const struct session *tmpl, struct
     if (reg->next_index == 0)
         reg->next_index = 1;
     *ret = s;
+    if (reg->observer && reg->observer->up)
+        reg->observer->up(s, reg->observer_data);
     return 0;
 }
 
@@ -154,6 +167,8 @@ void session_remove(struct session_registry *reg, struct session *s)
 {
     if (!s)
         return;
+    if (reg->observer && reg->observer->down)
+        reg->observer->down(s, reg->observer_data);
     struct address_key ak = address_key(&s->address);
     if (hashmap_get(reg->by_address, &ak, sizeof(ak)) == s)
         hashmap_remove(reg->by_address, &ak, sizeof(ak));
@@ -167,6 +182,30 @@ void session_remove(struct session_registry *reg, struct session *s)
     user_index_remove(reg, s);
     hashmap_remove(reg->by_index, &s->index, sizeof(s->index));
     free(s);
+}
+
+void session_registry_set_observer(struct session_registry *reg, const struct session_observer *observer,
+                                   void *userdata)
+{
+    reg->observer = observer;
+    reg->observer_data = userdata;
+}
+
+void session_set_end_cause(struct session *s, enum session_end_cause cause)
+{
+    if (s && s->end_cause == SESSION_END_UNSET)
+        s->end_cause = cause;
+}
+
+void session_retire_counters(struct session_registry *reg, uint32_t reqid, const struct session_counters *final)
+{
+    struct session *s = reqid ? session_find_by_reqid(reg, reqid) : NULL;
+    if (!s)
+        return;
+    s->retired.bytes_in += final->bytes_in;
+    s->retired.bytes_out += final->bytes_out;
+    s->retired.packets_in += final->packets_in;
+    s->retired.packets_out += final->packets_out;
 }
 
 struct session *session_find_by_index(struct session_registry *reg, uint32_t index)
@@ -323,6 +362,7 @@ size_t session_enforce_login_limit(struct session_registry *reg, struct session 
                        newest->group_policy[0] ? " in group policy " : "", newest->group_policy,
                        oldest->index, keep_index);
         uint32_t gone = oldest->index;
+        session_set_end_cause(oldest, SESSION_END_PORT_PREEMPTED);
         oldest->ops->terminate(oldest, "simultaneous-logins limit");
         if (session_find_by_index(reg, gone))
             break;      /* the protocol could not end it: do not loop forever */

@@ -62,6 +62,25 @@ struct session_ops {
 };
 
 #define SESSION_NAME_MAX 256
+#define SESSION_ACCT_ID_MAX 32
+#define SESSION_CLASS_MAX 253
+
+/* Why a session ended, as RADIUS accounting reports it (RFC 2866 5.10,
+ * Acct-Terminate-Cause); the code that ends a session says which. */
+enum session_end_cause {
+    SESSION_END_UNSET = 0,              /* nobody said: NAS-Error */
+    SESSION_END_USER_REQUEST,           /* the client deleted its IKE SA */
+    SESSION_END_LOST_CARRIER,           /* DPD / liveness: the client is gone */
+    SESSION_END_IDLE_TIMEOUT,
+    SESSION_END_SESSION_TIMEOUT,
+    SESSION_END_ADMIN_RESET,            /* vpnctl terminate */
+    SESSION_END_NAS_REBOOT,             /* vpnd is stopping */
+    SESSION_END_NAS_REQUEST,            /* a reload removed what the session stood on */
+    SESSION_END_PORT_PREEMPTED,         /* simultaneous-logins: a newer login took its place */
+    SESSION_END_NAS_ERROR,              /* SA expired or an internal failure */
+};
+
+struct accounting_session;
 
 struct session {
     uint32_t index;                     /* 1, 2, ...: never reused while vpnd runs */
@@ -81,11 +100,27 @@ struct session {
     uint64_t login_monotonic;           /* usec */
     const struct session_ops *ops;
     void *owner;                        /* the protocol's IKE SA */
+    char acct_session_id[SESSION_ACCT_ID_MAX];  /* Acct-Session-Id: unique across restarts (session_add) */
+    struct session_counters retired;    /* final counters of its CHILD SAs already removed (rekeys) */
+    enum session_end_cause end_cause;   /* the first cause said wins */
+    /* RADIUS Class from the Access-Accept, echoed in accounting (RFC 2865
+     * 5.25); set by the AAA layer, length 0 when none. */
+    uint8_t radius_class[SESSION_CLASS_MAX];
+    size_t radius_class_len;
+    struct accounting_session *accounting;  /* accounting.c's state; NULL when not accounted */
     /* The registry's: the same user's sessions, in login order. */
     struct session *user_prev, *user_next;
 };
 
 struct session_registry;
+
+/* Told when a session comes up (end of session_add) and goes away (start
+ * of session_remove, its SAs already removed: s->retired holds their
+ * final counters). Accounting listens here. */
+struct session_observer {
+    void (*up)(struct session *s, void *userdata);
+    void (*down)(struct session *s, void *userdata);
+};
 
 int session_registry_new(struct session_registry **ret);
 /* Frees the registry and any session left (the owners must be gone). */
@@ -98,6 +133,14 @@ int session_add(struct session_registry *reg, const struct session *tmpl, struct
 /* Unregisters and frees. NULL is allowed. */
 void session_remove(struct session_registry *reg, struct session *s);
 
+/* NULL observer: nobody is told. */
+void session_registry_set_observer(struct session_registry *reg, const struct session_observer *observer,
+                                   void *userdata);
+/* Records why `s` ends (before it is terminated); an earlier cause stays. NULL is allowed. */
+void session_set_end_cause(struct session *s, enum session_end_cause cause);
+/* A CHILD SA pair with `reqid` was removed with these final counters: they
+ * are added to its session's `retired` (no session: nothing). */
+void session_retire_counters(struct session_registry *reg, uint32_t reqid, const struct session_counters *final);
 struct session *session_find_by_index(struct session_registry *reg, uint32_t index);
 struct session *session_find_by_address(struct session_registry *reg, const struct config_address *addr);
 struct session *session_find_by_reqid(struct session_registry *reg, uint32_t reqid);

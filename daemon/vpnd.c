@@ -15,6 +15,7 @@
 #include "log.h"
 #include "vpnd-build.h"
 #include "vpnd-kernel.h"
+#include "accounting.h"
 
 /* Expensive steps are CPU-bound: more workers than cores only adds
  * contention, and a handful is plenty for a concentrator's key exchanges. */
@@ -108,6 +109,7 @@ int vpnd_reload(struct vpnd *vpnd, char *error, size_t error_len)
      * under; this only drops the daemon's. */
     config_free(vpnd->config);
     vpnd->config = config;
+    accounting_reload(vpnd->accounting, config);
     (void)ike_reload(vpnd->ike, config);
     vpnd->config_loaded_realtime = now_usec(CLOCK_REALTIME);
     vpnd->reloads_ok++;
@@ -154,7 +156,10 @@ void vpnd_free(struct vpnd *vpnd)
      * sockets, workers and XFRM handle still exist. */
     if (vpnd->kernel)
         vpnd_kernel_set_ike(vpnd->kernel, NULL);
+    accounting_begin_shutdown(vpnd->accounting);
     ike_free(vpnd->ike);
+    /* The Stops of the sessions just ended: sent, or spooled for the next start. */
+    accounting_free(vpnd->accounting);
     job_pool_free(vpnd->jobs);
     vpnd_kernel_free(vpnd->kernel);
     config_free(vpnd->config);
@@ -246,6 +251,12 @@ int vpnd_start(const char *config_path, struct vpnd **ret)
     r = control_server_new(vpnd, vpnd->event, &vpnd->config->control, &vpnd->control);
     if (r < 0)
         goto fail;
+
+    r = accounting_new(vpnd->event, vpnd->config, &vpnd->accounting);
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_RADIUS, r, "cannot set up accounting: %m");
+        goto fail;
+    }
 
     r = ike_new(vpnd, &vpnd->ike);
     if (r < 0)

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "jobs.h"
 
+struct accounting;
 struct control_server;
 struct vpnd_kernel;
 struct ike;
@@ -34,6 +35,7 @@ struct vpnd {
     struct control_server *control;
     struct vpnd_kernel *kernel;         /* XFRM ownership and events (vpnd-kernel.c) */
     struct ike *ike;                    /* IKE sockets, SAs, sessions, pools (ike.c) */
+    struct accounting *accounting;      /* RADIUS accounting of sessions (accounting.c) */
     enum vpnd_state state;
 
     uint64_t started_monotonic;         /* usec, CLOCK_MONOTONIC */
