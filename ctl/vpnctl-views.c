@@ -152,6 +152,7 @@ void print_session(json_object *r)
               json_object_get_boolean(get(s, "natt")) ? " (NAT-T)" : "");
         field("  encryption:", "%s", get_str(s, "encryption") ?: "?");
         field("  login:", "%s (%s ago)", get_str(s, "login") ?: "?", dur);
+        field("  accounting id:", "%s", get_str(s, "acct_session_id") ?: "-");
         if (get_str(s, "bytes_in"))
             field("  traffic:", "in %" PRIu64 " bytes %" PRIu64 " packets, out %" PRIu64 " bytes %" PRIu64
                   " packets", get_uint(s, "bytes_in"), get_uint(s, "packets_in"), get_uint(s, "bytes_out"),
@@ -242,4 +243,8 @@ void print_stats(json_object *r)
           get_uint(d, "ikev1_unexpected"), get_uint(d, "fragments"));
     field("Messages:", "%" PRIu64 " IKE messages received; %" PRIu64 " datagrams received, %" PRIu64 " sent",
           get_uint(r, "messages_received"), get_uint(r, "datagrams_received"), get_uint(r, "datagrams_sent"));
+    json_object *a = get(r, "accounting");
+    field("Accounting:", "%" PRIu64 " sent, %" PRIu64 " answered, %" PRIu64 " spooled, %" PRIu64 " replayed, %" PRIu64
+          " dropped; %" PRIu64 " waiting in the spool", get_uint(a, "sent"), get_uint(a, "answered"),
+          get_uint(a, "spooled"), get_uint(a, "replayed"), get_uint(a, "dropped"), get_uint(a, "spool_waiting"));
 }

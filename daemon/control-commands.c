@@ -258,6 +258,7 @@ static int add_session(struct session *s, void *userdata)
     control_add_string(o, "encryption", s->encryption);
     control_add_time(o, "login", s->login_realtime);
     control_add_uint(o, "duration_seconds", (w->now_monotonic - s->login_monotonic) / 1000000ULL);
+    control_add_string(o, "acct_session_id", s->acct_session_id);
     struct session_counters c;
     if (ike_session_counters(w->vpnd->ike, s, &c) >= 0) {
         control_add_uint(o, "bytes_in", c.bytes_in);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "accounting.h"
 #include "control-json.h"
 #include "ike.h"
 #include "ike-socket.h"
@@ -88,6 +89,21 @@ int control_cmd_stats(struct vpnd *vpnd, const struct control_request *req, json
     control_add_uint(o, "messages_received", is.received);
     control_add_uint(o, "datagrams_received", ss.received);
     control_add_uint(o, "datagrams_sent", ss.sent);
+
+    /* RADIUS accounting records (accounting.h). */
+    struct accounting_stats as = { 0 };
+    if (vpnd->accounting)
+        accounting_get_stats(vpnd->accounting, &as);
+    json_object *acct = json_object_new_object();
+    if (acct) {
+        control_add_uint(acct, "sent", as.sent);
+        control_add_uint(acct, "answered", as.answered);
+        control_add_uint(acct, "spooled", as.spooled);
+        control_add_uint(acct, "replayed", as.replayed);
+        control_add_uint(acct, "dropped", as.dropped);
+        control_add_uint(acct, "spool_waiting", as.spool_waiting);
+    }
+    json_object_object_add(o, "accounting", acct);
     *result = o;
     return 0;
 }

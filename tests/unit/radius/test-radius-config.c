@@ -53,7 +53,8 @@ static const char conf[] =
     "    servers = ( { address = \"192.0.2.5\"; secret-file = \"radius.key\"; },\n"
     "                { address = \"2001:db8::5\"; port = 11812; accounting-port = 11813; secret = \"s2\"; } );\n"
     "    timeout = 3; retries = 1; dead-time = 0; require-message-authenticator = true;\n"
-    "    nas-identifier = \"vpn1\"; nas-ip-address = \"192.0.2.1\"; },\n"
+    "    nas-identifier = \"vpn1\"; nas-ip-address = \"192.0.2.1\"; interim-interval = 300;\n"
+    "    accounting-spool-directory = \"/var/spool/vpnd-corp\"; accounting-spool-limit = 50; },\n"
     "  { name = \"acct\"; servers = ( { address = \"192.0.2.9\"; secret = \"s3\"; } ); }\n"
     ");\n"
     "tunnel-groups = (\n"
@@ -94,6 +95,9 @@ static void test_parsed_groups(void)
     CHECK_STR_EQ(g->nas_identifier, "vpn1");
     CHECK(g->has_nas_ip && g->nas_ip.family == AF_INET);
     CHECK(g->require_message_authenticator);
+    CHECK_INT_EQ(g->interim_interval, 300);
+    CHECK_STR_EQ(g->accounting_spool_directory, "/var/spool/vpnd-corp");
+    CHECK_INT_EQ(g->accounting_spool_limit, 50);
 
     /* Defaults. */
     const struct config_aaa_group *a = config_aaa_group_find(c, "acct");
@@ -105,6 +109,9 @@ static void test_parsed_groups(void)
         CHECK(a->nas_identifier == NULL);
         CHECK(!a->has_nas_ip);
         CHECK(!a->require_message_authenticator);
+        CHECK_INT_EQ(a->interim_interval, 0);
+        CHECK_STR_EQ(a->accounting_spool_directory, "/var/lib/vpnd/accounting/acct");
+        CHECK_INT_EQ(a->accounting_spool_limit, 10000);
     }
     CHECK(config_aaa_group_find(c, "nope") == NULL);
 
