@@ -247,4 +247,5 @@ void print_stats(json_object *r)
     field("Accounting:", "%" PRIu64 " sent, %" PRIu64 " answered, %" PRIu64 " spooled, %" PRIu64 " replayed, %" PRIu64
           " dropped; %" PRIu64 " waiting in the spool", get_uint(a, "sent"), get_uint(a, "answered"),
           get_uint(a, "spooled"), get_uint(a, "replayed"), get_uint(a, "dropped"), get_uint(a, "spool_waiting"));
+    field("", "%" PRIu64 " Interim-Updates not delivered (never spooled)", get_uint(a, "interim_skipped"));
 }

@@ -289,7 +289,7 @@ static void on_response(const struct radius_response *resp, int error, const cha
         }
         if (!t->unreachable_logged)
             log_notice(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': still no accounting server answers (%s); "
-                       "%zu records wait in %s", t->name, reason, acct_spool_count(t->spool),
+                       "%zu record(s) wait in %s", t->name, reason, acct_spool_count(t->spool),
                        acct_spool_directory(t->spool));
         t->unreachable_logged = true;
         free(rec);
@@ -302,7 +302,7 @@ static void on_response(const struct radius_response *resp, int error, const cha
         a->stats.answered++;
         log_debug(CONFIG_SUBSYS_RADIUS, 1, "aaa-server-group '%s': accounting %s answered", t->name, rec->what);
     } else if (rec->status == RADIUS_ACCT_INTERIM_UPDATE) {
-        a->stats.dropped++;
+        a->stats.interim_skipped++;
         log_notice(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': accounting %s not delivered (%s); the next "
                    "update carries its totals", t->name, rec->what, reason);
     } else
@@ -329,7 +329,7 @@ static void submit(struct acct_target *t, uint8_t status, const char *what, cons
 
     if (spool_busy(t)) {
         if (status == RADIUS_ACCT_INTERIM_UPDATE) {
-            a->stats.dropped++;
+            a->stats.interim_skipped++;
             log_debug(CONFIG_SUBSYS_RADIUS, 1, "aaa-server-group '%s': accounting %s skipped: the servers are "
                       "away (records wait in the spool)", t->name, what);
         } else
@@ -350,7 +350,7 @@ static void submit(struct acct_target *t, uint8_t status, const char *what, cons
         snprintf(reason, sizeof(reason), "cannot send: %s", strerror(-r));
         record_unlink(rec);
         if (status == RADIUS_ACCT_INTERIM_UPDATE)
-            a->stats.dropped++;
+            a->stats.interim_skipped++;
         else
             record_spool(t, rec, reason);
         free(rec);
@@ -647,7 +647,7 @@ static void target_resend(struct acct_target *t)
             snprintf(reason, sizeof(reason), "cannot send: %s", strerror(-r));
             record_unlink(rec);
             if (rec->status == RADIUS_ACCT_INTERIM_UPDATE)
-                t->acct->stats.dropped++;
+                t->acct->stats.interim_skipped++;
             else
                 record_spool(t, rec, reason);
             free(rec);
@@ -725,7 +725,7 @@ static void target_flush(struct acct_target *t)
         radius_cancel(rec->pending);
         rec->pending = NULL;
         if (rec->status == RADIUS_ACCT_INTERIM_UPDATE)
-            t->acct->stats.dropped++;
+            t->acct->stats.interim_skipped++;
         else
             record_spool(t, rec, "no answer before vpnd stopped");
         free(rec);

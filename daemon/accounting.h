@@ -33,7 +33,8 @@ struct accounting_stats {
     uint64_t answered;      /* Accounting-Responses */
     uint64_t spooled;       /* records written to a spool */
     uint64_t replayed;      /* spooled records a server then answered */
-    uint64_t dropped;       /* records lost: Interim-Updates no server took, spool full or unusable, corrupt */
+    uint64_t dropped;       /* Starts and Stops lost: spool full or unusable, corrupt in the spool */
+    uint64_t interim_skipped;   /* Interim-Updates no server took or sent while the spool waits (never spooled) */
     uint64_t spool_waiting; /* records in the spools now */
 };
 

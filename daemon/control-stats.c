@@ -101,6 +101,7 @@ int control_cmd_stats(struct vpnd *vpnd, const struct control_request *req, json
         control_add_uint(acct, "spooled", as.spooled);
         control_add_uint(acct, "replayed", as.replayed);
         control_add_uint(acct, "dropped", as.dropped);
+        control_add_uint(acct, "interim_skipped", as.interim_skipped);
         control_add_uint(acct, "spool_waiting", as.spool_waiting);
     }
     json_object_object_add(o, "accounting", acct);

@@ -410,3 +410,11 @@ tb_xfrm_packets() {
     awk '/lifetime current:/ { cur = 1; next }
          cur { for (i = 1; i <= NF; i++) if ($i ~ /\(packets\)/) { print $i + 0; exit } }'
 }
+
+# Prints the byte counter of the xfrm state with SPI in HOST (from
+# `ip -s xfrm state`).  tb_xfrm_bytes HOST SPI
+tb_xfrm_bytes() {
+  tb_exec "$1" ip -s xfrm state list spi "$2" |
+    awk '/lifetime current:/ { cur = 1; next }
+         cur { for (i = 1; i <= NF; i++) if ($i ~ /\(bytes\)/) { print $i + 0; exit } }'
+}
