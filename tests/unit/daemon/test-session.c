@@ -228,4 +228,80 @@ static void test_many(void)
     session_registry_free(registry);
 }
 
-TEST_MAIN(TEST(test_lookups), TEST(test_user_order), TEST(test_login_limit), TEST(test_address6), TEST(test_many))
+/* What accounting relies on: the observer hears of every session coming
+ * and going (before it is freed, with the cause said and the counters of
+ * the CHILD SAs removed before it), and Acct-Session-Ids differ within a
+ * run and across runs (registries). */
+static char observed[8][SESSION_ACCT_ID_MAX + 16];
+static size_t n_observed;
+static struct session_counters seen_retired;
+static enum session_end_cause seen_cause;
+
+static void observe_up(struct session *s, void *userdata)
+{
+    (void)userdata;
+    if (n_observed < 8)
+        snprintf(observed[n_observed++], sizeof(observed[0]), "up %s", s->acct_session_id);
+}
+
+static void observe_down(struct session *s, void *userdata)
+{
+    (void)userdata;
+    if (n_observed < 8)
+        snprintf(observed[n_observed++], sizeof(observed[0]), "down %s", s->acct_session_id);
+    seen_retired = s->retired;
+    seen_cause = s->end_cause;
+}
+
+static const struct session_observer observer = { observe_up, observe_down };
+
+static void test_accounting_hooks(void)
+{
+    setup();
+    n_observed = 0;
+    session_registry_set_observer(registry, &observer, NULL);
+    struct session tmpl = { .protocol = SESSION_IKEV2, .address = addr(7), .reqid = 0x4711, .ops = &stand_in_ops };
+    snprintf(tmpl.user, sizeof(tmpl.user), "alice");
+    struct session *a = NULL, *b = NULL;
+    CHECK_INT_EQ(session_add(registry, &tmpl, &a), 0);
+    tmpl.address = addr(8);
+    tmpl.reqid = 0x4712;
+    CHECK_INT_EQ(session_add(registry, &tmpl, &b), 0);
+    if (!a || !b)
+        return;
+    char id_a[SESSION_ACCT_ID_MAX];
+    snprintf(id_a, sizeof(id_a), "%s", a->acct_session_id);
+    CHECK(strlen(id_a) > 9 && strcmp(id_a, b->acct_session_id) != 0);
+    CHECK_INT_EQ(n_observed, 2);
+    CHECK(strncmp(observed[0], "up ", 3) == 0 && strcmp(observed[0] + 3, id_a) == 0);
+
+    /* Two rekeyed-away pairs of a, one of nobody's. */
+    struct session_counters one = { .bytes_in = 100, .bytes_out = 200, .packets_in = 1, .packets_out = 2 };
+    session_retire_counters(registry, 0x4711, &one);
+    session_retire_counters(registry, 0x4711, &one);
+    session_retire_counters(registry, 0x9999, &one);
+    CHECK(b->retired.bytes_in == 0);
+    /* The first cause said wins. */
+    session_set_end_cause(a, SESSION_END_ADMIN_RESET);
+    session_set_end_cause(a, SESSION_END_NAS_REBOOT);
+    session_set_end_cause(NULL, SESSION_END_NAS_REBOOT);
+    session_remove(registry, a);
+    CHECK_INT_EQ(n_observed, 3);
+    CHECK(strncmp(observed[2], "down ", 5) == 0 && strcmp(observed[2] + 5, id_a) == 0);
+    CHECK(seen_retired.bytes_in == 200 && seen_retired.bytes_out == 400 && seen_retired.packets_in == 2 &&
+          seen_retired.packets_out == 4);
+    CHECK_INT_EQ(seen_cause, SESSION_END_ADMIN_RESET);
+    session_registry_free(registry);
+
+    /* A later run (another registry) never repeats an id. */
+    struct session_registry *second = NULL;
+    CHECK_INT_EQ(session_registry_new(&second), 0);
+    struct session *c = NULL;
+    tmpl.address = addr(7);
+    CHECK_INT_EQ(session_add(second, &tmpl, &c), 0);
+    CHECK(c && c->index == 1 && strcmp(c->acct_session_id, id_a) != 0);
+    session_registry_free(second);
+}
+
+TEST_MAIN(TEST(test_lookups), TEST(test_user_order), TEST(test_login_limit), TEST(test_address6), TEST(test_many),
+          TEST(test_accounting_hooks))
