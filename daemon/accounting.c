@@ -281,6 +281,9 @@ static void on_response(const struct radius_response *resp, int error, const cha
                             strerror(-r));
             log_info(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': spooled accounting %s answered by the server "
                      "(%zu left)", t->name, rec->what, acct_spool_count(t->spool));
+            if (acct_spool_count(t->spool) == 0)
+                log_notice(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': accounting spool %s delivered; sending "
+                           "directly again", t->name, acct_spool_directory(t->spool));
             t->unreachable_logged = false;
             free(rec);
             if (!a->stopping)
@@ -377,10 +380,7 @@ static void replay_next(struct acct_target *t)
     acct_spool_get_stats(t->spool, &st);
     a->stats.dropped += st.corrupt - corrupt_before;
     if (r <= 0) {
-        free(rec);
-        if (r == 0)
-            log_info(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': accounting spool %s is empty again", t->name,
-                     acct_spool_directory(t->spool));
+        free(rec);      /* empty (the corrupt ones on the way were logged) */
         return;
     }
     rec->target = t;
