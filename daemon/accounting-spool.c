@@ -155,7 +155,8 @@ static int scan(struct acct_spool *s)
     closedir(d);
     if (r < 0)
         return r;
-    qsort(s->seqs, s->n, sizeof(*s->seqs), compare_seq);
+    if (s->n > 1)
+        qsort(s->seqs, s->n, sizeof(*s->seqs), compare_seq);
     return 0;
 }
 
