@@ -319,6 +319,9 @@ int child_sa_install_rekeyed_outbound(struct xfrm_handle *x, struct child_sa *c,
     return install_rekeyed(x, c, p, false, true, err, err_len);
 }
 
+static int sa_counters(struct xfrm_handle *x, const struct child_sa *c, bool inbound, uint64_t *bytes,
+                       uint64_t *packets);
+
 static child_sa_removal_fn removal_observer;
 static void *removal_observer_data;
 
@@ -335,9 +338,12 @@ static void report_removal(struct xfrm_handle *x, const struct child_sa *c)
     struct session_counters final = { 0 };
     if (!removal_observer || !c->installed)
         return;
-    if (child_sa_counters(x, c, &final.bytes_in, &final.bytes_out, &final.packets_in, &final.packets_out) < 0 &&
-        final.bytes_in == 0 && final.packets_in == 0)
-        return;     /* gone already (hard expiry): nothing to add */
+    /* Each direction alone: one the kernel expired is gone (its last
+     * counters came with the expiry event), the other still counts. */
+    int in = sa_counters(x, c, true, &final.bytes_in, &final.packets_in);
+    int out = sa_counters(x, c, false, &final.bytes_out, &final.packets_out);
+    if (in < 0 && out < 0)
+        return;
     removal_observer(c->reqid, &final, removal_observer_data);
 }
 
@@ -508,25 +514,42 @@ done:
     return r;
 }
 
-int child_sa_counters(struct xfrm_handle *x, const struct child_sa *c, uint64_t *bytes_in, uint64_t *bytes_out,
-                      uint64_t *packets_in, uint64_t *packets_out)
+/* One SA of the pair: inbound (ours) or outbound. */
+static int sa_counters(struct xfrm_handle *x, const struct child_sa *c, bool inbound, uint64_t *bytes,
+                       uint64_t *packets)
 {
     struct xfrm_sa_info info;
-    struct xfrm_sa_id id = { .family = family_of(&c->local), .spi = c->spi_in };
-    address_of(&c->local, &id.dst);
+    struct xfrm_sa_id id = { .family = family_of(&c->local), .spi = inbound ? c->spi_in : c->spi_out };
+    address_of(inbound ? &c->local : &c->remote, &id.dst);
     int r = xfrm_sa_get(x, &id, &info, NULL);
     if (r < 0)
         return r;
-    *bytes_in += info.cur.bytes;
-    *packets_in += info.cur.packets;
-    struct xfrm_sa_id out = { .family = family_of(&c->local), .spi = c->spi_out };
-    address_of(&c->remote, &out.dst);
-    r = xfrm_sa_get(x, &out, &info, NULL);
-    if (r < 0)
-        return r;
-    *bytes_out += info.cur.bytes;
-    *packets_out += info.cur.packets;
+    *bytes += info.cur.bytes;
+    *packets += info.cur.packets;
     return 0;
+}
+
+int child_sa_counters(struct xfrm_handle *x, const struct child_sa *c, uint64_t *bytes_in, uint64_t *bytes_out,
+                      uint64_t *packets_in, uint64_t *packets_out)
+{
+    int r = sa_counters(x, c, true, bytes_in, packets_in);
+    if (r >= 0)
+        r = sa_counters(x, c, false, bytes_out, packets_out);
+    return r;
+}
+
+void child_sa_expired_counters(const struct xfrm_sa_info *info, const union ike_sockaddr *local,
+                               struct session_counters *out)
+{
+    xfrm_address_t ours;
+    address_of(local, &ours);
+    if (info->sa.family == family_of(local) && memcmp(&ours, &info->sa.dst, sizeof(ours)) == 0) {
+        out->bytes_in += info->cur.bytes;
+        out->packets_in += info->cur.packets;
+    } else {
+        out->bytes_out += info->cur.bytes;
+        out->packets_out += info->cur.packets;
+    }
 }
 
 int child_sa_session_counters(struct xfrm_handle *x, const struct child_sa *c, const struct child_sa *old,

@@ -113,5 +113,10 @@ void child_sa_session_sas(const struct child_sa *c, const struct child_sa *old, 
  * counters of an installed pair just before it is deleted (the session
  * keeps them: session_retire_counters). One observer for the process;
  * NULL to stop. */
+/* The last counters of an SA the kernel expired (hard), added to *out as
+ * inbound when it ends at `local` (our address), else as outbound. */
+struct xfrm_sa_info;
+void child_sa_expired_counters(const struct xfrm_sa_info *info, const union ike_sockaddr *local,
+                               struct session_counters *out);
 typedef void (*child_sa_removal_fn)(uint32_t reqid, const struct session_counters *final, void *userdata);
 void child_sa_set_removal_observer(child_sa_removal_fn fn, void *userdata);

@@ -799,6 +799,12 @@ void ike_sa_expired(struct ike *ike, const struct xfrm_event_expire *e)
     uint32_t reqid = e->info.sa.reqid;
     struct session *s = session_find_by_reqid(ike->sessions, reqid);
     struct ikev2_ike_sa *sa = s && s->protocol == SESSION_IKEV2 ? s->owner : NULL;
+    if (s && e->hard) {
+        /* The kernel removes the SA: its last counters stay with the session. */
+        struct session_counters gone = { 0 };
+        child_sa_expired_counters(&e->info, &s->local, &gone);
+        session_retire_counters(ike->sessions, reqid, &gone);
+    }
     if (!sa) {
         log_debug(CONFIG_SUBSYS_IKEV2, 1, "%s expiry of SA 0x%08x reqid 0x%08x: no CHILD SA of ours",
                   e->hard ? "hard" : "soft", e->info.sa.spi, reqid);
