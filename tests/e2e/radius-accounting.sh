@@ -13,7 +13,8 @@
 # disconnect Stop is spooled to disk, a new session's Start queues behind
 # it, vpnd is restarted (that session's Stop, NAS-Reboot, is spooled at
 # shutdown), and once FreeRADIUS is back the spool arrives in order, with
-# Acct-Delay-Time, and empties; `vpnctl stats` counts it all.
+# Acct-Delay-Time, and empties; `vpnctl stats` counts it all.  A CHILD SA
+# rekey in between: the removed SAs' traffic stays in the session's totals.
 # e2e-timeout: 700
 set -euo pipefail
 here=$(dirname "$0")
@@ -97,6 +98,10 @@ check_start() {
 kernel_counters() {
   echo "$(tb_xfrm_bytes gw "$1") $(tb_xfrm_bytes gw "$2") $(tb_xfrm_packets gw "$1") $(tb_xfrm_packets gw "$2")"
 }
+# Two such quadruples added.  add_counters A B
+add_counters() {
+  paste -d' ' <(tr ' ' '\n' <<< "$1") <(tr ' ' '\n' <<< "$2") | awk '{ printf "%s%d", (NR > 1 ? " " : ""), $1 + $2 }'
+}
 # The same four of the last record of session ID with STATUS.
 record_counters() {
   echo "$(attr "$1" "$2" Acct-Input-Octets) $(attr "$1" "$2" Acct-Output-Octets)" \
@@ -106,15 +111,18 @@ record_counters() {
 # SAs IN and OUT, read when no traffic moved them for a whole interval:
 # counters read, an Interim-Update made after that, counters unchanged; then
 # that update must hold exactly them.  (A stray packet in between: try again.)
-# check_interim ID IN OUT
+# BASE ("BYTES_IN BYTES_OUT PACKETS_IN PACKETS_OUT", default zeros) is
+# added to the kernel's: the counters of SAs a rekey removed.
+# check_interim ID IN OUT [BASE]
 check_interim() {
-  local id=$1 in=$2 out=$3 k1 k2 n try
+  local id=$1 in=$2 out=$3 base=${4:-0 0 0 0} k1 k2 n try
   for try in 1 2 3 4; do
     k1=$(kernel_counters "$in" "$out")
     n=$(detail count "$id" Interim-Update)
     tb_wait $((3 * INTERIM + 10)) has_records "$id" Interim-Update $((n + 2))
     k2=$(kernel_counters "$in" "$out")
     [ "$k1" = "$k2" ] || { tb_log "traffic during the interval ($k1 -> $k2): again"; continue; }
+    k2=$(add_counters "$k2" "$base")
     fetch "$id" Interim-Update
     tb_log "kernel (bytes in/out, packets in/out): $k2; Interim-Update of $id: $(record_counters "$id" Interim-Update)"
     [ "$(record_counters "$id" Interim-Update)" = "$k2" ] ||
@@ -157,9 +165,19 @@ check_interim "$bob_id" "$b_in" "$b_out"
 [ "$(attr "$alice_id" Interim-Update Acct-Session-Time)" -ge "$INTERIM" ] ||
   tb_fail "Interim-Update of $alice_id: Acct-Session-Time $(attr "$alice_id" Interim-Update Acct-Session-Time)"
 
+# ---- a rekey: the removed SAs' traffic stays in the totals -----------------------------
+before=$(kernel_counters "$a_in" "$a_out")
+ss_swanctl alice --rekey --child vpn > "$TB_RESULTS/rekey.log" 2>&1 || tb_fail "alice could not rekey: $(cat "$TB_RESULTS/rekey.log")"
+vpnd_log_has "rekeyed CHILD_SA deleted by the client: spi in $a_in" 30
+[ -z "$(tb_exec gw ip xfrm state list spi "$a_in")" ] || tb_fail "the rekeyed SA $a_in is still in the kernel"
+read -r a_in a_out <<< "$(session_json "$vip" spis)"
+tb_exec c1 ping -c 3 -i 0.2 -W 5 "$TB_SRV_ADDR" > "$TB_RESULTS/ping-alice-2.log" || tb_fail "alice cannot ping after the rekey"
+check_interim "$alice_id" "$a_in" "$a_out" "$before"
+
 # ---- Stop: Admin-Reset (vpnctl terminate), User-Request (the client's DELETE) ------------
-# The totals the SAs had just before they went (read a moment before).
-k=$(kernel_counters "$a_in" "$a_out")
+# The totals the SAs had just before they went (read a moment before),
+# with those of the pair the rekey removed.
+k=$(add_counters "$(kernel_counters "$a_in" "$a_out")" "$before")
 vpnctl terminate "$vip" > /dev/null || tb_fail "vpnctl terminate failed"
 tb_wait 15 has_records "$alice_id" Stop 1
 fetch "$alice_id" Stop
