@@ -187,12 +187,15 @@ static void print_sessions(json_object *r)
         printf("no sessions\n");
         return;
     }
-    printf("%-5s %-24s %-16s %-15s %-21s %-12s %-20s %-10s %9s %9s %9s %9s\n", "INDEX", "USER", "TUNNEL-GROUP",
-           "ADDRESS", "PUBLIC", "PROTOCOL", "LOGIN", "DURATION", "BYTES-IN", "BYTES-OUT", "PKTS-IN", "PKTS-OUT");
+    printf("%-5s %-24s %-16s %-15s %-21s %-12s %-20s %-10s %-10s %9s %9s %9s %9s\n", "INDEX", "USER",
+           "TUNNEL-GROUP", "ADDRESS", "PUBLIC", "PROTOCOL", "LOGIN", "DURATION", "IDLE", "BYTES-IN", "BYTES-OUT",
+           "PKTS-IN", "PKTS-OUT");
     for (size_t i = 0; i < n; i++) {
         json_object *s = json_object_array_get_idx(list, i);
-        char dur[64], bin[24] = "-", bout[24] = "-", pin[24] = "-", pout[24] = "-", proto[32];
+        char dur[64], idle[64] = "-", bin[24] = "-", bout[24] = "-", pin[24] = "-", pout[24] = "-", proto[32];
         format_duration(get_uint(s, "duration_seconds"), dur, sizeof(dur));
+        if (get_str(s, "idle_seconds"))
+            format_duration(get_uint(s, "idle_seconds"), idle, sizeof(idle));
         if (get_str(s, "bytes_in")) {
             format_bytes(get_uint(s, "bytes_in"), bin, sizeof(bin));
             format_bytes(get_uint(s, "bytes_out"), bout, sizeof(bout));
@@ -202,9 +205,10 @@ static void print_sessions(json_object *r)
         json_object *natt = get(s, "natt");
         snprintf(proto, sizeof(proto), "%s%s", get_str(s, "protocol") ?: "?",
                  natt && json_object_get_boolean(natt) ? " NAT-T" : "");
-        printf("%-5" PRIu64 " %-24s %-16s %-15s %-21s %-12s %-20s %-10s %9s %9s %9s %9s\n", get_uint(s, "index"),
-               get_str(s, "user") ?: "?", get_str(s, "tunnel_group") ?: "?", get_str(s, "address") ?: "?",
-               get_str(s, "public_address") ?: "?", proto, get_str(s, "login") ?: "?", dur, bin, bout, pin, pout);
+        printf("%-5" PRIu64 " %-24s %-16s %-15s %-21s %-12s %-20s %-10s %-10s %9s %9s %9s %9s\n",
+               get_uint(s, "index"), get_str(s, "user") ?: "?", get_str(s, "tunnel_group") ?: "?",
+               get_str(s, "address") ?: "?", get_str(s, "public_address") ?: "?", proto, get_str(s, "login") ?: "?",
+               dur, idle, bin, bout, pin, pout);
         if (get_str(s, "address6"))
             printf("      IPv6 address: %s\n", get_str(s, "address6"));
         printf("      encryption: %s\n", get_str(s, "encryption") ?: "?");
