@@ -367,6 +367,24 @@ check "the socket is removed" test ! -e "$sock"
 out=$(ctl status 2>&1); rc=$?
 check "vpnctl without a daemon exits 3" test "$rc" -eq 3
 
+# Something else at the socket, answering what is not a response: exit 5.
+for answer in 'not json at all' '{"result":{}}'; do
+    python3 - "$tmp/fake.sock" "$answer" <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+c.recv(65536)
+c.sendall(sys.argv[2].encode() + b"\n")
+c.close(); s.close(); os.unlink(sys.argv[1])
+PY
+    fake=$!
+    for _ in $(seq 100); do [ -S "$tmp/fake.sock" ] && break; sleep 0.05; done
+    out=$("$vpnctl" --socket "$tmp/fake.sock" --timeout 5 status 2>&1); rc=$?
+    wait "$fake"
+    check "an answer that is not a response ('$answer') exits 5 ($out)" test "$rc" -eq 5
+done
+
 if [ "$failures" -ne 0 ]; then
     echo "--- vpnd log ---"
     cat "$tmp/vpnd.log"
