@@ -113,8 +113,8 @@ tb_exec c3 ping -c 2 -i 0.2 -W 5 "$TB_SRV_ADDR" > /dev/null || tb_fail "erin can
 journal_check() {
   local name=$1 must=$2 others=$3; shift 3
   journal -o json "$@" > "$TB_RESULTS/journal-$name.json" || tb_fail "journalctl $* failed"
-  python3 - "$TB_RESULTS/journal-$name.json" "$must" "$others" "$*" > "$TB_RESULTS/journal-$name.check" <<'PY' ||
-    tb_fail "journalctl $*: $(tail -n 3 "$TB_RESULTS/journal-$name.check")"
+  local rc=0
+  python3 - "$TB_RESULTS/journal-$name.json" "$must" "$others" "$*" > "$TB_RESULTS/journal-$name.check" <<'PY' || rc=$?
 import json, re, sys
 path, must, others, query = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4]
 entries = [json.loads(l) for l in open(path) if l.strip()]
@@ -136,6 +136,7 @@ for b in bad[:20]:
     print("FAIL:", b)
 sys.exit(1 if bad else 0)
 PY
+  [ "$rc" -eq 0 ] || tb_fail "journalctl $*: $(tail -n 3 "$TB_RESULTS/journal-$name.check")"
   tb_log "journalctl $*: $(wc -l < "$TB_RESULTS/journal-$name.json") entries"
 }
 alice_vip=$(ss_client_vip alice)
