@@ -99,6 +99,9 @@ ss_client_up alice vpn || tb_fail "alice's tunnel did not come up"
 tb_exec c1 ping -c 2 -i 0.2 -W 5 "$TB_SRV_ADDR" > /dev/null || tb_fail "alice cannot ping through the tunnel"
 vpnc_conf carol --gateway "$TB_GW_ADDR" --group "$GROUP" --secret "$GROUP_KEY" --user carol --password "$CAROL_PASSWORD"
 vpnc_up c2 carol || tb_fail "vpnc did not connect"
+# vpnc's connect script may run before vpnd has read its last Quick Mode message.
+carol_up() { journal -o cat VPND_USER=carol | grep -q "^session up: user carol"; }
+tb_wait 60 carol_up
 tb_exec c2 ping -c 2 -i 0.2 -W 5 "$TB_SRV_ADDR" > /dev/null || tb_fail "carol cannot ping through the tunnel"
 ss_client_start c3 erin
 ss_client_conn erin vpn --remote "$TB_GW_ADDR" --version 1 --psk erin.example.org "$MM_KEY" \
