@@ -23,6 +23,7 @@
 #define USEC_PER_SEC 1000000ULL
 #define PROBE_DEFAULT_SEC 30            /* spool retry when the group has no dead-time */
 #define RECORD_WHAT_MAX 160
+#define SHUTDOWN_WAIT_MAX_MS 5000       /* for the Stops of the sessions vpnd ends when it stops */
 
 /* RFC 2866 5.10 */
 enum {
@@ -708,9 +709,11 @@ static void target_flush(struct acct_target *t)
     if (r >= 0) {
         t->acct->stopping = true;
         target_resend(t);
-        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t)t->group->timeout_ms * 1000ULL;
+        /* Within the service manager's stop timeout, whatever the group's timeout. */
+        uint32_t wait_ms = t->group->timeout_ms < SHUTDOWN_WAIT_MAX_MS ? t->group->timeout_ms : SHUTDOWN_WAIT_MAX_MS;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t)wait_ms * 1000ULL;
         log_info(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': waiting up to %u ms for the answers to %zu "
-                 "accounting records", t->name, t->group->timeout_ms, t->n_in_flight);
+                 "accounting records", t->name, wait_ms, t->n_in_flight);
         while (t->n_in_flight > 0) {
             uint64_t now = now_usec(CLOCK_MONOTONIC);
             if (now >= deadline)

@@ -15,8 +15,8 @@
  * Stop. Interim-Updates are not spooled: the next one, or the Stop,
  * carries the running totals. A record leaves the spool only when a server
  * has answered it. At start the spools are resent; at shutdown vpnd waits
- * up to the group's timeout for the Stops of the sessions it ended and
- * spools the rest.
+ * up to the group's timeout (5 s at most) for the Stops of the sessions it
+ * ended and spools the rest.
  */
 #pragma once
 
