@@ -550,6 +550,7 @@ static void register_session(struct ikev1_isakmp_sa *sa, const char *esp)
     struct session tmpl = {
         .protocol = SESSION_IKEV1,
         .address = sa->address,
+        .reqid = sa->child.reqid,       /* kernel events and removed SAs' counters find the session by it */
         .remote = sa->remote,
         .local = sa->local,
         .natt = sa->nat_detected,

@@ -15,6 +15,7 @@
 # shutdown), and once FreeRADIUS is back the spool arrives in order, with
 # Acct-Delay-Time, and empties; `vpnctl stats` counts it all.  A CHILD SA
 # rekey in between: the removed SAs' traffic stays in the session's totals.
+# Last, a group policy's session-timeout ends a session: Session-Timeout.
 # e2e-timeout: 700
 set -euo pipefail
 here=$(dirname "$0")
@@ -43,6 +44,8 @@ esp-proposals = ( { name = "esp2"; encryption = ["aes256"]; integrity = ["sha256
 pools = ( { name = "rw-pool"; range = "10.3.0.10-10.3.0.20"; netmask = "255.255.255.0"; },
           { name = "ez-pool"; range = "10.4.0.10-10.4.0.20"; netmask = "255.255.255.0"; } );
 group-policies = ( { name = "gp"; split-tunnel-policy = "tunnel-specified";
+                     split-tunnel-networks = ["$TB_PROTECTED_NET"]; },
+                   { name = "short"; session-timeout = 6; split-tunnel-policy = "tunnel-specified";
                      split-tunnel-networks = ["$TB_PROTECTED_NET"]; } );
 users = ( { name = "bob"; password-hash = "$hash"; } );
 aaa-server-groups = ( { name = "acct"; servers = ( { address = "127.0.0.1"; secret = "$FR_SECRET"; } );
@@ -51,6 +54,9 @@ aaa-server-groups = ( { name = "acct"; servers = ( { address = "127.0.0.1"; secr
                         accounting-spool-directory = "$SPOOL"; } );
 tunnel-groups = ( { name = "rw"; ike-version = 2; authentication = "psk"; psk = "$PSK";
                     identity = ["email:*@example.com"]; address-pool = "rw-pool"; group-policy = "gp";
+                    ike-proposals = ["modern"]; esp-proposals = ["esp2"]; accounting-server-group = "acct"; },
+                  { name = "short"; ike-version = 2; authentication = "psk"; psk = "$PSK";
+                    identity = ["email:*@short.example"]; address-pool = "rw-pool"; group-policy = "short";
                     ike-proposals = ["modern"]; esp-proposals = ["esp2"]; accounting-server-group = "acct"; },
                   { name = "ez"; ike-version = 1; authentication = "psk+xauth"; psk = "$KEY";
                     group-name = "$GROUP"; address-pool = "ez-pool"; group-policy = "gp";
@@ -249,4 +255,19 @@ a = json.load(open(sys.argv[1]))["result"]["accounting"]
 assert a["replayed"] == 3 and a["spool_waiting"] == 0 and a["dropped"] == 0 and a["spooled"] == 0, a
 PY
 vpnctl stats | grep -E "^Accounting:" | tee -a "$TB_RESULTS/stats.txt"
+
+# ---- the group policy's session-timeout: Stop with Session-Timeout ------------------------
+ss_client_start c2 carol
+ss_client_conn carol vpn --remote "$TB_GW_ADDR" --psk carol@short.example "$PSK" \
+  --ike aes256-sha256-ecp256 --esp aes256-sha256 --remote-ts "$TB_PROTECTED_NET"
+ss_client_up carol vpn || tb_fail "carol's tunnel did not come up"
+carol_vip=$(ss_client_vip carol) || tb_fail "carol got no virtual IP"
+carol_id=$(session_json "$carol_vip" acct_session_id)
+tb_wait 30 has_records "$carol_id" Stop 1
+fetch "$carol_id" Stop
+[ "$(attr "$carol_id" Stop Acct-Terminate-Cause)" = Session-Timeout ] ||
+  tb_fail "Stop of $carol_id: Acct-Terminate-Cause '$(attr "$carol_id" Stop Acct-Terminate-Cause)', expected Session-Timeout"
+[ "$(attr "$carol_id" Stop Acct-Session-Time)" -ge 6 ] ||
+  tb_fail "Stop of $carol_id: Acct-Session-Time $(attr "$carol_id" Stop Acct-Session-Time), the timeout is 6 s"
+tb_log "Stop of carol: Session-Timeout after $(attr "$carol_id" Stop Acct-Session-Time) s"
 tb_log "PASS: Start, Interim-Update, Stop with the kernel's counters; spooled records delivered in order after an outage and a restart"
