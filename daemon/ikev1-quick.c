@@ -505,7 +505,8 @@ void ikev1_handle_quick1(struct ikev1_isakmp_sa *sa, const struct ikev1_header *
     send_quick2(started, NULL, 0);
 out:
     free(osa);
-    if (qm) {
+    if (qm) {                   /* refused: no exchange under this message ID */
+        crypto_ikev1_cbc_forget(sa->cbc, hdr->message_id);
         crypto_wipe(qm, sizeof(*qm));
         free(qm);
     }
@@ -589,8 +590,11 @@ static void handle_quick3(struct ikev1_quick *qm)
         } else {
             if (qm->rekey)              /* its child is gone: a reqid of its own */
                 qm->child.reqid = ike_next_reqid(sa->ike);
-            r = child_sa_install(ike_xfrm(sa->ike), sa->n_children ? NULL : sa->ike->routes, &qm->child, &params,
-                                 err, sizeof(err));
+            /* One host route per session, with its first child, when the
+             * group policy asks for reverse route injection. */
+            struct route_handle *routes = sa->n_children == 0 && sa->policy->reverse_route ? sa->ike->routes
+                                                                                            : NULL;
+            r = child_sa_install(ike_xfrm(sa->ike), routes, &qm->child, &params, err, sizeof(err));
         }
     }
     crypto_child_keys_wipe(&keys);

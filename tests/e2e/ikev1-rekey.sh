@@ -103,6 +103,7 @@ vpnd_log_has "session=$first\] IPsec SA installed: .* proxy IDs $bvip/32 === $TB
 vpnd_log_has "session=$first\] IPsec SA installed: .* proxy IDs $bvip/32 === $TB_GW_INSIDE/32"
 mapfile -t bob_spis < <(ss_child_spis bob)
 [ "${#bob_spis[@]}" -eq 2 ] || tb_fail "bob has ${#bob_spis[@]} CHILD SAs, not 2"
+tb_exec c2 ping -c 3 -W 2 "$TB_SRV_ADDR" > /dev/null || tb_fail "no ping to srv"
 tb_exec c2 ping -c 3 -W 2 "$TB_GW_INSIDE" > /dev/null || tb_fail "no ping to the gateway's inside address"
 for pair in "${bob_spis[@]}"; do
   read -r in out <<< "$pair"
