@@ -72,8 +72,12 @@ void ikev1_quick_hold(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr
     size_t ids_len = proxy_ids(hdr, plain, plain_len, ids, sizeof(ids));
     for (size_t i = 0; i < sa->n_held; i++) {
         struct ikev1_held_quick *h = &sa->held[i];
+        if (h->hdr.message_id == hdr->message_id) {
+            log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Quick Mode 0x%08x is held already: dropped", hdr->message_id);
+            return;
+        }
         size_t other_len = proxy_ids(&h->hdr, h->plain, h->plain_len, other, sizeof(other));
-        if (h->hdr.message_id != hdr->message_id && other_len == ids_len && memcmp(ids, other, ids_len) == 0) {
+        if (other_len == ids_len && memcmp(ids, other, ids_len) == 0) {
             log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Quick Mode 0x%08x replaces the held 0x%08x (same proxy IDs): "
                          "saved Quick Mode no longer needed", hdr->message_id, h->hdr.message_id);
             held_remove(sa, i);
