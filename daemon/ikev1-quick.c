@@ -6,10 +6,18 @@
  * address (a client must not claim another user's), the gateway side
  * inside what the group policy lets it reach (0.0.0.0/0 under a split
  * policy is narrowed to the split networks in the kernel's policies). The
- * ESP transform comes from the tunnel group's esp-proposals; bundles (AH,
- * IPComp) are refused and the next proposal tried. Our SPI is allocated
- * before message 2; the SAs, policies and route go in through child-sa.c
- * when message 3 proves the client has the keys.
+ * ESP transform comes from the tunnel group's esp-proposals
+ * (ikev1-quick-proposal.c: bundles with AH or IPComp are refused and the
+ * next proposal tried). Our SPI is allocated before message 2; the SAs,
+ * policies and route go in through child-sa.c when message 3 proves the
+ * client has the keys.
+ *
+ * Several Quick Modes run at once on one ISAKMP SA, each in the SA's table
+ * by message ID with its own IV chain, retransmission cache and deadline.
+ * On message 3 the networks decide: a child of the session with the same
+ * ones is rekeyed (new SAs under its policies), other networks get a child
+ * of their own (ikev1-child.c). A Quick Mode before Mode Config is done is
+ * held (ikev1-quick-hold.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
