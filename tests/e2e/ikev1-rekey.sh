@@ -92,7 +92,8 @@ tb_wait 10 sa_gone "$out2"
 ss_client_start c2 bob
 ss_client_conn bob vpn2 --remote "$TB_GW_ADDR" --version 1 --psk client2.example.org "$KEY" \
   --xauth bob "$PASSWORD_B" --ike aes128-sha1-modp2048 --esp aes128-sha1-modp2048 \
-  --remote-ts "$TB_SRV_ADDR/32" --extra-child gwin "$TB_GW_INSIDE/32" --reauth-ike 40s
+  --remote-ts "$TB_SRV_ADDR/32" --extra-child gwin "$TB_GW_INSIDE/32" --reauth-ike 40s \
+  --set over_time=20s --set rand_time=5s
 ss_client_up bob vpn2 || tb_fail "bob's tunnel to srv did not come up"
 ss_client_up bob gwin || tb_fail "bob's second CHILD SA (the gateway's inside address) did not come up"
 bvip=$(ss_client_vip bob) || tb_fail "bob got no virtual IP"
@@ -112,8 +113,11 @@ for pair in "${bob_spis[@]}"; do
 done
 tb_log "bob: one ISAKMP SA ($first), two pairs of IPsec SAs: ${bob_spis[*]}"
 
-# Re-authentication: strongSwan (reauth_time 40s; IKEv1 has no rekeying of
-# an ISAKMP SA) runs a new Main Mode, XAuth and Mode Config asking for the
+# Re-authentication: strongSwan (reauth_time 40s minus up to 5s; IKEv1 has
+# no rekeying of an ISAKMP SA; it proposes reauth_time + over_time = 60 s
+# as the ISAKMP SA's lifetime, which vpnd takes: the re-authentication
+# starts well before vpnd would end the old SA with the session, even on a
+# loaded test bed) runs a new Main Mode, XAuth and Mode Config asking for the
 # address it has, and migrates its CHILD SAs to the new IKE SA without new
 # Quick Modes: make-before-break, its kernel SAs stay as they are. vpnd
 # moves the session to the new ISAKMP SA with the same address and IPsec
