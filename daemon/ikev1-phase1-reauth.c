@@ -107,3 +107,11 @@ bool ikev1_reauth_adopt(struct ikev1_isakmp_sa *sa)
                  sa->n_children, old->name);
     return true;
 }
+
+bool ikev1_reauth_pending(struct ikev1_isakmp_sa *sa)
+{
+    struct ikev1_isakmp_sa *newer = sa->user[0] ? hashmap_get_str(sa->ike->ikev1_users, sa->user) : NULL;
+    return newer && newer != sa && (newer->state == IKEV1_SA_XAUTH || newer->state == IKEV1_SA_MODECFG) &&
+           newer->group && sa->group && strcmp(newer->group->name, sa->group->name) == 0 &&
+           same_host(&newer->remote, &sa->remote);
+}

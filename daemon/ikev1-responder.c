@@ -21,6 +21,10 @@
  * without an answer. */
 #define IKEV1_RETRANSMIT_USEC (5ULL * 1000000ULL)
 
+/* How long an expired ISAKMP SA keeps its session while the client's new
+ * one finishes Mode Config (ikev1_reauth_pending()). */
+#define IKEV1_REAUTH_GRACE 30
+
 void ikev1_sa_log_ctx(const struct ikev1_isakmp_sa *sa, struct log_ctx *ctx)
 {
     *ctx = (struct log_ctx){
@@ -143,6 +147,17 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
         why = "timeout";
     char copy[200];
     snprintf(copy, sizeof(copy), "%s", why);
+    if (sa->state == IKEV1_SA_READY && sa->session && !sa->lifetime_grace && ikev1_reauth_pending(sa)) {
+        /* The new ISAKMP SA is about to take the session over: ending
+         * it now would cut the client off for nothing. Once. */
+        struct log_ctx ctx;
+        ikev1_sa_log_ctx(sa, &ctx);
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "ISAKMP SA lifetime expired while user %s re-authenticates: the "
+                     "session waits %d s for the new ISAKMP SA", sa->user, IKEV1_REAUTH_GRACE);
+        sa->lifetime_grace = true;
+        ikev1_set_deadline(sa, IKEV1_REAUTH_GRACE, copy);
+        return 0;
+    }
     if (sa->state != IKEV1_SA_READY)    /* READY: the ISAKMP SA's lifetime ran out, no failure */
         sa->ike->stats.handshake_failures[IKE_FAIL_TIMEOUT]++;
     ikev1_sa_terminate(sa, true, copy);

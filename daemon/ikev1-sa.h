@@ -188,6 +188,7 @@ struct ikev1_isakmp_sa {
     uint64_t dpd_bytes_in, dpd_checked_usec;
     uint64_t last_rx_usec;              /* CLOCK_MONOTONIC: last authentic message from the client */
     uint64_t last_bytes_in, last_activity_usec, established_usec;
+    bool lifetime_grace;                /* the lifetime ran out during a re-authentication once */
 };
 
 /* ---- ikev1-responder.c ---------------------------------------------------- */
@@ -331,3 +332,6 @@ void ikev1_quick_held_free(struct ikev1_isakmp_sa *sa);
  * lives on without them until the client deletes it or it expires.
  * True when it did. */
 bool ikev1_reauth_adopt(struct ikev1_isakmp_sa *sa);
+/* The client re-authenticates right now: a newer ISAKMP SA of the same
+ * user from the same host has passed Xauth and is in Mode Config. */
+bool ikev1_reauth_pending(struct ikev1_isakmp_sa *sa);
