@@ -22,7 +22,7 @@
 #define IKEV1_RETRANSMIT_USEC (5ULL * 1000000ULL)
 
 /* How long an expired ISAKMP SA keeps its session while the client's new
- * one finishes Mode Config (ikev1_reauth_pending()). */
+ * one, past Xauth, gets to Mode Config (ikev1_reauth_pending()). */
 #define IKEV1_REAUTH_GRACE 30
 
 void ikev1_sa_log_ctx(const struct ikev1_isakmp_sa *sa, struct log_ctx *ctx)

@@ -333,5 +333,6 @@ void ikev1_quick_held_free(struct ikev1_isakmp_sa *sa);
  * True when it did. */
 bool ikev1_reauth_adopt(struct ikev1_isakmp_sa *sa);
 /* The client re-authenticates right now: a newer ISAKMP SA of the same
- * user from the same host has passed Xauth and is in Mode Config. */
+ * user from the same host has passed Xauth and has not taken the session
+ * over yet (that happens when its Mode Config starts). */
 bool ikev1_reauth_pending(struct ikev1_isakmp_sa *sa);
