@@ -12,30 +12,43 @@
 # traffic), then a phase 1 re-authentication under a ping every 0.2 s:
 # the session, its address and its IPsec SAs move to the new ISAKMP SA,
 # the old ISAKMP SA goes without them, and at most two pings are lost.
-# e2e-timeout: 560
+# carol (vpnc, no phase 1 rekeying) loses her session when her ISAKMP
+# SA's lifetime ends on vpnd's side.
+# e2e-timeout: 640
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/../testbed/lib.sh"
 . "$here/../testbed/strongswan.sh"
+. "$here/../testbed/vpnc.sh"
 . "$here/ikev2-common.bash"
 tb_init
 
 KEY=ikev1-rekey-key-2b
 PASSWORD=alice-rekey-pw-5
 PASSWORD_B=bob-reauth-pw-7
-tb_topology_remote_access --direct 2
+PASSWORD_C=carol-expiry-pw-3
+tb_topology_remote_access --direct 3
 hash=$(openssl passwd -6 "$PASSWORD")
 hash_b=$(openssl passwd -6 "$PASSWORD_B")
+hash_c=$(openssl passwd -6 "$PASSWORD_C")
 
 vpnd_write_conf <<CONF
-ike-proposals = ( { name = "mm"; encryption = ["aes128"]; integrity = ["sha1"]; dh-group = [14]; } );
-esp-proposals = ( { name = "esp"; encryption = ["aes128"]; integrity = ["sha1"]; pfs-group = [14]; } );
+ike-proposals = ( { name = "mm"; encryption = ["aes128"]; integrity = ["sha1"]; dh-group = [14]; },
+                  { name = "short"; encryption = ["aes256", "aes128"]; integrity = ["sha1"]; dh-group = [14, 2];
+                    lifetime-seconds = 120; } );
+esp-proposals = ( { name = "esp"; encryption = ["aes128"]; integrity = ["sha1"]; pfs-group = [14]; },
+                  { name = "esp-nopfs"; encryption = ["aes256", "aes128"]; integrity = ["sha1"]; } );
 pools = ( { name = "pool"; range = "10.7.0.10-10.7.0.20"; netmask = "255.255.255.0"; } );
-group-policies = ( { name = "policy"; protocols = ["ikev1"]; pfs = true; idle-timeout = 15; } );
-users = ( { name = "alice"; password-hash = "$hash"; }, { name = "bob"; password-hash = "$hash_b"; } );
+group-policies = ( { name = "policy"; protocols = ["ikev1"]; pfs = true; idle-timeout = 15; },
+                   { name = "ez-policy"; protocols = ["ikev1"]; idle-timeout = 0; } );
+users = ( { name = "alice"; password-hash = "$hash"; }, { name = "bob"; password-hash = "$hash_b"; },
+          { name = "carol"; password-hash = "$hash_c"; } );
 tunnel-groups = ( { name = "mm"; ike-version = 1; authentication = "psk+xauth"; psk = "$KEY";
                     peer-address = ["0.0.0.0/0"]; address-pool = "pool"; group-policy = "policy";
-                    ike-proposals = ["mm"]; esp-proposals = ["esp"]; } );
+                    ike-proposals = ["mm"]; esp-proposals = ["esp"]; },
+                  { name = "ez"; ike-version = 1; authentication = "psk+xauth"; psk = "$KEY";
+                    group-name = "ezgroup"; address-pool = "pool"; group-policy = "ez-policy";
+                    ike-proposals = ["short"]; esp-proposals = ["esp-nopfs"]; } );
 CONF
 vpnd_start
 
@@ -113,6 +126,20 @@ for pair in "${bob_spis[@]}"; do
 done
 tb_log "bob: one ISAKMP SA ($first), two pairs of IPsec SAs: ${bob_spis[*]}"
 
+# carol: vpnc, which never re-authenticates (vpnc 0.5.3 has no phase 1
+# rekeying), in a tunnel group whose ISAKMP SAs live 120 s: when the
+# lifetime ends vpnd deletes the ISAKMP SA and the session ends with it,
+# as a Cisco head end does. (She runs while bob re-authenticates.)
+vpnc_conf carol --gateway "$TB_GW_ADDR" --group ezgroup --secret "$KEY" --user carol --password "$PASSWORD_C" \
+  --pfs nopfs
+vpnc_up c3 carol || tb_fail "vpnc (carol) did not connect"
+caddr=$(vpnc_env carol INTERNAL_IP4_ADDRESS)
+carol_sa=$(grep -oE "session=ikev1#[0-9]+\] session up: user carol" "$TB_RESULTS/vpnd.log" | grep -oE "ikev1#[0-9]+" |
+  head -n 1)
+read -r carol_in carol_out < <(grep -E "session=$carol_sa\] IPsec SA installed" "$TB_RESULTS/vpnd.log" |
+  sed -n 's/.*spi in \(0x[0-9a-f]*\) out \(0x[0-9a-f]*\).*/\1 \2/p' | head -n 1)
+[ -n "$carol_in" ] || tb_fail "no IPsec SA for carol in the log"
+
 # Re-authentication: strongSwan (reauth_time 40s minus up to 5s; IKEv1 has
 # no rekeying of an ISAKMP SA; it proposes reauth_time + over_time = 60 s
 # as the ISAKMP SA's lifetime, which vpnd takes: the re-authentication
@@ -154,6 +181,14 @@ tb_exec c2 ping -c 3 -W 2 "$TB_SRV_ADDR" > /dev/null || tb_fail "no ping after t
 # vpnctl terminate ends the session through its new owner.
 vpnctl terminate "$bvip" > /dev/null || tb_fail "vpnctl terminate failed"
 vpnd_log_has "session=$second\] session down: user bob, address $bvip" 10 || tb_fail "the session did not end with $second"
+
+# carol's ISAKMP SA reaches its 120 s: the session ends, its SAs leave
+# the kernel, the address goes back to the pool.
+vpnd_log_has "session=$carol_sa\] session down: user carol, address $caddr: ISAKMP SA lifetime expired" 150 ||
+  tb_fail "carol's session did not end with her ISAKMP SA's lifetime"
+tb_wait 10 sa_gone "$carol_in" || tb_fail "carol's SA $carol_in is still in the kernel"
+tb_wait 10 sa_gone "$carol_out" || tb_fail "carol's SA $carol_out is still in the kernel"
+[ -z "$(vpnd_session_field "$caddr" index)" ] || tb_fail "carol still has a session"
 
 vpnd_stop
 [ "$(tb_xfrm_state_count gw)" -eq 0 ] || tb_fail "gw has xfrm states after vpnd stopped"
