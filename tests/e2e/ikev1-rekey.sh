@@ -96,6 +96,20 @@ sa_gone() { [ -z "$(tb_exec gw ip xfrm state list spi "$1")" ]; }
 tb_wait 10 sa_gone "$in2"
 tb_wait 10 sa_gone "$out2"
 
+# carol: vpnc, which never re-authenticates (vpnc 0.5.3 has no phase 1
+# rekeying), in a tunnel group whose ISAKMP SAs live 120 s: when the
+# lifetime ends vpnd deletes the ISAKMP SA and the session ends with it,
+# as a Cisco head end does. (Her clock runs while bob does his part.)
+vpnc_conf carol --gateway "$TB_GW_ADDR" --group ezgroup --secret "$KEY" --user carol --password "$PASSWORD_C" \
+  --pfs nopfs
+vpnc_up c3 carol || tb_fail "vpnc (carol) did not connect"
+caddr=$(vpnc_env carol INTERNAL_IP4_ADDRESS)
+carol_sa=$(grep -oE "session=ikev1#[0-9]+\] session up: user carol" "$TB_RESULTS/vpnd.log" | grep -oE "ikev1#[0-9]+" |
+  head -n 1)
+read -r carol_in carol_out < <(grep -E "session=$carol_sa\] IPsec SA installed" "$TB_RESULTS/vpnd.log" |
+  sed -n 's/.*spi in \(0x[0-9a-f]*\) out \(0x[0-9a-f]*\).*/\1 \2/p' | head -n 1)
+[ -n "$carol_in" ] || tb_fail "no IPsec SA for carol in the log"
+
 # ---- bob: two Quick Modes on one ISAKMP SA, then phase 1 re-authentication --
 # Two CHILD SAs: srv, and the gateway's inside address (as the Cisco VPN
 # Client asks for the gateway's own address and for 0.0.0.0/0). strongSwan
@@ -126,19 +140,6 @@ for pair in "${bob_spis[@]}"; do
 done
 tb_log "bob: one ISAKMP SA ($first), two pairs of IPsec SAs: ${bob_spis[*]}"
 
-# carol: vpnc, which never re-authenticates (vpnc 0.5.3 has no phase 1
-# rekeying), in a tunnel group whose ISAKMP SAs live 120 s: when the
-# lifetime ends vpnd deletes the ISAKMP SA and the session ends with it,
-# as a Cisco head end does. (She runs while bob re-authenticates.)
-vpnc_conf carol --gateway "$TB_GW_ADDR" --group ezgroup --secret "$KEY" --user carol --password "$PASSWORD_C" \
-  --pfs nopfs
-vpnc_up c3 carol || tb_fail "vpnc (carol) did not connect"
-caddr=$(vpnc_env carol INTERNAL_IP4_ADDRESS)
-carol_sa=$(grep -oE "session=ikev1#[0-9]+\] session up: user carol" "$TB_RESULTS/vpnd.log" | grep -oE "ikev1#[0-9]+" |
-  head -n 1)
-read -r carol_in carol_out < <(grep -E "session=$carol_sa\] IPsec SA installed" "$TB_RESULTS/vpnd.log" |
-  sed -n 's/.*spi in \(0x[0-9a-f]*\) out \(0x[0-9a-f]*\).*/\1 \2/p' | head -n 1)
-[ -n "$carol_in" ] || tb_fail "no IPsec SA for carol in the log"
 
 # Re-authentication: strongSwan (reauth_time 40s minus up to 5s; IKEv1 has
 # no rekeying of an ISAKMP SA; it proposes reauth_time + over_time = 60 s
