@@ -195,7 +195,8 @@ void ikev1_modecfg_start(struct ikev1_isakmp_sa *sa)
     const struct config_user *user = sa->group->xauth ? config_user_find(sa->config, sa->user) : NULL;
     const char *exhausted = NULL;
     uint64_t in_use = 0;
-    int r = ike_address_acquire(sa->ike, sa->group, user, sa->user, &sa->address, &sa->pool, &exhausted, &in_use);
+    int r = ikev1_reauth_adopt(sa) ? 0 : ike_address_acquire(sa->ike, sa->group, user, sa->user, &sa->address,
+                                                             &sa->pool, &exhausted, &in_use);
     if (r < 0) {
         char why[SESSION_NAME_MAX + 160];
         if (r == -ENOSPC)
@@ -250,6 +251,7 @@ bool ikev1_modecfg_handle(struct ikev1_isakmp_sa *sa, const struct ikev1_header 
         sa->state = IKEV1_SA_READY;
         ikev1_lifetime_start(sa);
         log_assigned(sa, "push: peer accepted the address", NULL);
+        ikev1_sa_ready(sa);
         return true;
     }
     if (cfg->type != IKEV1_CFG_REQUEST)
@@ -278,6 +280,7 @@ bool ikev1_modecfg_handle(struct ikev1_isakmp_sa *sa, const struct ikev1_header 
         sa->state = IKEV1_SA_READY;
         ikev1_lifetime_start(sa);
         log_assigned(sa, "pull: reply sent", left);
+        ikev1_sa_ready(sa);
     }
     free(o);
     free(plain);

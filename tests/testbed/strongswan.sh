@@ -235,6 +235,9 @@ ss__quote() {
 #   --mobike yes|no    (default yes)
 #   --local-addr ADDR  source address
 #   --set KEY=VALUE    any other key of the connection section
+#   --extra-child NAME TS  a second CHILD SA NAME (same proposals and
+#                      timers) for remote_ts TS: another Quick Mode or
+#                      CREATE_CHILD_SA on the same IKE SA (ss_client_up NAME)
 #   --no-load          only write the file (many connections: write them
 #                      all, then one ss_load NAME)
 #   --start            charon initiates the connection itself when it is
@@ -247,6 +250,7 @@ ss_client_conn() {
   local ike="" esp="" remote_ts=0.0.0.0/0 vips=0.0.0.0 version=2 aggressive=""
   local rekey_ike="" reauth_ike="" rekey_child="" life_child="" rand_child="" dpd="" encap=""
   local frag="" mobike="" local_addr="" xauth_user="" xauth_pass="" ike_id="" sets=() load=yes start_action=""
+  local extra_child="" extra_ts=""
   while [ $# -gt 0 ]; do
     case $1 in
       --no-load) load=""; shift ;;
@@ -278,6 +282,7 @@ ss_client_conn() {
       --mobike) mobike=$2; shift 2 ;;
       --local-addr) local_addr=$2; shift 2 ;;
       --set) sets+=("$2"); shift 2 ;;
+      --extra-child) extra_child=$2 extra_ts=$3; shift 3 ;;
       *) tb_fail "ss_client_conn: unknown option $1" ;;
     esac
   done
@@ -343,6 +348,16 @@ ss_client_conn() {
     [ -z "$rand_child" ] || echo "        rand_time = $rand_child"
     [ -z "$start_action" ] || echo "        start_action = $start_action"
     echo "      }"
+    if [ -n "$extra_child" ]; then
+      [[ $extra_child =~ ^[A-Za-z0-9_-]+$ ]] || tb_fail "ss_client_conn: bad child name '$extra_child'"
+      echo "      $extra_child {"
+      echo "        remote_ts = $extra_ts"
+      [ -z "$esp" ] || echo "        esp_proposals = $esp"
+      [ -z "$rekey_child" ] || echo "        rekey_time = $rekey_child"
+      [ -z "$life_child" ] || echo "        life_time = $life_child"
+      [ -z "$rand_child" ] || echo "        rand_time = $rand_child"
+      echo "      }"
+    fi
     echo "    }"
     echo "  }"
     echo "}"
