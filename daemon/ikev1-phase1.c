@@ -1102,8 +1102,8 @@ void ikev1_handle_main1(struct ike *ike, const struct ike_packet *pkt, const str
     encr_text(choice.encr_id, choice.key_bits, enc, sizeof(enc));
     char how[SESSION_NAME_MAX + 96];
     if (ikev1_auth_is_signature(choice.auth_method))
-        snprintf(how, sizeof(how), "%s signatures, tunnel group %s until the certificate's identity selects one",
-                 auth_method_text(choice.auth_method), tg->name);
+        snprintf(how, sizeof(how), "auth %s, the tunnel group follows from the client's certificate identity "
+                 "(%s for now)", auth_method_text(choice.auth_method), tg->name);
     else
         snprintf(how, sizeof(how), "tunnel group %s by peer address", tg->name);
     log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Main Mode from %s: %s, IKE SA proposal %u transform %u acceptable "
