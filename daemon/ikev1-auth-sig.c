@@ -218,11 +218,17 @@ static int sig_job_work(void *userdata)
     return 0;
 }
 
+/* group: the one the identity selected, NULL before (the log names the
+ * provisional group of message 1 then). */
 static void refuse(struct ikev1_isakmp_sa *sa, const struct log_ctx *ctx, const char *identity,
-                   const char *group, const char *reason)
+                   const struct config_tunnel_group *group, const char *reason)
 {
+    if (group) {
+        sa->group = group;
+        snprintf(sa->group_name, sizeof(sa->group_name), "%s", group->name);
+    }
     log_notice_ctx(ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, identity '%s', tunnel group %s: %s",
-                   sa->peer, identity, group, reason);
+                   sa->peer, identity, sa->group->name, reason);
     sa->ike->stats.handshake_failures[IKE_FAIL_AUTH]++;
     /* The client has our keys: tell it under them rather than let it
      * retransmit until it gives up. */
@@ -289,7 +295,7 @@ static void sig_job_done(void *userdata, int result)
             snprintf(reason, sizeof(reason), "cannot check the certificate: %s", strerror(-err));
         else
             snprintf(reason, sizeof(reason), "%s", j->reason);
-        refuse(sa, &ctx, j->identity, j->group->name, reason);
+        refuse(sa, &ctx, j->identity, j->group, reason);
         sig_job_free(j);
         return;
     }
@@ -418,12 +424,12 @@ void ikev1_sig_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt
     if (r < 0) {
         snprintf(reason, sizeof(reason), r == -EOPNOTSUPP ? "ID type %u cannot be matched against a certificate"
                                                           : "ID of type %u is malformed or not printable", id.type);
-        refuse(sa, ctx, "", sa->group->name, reason);
+        refuse(sa, ctx, "", NULL, reason);
         return;
     }
     const struct config_tunnel_group *group = group_by_identity(sa->config, id_type, identity, &id_addr);
     if (!group) {
-        refuse(sa, ctx, identity, sa->group->name, "no IKEv1 certificate tunnel group accepts this identity");
+        refuse(sa, ctx, identity, NULL, "no IKEv1 certificate tunnel group accepts this identity");
         return;
     }
     ctx->tunnel_group = group->name;
@@ -431,7 +437,7 @@ void ikev1_sig_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt
     if (!ikev1_p1_choice_allowed(&sa->choice, group, why, sizeof(why))) {
         snprintf(reason, sizeof(reason), "the negotiated IKE transform (ike-proposal '%s' of tunnel group %s) is not "
                  "acceptable to this group: %s", sa->choice.config->name, sa->group->name, why);
-        refuse(sa, ctx, identity, group->name, reason);
+        refuse(sa, ctx, identity, group, reason);
         return;
     }
 
@@ -448,7 +454,7 @@ void ikev1_sig_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt
     if (r < 0) {
         snprintf(reason, sizeof(reason), "the tunnel group's credentials: %s", err);
         sig_job_free(j);
-        refuse(sa, ctx, identity, group->name, reason);
+        refuse(sa, ctx, identity, group, reason);
         return;
     }
     r = copy_client_side(j, pl, &id, &sig, reason, sizeof(reason));
@@ -456,14 +462,14 @@ void ikev1_sig_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt
         if (r < 0)
             snprintf(reason, sizeof(reason), "out of memory");
         sig_job_free(j);
-        refuse(sa, ctx, identity, group->name, reason);
+        refuse(sa, ctx, identity, group, reason);
         return;
     }
     r = our_id(j);
     if (r < 0) {
         snprintf(reason, sizeof(reason), "cannot build our IDir from the certificate: %s", strerror(-r));
         sig_job_free(j);
-        refuse(sa, ctx, identity, group->name, reason);
+        refuse(sa, ctx, identity, group, reason);
         return;
     }
     /* HASH_I over the client's ID, HASH_R over ours (RFC 2409 5.1). */
