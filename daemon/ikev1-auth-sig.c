@@ -314,6 +314,10 @@ static void sig_job_done(void *userdata, int result)
     /* The user, unless Xauth names one: the certificate's identity. */
     snprintf(sa->user, sizeof(sa->user), "%s", j->identity);
     ikev1_sa_log_ctx(sa, &ctx);
+    /* The certificate names one client: its INITIAL-CONTACT ends its
+     * earlier ISAKMP SA (with Xauth, the user name decides instead). */
+    if (!j->group->xauth)
+        ikev1_user_known(sa);
     send_message6(sa, j, &ctx);
     sig_job_free(j);
 }

@@ -14,7 +14,9 @@
 #     group's CRL: refused (AUTHENTICATION-FAILED to the client), the log
 #     line names peer, identity, tunnel group and reason, nothing installed;
 #   - a client offering only transforms the certificate groups do not have:
-#     NO-PROPOSAL-CHOSEN, each rejected transform logged with both values.
+#     NO-PROPOSAL-CHOSEN, each rejected transform logged with both values;
+#   - carol again, then from a second machine with INITIAL-CONTACT: her
+#     first ISAKMP SA and session end, the new one works.
 # e2e-timeout: 600
 set -euo pipefail
 here=$(dirname "$0")
@@ -22,7 +24,7 @@ here=$(dirname "$0")
 . "$here/../testbed/strongswan.sh"
 . "$here/ikev2-common.bash"
 tb_init
-tb_topology_remote_access --direct 1
+tb_topology_remote_access --direct 2
 
 PASSWORD=alice-cert-xauth-7d
 PKI=$TB_RESULTS/pki
@@ -157,6 +159,18 @@ vpnd_assert_nothing_installed
 # ---- carol again, after the failures ----------------------------------------------------------
 ss_client_up client carol || tb_fail "carol could not connect again"
 check_session "$carol_dn" v1certs 10.6.0
-down carol
+
+# ---- carol from c2 with INITIAL-CONTACT: her session from c1 ends -------------------------------
+ss_client_start c2 client2
+ss_client_conn client2 carol --remote "$TB_GW_ADDR" --version 1 --pubkey "$PKI/carol.pem" "$PKI/carol.key" \
+  --ca "$PKI/ca.pem" --remote-id "$GW_DN" --ike aes128-sha256-modp2048 --esp aes128-sha256 \
+  --remote-ts "$TB_PROTECTED_NET"
+ss_client_up client2 carol || tb_fail "carol could not connect from c2"
+vpnd_log_has "INITIAL-CONTACT from user $carol_dn: ending the user's earlier ISAKMP SA"
+vpnd_log_has "session down: user $carol_dn, address 10.6.0.[0-9]+: replaced after INITIAL-CONTACT"
+vpnd_assert_traffic c2 client2
+[ "$(vpnd_session_count)" -eq 1 ] || tb_fail "carol's session from c1 is still listed"
+ss_client_down client2 carol || tb_fail "carol could not close the tunnel from c2"
+tb_wait 30 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."
 vpnd_stop
 [ "$(tb_xfrm_state_count gw)" -eq 0 ] || tb_fail "gw has xfrm states after vpnd stopped"
