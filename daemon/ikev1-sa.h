@@ -260,6 +260,31 @@ void ikev1_handle_main(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt,
 void ikev1_handle_aggressive3(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt,
                               const struct ikev1_payload_list *pl, const struct ikev1_header *hdr);
 
+/* Shared with ikev1-auth-sig.c: whether a group's ike-proposals accept
+ * the transform negotiated in message 1 (why not, otherwise); message 5
+ * kept for retransmissions; message 6 is out: phase 1 done, Xauth or
+ * Mode Config next. */
+bool ikev1_p1_choice_allowed(const struct ikev1_p1_choice *c, const struct config_tunnel_group *tg, char *why,
+                             size_t len);
+void ikev1_p1_remember_in(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt);
+void ikev1_main_established(struct ikev1_isakmp_sa *sa, struct log_ctx *ctx);
+
+/* ---- ikev1-auth-sig.c: Main Mode with RSA signatures ---------------------------- */
+
+/* Auth methods 3 (RSA signatures) and 65005 (the same, then Xauth). */
+static inline bool ikev1_auth_is_signature(uint16_t auth_method)
+{
+    return auth_method == IKEV1_AUTH_RSA_SIG || auth_method == IKEV1_AUTH_XAUTH_INIT_RSA;
+}
+/* An IKEv1 tunnel group whose clients authenticate with certificates. */
+bool ikev1_sig_group(const struct config_tunnel_group *tg);
+/* Message 4's CR payloads: the DNs of the certificate groups' CAs. */
+void ikev1_sig_build_certreqs(struct ikev1_isakmp_sa *sa, struct ikev1_builder *b);
+/* Message 5 (decrypted): the group by the ID, then chain, identity and
+ * SIG_I checked and SIG_R made on a worker; message 6 afterwards. */
+void ikev1_sig_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt, const struct ikev1_payload_list *pl,
+                        const struct ikev1_header *hdr, struct log_ctx *ctx);
+
 /* ---- ikev1-xauth.c / ikev1-modecfg.c ---------------------------------------- */
 
 /* Phase 1 is done: Xauth REQUEST, or straight to Mode Config. */

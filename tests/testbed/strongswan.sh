@@ -68,20 +68,23 @@ ss_swanctl() {
 # ---- starting and stopping ------------------------------------------------------
 
 # Starts charon in HOST as instance NAME and waits until it answers on vici.
-# ss_start HOST NAME [--ports IKE,NATT] [--plugins "LIST"] [--charon 'key = value']...
+# ss_start HOST NAME [--ports IKE,NATT] [--plugins "LIST"] [--charon 'key = value']... [--log 'ike = 4']...
 #   --ports     IKE and NAT-T ports (default 500,4500; 0 picks a random one)
 #   --plugins   plugin list instead of SS_PLUGINS_DEFAULT
 #   --charon    an extra line for the charon section of strongswan.conf,
 #               e.g. 'i_dont_care_about_security_and_use_aggressive_mode_psk = yes'
+#   --log       a log level for charon.log overriding the defaults below,
+#               e.g. 'ike = 4' (key material: only to capture test vectors)
 # Sets SS_START_SECONDS (how long charon took to answer).
 ss_start() {
   local host=$1 name=$2; shift 2
-  local ports=500,4500 plugins=$SS_PLUGINS_DEFAULT extra=()
+  local ports=500,4500 plugins=$SS_PLUGINS_DEFAULT extra=() levels=()
   while [ $# -gt 0 ]; do
     case $1 in
       --ports) ports=$2; shift 2 ;;
       --plugins) plugins=$2; shift 2 ;;
       --charon) extra+=("$2"); shift 2 ;;
+      --log) levels+=("$2"); shift 2 ;;
       *) tb_fail "ss_start: unknown option $1" ;;
     esac
   done
@@ -123,6 +126,7 @@ ss_start() {
     echo "      knl = 2"
     echo "      net = 1"
     echo "      enc = 1"
+    for line in "${levels[@]}"; do echo "      $line"; done
     echo "    }"
     echo "  }"
     echo "  plugins {"

@@ -527,7 +527,7 @@ static void test_certificate_group(void)
         PROPOSALS
         "tunnel-groups = (\n"
         "  { name = \"certs\"; ike-version = [1, 2]; authentication = \"certificate\";\n"
-        "    certificate = \"certs/vpn-gateway.pem\"; private-key = \"private/vpn-gateway.key\";\n"
+        "    certificate = \"certs/vpn-gateway-rsa.pem\"; private-key = \"private/vpn-gateway-rsa.key\";\n"
         "    ca = \"certs/ca.pem\"; crl = \"certs/ca.pem\";\n"
         "    identity = [\"dn:CN=*,O=Example\", \"email:*@example.com\", \"address:192.0.2.0/24\", \"address:2001:db8::1\"];\n"
         "    group-policy = \"gp\"; ike-proposals = \"ike\"; esp-proposals = \"esp\"; },\n"
