@@ -72,7 +72,9 @@ out:
 static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
 {
     n->group = old->group;
-    n->policy = old->policy;
+    n->policy = old->policy;            /* may point into the grant: both move */
+    n->grant = old->grant;
+    old->grant = NULL;
     snprintf(n->identity, sizeof(n->identity), "%s", old->identity);
     snprintf(n->local_identity, sizeof(n->local_identity), "%s", old->local_identity);
     snprintf(n->client_version, sizeof(n->client_version), "%s", old->client_version);
