@@ -27,7 +27,7 @@ GROUP=vpngroup
 KEY=ikev1-group-key-radius-7c2e
 SECRET=radius-secret-xauth-41
 FRAMED=10.4.1.77
-tb_topology_remote_access --direct 1
+tb_topology_remote_access --direct 2
 hash=$(openssl passwd -6 dave-local-pw-63)
 
 # ---- FreeRADIUS: the users, and a one-time-password challenge for carol -------------
@@ -38,8 +38,7 @@ alice	Cleartext-Password := "alice-radius-pw"
 	Framed-IP-Netmask = 255.255.255.255,
 	Session-Timeout = 20,
 	Class = "corp-class-alice",
-	Filter-Id = "engineering",
-	Reply-Message = "Welcome alice"
+	Filter-Id = "engineering"
 bob	Auth-Type := Reject
 	Reply-Message = "Account disabled"
 carol	State == 0x6f74702d6368616c6c656e6765, Cleartext-Password := "424242"
@@ -88,6 +87,7 @@ tunnel-groups = ( { name = "ez"; ike-version = 1; authentication = "psk+xauth"; 
 CONF
 vpnd_start
 peer="${TB_ADDR[c1]}:[0-9]+"
+peer2="${TB_ADDR[c2]}:[0-9]+"      # a second vpnc while alice's runs on c1
 
 # ---- alice: accepted, authorized by the Access-Accept ---------------------------------
 vpnc_conf alice --gateway "$TB_GW_ADDR" --group "$GROUP" --secret "$KEY" --user alice --password alice-radius-pw
@@ -111,16 +111,16 @@ alice_up=$SECONDS
 
 # ---- rejected: the server's reason in the log ----------------------------------------
 vpnc_conf bob --gateway "$TB_GW_ADDR" --group "$GROUP" --secret "$KEY" --user bob --password bob-any-password
-vpnc_expect_failure c1 bob
-vpnd_log_has "authentication failed: peer $peer, user 'bob', tunnel group ez: Xauth: RADIUS server 127.0.0.1:1812 rejected: Account disabled \(attempt 1 of 2\)"
+vpnc_expect_failure c2 bob
+vpnd_log_has "authentication failed: peer $peer2, user 'bob', tunnel group ez: Xauth: RADIUS server 127.0.0.1:1812 rejected: Account disabled \(attempt 1 of 2\)"
 vpnc_conf alice-wrong --gateway "$TB_GW_ADDR" --group "$GROUP" --secret "$KEY" --user alice --password not-alices-pw
-vpnc_expect_failure c1 alice-wrong
-vpnd_log_has "authentication failed: peer $peer, user 'alice', tunnel group ez: Xauth: RADIUS server 127.0.0.1:1812 rejected: no Reply-Message \(attempt 1 of 2\)"
+vpnc_expect_failure c2 alice-wrong
+vpnd_log_has "authentication failed: peer $peer2, user 'alice', tunnel group ez: Xauth: RADIUS server 127.0.0.1:1812 rejected: no Reply-Message \(attempt 1 of 2\)"
 
 # ---- carol: an Access-Challenge, answered at vpnc's second prompt ---------------------------
 vpnc_conf carol --gateway "$TB_GW_ADDR" --group "$GROUP" --secret "$KEY" --user carol --password carol-radius-pw
-vpnc_up_interactive c1 carol 424242 || tb_fail "vpnc did not connect carol after the challenge"
-vpnd_log_has "Xauth: RADIUS server 127.0.0.1:1812 challenges user carol \(peer $peer, tunnel group ez\): \"Enter the code shown on your token\""
+vpnc_up_interactive c2 carol 424242 || tb_fail "vpnc did not connect carol after the challenge"
+vpnd_log_has "Xauth: RADIUS server 127.0.0.1:1812 challenges user carol \(peer $peer2, tunnel group ez\): \"Enter the code shown on your token\""
 vpnd_log_has "sending TRANSACTION 0x[0-9a-f]+ \[ HASH CPRQ\(X_TYPE X_USER X_PWD X_MSG\) \]"
 vpnd_log_has "Xauth: user carol authenticated by RADIUS server 127.0.0.1:1812"
 grep -q "Enter the code shown on your token" "$TB_RESULTS/vpnc-carol/vpnc.log" ||
@@ -136,7 +136,8 @@ grep -c "Access-Challenge" "$TB_RESULTS/freeradius.log" > /dev/null || tb_fail "
 vpnd_log_has "session down: user alice, address $FRAMED: session timeout \(20 s\)" 60
 tb_log "alice's session ended $((SECONDS - alice_up)) s after the checks began (Session-Timeout 20 s)"
 [ -z "$(vpnd_session_field "$FRAMED" user 2> /dev/null || true)" ] || tb_fail "alice's session is still listed"
-vpnc_down alice
+# vpnd deleted alice's SAs; her vpnc may not react to SIGTERM any more.
+tb_stop "${VPNC_PID[alice]}" || true
 vpnc_down carol
 
 # ---- every server down: fail, or fall back to local users where configured ---------------------

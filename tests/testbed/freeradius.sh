@@ -85,4 +85,4 @@ fr_start() {
   tb_log "FreeRADIUS running on $host (pid $FR_PID)"
 }
 
-fr_stop() { [ -z "$FR_PID" ] || tb_stop "$FR_PID"; FR_PID=; }
+fr_stop() { [ -z "$FR_PID" ] || tb_stop "$FR_PID" || true; FR_PID=; }
