@@ -124,6 +124,31 @@ static void accepted(struct ikev2_ike_sa *sa, uint32_t mid, const struct aaa_res
         ikev2_ike_sa_terminate(sa->ike, sa, false, "cannot send EAP-Success");
 }
 
+/* An EAP-MSCHAPv2 Failure request (draft-kamath-pppext-eap-mschapv2 2.5:
+ * type, OpCode 4, MS-CHAPv2-ID, MS-Length, "E=691 R=0 ... M=text") in a
+ * challenge: the server has decided, but the client, not the server, ends
+ * the conversation (strongSwan and Windows give up with
+ * AUTHENTICATION_FAILED instead of answering). Logged now, with the
+ * server's words, while who decided is still known. */
+static void log_mschapv2_failure(struct ikev2_ike_sa *sa, const struct aaa_result *res)
+{
+    const uint8_t *e = res->eap;
+    if (res->eap_len < 9 || e[4] != EAP_TYPE_MSCHAPV2 || e[5] != 4 || sa->auth->eap_failure_logged)
+        return;
+    char text[128];
+    size_t n = 0;
+    for (size_t i = 9; i < res->eap_len && n < sizeof(text) - 1; i++)
+        text[n++] = e[i] >= 0x20 && e[i] < 0x7f ? (char)e[i] : '?';
+    text[n] = '\0';
+    struct log_ctx ctx;
+    ikev2_sa_log_ctx(sa, &ctx);
+    sa->auth->eap_failure_logged = true;
+    sa->ike->stats.eap_failures++;
+    log_notice_ctx(&ctx, CONFIG_SUBSYS_AUTH, "authentication failed: peer %s, identity '%s', tunnel group %s: EAP via "
+                   "RADIUS: server %s failed EAP-MSCHAPv2: %s%s%s", sa->peer, identity_of(sa), sa->group->name,
+                   res->server, text, res->reply[0] ? "; " : "", res->reply);
+}
+
 static void on_answer(const struct aaa_result *res, void *userdata)
 {
     struct ikev2_eap_radius *er = userdata;
@@ -146,6 +171,7 @@ static void on_answer(const struct aaa_result *res, void *userdata)
         }
         memcpy(er->state, res->state, res->state_len);
         er->state_len = res->state_len;
+        log_mschapv2_failure(sa, res);
         if (ikev2_eap_send(sa, mid, res->eap, res->eap_len) < 0)
             ikev2_ike_sa_terminate(sa->ike, sa, false, "cannot send the EAP request");
         return;
