@@ -247,7 +247,7 @@ ss_client_conn() {
   local ike="" esp="" remote_ts=0.0.0.0/0 vips=0.0.0.0 version=2 aggressive=""
   local rekey_ike="" reauth_ike="" rekey_child="" life_child="" rand_child="" dpd="" encap=""
   local frag="" mobike="" local_addr="" xauth_user="" xauth_pass="" ike_id="" sets=() load=yes start_action=""
-  local aaa_id="" more_cas=()
+  local more_cas=()
   while [ $# -gt 0 ]; do
     case $1 in
       --no-load) load=""; shift ;;
@@ -257,8 +257,8 @@ ss_client_conn() {
       --eap-mschapv2 | --eap-md5 | --eap-gtc) auth=${1#--} id=$2 key=$3; shift 3 ;;
       # EAP-TLS with a client certificate; EAP_ID is the EAP identity.
       --eap-tls) auth=eap-tls cert=$2 key=$3 id=$4; shift 4 ;;
-      # The identity of the EAP server's TLS certificate (a RADIUS server).
-      --aaa-id) aaa_id=$2; shift 2 ;;
+      # A second CA to trust (an EAP server's: its TLS certificate must
+      # name the gateway's IKE identity, what strongSwan checks it against).
       --ca2) more_cas+=("$2"); shift 2 ;;
       --ike-id) ike_id=$2; shift 2 ;;
       --pubkey) auth=pubkey cert=$2 key=$3; shift 3 ;;
@@ -347,7 +347,6 @@ ss_client_conn() {
     echo "      auth = $remote_auth"
     [ -z "$remote_id" ] || echo "      id = $(ss__quote "$remote_id")"
     [ -z "$cacert" ] || echo "      cacerts = $cacert"
-    [ -z "$aaa_id" ] || echo "      aaa_id = $(ss__quote "$aaa_id")"
     echo "    }"
     echo "    children {"
     echo "      $conn {"
