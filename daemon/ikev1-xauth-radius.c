@@ -64,6 +64,7 @@ static void accepted(struct ikev1_isakmp_sa *sa, const struct aaa_result *res)
                        "Xauth: RADIUS server %s accepted, but group policy %s does not allow IKEv1", sa->peer,
                        x->name, sa->group->name, res->server, grant->policy->name);
         aaa_grant_free(grant);
+        ikev1_xauth_radius_free(sa);
         ikev1_xauth_attempt_failed(sa, true);
         return;
     }
