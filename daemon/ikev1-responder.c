@@ -419,12 +419,24 @@ void ikev1_session_terminate(struct session *s, const char *reason)
     ikev1_sa_terminate(s->owner, true, reason);
 }
 
+/* Reads the CHILD SA's counters (and those of a pair a rekey is replacing)
+ * into *c and the session's activity tracker. */
+static int read_counters(struct ikev1_isakmp_sa *sa, struct session_counters *c, uint64_t now)
+{
+    if (!sa->has_child)
+        return -ENOENT;
+    int r = child_sa_session_counters(ike_xfrm(sa->ike), &sa->child, sa->has_old_child ? &sa->old_child : NULL, c);
+    session_activity_note(&sa->activity, r, c->bytes_in, now);
+    c->last_activity_usec = sa->activity.last_usec;
+    return r;
+}
+
 int ikev1_session_counters(struct session *s, struct session_counters *c)
 {
     struct ikev1_isakmp_sa *sa = s->owner;
-    if (!sa || !sa->has_child)
+    if (!sa)
         return -ENOENT;
-    return child_sa_session_counters(ike_xfrm(sa->ike), &sa->child, sa->has_old_child ? &sa->old_child : NULL, c);
+    return read_counters(sa, c, ikev1_now_usec());
 }
 
 void ikev1_session_sas(struct session *s, struct session_sas *out)
@@ -450,9 +462,12 @@ uint64_t ikev1_now_usec(void)
     return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
 }
 
-/* Checked every quarter of the shorter timeout, between 1 and 60 s. */
+/* Checked every quarter of the shorter timeout, between 1 and 60 s (60 s
+ * without timeouts: the check also samples the idle time for the views). */
 static uint64_t policy_check_usec(const struct config_group_policy *gp)
 {
+    if (!gp)
+        return 60 * 1000000ULL;
     uint64_t s = gp->idle_timeout ? gp->idle_timeout / 4 : 60;
     if (gp->session_timeout && gp->session_timeout / 4 < s)
         s = gp->session_timeout / 4;
@@ -466,25 +481,21 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
     uint64_t now = ikev1_now_usec();
     char reason[96];
     (void)usec;
-    if (gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
+    if (gp && gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
         snprintf(reason, sizeof(reason), "session timeout (%u s)", gp->session_timeout);
         ikev1_sa_terminate(sa, true, reason);
         return 0;
     }
-    if (gp->idle_timeout) {
-        /* Traffic from the client is what counts; a rekey resets the
-         * counters, so any change is activity. */
-        struct session_counters c = { 0 };
-        int r = sa->has_child ? child_sa_counters(ike_xfrm(sa->ike), &sa->child, &c.bytes_in, &c.bytes_out,
-                                                  &c.packets_in, &c.packets_out) : 0;
-        if (r < 0 || c.bytes_in != sa->last_bytes_in) {
-            sa->last_bytes_in = c.bytes_in;
-            sa->last_activity_usec = now;
-        } else if (now - sa->last_activity_usec >= (uint64_t)gp->idle_timeout * 1000000ULL) {
-            snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
-            ikev1_sa_terminate(sa, true, reason);
-            return 0;
-        }
+    /* Traffic from the client is what counts. Without a CHILD SA (between
+     * Quick Modes) there is nothing to read: the time goes on. */
+    struct session_counters c = { 0 };
+    if (sa->has_child)
+        (void)read_counters(sa, &c, now);
+    if (gp && gp->idle_timeout &&
+        session_activity_idle_usec(&sa->activity, now) >= (uint64_t)gp->idle_timeout * 1000000ULL) {
+        snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
+        ikev1_sa_terminate(sa, true, reason);
+        return 0;
     }
     if (sd_event_source_set_time(source, now + policy_check_usec(gp)) < 0 ||
         sd_event_source_set_enabled(source, SD_EVENT_ONESHOT) < 0) {
@@ -497,12 +508,12 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
 
 int ikev1_start_policy_timer(struct ikev1_isakmp_sa *sa)
 {
-    const struct config_group_policy *gp = sa->policy;
-    sa->established_usec = sa->last_activity_usec = ikev1_now_usec();
-    if (!gp || (!gp->idle_timeout && !gp->session_timeout) || sa->policy_timer)
+    sa->established_usec = ikev1_now_usec();
+    session_activity_start(&sa->activity, sa->established_usec);
+    if (sa->policy_timer)
         return 0;
     return sd_event_add_time(sa->ike->event, &sa->policy_timer, CLOCK_MONOTONIC,
-                             sa->established_usec + policy_check_usec(gp), 0, on_policy_timer, sa);
+                             sa->established_usec + policy_check_usec(sa->policy), 0, on_policy_timer, sa);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------- */

@@ -170,7 +170,8 @@ struct ikev1_isakmp_sa {
     unsigned dpd_unanswered;
     uint64_t dpd_bytes_in, dpd_checked_usec;
     uint64_t last_rx_usec;              /* CLOCK_MONOTONIC: last authentic message from the client */
-    uint64_t last_bytes_in, last_activity_usec, established_usec;
+    struct session_activity activity;   /* inbound ESP last seen to move */
+    uint64_t established_usec;
 };
 
 /* ---- ikev1-responder.c ---------------------------------------------------- */
