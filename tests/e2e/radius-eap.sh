@@ -11,7 +11,8 @@
 # server's rejection in the log.  A group whose first server is dead
 # authenticates through the second.  A group whose servers are all dead
 # fails its client with a log line saying why, while a client of a tunnel
-# group with local users connects at the same time.
+# group with local users connects at the same time; with
+# authentication-fallback-local the local users authenticate instead.
 # e2e-timeout: 600
 set -euo pipefail
 here=$(dirname "$0")
@@ -73,6 +74,11 @@ tunnel-groups = (
   { name = "outage"; ike-version = 2; authentication = "eap-radius"; authentication-server-group = "gone";
     local-authentication = "certificate"; certificate = "$PKI/gw.pem"; private-key = "$PKI/gw.key";
     identity = ["fqdn:*.outage.example.com"]; address-pool = "eap-pool"; group-policy = "gp";
+    ike-proposals = ["modern"]; esp-proposals = ["cbc"]; },
+  { name = "outage-fallback"; ike-version = 2; authentication = "eap-radius"; authentication-server-group = "gone";
+    authentication-fallback-local = true;
+    local-authentication = "certificate"; certificate = "$PKI/gw.pem"; private-key = "$PKI/gw.key";
+    identity = ["fqdn:*.fallback.example.com"]; address-pool = "eap-pool"; group-policy = "gp";
     ike-proposals = ["modern"]; esp-proposals = ["cbc"]; },
   { name = "local"; ike-version = 2; authentication = "eap-mschapv2";
     local-authentication = "certificate"; certificate = "$PKI/gw.pem"; private-key = "$PKI/gw.key";
@@ -146,6 +152,14 @@ vpnd_log_has "authentication failed: peer ${TB_ADDR[c1]}:[0-9]+, identity 'alice
 vpnd_log_has "EAP-MSCHAPv2 succeeded: peer ${TB_ADDR[c3]}:[0-9]+, user 'bob', tunnel group local"
 [ "$(vpnd_session_count)" -eq 1 ] || tb_fail "$(vpnd_session_count) sessions, expected bob's alone"
 ss_client_down bob local
+
+# ---- the same outage with authentication-fallback-local: the local users decide ---------------------
+mschap bob fallback bob "$BOB_PASS" bob.fallback.example.com
+ss_client_up bob fallback || tb_fail "bob did not get in through the local fallback"
+vpnd_assert_traffic c3 bob
+vpnd_log_has "EAP: no RADIUS answer for user bob \(peer ${TB_ADDR[c3]}:[0-9]+, tunnel group outage-fallback, aaa-server-group gone\): all servers of group 'gone' are dead; falling back to the local users \(EAP-MSCHAPv2\)"
+vpnd_log_has "EAP-MSCHAPv2 succeeded: peer ${TB_ADDR[c3]}:[0-9]+, user 'bob', tunnel group outage-fallback"
+ss_client_down bob fallback
 
 ! grep -qF -e Alice-radius-mschap-8d -e not-alices-password "$TB_RESULTS/vpnd.log" ||
   tb_fail "a password is in vpnd's log"
