@@ -158,6 +158,10 @@ struct ikev2_ike_sa *ikev2_ike_sa_rekeyed(struct ikev2_ike_sa *old, bool we_init
     /* Who it is for, in its log lines, also before (or without) the rest. */
     n->group = old->group;
     n->policy = old->policy;
+    /* A policy of old's RADIUS grant lives with old: without adopting
+     * it, n keeps the configuration's own. */
+    if (old->grant && old->policy == &old->grant->policy_copy)
+        n->policy = old->grant->authz.group_policy ? old->grant->authz.group_policy : old->group->group_policy;
     snprintf(n->identity, sizeof(n->identity), "%s", old->identity);
     ike->stats.established++;
     if (adopt)
