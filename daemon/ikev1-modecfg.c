@@ -192,7 +192,8 @@ void ikev1_modecfg_start(struct ikev1_isakmp_sa *sa)
         ikev1_sa_terminate(sa, true, "the tunnel group has no group policy");
         return;
     }
-    const struct config_user *user = sa->group->xauth ? config_user_find(sa->config, sa->user) : NULL;
+    const struct config_user *user = sa->grant ? &sa->grant->user
+                                     : sa->group->xauth ? config_user_find(sa->config, sa->user) : NULL;
     const char *exhausted = NULL;
     uint64_t in_use = 0;
     int r = ikev1_reauth_adopt(sa) ? 0 : ike_address_acquire(sa->ike, sa->group, user, sa->user, &sa->address,
@@ -211,7 +212,7 @@ void ikev1_modecfg_start(struct ikev1_isakmp_sa *sa)
         return;
     }
     sa->has_address = true;
-    if (user && user->has_address)
+    if (user && user->has_address && (user->has_netmask || !sa->pool))
         sa->netmask = user->has_netmask ? user->netmask : (struct in_addr){ htonl(UINT32_MAX) };
     else if (sa->pool)
         sa->netmask = pool_config(sa->pool)->netmask;

@@ -542,6 +542,10 @@ static void register_session(struct ikev1_isakmp_sa *sa, const char *esp)
     snprintf(tmpl.user, sizeof(tmpl.user), "%s", sa->user);
     snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "%s", sa->group->name);
     snprintf(tmpl.group_policy, sizeof(tmpl.group_policy), "%s", sa->policy ? sa->policy->name : "");
+    if (sa->grant) {
+        memcpy(tmpl.radius_class, sa->grant->authz.class_, sa->grant->authz.class_len);
+        tmpl.radius_class_len = sa->grant->authz.class_len;
+    }
     snprintf(tmpl.encryption, sizeof(tmpl.encryption), "ESP %s, IKE %s/%s/%s", esp, sa->choice.encr->name,
              sa->choice.prf->name, sa->choice.dh->name);
     int r = session_add(sa->ike->sessions, &tmpl, &sa->session);

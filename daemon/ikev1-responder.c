@@ -338,6 +338,7 @@ void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_del, const char *r
         job_cancel(sa->job);        /* its done() sees the SA gone: job_sa cleared below */
         sa->job = NULL;
     }
+    ikev1_xauth_radius_free(sa);
     ikev1_quick_free_all(sa);
     sa->timer = sd_event_source_disable_unref(sa->timer);
     sa->req_timer = sd_event_source_disable_unref(sa->req_timer);
@@ -376,6 +377,7 @@ void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_del, const char *r
 static void sa_free(struct ikev1_isakmp_sa *sa)
 {
     config_unref(sa->config);
+    aaa_grant_free(sa->grant);
     crypto_ikev1_keys_wipe(&sa->keys);
     crypto_ikev1_cbc_free(sa->cbc);
     crypto_wipe(sa->nr, sizeof(sa->nr));

@@ -28,6 +28,7 @@
 #include "child-sa.h"
 #include "config.h"
 #include "crypto-dh.h"
+#include "aaa.h"
 #include "crypto-ikev1.h"
 #include "ike-internal.h"
 #include "ikev1-payload.h"
@@ -167,6 +168,8 @@ struct ikev1_isakmp_sa {
     enum { XAUTH_WAIT_REPLY, XAUTH_CHECKING, XAUTH_WAIT_ACK } xauth_step;
     bool xauth_ok;                      /* the SET we sent said OK */
     bool xauth_done;
+    struct ikev1_xauth_radius *xauth_radius;    /* Xauth against RADIUS in progress (ikev1-xauth-radius.c) */
+    struct aaa_grant *grant;            /* what the Access-Accept authorized; NULL for local users */
 
     /* Mode Config and the session. */
     bool has_address;
@@ -293,6 +296,23 @@ void ikev1_xauth_start(struct ikev1_isakmp_sa *sa);
 void ikev1_handle_transaction(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr,
                               const struct ikev1_payload_list *pl);
 void ikev1_modecfg_start(struct ikev1_isakmp_sa *sa);
+/* Xauth's messages (ikev1-xauth.c): a REQUEST for user name and password
+ * (with XAUTH_MESSAGE when `message`), the final SET with the status; the
+ * local password check on a worker. */
+void ikev1_xauth_send_request(struct ikev1_isakmp_sa *sa, const char *message);
+void ikev1_xauth_send_status(struct ikev1_isakmp_sa *sa, bool ok);
+void ikev1_xauth_check_local(struct ikev1_isakmp_sa *sa, const char *name, const char *password);
+/* A failed attempt (logged by the caller): another REQUEST while attempts
+ * remain (`final` uses them up), else the FAIL status. */
+void ikev1_xauth_attempt_failed(struct ikev1_isakmp_sa *sa, bool final);
+unsigned ikev1_xauth_max_attempts(const struct ikev1_isakmp_sa *sa);
+
+/* ---- ikev1-xauth-radius.c ---------------------------------------------------- */
+
+/* The REPLY's credentials go to the tunnel group's authentication-server-group. */
+void ikev1_xauth_radius_check(struct ikev1_isakmp_sa *sa, const char *name, const char *password);
+/* Cancels the request in flight, wipes what it kept. */
+void ikev1_xauth_radius_free(struct ikev1_isakmp_sa *sa);
 bool ikev1_modecfg_handle(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr, const struct ikev1_cfg *cfg);
 
 /* ---- ikev1-dpd.c --------------------------------------------------------------- */

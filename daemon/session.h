@@ -102,6 +102,8 @@ struct session {
     char encryption[256];               /* "AES-GCM-16-256 (IKE AES-CBC-256/...)" */
     uint64_t login_realtime;            /* usec */
     uint64_t login_monotonic;           /* usec */
+    uint8_t radius_class[253];          /* Class of the RADIUS Access-Accept (RFC 2865 5.25), for accounting */
+    size_t radius_class_len;            /* 0: none (local users, or the server sent none) */
     const struct session_ops *ops;
     void *owner;                        /* the protocol's IKE SA */
     /* The registry's: the same user's sessions, in login order. */

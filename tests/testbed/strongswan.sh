@@ -255,6 +255,7 @@ ss_client_conn() {
   local rekey_ike="" reauth_ike="" rekey_child="" life_child="" rand_child="" dpd="" encap=""
   local frag="" mobike="" local_addr="" xauth_user="" xauth_pass="" ike_id="" sets=() load=yes start_action=""
   local extra_child="" extra_ts=""
+  local more_cas=()
   while [ $# -gt 0 ]; do
     case $1 in
       --no-load) load=""; shift ;;
@@ -262,6 +263,11 @@ ss_client_conn() {
       --remote) remote=$2; shift 2 ;;
       --psk) auth=psk id=$2 key=$3; shift 3 ;;
       --eap-mschapv2 | --eap-md5 | --eap-gtc) auth=${1#--} id=$2 key=$3; shift 3 ;;
+      # EAP-TLS with a client certificate; EAP_ID is the EAP identity.
+      --eap-tls) auth=eap-tls cert=$2 key=$3 id=$4; shift 4 ;;
+      # A second CA to trust (an EAP server's: its TLS certificate must
+      # name the gateway's IKE identity, what strongSwan checks it against).
+      --ca2) more_cas+=("$2"); shift 2 ;;
       --ike-id) ike_id=$2; shift 2 ;;
       --pubkey) auth=pubkey cert=$2 key=$3; shift 3 ;;
       --xauth) xauth_user=$2 xauth_pass=$3; shift 3 ;;
@@ -299,6 +305,7 @@ ss_client_conn() {
   fi
   local cacert="" certfile="" s
   [ -z "$ca" ] || cacert=$(ss__install_cred "$name" x509ca "$ca")
+  for s in "${more_cas[@]}"; do cacert+=",$(ss__install_cred "$name" x509ca "$s")"; done
 
   local f="${SS_DIR[$name]}/swanctl/conf.d/$conn.conf"
   {
@@ -321,6 +328,13 @@ ss_client_conn() {
     echo "      auth = $auth"
     case $auth in
       psk) echo "      id = $(ss__quote "$id")" ;;
+      eap-tls)
+        certfile=$(ss__install_cred "$name" x509 "$cert")
+        ss__install_cred "$name" private "$key" > /dev/null
+        echo "      certs = $certfile"
+        echo "      id = $(ss__quote "${ike_id:-$id}")"
+        echo "      eap_id = $(ss__quote "$id")"
+        ;;
       eap-*)
         echo "      id = $(ss__quote "${ike_id:-$id}")"
         echo "      eap_id = $(ss__quote "$id")"
@@ -376,7 +390,7 @@ ss_client_conn() {
         echo "    secret = $(ss__quote "$key")"
         echo "  }"
         ;;
-      eap-*)
+      eap-mschapv2 | eap-md5 | eap-gtc)
         echo "  eap-$conn {"
         echo "    id = $(ss__quote "$id")"
         echo "    secret = $(ss__quote "$key")"
