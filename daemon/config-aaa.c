@@ -6,7 +6,9 @@
  *                                       secret-credential = "radius-b"; } );
  *                         timeout = 5; retries = 2; dead-time = 600;
  *                         nas-identifier = "vpn1"; nas-ip-address = "192.0.2.1";
- *                         interim-interval = 600; } );
+ *                         interim-interval = 600;
+ *                         group-policy-attribute = "filter-id";
+ *                         group-policy-map = ( { value = "eng"; group-policy = "engineering"; } ); } );
  *
  * RADIUS server groups, the ASA's `aaa-server NAME protocol radius` with its
  * hosts. A tunnel group names the group it authenticates against
@@ -70,12 +72,80 @@ static int parse_server(struct config_parser *p, const config_setting_t *s, cons
     return 0;
 }
 
+/* The authorization mapping: which attribute of an Access-Accept names the
+ * session's group policy (ASA: Filter-Id or Class "OU=name"), and which
+ * value means which policy. Values without an entry keep the tunnel
+ * group's policy (logged when a session gets it). */
+static int parse_policy_map(struct config_parser *p, const config_setting_t *s, const char *what,
+                            struct config_aaa_group *g)
+{
+    static const char *const keys[] = { "value", "group-policy", NULL };
+    const char *text = NULL;
+    int r = config_member_string(p, s, what, "group-policy-attribute", false, &text);
+    if (r < 0)
+        return r;
+    const config_setting_t *map = config_member(s, "group-policy-map");
+    if (!text) {
+        if (map)
+            return config_fail(p, map, "%s: 'group-policy-map' needs 'group-policy-attribute' (filter-id or class)",
+                               what);
+        return 0;
+    }
+    if (strcmp(text, "filter-id") == 0)
+        g->group_policy_attribute = 11;
+    else if (strcmp(text, "class") == 0)
+        g->group_policy_attribute = 25;
+    else
+        return config_fail(p, config_member(s, "group-policy-attribute"), "%s: unknown group-policy-attribute "
+                           "'%s' (filter-id or class)", what, text);
+    if (!map)
+        return config_fail(p, s, "%s: 'group-policy-attribute' needs 'group-policy-map'", what);
+    if (!config_setting_is_list(map) || config_setting_length(map) == 0)
+        return config_fail(p, map, "%s: 'group-policy-map' must be a non-empty list ( { value = ...; "
+                           "group-policy = ...; }, ... )", what);
+    int n = config_setting_length(map);
+    g->group_policy_map = calloc((size_t)n, sizeof(*g->group_policy_map));
+    if (!g->group_policy_map)
+        return config_fail_errno(p, map, ENOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(map, (unsigned)i);
+        struct config_aaa_policy_map *m = &g->group_policy_map[i];
+        const char *value, *policy;
+        if (config_setting_type(e) != CONFIG_TYPE_GROUP)
+            return config_fail(p, e, "%s: each of 'group-policy-map' must be a group { value = ...; "
+                               "group-policy = ...; }", what);
+        r = config_check_keys(p, e, what, keys);
+        if (r >= 0)
+            r = config_member_string(p, e, what, "value", true, &value);
+        if (r >= 0)
+            r = config_member_string(p, e, what, "group-policy", true, &policy);
+        if (r < 0)
+            return r;
+        size_t len = strlen(value);
+        if (len == 0 || len > 253)
+            return config_fail(p, config_member(e, "value"), "%s: a group-policy-map value must be 1 to 253 "
+                               "characters", what);
+        for (int j = 0; j < i; j++)
+            if (strcmp(g->group_policy_map[j].value, value) == 0)
+                return config_fail(p, config_member(e, "value"), "%s: group-policy-map value '%s' is listed twice",
+                                   what, value);
+        r = config_resolve_group_policy(p, config_member(e, "group-policy"), what, policy, &m->group_policy);
+        if (r < 0)
+            return r;
+        m->value = strdup(value);
+        if (!m->value)
+            return config_fail_errno(p, e, ENOMEM, "out of memory");
+        g->n_group_policy_map++;
+    }
+    return 0;
+}
+
 static int parse_group(struct config_parser *p, const config_setting_t *s, struct config_aaa_group *g)
 {
     static const char *const keys[] = {
         "name", "protocol", "servers", "timeout", "retries", "dead-time", "nas-identifier", "nas-ip-address",
-        "require-message-authenticator", "interim-interval", "accounting-spool-directory",
-        "accounting-spool-limit", NULL
+        "require-message-authenticator", "group-policy-attribute", "group-policy-map", "interim-interval",
+        "accounting-spool-directory", "accounting-spool-limit", NULL
     };
     char what[128];
     const char *text = NULL;
@@ -193,7 +263,7 @@ static int parse_group(struct config_parser *p, const config_setting_t *s, struc
         g->accounting_spool_directory = NULL;
     if (!g->accounting_spool_directory)
         return config_fail_errno(p, s, ENOMEM, "out of memory");
-    return 0;
+    return parse_policy_map(p, s, what, g);
 }
 
 int config_parse_aaa_server_groups(struct config_parser *p, const config_setting_t *s)
@@ -238,6 +308,9 @@ void config_aaa_group_done(struct config_aaa_group *g)
     for (size_t i = 0; i < g->n_servers; i++)
         config_secret_wipe(&g->servers[i].secret);
     free(g->servers);
+    for (size_t i = 0; i < g->n_group_policy_map; i++)
+        free(g->group_policy_map[i].value);
+    free(g->group_policy_map);
     free(g->name);
     free(g->nas_identifier);
     free(g->accounting_spool_directory);

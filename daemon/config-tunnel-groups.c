@@ -13,6 +13,9 @@
  *     is (RFC 2409 5.4), so it is chosen by the peer's address:
  *     `peer-address`, longest prefix first; 0.0.0.0/0 is the PIX/IOS
  *     wildcard key (`isakmp key ... address 0.0.0.0 netmask 0.0.0.0`).
+ *   IKEv1 Main Mode with certificates: the ID of message 5 against the
+ *     `identity` patterns of the IKEv1 certificate groups, as in IKEv2
+ *     (ikev1-auth-sig.c).
  *   IKEv2: the peer's IDi against `identity` patterns; a group without
  *     patterns takes any identity (at most one such group).
  */
@@ -41,6 +44,7 @@ static const struct {
     { "eap-mschapv2",      CONFIG_AUTH_EAP_MSCHAPV2, false },
     { "eap-md5",           CONFIG_AUTH_EAP_MD5,      false },
     { "eap-gtc",           CONFIG_AUTH_EAP_GTC,      false },
+    { "eap-radius",        CONFIG_AUTH_EAP_RADIUS,   false },
 };
 
 static const struct {
@@ -93,11 +97,11 @@ static int parse_auth(struct config_parser *p, const config_setting_t *s, const 
             break;
     if (i == n)
         return config_fail(p, as, "%s: unknown authentication '%s' (psk, certificate, psk+xauth, "
-                           "certificate+xauth, eap-mschapv2, eap-md5 or eap-gtc)", what, text);
+                           "certificate+xauth, eap-mschapv2, eap-md5, eap-gtc or eap-radius)", what, text);
     tg->auth = auth_methods[i].auth;
     tg->xauth = auth_methods[i].xauth;
     bool eap = tg->auth == CONFIG_AUTH_EAP_MSCHAPV2 || tg->auth == CONFIG_AUTH_EAP_MD5 ||
-               tg->auth == CONFIG_AUTH_EAP_GTC;
+               tg->auth == CONFIG_AUTH_EAP_GTC || tg->auth == CONFIG_AUTH_EAP_RADIUS;
     if (tg->xauth && tg->ikev2)
         return config_fail(p, as, "%s: authentication '%s' is IKEv1 only (IKEv2 uses EAP); set ike-version = 1",
                            what, text);
@@ -198,6 +202,9 @@ static int parse_peer_addresses(struct config_parser *p, const config_setting_t 
         return 0;
     if (!tg->ikev1)
         return config_fail(p, list, "%s: 'peer-address' selects IKEv1 Main Mode keys; this group has no IKEv1", what);
+    if (tg->auth != CONFIG_AUTH_PSK)
+        return config_fail(p, list, "%s: 'peer-address' selects IKEv1 Main Mode pre-shared keys; certificate "
+                           "groups are selected by 'identity'", what);
     tg->peer_addresses = calloc((size_t)n, sizeof(*tg->peer_addresses));
     if (!tg->peer_addresses)
         return config_fail_errno(p, list, ENOMEM, "out of memory");
@@ -288,6 +295,26 @@ static int check_ikev1_proposal(struct config_parser *p, const config_setting_t 
     return 0;
 }
 
+/* eap-radius relays EAP to the server group; the fallback to local users
+ * when every server is down applies to Xauth and eap-radius (which then
+ * runs EAP-MSCHAPv2 against the local users). */
+static int parse_radius_auth(struct config_parser *p, const config_setting_t *s, const char *what,
+                             struct config_tunnel_group *tg)
+{
+    int r = config_member_bool(p, s, what, "authentication-fallback-local", &tg->authentication_fallback_local);
+    if (r < 0)
+        return r;
+    if (tg->auth == CONFIG_AUTH_EAP_RADIUS && !tg->authentication_server_group)
+        return config_fail(p, config_member(s, "authentication"), "%s: authentication 'eap-radius' needs "
+                           "'authentication-server-group'", what);
+    const config_setting_t *fb = config_member(s, "authentication-fallback-local");
+    if (fb && tg->authentication_fallback_local && !tg->authentication_server_group)
+        return config_fail(p, fb, "%s: 'authentication-fallback-local' needs 'authentication-server-group'", what);
+    if (fb && tg->authentication_fallback_local && !tg->xauth && tg->auth != CONFIG_AUTH_EAP_RADIUS)
+        return config_fail(p, fb, "%s: 'authentication-fallback-local' applies to Xauth and eap-radius only", what);
+    return 0;
+}
+
 static int parse_references(struct config_parser *p, const config_setting_t *s, const char *what,
                             struct config_tunnel_group *tg)
 {
@@ -332,6 +359,9 @@ static int parse_references(struct config_parser *p, const config_setting_t *s, 
     r = config_resolve_aaa_group(p, s, what, "authentication-server-group", &tg->authentication_server_group);
     if (r < 0)
         return r;
+    r = parse_radius_auth(p, s, what, tg);
+    if (r < 0)
+        return r;
     return config_resolve_aaa_group(p, s, what, "accounting-server-group", &tg->accounting_server_group);
 }
 
@@ -369,6 +399,9 @@ static int check_certificate(struct config_parser *p, const config_setting_t *s,
     if (X509_check_private_key(cert, key) != 1)
         r = config_fail(p, ks, "%s: private-key '%s' does not belong to certificate '%s'", what,
                         config_setting_get_string(ks), config_setting_get_string(cs));
+    else if (tg->ikev1 && !EVP_PKEY_is_a(key, "RSA"))
+        r = config_fail(p, ks, "%s: private-key '%s' is not RSA: IKEv1 signs with RSA (auth method 3)", what,
+                        config_setting_get_string(ks));
 out:
     ERR_clear_error();
     X509_free(cert);
@@ -449,7 +482,8 @@ static int parse_tunnel_group(struct config_parser *p, const config_setting_t *s
         "name", "ike-version", "authentication", "local-authentication", "psk", "psk-file", "psk-credential",
         "group-name", "peer-address", "identity", "address-pool", "group-policy", "ike-proposals",
         "esp-proposals", "mode-config", "xauth-attempts", "certificate", "private-key", "ca", "crl",
-        "authentication-server-group", "accounting-server-group", "dpd-interval", "dpd-retries", NULL
+        "authentication-server-group", "accounting-server-group", "dpd-interval", "dpd-retries",
+        "authentication-fallback-local", NULL
     };
     char what[128];
     const char *text = NULL;

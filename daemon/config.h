@@ -248,6 +248,7 @@ struct config_group_policy {
     unsigned protocols;                 /* CONFIG_PROTOCOL_* allowed; default both */
     bool save_password;                 /* Unity SAVE_PASSWD; default false */
     bool pfs;                           /* require PFS for Child SAs; default false */
+    bool reverse_route;                 /* host route to the client's address; default true */
     uint32_t simultaneous_logins;       /* sessions per user; the oldest is logged off
                                          * beyond it; 0 = no login at all; default 3 */
 };
@@ -280,6 +281,11 @@ struct config_aaa_server {
     unsigned line;
 };
 
+struct config_aaa_policy_map {
+    char *value;                        /* the attribute's value, compared exactly */
+    const struct config_group_policy *group_policy;
+};
+
 struct config_aaa_group {
     char *name;
     unsigned line;
@@ -291,6 +297,11 @@ struct config_aaa_group {
     bool has_nas_ip;                    /* NAS-IP-Address (IPv4) / NAS-IPv6-Address */
     struct config_address nas_ip;
     bool require_message_authenticator; /* drop Access responses without one (BlastRADIUS); default false */
+    /* group-policy-attribute = "filter-id" | "class"; group-policy-map =
+     * ( { value = "eng"; group-policy = "engineering"; } ): the Access-Accept
+     * attribute whose value picks the session's group policy (aaa.c). */
+    uint8_t group_policy_attribute;     /* RADIUS attribute type (11 or 25), 0 = none */
+    struct config_aaa_policy_map *group_policy_map;  size_t n_group_policy_map;
     uint32_t interim_interval;          /* seconds between Accounting Interim-Updates; 0 = none (default) */
     char *accounting_spool_directory;   /* records no server took; default /var/lib/vpnd/accounting/NAME */
     unsigned accounting_spool_limit;    /* records the spool holds at most; default 10000 */
@@ -309,6 +320,7 @@ enum config_auth {
     CONFIG_AUTH_EAP_MSCHAPV2,           /* IKEv2 only; users need nt-hash or password */
     CONFIG_AUTH_EAP_MD5,                /* IKEv2 only; users need a cleartext password */
     CONFIG_AUTH_EAP_GTC,                /* IKEv2 only; cleartext inside IKE_AUTH, checked like Xauth */
+    CONFIG_AUTH_EAP_RADIUS,             /* IKEv2 only; EAP relayed to the authentication-server-group (RFC 3579) */
 };
 
 /* How vpnd authenticates itself to the client. */
@@ -361,6 +373,7 @@ struct config_tunnel_group {
     char *crl;
     const struct config_aaa_group *authentication_server_group;  /* RADIUS for Xauth/EAP; NULL = local users */
     const struct config_aaa_group *accounting_server_group;      /* RADIUS accounting; NULL = none */
+    bool authentication_fallback_local; /* local users when every RADIUS server is down; default false */
     uint32_t dpd_interval;              /* seconds without traffic from the peer before a liveness check; 0 = off; default 30 */
     uint32_t dpd_retries;               /* unanswered checks, dpd-interval apart, before the peer is dead; default 3 */
 };

@@ -16,6 +16,7 @@
 #include "pool.h"
 #include "session.h"
 
+struct aaa;
 struct route_handle;
 struct xfrm_handle;
 struct vpnd;
@@ -41,6 +42,7 @@ struct ike {
     struct ike_stats stats;
     bool stopping;
     struct hashmap *cert_stores;    /* tunnel groups' credential paths -> struct cert_store (ikev2-auth-cert.c) */
+    struct aaa *aaa;                /* RADIUS clients of the aaa-server-groups (aaa.h) */
     struct session_reload_end *reload_ended;    /* the sessions the last reload ended, for `vpnctl reload` */
     size_t n_reload_ended;
 };

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aaa.h"
 #include "accounting.h"
 #include "child-sa.h"
 #include "ike-internal.h"
@@ -128,6 +129,22 @@ int ike_address_acquire(struct ike *ike, const struct config_tunnel_group *group
     *pool = NULL;
     *exhausted = NULL;
     if (user && user->has_address) {
+        /* A RADIUS Framed-IP-Address may lie in one of the group's pools
+         * (a configured user's never does): lease exactly it from there. */
+        for (size_t i = 0; i < group->n_pools; i++) {
+            struct pool *p = group->pools[i]->family == user->address.family ? get_pool(ike, group->pools[i]) : NULL;
+            if (!p || !pool_contains(p, &user->address))
+                continue;
+            int r = pool_acquire(p, owner, &user->address, addr);
+            if (r < 0)
+                return r;
+            if (config_address_compare(addr, &user->address) != 0) {
+                (void)pool_release(p, addr);
+                return -EADDRINUSE;
+            }
+            *pool = p;
+            return 0;
+        }
         int r = fixed_address_claim(ike->fixed, &user->address, owner);
         if (r < 0)
             return r;
@@ -255,6 +272,8 @@ int ike_reload(struct ike *ike, const struct vpnd_config *config)
     }
     free(list);
     ikev2_cert_cache_flush(ike);    /* the new configuration's files load on first use */
+    if (ike->aaa && aaa_reload(ike->aaa, ike_config(ike)) < 0)
+        log_warning(CONFIG_SUBSYS_RADIUS, "the RADIUS clients keep the previous configuration's groups");
     end_disallowed_sessions(ike, config);
     return r < 0 ? r : 0;
 }
@@ -339,6 +358,7 @@ void ike_free(struct ike *ike)
     terminate_all(ike, ike->sas, true);
     terminate_all(ike, ike->half_open, false);
     ikev1_free_all(ike);
+    aaa_free(ike->aaa);             /* after the SAs, which cancel their requests */
     ike_socket_set_free(ike->sockets);
     if (ike->pools) {
         struct hashmap_iter it = HASHMAP_ITER_INIT;
@@ -430,6 +450,11 @@ int ike_new(struct vpnd *vpnd, struct ike **ret)
         goto fail;
     }
     log_info(CONFIG_SUBSYS_IKE, "listening for IKE on %d sockets", r);
+    r = aaa_new(ike->event, vpnd->config, &ike->aaa);
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_RADIUS, r, "cannot set up the RADIUS clients: %m");
+        goto fail;
+    }
     *ret = ike;
     return 0;
 

@@ -6,7 +6,8 @@
  * against the local users on a worker (crypt(3) is slow on purpose), and a
  * SET carries the status, which the client ACKs. A wrong password gets a
  * new REQUEST until the tunnel group's attempts are used up, then SET
- * with FAIL and the ISAKMP SA is deleted. RADIUS comes later.
+ * with FAIL and the ISAKMP SA is deleted. A tunnel group with an
+ * authentication-server-group asks RADIUS instead (ikev1-xauth-radius.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,7 +26,12 @@ static unsigned max_attempts(const struct ikev1_isakmp_sa *sa)
     return sa->group->xauth_attempts ? sa->group->xauth_attempts : 3;
 }
 
-static void send_request(struct ikev1_isakmp_sa *sa, const char *message)
+unsigned ikev1_xauth_max_attempts(const struct ikev1_isakmp_sa *sa)
+{
+    return max_attempts(sa);
+}
+
+void ikev1_xauth_send_request(struct ikev1_isakmp_sa *sa, const char *message)
 {
     uint8_t plain[512];
     uint8_t type[4];
@@ -47,7 +53,7 @@ static void send_request(struct ikev1_isakmp_sa *sa, const char *message)
     (void)ikev1_send_hashed(sa, IKEV1_EXCHANGE_TRANSACTION, mid, &b, plain, NULL, 0, IKEV1_SEND_REQUEST);
 }
 
-static void send_status(struct ikev1_isakmp_sa *sa, bool ok)
+void ikev1_xauth_send_status(struct ikev1_isakmp_sa *sa, bool ok)
 {
     uint8_t plain[256];
     uint8_t v[4];
@@ -67,15 +73,17 @@ static void send_status(struct ikev1_isakmp_sa *sa, bool ok)
 void ikev1_xauth_start(struct ikev1_isakmp_sa *sa)
 {
     if (!sa->group->xauth) {
-        /* Group authentication only: the group is who connects. */
-        snprintf(sa->user, sizeof(sa->user), "%s", sa->group_name);
+        /* Group authentication only: the group is who connects (with
+         * certificates, the certificate's identity, already set). */
+        if (!sa->user[0])
+            snprintf(sa->user, sizeof(sa->user), "%s", sa->group_name);
         sa->policy = sa->group->group_policy;
         sa->xauth_done = true;
         ikev1_modecfg_start(sa);
         return;
     }
     ikev1_set_deadline(sa, XAUTH_DEADLINE, "Xauth not completed within 120 s");
-    send_request(sa, NULL);
+    ikev1_xauth_send_request(sa, NULL);
 }
 
 /* ---- the password check on a worker --------------------------------------------------------- */
@@ -135,7 +143,7 @@ static void xauth_done(void *userdata, int result)
         log_info_ctx(&ctx, CONFIG_SUBSYS_AUTH, "Xauth: user %s authenticated (peer %s, tunnel group %s)", sa->user,
                      sa->peer, sa->group->name);
         xauth_job_free(j);
-        send_status(sa, true);
+        ikev1_xauth_send_status(sa, true);
         return;
     }
     if (!j->known)
@@ -151,10 +159,17 @@ failed:
                    "%s (attempt %u of %u)", sa->peer, j->name, sa->group->name, reason, sa->xauth_attempts,
                    max_attempts(sa));
     xauth_job_free(j);
+    ikev1_xauth_attempt_failed(sa, false);
+}
+
+void ikev1_xauth_attempt_failed(struct ikev1_isakmp_sa *sa, bool final)
+{
+    if (final)
+        sa->xauth_attempts = max_attempts(sa);
     if (sa->xauth_attempts < max_attempts(sa))
-        send_request(sa, "Authentication failed, please try again.");
+        ikev1_xauth_send_request(sa, "Authentication failed, please try again.");
     else
-        send_status(sa, false);
+        ikev1_xauth_send_status(sa, false);
 }
 
 /* A TLV attribute as text: printable, at most XAUTH_FIELD_MAX bytes. */
@@ -200,9 +215,27 @@ static void handle_reply(struct ikev1_isakmp_sa *sa, const struct ikev1_cfg *cfg
         sa->ike->stats.xauth_failures++;
         xauth_job_free(j);
         sa->xauth_attempts = max_attempts(sa);
-        send_status(sa, false);
+        ikev1_xauth_send_status(sa, false);
         return;
     }
+    if (sa->group->authentication_server_group)
+        ikev1_xauth_radius_check(sa, j->name, j->password);
+    else
+        ikev1_xauth_check_local(sa, j->name, j->password);
+    xauth_job_free(j);
+}
+
+void ikev1_xauth_check_local(struct ikev1_isakmp_sa *sa, const char *name, const char *password)
+{
+    struct log_ctx ctx;
+    ikev1_sa_log_ctx(sa, &ctx);
+    struct xauth_job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        ikev1_sa_terminate(sa, true, "out of memory");
+        return;
+    }
+    snprintf(j->name, sizeof(j->name), "%s", name);
+    snprintf(j->password, sizeof(j->password), "%s", password);
     const struct config_user *u = config_user_find(sa->config, j->name);
     if (u && (u->password_hash || u->password.len)) {
         j->known = true;

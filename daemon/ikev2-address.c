@@ -21,7 +21,7 @@ int ikev2_lease_addresses(struct ikev2_ike_sa *sa, const struct ikev2_cp *cp, st
     ikev2_sa_log_ctx(sa, &ctx);
     memset(assigned, 0, sizeof(*assigned));
     ikev2_cp_wanted_families(cp, &want4, &want6);
-    const struct config_user *user = config_user_find(sa->config, sa->identity);
+    const struct config_user *user = sa->grant ? &sa->grant->user : config_user_find(sa->config, sa->identity);
     if (want4)
         r = ike_address_acquire(ike, sa->group, user, sa->identity, &sa->address, &sa->pool, &exhausted, &in_use);
     else {
@@ -57,7 +57,7 @@ int ikev2_lease_addresses(struct ikev2_ike_sa *sa, const struct ikev2_cp *cp, st
     if (sa->address.family == AF_INET) {
         assigned->has_ip4 = true;
         assigned->ip4 = sa->address.in;
-        if (user && user->has_address)
+        if (user && user->has_address && (user->has_netmask || !sa->pool))
             assigned->netmask = user->has_netmask ? user->netmask : (struct in_addr){ htonl(UINT32_MAX) };
         else if (sa->pool)
             assigned->netmask = pool_config(sa->pool)->netmask;

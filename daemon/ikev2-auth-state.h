@@ -48,6 +48,7 @@ struct ikev2_auth_state {
     bool eap_succeeded;
     bool eap_failure_logged;            /* the failure was logged (MS-CHAPv2 Failure-Request) */
     uint32_t eap_pending_mid;           /* the request an asynchronous lookup will answer */
+    struct ikev2_eap_radius *radius;    /* EAP relayed to RADIUS (ikev2-eap-radius.c), instead of eap */
 };
 
 void ikev2_auth_state_free(struct ikev2_auth_state *st);
@@ -130,3 +131,20 @@ void ikev2_eap_round(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2_p
 /* For an asynchronous credential backend: after eap_server_lookup_done()
  * on sa->auth->eap, answers the request that waited (EAP_PENDING). */
 void ikev2_eap_resume(struct ikev2_ike_sa *sa);
+/* An EAP payload (one EAP packet) in an IKE_AUTH response to mid. */
+int ikev2_eap_send(struct ikev2_ike_sa *sa, uint32_t mid, const uint8_t *eap, size_t eap_len);
+/* authentication-fallback-local of eap-radius: EAP-MSCHAPv2 against the
+ * local users, for `identity` (the EAP identity the client gave), starting
+ * with the challenge in the response to mid. */
+void ikev2_eap_local_fallback(struct ikev2_ike_sa *sa, uint32_t mid, const char *identity);
+
+/* ---- ikev2-eap-radius.c ---------------------------------------------------------------- */
+
+/* EAP passthrough (RFC 3579): our EAP-Request/Identity into
+ * sa->auth->eap_first; -ENOMEM. */
+int ikev2_eap_radius_begin(struct ikev2_ike_sa *sa);
+/* A client's EAP response: relayed to the server; its answer comes later. */
+void ikev2_eap_radius_round(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2_payload_list *inner);
+/* After the Access-Accept: the MSK from MS-MPPE-Recv/Send-Key (none: 0). */
+void ikev2_eap_radius_msk(const struct ikev2_ike_sa *sa, const uint8_t **msk, size_t *msk_len);
+void ikev2_eap_radius_free(struct ikev2_auth_state *as);

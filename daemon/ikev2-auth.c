@@ -41,6 +41,9 @@ const struct ikev2_peer_auth_method ikev2_peer_auth_eap_mschapv2 = {
     "eap-mschapv2", IKEV2_AUTH_KIND_EAP, EAP_METHOD_MSCHAPV2, NULL };
 const struct ikev2_peer_auth_method ikev2_peer_auth_eap_md5 = { "eap-md5", IKEV2_AUTH_KIND_EAP, EAP_METHOD_MD5, NULL };
 const struct ikev2_peer_auth_method ikev2_peer_auth_eap_gtc = { "eap-gtc", IKEV2_AUTH_KIND_EAP, EAP_METHOD_GTC, NULL };
+/* The server decides the method; MSCHAPv2 is only the local fallback's. */
+const struct ikev2_peer_auth_method ikev2_peer_auth_eap_radius = {
+    "eap-radius", IKEV2_AUTH_KIND_EAP, EAP_METHOD_MSCHAPV2, NULL };
 
 const struct ikev2_peer_auth_method *ikev2_peer_auth_method(enum config_auth auth)
 {
@@ -55,6 +58,8 @@ const struct ikev2_peer_auth_method *ikev2_peer_auth_method(enum config_auth aut
         return &ikev2_peer_auth_eap_md5;
     case CONFIG_AUTH_EAP_GTC:
         return &ikev2_peer_auth_eap_gtc;
+    case CONFIG_AUTH_EAP_RADIUS:
+        return &ikev2_peer_auth_eap_radius;
     }
     return NULL;
 }

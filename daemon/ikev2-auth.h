@@ -76,3 +76,4 @@ extern const struct ikev2_local_auth_method ikev2_local_auth_cert;
 extern const struct ikev2_peer_auth_method ikev2_peer_auth_eap_mschapv2;
 extern const struct ikev2_peer_auth_method ikev2_peer_auth_eap_md5;
 extern const struct ikev2_peer_auth_method ikev2_peer_auth_eap_gtc;
+extern const struct ikev2_peer_auth_method ikev2_peer_auth_eap_radius;   /* passthrough (ikev2-eap-radius.c) */

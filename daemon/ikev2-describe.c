@@ -24,6 +24,7 @@ static const char *remote_auth_name(enum config_auth auth)
     case CONFIG_AUTH_EAP_MSCHAPV2: return "eap-mschapv2";
     case CONFIG_AUTH_EAP_MD5:      return "eap-md5";
     case CONFIG_AUTH_EAP_GTC:      return "eap-gtc";
+    case CONFIG_AUTH_EAP_RADIUS:   return "eap-radius";
     }
     return "unknown";
 }

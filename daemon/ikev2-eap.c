@@ -10,7 +10,9 @@
  * request asked for. The conversation itself is eap.c's (eap.h); the
  * user database is vpnd.conf's users (eap_config_lookup); EAP-GTC's
  * password check (crypt(3)) runs on the job pool. The
- * authenticated EAP identity becomes the session's user.
+ * authenticated EAP identity becomes the session's user. With
+ * authentication eap-radius the conversation is the RADIUS server's
+ * instead (ikev2-eap-radius.c); the AUTH exchange around it is the same.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -117,6 +119,11 @@ static int send_eap(struct ikev2_ike_sa *sa, uint32_t mid, const uint8_t *idr, s
     return r;
 }
 
+int ikev2_eap_send(struct ikev2_ike_sa *sa, uint32_t mid, const uint8_t *eap, size_t eap_len)
+{
+    return send_eap(sa, mid, NULL, 0, NULL, 0, NULL, 0, eap, eap_len);
+}
+
 /* The first response: IDr [CERT...] AUTH EAP(first request). */
 static void send_first(struct ikev2_ike_sa *sa, uint32_t mid, uint8_t method, const uint8_t *auth, size_t auth_len,
                        const struct cert_der_list *certs)
@@ -157,6 +164,15 @@ void ikev2_eap_begin(struct ikev2_ike_sa *sa, uint32_t mid)
     const uint8_t *req = NULL;
     size_t req_len = 0;
 
+    int r;
+    if (sa->group->auth == CONFIG_AUTH_EAP_RADIUS) {
+        r = ikev2_eap_radius_begin(sa);
+        if (r < 0) {
+            ikev2_auth_fail(sa, mid, sa->identity, "cannot start EAP: out of memory");
+            return;
+        }
+        goto first;
+    }
     as->eap = eap_server_new((enum eap_method)as->peer_method->eap_method, sa_lookup, sa);
     if (!as->eap) {
         ikev2_auth_fail(sa, mid, sa->identity, "cannot start EAP: out of memory");
@@ -164,7 +180,7 @@ void ikev2_eap_begin(struct ikev2_ike_sa *sa, uint32_t mid)
     }
     eap_server_set_verify(as->eap, sa_verify);
     /* RFC 7296 2.16: IDi need not be the user name; ask for the EAP identity. */
-    int r = eap_server_start(as->eap, NULL, &req, &req_len);
+    r = eap_server_start(as->eap, NULL, &req, &req_len);
     if (r != EAP_CONTINUE || req_len > sizeof(as->eap_first)) {
         snprintf(reason, sizeof(reason), "cannot start EAP: %s",
                  eap_server_failure_reason(as->eap)[0] ? eap_server_failure_reason(as->eap)
@@ -175,6 +191,7 @@ void ikev2_eap_begin(struct ikev2_ike_sa *sa, uint32_t mid)
     memcpy(as->eap_first, req, req_len);
     as->eap_first_len = req_len;
 
+first:
     if (as->local_method->kind == IKEV2_AUTH_KIND_SIGNATURE) {
         if (ikev2_cert_job_start(sa, mid, NULL, true, first_signed, reason, sizeof(reason)) < 0)
             ikev2_auth_fail(sa, mid, sa->identity, reason);
@@ -213,7 +230,10 @@ static void final_auth(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2
         ikev2_auth_fail(sa, mid, sa->identity, reason);
         return;
     }
-    (void)eap_server_msk(as->eap, &msk, &msk_len);     /* none for MD5: SK_pi / SK_pr */
+    if (as->radius)
+        ikev2_eap_radius_msk(sa, &msk, &msk_len);
+    else
+        (void)eap_server_msk(as->eap, &msk, &msk_len);     /* none for MD5: SK_pi / SK_pr */
     struct crypto_auth_input in = { .initiator = true, .message = sa->init_request,
                                     .message_len = sa->init_request_len, .nonce = sa->nr, .nonce_len = sa->nr_len,
                                     .id_body = as->idi.body, .id_body_len = as->idi.body_len };
@@ -306,6 +326,10 @@ void ikev2_eap_round(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2_p
         final_auth(sa, mid, inner);
         return;
     }
+    if (as->radius) {
+        ikev2_eap_radius_round(sa, mid, inner);
+        return;
+    }
     const struct ikev2_payload *p = ikev2_payload_find(inner, IKEV2_PAYLOAD_EAP);
     if (!p || ikev2_eap_decode(p, &eap, &st) < 0) {
         ikev2_auth_fail(sa, mid, eap_log_identity(sa), p ? "malformed EAP payload"
@@ -313,6 +337,22 @@ void ikev2_eap_round(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2_p
         return;
     }
     int r = eap_server_process(as->eap, eap.packet, eap.packet_len, &req, &req_len);
+    answer(sa, mid, r, req, req_len);
+}
+
+void ikev2_eap_local_fallback(struct ikev2_ike_sa *sa, uint32_t mid, const char *identity)
+{
+    struct ikev2_auth_state *as = sa->auth;
+    const uint8_t *req = NULL;
+    size_t req_len = 0;
+    ikev2_eap_radius_free(as);
+    as->eap = eap_server_new(EAP_METHOD_MSCHAPV2, sa_lookup, sa);
+    if (!as->eap) {
+        ikev2_auth_fail(sa, mid, identity, "cannot start EAP: out of memory");
+        return;
+    }
+    /* The client gave its identity to the relay already: the challenge comes at once. */
+    int r = eap_server_start(as->eap, identity, &req, &req_len);
     answer(sa, mid, r, req, req_len);
 }
 

@@ -141,6 +141,7 @@ void ikev2_auth_state_free(struct ikev2_auth_state *st)
     if (!st)
         return;
     eap_server_free(st->eap);
+    ikev2_eap_radius_free(st);
     cert_store_unref(st->store);
     crypto_wipe(st->eap_first, sizeof(st->eap_first));
     free(st->buf);
@@ -228,6 +229,8 @@ bool ikev2_auth_apply_policy(struct ikev2_ike_sa *sa, uint32_t mid)
 {
     const struct config_user *user = config_user_find(sa->config, sa->identity);
     sa->policy = user && user->group_policy ? user->group_policy : sa->group->group_policy;
+    if (sa->grant)
+        sa->policy = sa->grant->policy;     /* RADIUS authorized it (aaa.h) */
     if (sa->policy && !(sa->policy->protocols & CONFIG_PROTOCOL_IKEV2)) {
         char reason[IKEV2_AUTH_REASON_MAX];
         snprintf(reason, sizeof(reason), "group policy %s does not allow IKEv2", sa->policy->name);
@@ -366,7 +369,8 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
                 .lifetime_seconds = sa->esp.config->lifetime_seconds,
                 .lifetime_kilobytes = sa->esp.config->lifetime_kilobytes,
             };
-            r = child_sa_install(ike_xfrm(ike), ike->routes, c, &params, err, sizeof(err));
+            r = child_sa_install(ike_xfrm(ike), sa->policy && !sa->policy->reverse_route ? NULL : ike->routes, c,
+                                 &params, err, sizeof(err));
         }
         crypto_child_keys_wipe(&keys);
         if (r < 0)
@@ -429,7 +433,7 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
         /* A later round of an EAP conversation. (While a job works on the
          * previous request, the dispatcher drops retransmissions; a new
          * message ID then breaks the window: RFC 7296 2.3.) */
-        if (sa->auth->eap && !sa->response_pending)
+        if ((sa->auth->eap || sa->auth->radius) && !sa->response_pending)
             ikev2_eap_round(sa, mid, inner);
         else
             auth_failed(sa, mid, sa->identity, "IKE_AUTH request while the previous one is being checked");
@@ -722,6 +726,10 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
         snprintf(tmpl.user, sizeof(tmpl.user), "%s", sa->identity);
         snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "%s", group->name);
         snprintf(tmpl.group_policy, sizeof(tmpl.group_policy), "%s", sa->policy ? sa->policy->name : "");
+        if (sa->grant) {
+            memcpy(tmpl.radius_class, sa->grant->authz.class_, sa->grant->authz.class_len);
+            tmpl.radius_class_len = sa->grant->authz.class_len;
+        }
         snprintf(tmpl.encryption, sizeof(tmpl.encryption), "ESP %s, IKE %s", esp, suite);
         r = ikev2_sa_start_policy_timer(sa);
         if (r < 0)

@@ -72,7 +72,9 @@ out:
 static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
 {
     n->group = old->group;
-    n->policy = old->policy;
+    n->policy = old->policy;            /* may point into the grant: both move */
+    n->grant = old->grant;
+    old->grant = NULL;
     snprintf(n->identity, sizeof(n->identity), "%s", old->identity);
     snprintf(n->local_identity, sizeof(n->local_identity), "%s", old->local_identity);
     snprintf(n->client_version, sizeof(n->client_version), "%s", old->client_version);
@@ -156,6 +158,10 @@ struct ikev2_ike_sa *ikev2_ike_sa_rekeyed(struct ikev2_ike_sa *old, bool we_init
     /* Who it is for, in its log lines, also before (or without) the rest. */
     n->group = old->group;
     n->policy = old->policy;
+    /* A policy of old's RADIUS grant lives with old: without adopting
+     * it, n keeps the configuration's own. */
+    if (old->grant && old->policy == &old->grant->policy_copy)
+        n->policy = old->grant->authz.group_policy ? old->grant->authz.group_policy : old->group->group_policy;
     snprintf(n->identity, sizeof(n->identity), "%s", old->identity);
     ike->stats.established++;
     if (adopt)

@@ -344,6 +344,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     if (sa->in_table && hashmap_get(ike->sas, &local_spi, sizeof(local_spi)) == sa)
         hashmap_remove(ike->sas, &local_spi, sizeof(local_spi));
     ikev2_auth_state_free(sa->auth);
+    aaa_grant_free(sa->grant);
     config_unref(sa->config);
     crypto_ike_keys_wipe(&sa->keys);
     crypto_wipe(sa->nr, sizeof(sa->nr));

@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "aaa.h"
 #include "child-sa.h"
 #include "config.h"
 #include "crypto-ikev2.h"
@@ -102,6 +103,7 @@ struct ikev2_ike_sa {
     bool response_pending;              /* request expected_mid - 1 is being worked on (job) */
     sd_event_source *timer;             /* half-open timeout */
     struct ikev2_auth_state *auth;      /* IKE_AUTH in progress: EAP rounds, certificate jobs (ikev2-auth-state.h) */
+    struct aaa_grant *grant;            /* what a RADIUS Access-Accept authorized (aaa.h); NULL otherwise */
 
     /* After IKE_AUTH. */
     const struct config_tunnel_group *group;

@@ -86,7 +86,6 @@ struct session_ops {
 
 #define SESSION_NAME_MAX 256
 #define SESSION_ACCT_ID_MAX 32
-#define SESSION_CLASS_MAX 253
 
 /* Why a session ended, as RADIUS accounting reports it (RFC 2866 5.10,
  * Acct-Terminate-Cause); the code that ends a session says which. */
@@ -121,15 +120,13 @@ struct session {
     char encryption[256];               /* "AES-GCM-16-256 (IKE AES-CBC-256/...)" */
     uint64_t login_realtime;            /* usec */
     uint64_t login_monotonic;           /* usec */
+    uint8_t radius_class[253];          /* Class of the RADIUS Access-Accept (RFC 2865 5.25), for accounting */
+    size_t radius_class_len;            /* 0: none (local users, or the server sent none) */
     const struct session_ops *ops;
     void *owner;                        /* the protocol's IKE SA */
     char acct_session_id[SESSION_ACCT_ID_MAX];  /* Acct-Session-Id: unique across restarts (session_add) */
     struct session_counters retired;    /* final counters of its CHILD SAs already removed (rekeys) */
     enum session_end_cause end_cause;   /* the first cause said wins */
-    /* RADIUS Class from the Access-Accept, echoed in accounting (RFC 2865
-     * 5.25); set by the AAA layer, length 0 when none. */
-    uint8_t radius_class[SESSION_CLASS_MAX];
-    size_t radius_class_len;
     struct accounting_session *accounting;  /* accounting.c's state; NULL when not accounted */
     /* The registry's: the same user's sessions, in login order. */
     struct session *user_prev, *user_next;

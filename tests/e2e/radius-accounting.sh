@@ -1,11 +1,13 @@
 #!/bin/bash
 # RADIUS accounting against a real FreeRADIUS (issue 6): FreeRADIUS runs on
 # gw's loopback and its `detail` module writes what it receives.  An IKEv2
-# strongSwan client (PSK) and an IKEv1 vpnc client (Xauth, local user) in
-# tunnel groups that account to it: each session's Start arrives with
+# strongSwan client (PSK) and an IKEv1 vpnc client (Xauth through the same
+# FreeRADIUS, whose Access-Accept carries a Class) in tunnel groups that
+# account to it: each session's Start arrives with
 # User-Name, Framed-IP-Address, Calling-Station-Id (peer address:port),
 # NAS-Port-Type Virtual, the group's NAS-Identifier and NAS-IP-Address and
-# the Acct-Session-Id `vpnctl session` shows; after pings, the last
+# the Acct-Session-Id `vpnctl session` shows, and the vpnc session's Start
+# and Stop echo its Class; after pings, the last
 # Interim-Update's octets and packets equal the kernel's counters of the
 # session's SAs (`ip -s xfrm state`) with no traffic in between; `vpnctl
 # terminate` gives a Stop with Admin-Reset and the same totals, vpnc's
@@ -34,6 +36,15 @@ INTERIM=3
 SPOOL=$TB_RESULTS/spool
 tb_topology_remote_access --direct 2
 hash=$(openssl passwd -6 "$BOBPW")
+FR_SECRET=radius-acct-secret-6a0d
+CLASS=acct-class-bob
+fr_setup "$FR_SECRET"
+# bob's first session authenticates through FreeRADIUS (Xauth PAP): its
+# Class must come back in every accounting record of that session.
+fr_users <<USERS
+bob	Cleartext-Password := "$BOBPW"
+	Class = "$CLASS"
+USERS
 fr_start gw
 
 vpnd_write_conf <<CONF
@@ -60,6 +71,10 @@ tunnel-groups = ( { name = "rw"; ike-version = 2; authentication = "psk"; psk = 
                     ike-proposals = ["modern"]; esp-proposals = ["esp2"]; accounting-server-group = "acct"; },
                   { name = "ez"; ike-version = 1; authentication = "psk+xauth"; psk = "$KEY";
                     group-name = "$GROUP"; address-pool = "ez-pool"; group-policy = "gp";
+                    ike-proposals = ["ezvpn"]; esp-proposals = ["esp1"]; accounting-server-group = "acct";
+                    authentication-server-group = "acct"; },
+                  { name = "ezlocal"; ike-version = 1; authentication = "psk+xauth"; psk = "$KEY";
+                    group-name = "ezlocal"; address-pool = "ez-pool"; group-policy = "gp";
                     ike-proposals = ["ezvpn"]; esp-proposals = ["esp1"]; accounting-server-group = "acct"; } );
 CONF
 vpnd_start
@@ -160,6 +175,10 @@ bob_id=$(session_json "$bob_addr" acct_session_id)
 vpnctl session "$vip" | grep -Eq "accounting id: +$alice_id" || tb_fail "vpnctl session does not show $alice_id"
 check_start "$alice_id" alice@example.com "$vip" "${TB_ADDR[c1]}"
 check_start "$bob_id" bob "$bob_addr" "${TB_ADDR[c2]}"
+class_hex=0x$(printf '%s' "$CLASS" | od -An -tx1 | tr -d ' \n')
+[ "$(attr "$bob_id" Start Class)" = "$class_hex" ] ||
+  tb_fail "Start of $bob_id: Class '$(attr "$bob_id" Start Class)', expected $class_hex ($CLASS from the Access-Accept)"
+[ -z "$(attr "$alice_id" Start Class)" ] || tb_fail "Start of $alice_id (a local PSK login) has a Class"
 
 # ---- traffic, Interim-Update = the kernel's counters -------------------------------------
 tb_exec c1 ping -c 5 -i 0.2 -W 5 "$TB_SRV_ADDR" > "$TB_RESULTS/ping-alice.log" || tb_fail "alice cannot ping"
@@ -199,6 +218,7 @@ fetch "$bob_id" Stop
   tb_fail "Stop of $bob_id: Acct-Terminate-Cause '$(attr "$bob_id" Stop Acct-Terminate-Cause)', expected User-Request"
 [ "$(record_counters "$bob_id" Stop)" = "$k" ] || tb_fail "Stop of $bob_id: $(record_counters "$bob_id" Stop), the SAs had $k"
 [ "$(attr "$bob_id" Stop User-Name)" = bob ] || tb_fail "Stop of $bob_id: User-Name is not bob"
+[ "$(attr "$bob_id" Stop Class)" = "$class_hex" ] || tb_fail "Stop of $bob_id: Class is not $class_hex"
 tb_log "Stops: $alice_id Admin-Reset, $bob_id User-Request"
 
 # ---- FreeRADIUS away: spooled, queued in order, kept across a restart, then delivered -----
@@ -209,6 +229,8 @@ tb_wait 15 has_records "$alice2" Start 1
 fr_stop
 ss_client_down alice vpn || tb_fail "alice could not disconnect"
 vpnd_log_has "accounting Stop \(User-Request\) of session [0-9]+ \(user alice@example.com, Acct-Session-Id $alice2\) spooled to $SPOOL" 15
+# (FreeRADIUS is away: this time bob logs in through a tunnel group of local users.)
+vpnc_conf bob --gateway "$TB_GW_ADDR" --group ezlocal --secret "$KEY" --user bob --password "$BOBPW"
 vpnc_up c2 bob || tb_fail "vpnc did not connect again"
 bob_addr=$(vpnc_env bob INTERNAL_IP4_ADDRESS)
 vpnd_log_has "session up: user bob, address $bob_addr" 60

@@ -68,20 +68,23 @@ ss_swanctl() {
 # ---- starting and stopping ------------------------------------------------------
 
 # Starts charon in HOST as instance NAME and waits until it answers on vici.
-# ss_start HOST NAME [--ports IKE,NATT] [--plugins "LIST"] [--charon 'key = value']...
+# ss_start HOST NAME [--ports IKE,NATT] [--plugins "LIST"] [--charon 'key = value']... [--log 'ike = 4']...
 #   --ports     IKE and NAT-T ports (default 500,4500; 0 picks a random one)
 #   --plugins   plugin list instead of SS_PLUGINS_DEFAULT
 #   --charon    an extra line for the charon section of strongswan.conf,
 #               e.g. 'i_dont_care_about_security_and_use_aggressive_mode_psk = yes'
+#   --log       a log level for charon.log overriding the defaults below,
+#               e.g. 'ike = 4' (key material: only to capture test vectors)
 # Sets SS_START_SECONDS (how long charon took to answer).
 ss_start() {
   local host=$1 name=$2; shift 2
-  local ports=500,4500 plugins=$SS_PLUGINS_DEFAULT extra=()
+  local ports=500,4500 plugins=$SS_PLUGINS_DEFAULT extra=() levels=()
   while [ $# -gt 0 ]; do
     case $1 in
       --ports) ports=$2; shift 2 ;;
       --plugins) plugins=$2; shift 2 ;;
       --charon) extra+=("$2"); shift 2 ;;
+      --log) levels+=("$2"); shift 2 ;;
       *) tb_fail "ss_start: unknown option $1" ;;
     esac
   done
@@ -123,6 +126,7 @@ ss_start() {
     echo "      knl = 2"
     echo "      net = 1"
     echo "      enc = 1"
+    for line in "${levels[@]}"; do echo "      $line"; done
     echo "    }"
     echo "  }"
     echo "  plugins {"
@@ -235,6 +239,9 @@ ss__quote() {
 #   --mobike yes|no    (default yes)
 #   --local-addr ADDR  source address
 #   --set KEY=VALUE    any other key of the connection section
+#   --extra-child NAME TS  a second CHILD SA NAME (same proposals and
+#                      timers) for remote_ts TS: another Quick Mode or
+#                      CREATE_CHILD_SA on the same IKE SA (ss_client_up NAME)
 #   --no-load          only write the file (many connections: write them
 #                      all, then one ss_load NAME)
 #   --start            charon initiates the connection itself when it is
@@ -247,6 +254,8 @@ ss_client_conn() {
   local ike="" esp="" remote_ts=0.0.0.0/0 vips=0.0.0.0 version=2 aggressive=""
   local rekey_ike="" reauth_ike="" rekey_child="" life_child="" rand_child="" dpd="" encap=""
   local frag="" mobike="" local_addr="" xauth_user="" xauth_pass="" ike_id="" sets=() load=yes start_action=""
+  local extra_child="" extra_ts=""
+  local more_cas=()
   while [ $# -gt 0 ]; do
     case $1 in
       --no-load) load=""; shift ;;
@@ -254,6 +263,11 @@ ss_client_conn() {
       --remote) remote=$2; shift 2 ;;
       --psk) auth=psk id=$2 key=$3; shift 3 ;;
       --eap-mschapv2 | --eap-md5 | --eap-gtc) auth=${1#--} id=$2 key=$3; shift 3 ;;
+      # EAP-TLS with a client certificate; EAP_ID is the EAP identity.
+      --eap-tls) auth=eap-tls cert=$2 key=$3 id=$4; shift 4 ;;
+      # A second CA to trust (an EAP server's: its TLS certificate must
+      # name the gateway's IKE identity, what strongSwan checks it against).
+      --ca2) more_cas+=("$2"); shift 2 ;;
       --ike-id) ike_id=$2; shift 2 ;;
       --pubkey) auth=pubkey cert=$2 key=$3; shift 3 ;;
       --xauth) xauth_user=$2 xauth_pass=$3; shift 3 ;;
@@ -278,6 +292,7 @@ ss_client_conn() {
       --mobike) mobike=$2; shift 2 ;;
       --local-addr) local_addr=$2; shift 2 ;;
       --set) sets+=("$2"); shift 2 ;;
+      --extra-child) extra_child=$2 extra_ts=$3; shift 3 ;;
       *) tb_fail "ss_client_conn: unknown option $1" ;;
     esac
   done
@@ -290,6 +305,7 @@ ss_client_conn() {
   fi
   local cacert="" certfile="" s
   [ -z "$ca" ] || cacert=$(ss__install_cred "$name" x509ca "$ca")
+  for s in "${more_cas[@]}"; do cacert+=",$(ss__install_cred "$name" x509ca "$s")"; done
 
   local f="${SS_DIR[$name]}/swanctl/conf.d/$conn.conf"
   {
@@ -312,6 +328,13 @@ ss_client_conn() {
     echo "      auth = $auth"
     case $auth in
       psk) echo "      id = $(ss__quote "$id")" ;;
+      eap-tls)
+        certfile=$(ss__install_cred "$name" x509 "$cert")
+        ss__install_cred "$name" private "$key" > /dev/null
+        echo "      certs = $certfile"
+        echo "      id = $(ss__quote "${ike_id:-$id}")"
+        echo "      eap_id = $(ss__quote "$id")"
+        ;;
       eap-*)
         echo "      id = $(ss__quote "${ike_id:-$id}")"
         echo "      eap_id = $(ss__quote "$id")"
@@ -343,6 +366,16 @@ ss_client_conn() {
     [ -z "$rand_child" ] || echo "        rand_time = $rand_child"
     [ -z "$start_action" ] || echo "        start_action = $start_action"
     echo "      }"
+    if [ -n "$extra_child" ]; then
+      [[ $extra_child =~ ^[A-Za-z0-9_-]+$ ]] || tb_fail "ss_client_conn: bad child name '$extra_child'"
+      echo "      $extra_child {"
+      echo "        remote_ts = $extra_ts"
+      [ -z "$esp" ] || echo "        esp_proposals = $esp"
+      [ -z "$rekey_child" ] || echo "        rekey_time = $rekey_child"
+      [ -z "$life_child" ] || echo "        life_time = $life_child"
+      [ -z "$rand_child" ] || echo "        rand_time = $rand_child"
+      echo "      }"
+    fi
     echo "    }"
     echo "  }"
     echo "}"
@@ -357,7 +390,7 @@ ss_client_conn() {
         echo "    secret = $(ss__quote "$key")"
         echo "  }"
         ;;
-      eap-*)
+      eap-mschapv2 | eap-md5 | eap-gtc)
         echo "  eap-$conn {"
         echo "    id = $(ss__quote "$id")"
         echo "    secret = $(ss__quote "$key")"

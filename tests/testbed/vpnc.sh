@@ -150,3 +150,31 @@ vpnc_expect_failure() {
   [ "$rc" -ne 0 ] || tb_fail "vpnc $name exited with status 0 without a tunnel"
   tb_log "vpnc $name failed as expected (exit $rc): $(grep -v '^$' "$dir/vpnc.log" | tail -n 1)"
 }
+
+# Like vpnc_up, but vpnc runs interactively on a pseudo-terminal
+# (vpnc-pty.py) and each Xauth password prompt after the first (the first
+# uses the configured password) is answered with the next ANSWER: a
+# one-time password after a RADIUS Access-Challenge.  The terminal's text
+# goes to vpnc.log.  vpnc_up_interactive HOST NAME ANSWER...
+vpnc_up_interactive() {
+  local host=$1 name=$2; shift 2
+  vpnc__need "$name"
+  local dir=${VPNC_DIR[$name]}
+  rm -f "$dir"/env.*
+  VPNC_TEST_DIR=$dir python3 "$TB_REPO/tests/testbed/vpnc-pty.py" "$dir/vpnc.log" '(Password|Passcode) for VPN [^:]*: ' \
+    "$@" -- ip netns exec "$(tb_ns "$host")" "$VPNC_BIN" --no-detach --debug 1 "$dir/vpnc.conf" \
+    > /dev/null 2>&1 < /dev/null &
+  VPNC_PID[$name]=$!
+  TB_PIDS+=("${VPNC_PID[$name]}")
+  local deadline=$((SECONDS + VPNC_UP_TIMEOUT))
+  while [ ! -e "$dir/env.connect" ]; do
+    if ! kill -0 "${VPNC_PID[$name]}" 2> /dev/null; then
+      wait "${VPNC_PID[$name]}" 2> /dev/null
+      tb_log "vpnc $name exited before the tunnel came up: $(tail -n 3 "$dir/vpnc.log" | tr '\n' ' ')"
+      return 1
+    fi
+    [ $SECONDS -lt $deadline ] || { tb_log "vpnc $name: no tunnel after ${VPNC_UP_TIMEOUT}s"; return 1; }
+    sleep 0.1
+  done
+  tb_log "vpnc $name connected (interactively)"
+}
