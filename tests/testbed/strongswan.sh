@@ -68,18 +68,22 @@ ss_swanctl() {
 # ---- starting and stopping ------------------------------------------------------
 
 # Starts charon in HOST as instance NAME and waits until it answers on vici.
-# ss_start HOST NAME [--ports IKE,NATT] [--plugins "LIST"] [--charon 'key = value']...
+# ss_start HOST NAME [--ports IKE,NATT] [--plugins "LIST"] [--charon 'key = value']... [--log LEVEL]
 #   --ports     IKE and NAT-T ports (default 500,4500; 0 picks a random one)
+#   --log       one level for every subsystem instead of the detailed
+#               default (the benchmark, tests/bench/run, logs at 1: what a
+#               production charon logs)
 #   --plugins   plugin list instead of SS_PLUGINS_DEFAULT
 #   --charon    an extra line for the charon section of strongswan.conf,
 #               e.g. 'i_dont_care_about_security_and_use_aggressive_mode_psk = yes'
 # Sets SS_START_SECONDS (how long charon took to answer).
 ss_start() {
   local host=$1 name=$2; shift 2
-  local ports=500,4500 plugins=$SS_PLUGINS_DEFAULT extra=()
+  local ports=500,4500 plugins=$SS_PLUGINS_DEFAULT extra=() log=""
   while [ $# -gt 0 ]; do
     case $1 in
       --ports) ports=$2; shift 2 ;;
+      --log) log=$2; shift 2 ;;
       --plugins) plugins=$2; shift 2 ;;
       --charon) extra+=("$2"); shift 2 ;;
       *) tb_fail "ss_start: unknown option $1" ;;
@@ -117,12 +121,16 @@ ss_start() {
     echo "      time_format = %T"
     echo "      ike_name = yes"
     echo "      flush_line = yes"
-    echo "      default = 1"
-    echo "      ike = 2"
-    echo "      cfg = 2"
-    echo "      knl = 2"
-    echo "      net = 1"
-    echo "      enc = 1"
+    if [ -n "$log" ]; then
+      echo "      default = $log"
+    else
+      echo "      default = 1"
+      echo "      ike = 2"
+      echo "      cfg = 2"
+      echo "      knl = 2"
+      echo "      net = 1"
+      echo "      enc = 1"
+    fi
     echo "    }"
     echo "  }"
     echo "  plugins {"
