@@ -73,17 +73,20 @@ ss_swanctl() {
 #   --log       one level for every subsystem instead of the detailed
 #               default (the benchmark, tests/bench/run, logs at 1: what a
 #               production charon logs)
+#   --log-file  where charon logs instead of RESULTS/ss-NAME/charon.log
+#               (the results folder is a 9p share in the VM: slow to write)
 #   --plugins   plugin list instead of SS_PLUGINS_DEFAULT
 #   --charon    an extra line for the charon section of strongswan.conf,
 #               e.g. 'i_dont_care_about_security_and_use_aggressive_mode_psk = yes'
 # Sets SS_START_SECONDS (how long charon took to answer).
 ss_start() {
   local host=$1 name=$2; shift 2
-  local ports=500,4500 plugins=$SS_PLUGINS_DEFAULT extra=() log=""
+  local ports=500,4500 plugins=$SS_PLUGINS_DEFAULT extra=() log="" log_file=""
   while [ $# -gt 0 ]; do
     case $1 in
       --ports) ports=$2; shift 2 ;;
       --log) log=$2; shift 2 ;;
+      --log-file) log_file=$2; shift 2 ;;
       --plugins) plugins=$2; shift 2 ;;
       --charon) extra+=("$2"); shift 2 ;;
       *) tb_fail "ss_start: unknown option $1" ;;
@@ -117,7 +120,7 @@ ss_start() {
     echo "  }"
     echo "  filelog {"
     echo "    charon {"
-    echo "      path = $dir/charon.log"
+    echo "      path = ${log_file:-$dir/charon.log}"
     echo "      time_format = %T"
     echo "      ike_name = yes"
     echo "      flush_line = yes"
