@@ -153,7 +153,7 @@ ss_start() {
   } > "$dir/strongswan.conf"
   printf 'include conf.d/*.conf\n' > "$dir/swanctl/swanctl.conf"
 
-  local start=$EPOCHREALTIME
+  local start=$EPOCHREALTIME clog=${log_file:-$dir/charon.log}
   tb_daemon "$host" "ss-$name/stdout" env STRONGSWAN_CONF="$dir/strongswan.conf" \
     unshare -m --propagation private \
     sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$0"' "$SS_CHARON"
@@ -163,14 +163,14 @@ ss_start() {
   local deadline=$((SECONDS + SS_START_TIMEOUT))
   until ss_swanctl "$name" --stats > /dev/null 2>&1; do
     kill -0 "${SS_PID[$name]}" 2> /dev/null ||
-      tb_fail "charon '$name' exited during start: $(tail -n 5 "$dir/stdout.log" "$dir/charon.log" 2> /dev/null)"
+      tb_fail "charon '$name' exited during start: $(tail -n 5 "$dir/stdout.log" "$clog" 2> /dev/null)"
     [ $SECONDS -lt $deadline ] || tb_fail "charon '$name' did not answer on vici in ${SS_START_TIMEOUT}s"
     sleep 0.1
   done
   # A plugin that did not load (a package missing) would only show later as
   # an odd failure: stop here instead.
-  if grep -q 'failed to load' "$dir/charon.log"; then
-    tb_fail "charon '$name': $(grep -m 3 'failed to load' "$dir/charon.log") (see tests/install-deps)"
+  if grep -q 'failed to load' "$clog"; then
+    tb_fail "charon '$name': $(grep -m 3 'failed to load' "$clog") (see tests/install-deps)"
   fi
   SS_START_SECONDS=$(awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.1f", e - s }')
   tb_log "charon '$name' in $host ready in ${SS_START_SECONDS}s"
