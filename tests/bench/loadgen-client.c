@@ -250,6 +250,7 @@ int lg_client_start(struct lg_client *c)
     c->esp_spi |= 0x100;            /* SPIs 0..255 are reserved */
     c->spi_r = 0;
     c->cookie_len = 0;
+    c->responder_authed = c->eap_done = false;
     c->next_mid = 1;
     c->peer_next_mid = 0;
     c->start_usec = c->phase_start_usec = lg_now_usec();
@@ -307,9 +308,12 @@ static int send_auth(struct lg_client *c)
         .nonce = c->nr, .nonce_len = c->nr_len,
         .id_body = id_body, .id_body_len = 4 + (size_t)n,
     };
-    int auth_len = crypto_ikev2_psk_auth(&c->keys, &in, o->psk, strlen(o->psk), auth, sizeof(auth));
-    if (auth_len < 0)
-        return auth_len;
+    int auth_len = 0;
+    if (!o->eap_password) {         /* with EAP, AUTH comes after EAP-Success */
+        auth_len = crypto_ikev2_psk_auth(&c->keys, &in, o->psk, strlen(o->psk), auth, sizeof(auth));
+        if (auth_len < 0)
+            return auth_len;
+    }
 
     struct ikev2_sa *offer = malloc(sizeof(*offer));
     if (!offer)
@@ -327,7 +331,8 @@ static int send_auth(struct lg_client *c)
     size_t len = 0;
     ikev2_builder_init(&b, inner, sizeof(inner));
     ikev2_build_id(&b, IKEV2_PAYLOAD_IDI, IKEV2_ID_RFC822_ADDR, id, (size_t)n);
-    ikev2_build_auth(&b, IKEV2_AUTH_SHARED_KEY_MIC, auth, (size_t)auth_len);
+    if (auth_len)
+        ikev2_build_auth(&b, IKEV2_AUTH_SHARED_KEY_MIC, auth, (size_t)auth_len);
     ikev2_build_cp(&b, IKEV2_CFG_REQUEST, want, 2);
     ikev2_build_sa(&b, offer);
     ikev2_build_ts(&b, IKEV2_PAYLOAD_TSI, &any, 1);
@@ -475,6 +480,120 @@ static int decrypt(struct lg_client *c, const struct ikev2_message *m, uint8_t *
     return ikev2_chain_parse(plain, plain_len, m->sk->next_type, 0, inner, &st);
 }
 
+/* Another IKE_AUTH request of ours (EAP rounds, the AUTH after EAP). */
+static int send_auth_round(struct lg_client *c, const uint8_t *inner, size_t len, uint8_t first)
+{
+    uint8_t *msg;
+    size_t msg_len;
+    int r = build_encrypted(c, IKEV2_EXCHANGE_IKE_AUTH, false, c->next_mid, inner, len, first, &msg, &msg_len);
+    if (r < 0)
+        return r;
+    c->next_mid++;
+    send_request(c, msg, msg_len);
+    return 0;
+}
+
+/* The IDi payload's body (what AUTH signs) of this client. */
+static size_t idi_body(const struct lg_client *c, uint8_t *buf, size_t size)
+{
+    char id[128];
+    int n = client_id(c->lg->opt.id_format, c->index + 1, id, sizeof(id));
+    if (n <= 0 || (size_t)n + 4 > size)
+        return 0;
+    memset(buf, 0, 4);
+    buf[0] = IKEV2_ID_RFC822_ADDR;
+    memcpy(buf + 4, id, (size_t)n);
+    return 4 + (size_t)n;
+}
+
+/* One EAP round (RFC 7296 2.16): answer the server's EAP request, or after
+ * EAP-Success send our AUTH keyed with the MSK. */
+static void eap_round(struct lg_client *c, const struct ikev2_payload_list *inner)
+{
+    const struct lg_options *o = &c->lg->opt;
+    const struct ikev2_payload *p = ikev2_payload_find(inner, IKEV2_PAYLOAD_EAP);
+    struct ikev2_parse_status st;
+    struct ikev2_eap req;
+    uint8_t data[512], out[1024], type = 0;
+    size_t data_len = 0, len = 0;
+    const char *why = "malformed EAP payload";
+    char user[128];
+    struct ikev2_builder b;
+
+    if (!p || ikev2_eap_decode(p, &req, &st) < 0) {
+        client_fail(c, "IKE_AUTH: %s", p ? why : "no EAP request from the responder");
+        return;
+    }
+    if (client_id(o->id_format, c->index + 1, user, sizeof(user)) <= 0) {
+        client_fail(c, "IKE_AUTH: identity too long");
+        return;
+    }
+    int r = lg_eap_step(&c->eap, user, o->eap_password, &req, &type, data, sizeof(data), &data_len, &why);
+    if (r < 0) {
+        client_fail(c, "IKE_AUTH: %s", why);
+        return;
+    }
+    ikev2_builder_init(&b, out, sizeof(out));
+    if (r == 0) {
+        ikev2_build_eap(&b, IKEV2_EAP_RESPONSE, req.id, type, data, data_len);
+    } else {
+        uint8_t body[4 + 128], auth[CRYPTO_PRF_OUT_MAX];
+        struct crypto_auth_input in = {
+            .initiator = true,
+            .message = c->init_sent, .message_len = c->init_sent_len,
+            .nonce = c->nr, .nonce_len = c->nr_len,
+            .id_body = body, .id_body_len = idi_body(c, body, sizeof(body)),
+        };
+        int auth_len = -EINVAL;
+        if (lg_eap_msk(&c->eap, c->msk) == 0)
+            auth_len = crypto_ikev2_eap_auth(&c->keys, &in, c->msk, sizeof(c->msk), auth, sizeof(auth));
+        if (auth_len < 0) {
+            client_fail(c, "IKE_AUTH: cannot compute AUTH from the EAP MSK");
+            return;
+        }
+        ikev2_build_auth(&b, IKEV2_AUTH_SHARED_KEY_MIC, auth, (size_t)auth_len);
+        crypto_wipe(auth, sizeof(auth));
+        c->eap_done = true;
+    }
+    if (ikev2_builder_finish(&b, &len) < 0 || send_auth_round(c, out, len, ikev2_builder_first_type(&b)) < 0)
+        client_fail(c, "IKE_AUTH: cannot build the next request");
+}
+
+/* The responder's AUTH: with the PSK in its first IKE_AUTH answer, with the
+ * EAP MSK in its last one after EAP. */
+static bool responder_auth_ok(struct lg_client *c, const struct ikev2_payload_list *inner, bool with_msk)
+{
+    const struct lg_options *o = &c->lg->opt;
+    const struct ikev2_payload *auth_p = ikev2_payload_find(inner, IKEV2_PAYLOAD_AUTH);
+    struct ikev2_parse_status st;
+    struct ikev2_auth auth;
+    if (!auth_p || ikev2_auth_decode(auth_p, &auth, &st) < 0) {
+        client_fail(c, "IKE_AUTH: response without AUTH");
+        return false;
+    }
+    if (auth.method != IKEV2_AUTH_SHARED_KEY_MIC) {
+        client_fail(c, "IKE_AUTH: the responder authenticates with method %u, not the PSK", auth.method);
+        return false;
+    }
+    struct crypto_auth_input in = {
+        .initiator = false,
+        .message = c->init_received, .message_len = c->init_received_len,
+        .nonce = c->ni, .nonce_len = sizeof(c->ni),
+        .id_body = c->idr_body, .id_body_len = c->idr_body_len,
+    };
+    bool ok;
+    if (with_msk) {
+        uint8_t expected[CRYPTO_PRF_OUT_MAX];
+        int n = crypto_ikev2_eap_auth(&c->keys, &in, c->msk, sizeof(c->msk), expected, sizeof(expected));
+        ok = n > 0 && (size_t)n == auth.len && crypto_memequal(expected, auth.data, auth.len);
+    } else {
+        ok = crypto_ikev2_psk_auth_verify(&c->keys, &in, o->psk, strlen(o->psk), auth.data, auth.len) == 1;
+    }
+    if (!ok)
+        client_fail(c, "IKE_AUTH: the responder's AUTH does not match the %s", with_msk ? "EAP MSK" : "PSK");
+    return ok;
+}
+
 static void handle_auth_response(struct lg_client *c, const struct ikev2_message *m)
 {
     const struct lg_options *o = &c->lg->opt;
@@ -496,28 +615,25 @@ static void handle_auth_response(struct lg_client *c, const struct ikev2_message
         client_fail(c, "IKE_AUTH: %s", notify_name(err, nb, sizeof(nb)));
         goto out;
     }
-    const struct ikev2_payload *id_p = ikev2_payload_find(inner, IKEV2_PAYLOAD_IDR);
-    const struct ikev2_payload *auth_p = ikev2_payload_find(inner, IKEV2_PAYLOAD_AUTH);
-    struct ikev2_id idr;
-    struct ikev2_auth auth;
-    if (!id_p || !auth_p || ikev2_id_decode(id_p, &idr, &st) < 0 || ikev2_auth_decode(auth_p, &auth, &st) < 0) {
-        client_fail(c, "IKE_AUTH: response without IDr or AUTH");
+    if (!c->responder_authed) {
+        const struct ikev2_payload *id_p = ikev2_payload_find(inner, IKEV2_PAYLOAD_IDR);
+        struct ikev2_id idr;
+        if (!id_p || ikev2_id_decode(id_p, &idr, &st) < 0 || idr.body_len > sizeof(c->idr_body)) {
+            client_fail(c, "IKE_AUTH: response without a usable IDr");
+            goto out;
+        }
+        memcpy(c->idr_body, idr.body, idr.body_len);
+        c->idr_body_len = idr.body_len;
+        if (!responder_auth_ok(c, inner, false))
+            goto out;
+        c->responder_authed = true;
+    }
+    if (o->eap_password && !c->eap_done) {
+        eap_round(c, inner);
         goto out;
     }
-    if (auth.method != IKEV2_AUTH_SHARED_KEY_MIC) {
-        client_fail(c, "IKE_AUTH: the responder authenticates with method %u, not the PSK", auth.method);
+    if (o->eap_password && !responder_auth_ok(c, inner, true))
         goto out;
-    }
-    struct crypto_auth_input in = {
-        .initiator = false,
-        .message = c->init_received, .message_len = c->init_received_len,
-        .nonce = c->ni, .nonce_len = sizeof(c->ni),
-        .id_body = idr.body, .id_body_len = idr.body_len,
-    };
-    if (crypto_ikev2_psk_auth_verify(&c->keys, &in, o->psk, strlen(o->psk), auth.data, auth.len) != 1) {
-        client_fail(c, "IKE_AUTH: the responder's AUTH does not match the PSK");
-        goto out;
-    }
     const struct ikev2_payload *cp_p = ikev2_payload_find(inner, IKEV2_PAYLOAD_CP);
     bool have_vip = false;
     if (cp_p && ikev2_cp_decode(cp_p, cp, &st) == 0 && cp->type == IKEV2_CFG_REPLY)
@@ -711,6 +827,8 @@ void lg_client_close(struct lg_client *c)
     crypto_dh_free(c->dh);
     c->dh = NULL;
     crypto_ike_keys_wipe(&c->keys);
+    lg_eap_wipe(&c->eap);
+    crypto_wipe(c->msk, sizeof(c->msk));
     free(c->request);
     free(c->response);
     free(c->init_sent);

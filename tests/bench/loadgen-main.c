@@ -41,6 +41,8 @@ static void usage(FILE *f)
           "      --hold SECONDS        hold: keep the tunnels this long (SIGUSR1: end now) [0]\n"
           "      --duration SECONDS    churn/flood: run this long                     [30]\n"
           "      --session SECONDS     churn: how long each tunnel lives              [5]\n"
+          "      --eap-mschapv2 PASS   EAP-MSCHAPv2 as the identity with this password;\n"
+          "                            the responder still proves itself with the PSK\n"
           "      --id FORMAT           IDi, printf format with %u (the client number) [u%u@example.com]\n"
           "      --ike PROPOSAL        [aes128gcm16-prfsha256-x25519]\n"
           "      --esp PROPOSAL        [aes128gcm16]\n"
@@ -269,7 +271,7 @@ void lg_client_gone(struct lg *lg, struct lg_client *c)
 enum {
     OPT_SERVER = 256, OPT_SOURCE, OPT_MODE, OPT_RATE, OPT_CONCURRENCY, OPT_HOLD, OPT_DURATION, OPT_SESSION,
     OPT_PSK, OPT_ID, OPT_IKE, OPT_ESP, OPT_RTX_TIMEOUT, OPT_RTX_BASE, OPT_RTX_TRIES, OPT_SETUP_TIMEOUT,
-    OPT_NO_DELETE, OPT_JSON, OPT_READY,
+    OPT_NO_DELETE, OPT_JSON, OPT_READY, OPT_EAP,
 };
 
 static const struct option long_options[] = {
@@ -283,6 +285,7 @@ static const struct option long_options[] = {
     { "duration", required_argument, NULL, OPT_DURATION },
     { "session", required_argument, NULL, OPT_SESSION },
     { "psk", required_argument, NULL, OPT_PSK },
+    { "eap-mschapv2", required_argument, NULL, OPT_EAP },
     { "id", required_argument, NULL, OPT_ID },
     { "ike", required_argument, NULL, OPT_IKE },
     { "esp", required_argument, NULL, OPT_ESP },
@@ -361,6 +364,7 @@ int main(int argc, char **argv)
         case OPT_DURATION: bad = parse_double(optarg, &o->duration_seconds); break;
         case OPT_SESSION: bad = parse_double(optarg, &o->session_seconds); break;
         case OPT_PSK: o->psk = optarg; break;
+        case OPT_EAP: o->eap_password = optarg; break;
         case OPT_ID: o->id_format = optarg; bad = !id_format_ok(optarg); break;
         case OPT_IKE: ike = optarg; break;
         case OPT_ESP: esp = optarg; break;

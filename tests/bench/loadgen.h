@@ -16,6 +16,7 @@
  *   loadgen-main.c      options, the launcher, modes, the end
  *   loadgen-client.c    one client's exchanges (the initiator state machine)
  *   loadgen-suite.c     the proposals, from strongSwan-style strings
+ *   loadgen-eap.c       the EAP peer: Identity, MSCHAPv2 (--eap-mschapv2)
  *   loadgen-report.c    latency percentiles, failures, table and JSON
  */
 #pragma once
@@ -29,6 +30,7 @@
 
 #include "config.h"
 #include "crypto-ikev2.h"
+#include "eap-mschapv2-crypto.h"
 #include "ikev2-proposal.h"
 
 /* ---- proposals (loadgen-suite.c) ---- */
@@ -50,6 +52,26 @@ int lg_suite_parse(struct lg_suite *s, const char *ike, const char *esp, char *e
 /* The SA payload offering the suite: IKE (no SPI) or ESP (with spi). */
 void lg_suite_ike_offer(const struct lg_suite *s, struct ikev2_sa *out);
 void lg_suite_esp_offer(const struct lg_suite *s, uint32_t spi, struct ikev2_sa *out);
+
+/* ---- EAP (loadgen-eap.c) ---- */
+
+struct lg_eap {
+    uint8_t auth_challenge[MSCHAPV2_CHALLENGE_LEN];
+    uint8_t peer_challenge[MSCHAPV2_CHALLENGE_LEN];
+    uint8_t nt_response[MSCHAPV2_NT_RESPONSE_LEN];
+    uint8_t nt_hash[MSCHAPV2_NT_HASH_LEN];
+    bool responded;                     /* our MS-CHAPv2 response is out */
+    bool server_proven;                 /* the server's authenticator response checked */
+};
+
+/* Answers one EAP packet from the server: 0 with the response's type and
+ * type data in out, 1 on EAP-Success (after a proven MS-CHAPv2 success),
+ * negative with a reason in *why. */
+int lg_eap_step(struct lg_eap *e, const char *user, const char *password, const struct ikev2_eap *req,
+                uint8_t *type, uint8_t *out, size_t cap, size_t *out_len, const char **why);
+/* The MSK (RFC 3079 keys) after success. */
+int lg_eap_msk(const struct lg_eap *e, uint8_t msk[64]);
+void lg_eap_wipe(struct lg_eap *e);
 
 /* ---- statistics (loadgen-report.c) ---- */
 
@@ -114,6 +136,11 @@ struct lg_client {
     uint8_t *init_sent;  size_t init_sent_len;          /* our IKE_SA_INIT as sent (AUTH signs it) */
     uint8_t *init_received;  size_t init_received_len;  /* the responder's (its AUTH signs it) */
     struct crypto_ike_keys keys;
+    bool responder_authed;              /* its first IKE_AUTH answer (IDr, PSK AUTH) checked */
+    uint8_t idr_body[256];  size_t idr_body_len;
+    struct lg_eap eap;
+    bool eap_done;                      /* EAP-Success: our AUTH keyed with the MSK is out */
+    uint8_t msk[64];
     uint32_t esp_spi;
     struct in_addr vip;
 
@@ -154,6 +181,7 @@ struct lg_options {
     double duration_seconds;            /* churn / flood: how long to run */
     double session_seconds;             /* churn: how long each session lives */
     const char *psk;
+    const char *eap_password;           /* EAP-MSCHAPv2 with the identity as user name; NULL: PSK only */
     const char *id_format;              /* printf format with one %u: the client's number */
     double retransmit_timeout;          /* seconds before the first retransmission */
     double retransmit_base;             /* the wait grows by this factor */
