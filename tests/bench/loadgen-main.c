@@ -449,9 +449,21 @@ int main(int argc, char **argv)
         return 1;
     }
     lg_report_table(&lg, stdout);
+    int rc = 0;
     if (o->json_path && lg_report_json(&lg, o->json_path) < 0) {
         fprintf(stderr, "vpnd-loadgen: cannot write %s\n", o->json_path);
-        return 1;
+        rc = 1;
     }
-    return 0;
+    for (unsigned i = 0; i < o->n; i++) {
+        lg_client_close(&lg.clients[i]);
+        sd_event_source_disable_unref(lg.clients[i].timer);
+    }
+    free(lg.clients);
+    for (int i = 0; i < LG_PHASE_MAX; i++)
+        free(lg.stats.phase[i].v);
+    free(o->sources);
+    sd_event_source_disable_unref(lg.launcher);
+    sd_event_source_disable_unref(lg.phase_timer);
+    sd_event_unref(lg.event);
+    return rc;
 }
