@@ -152,6 +152,11 @@ void print_session(json_object *r)
               json_object_get_boolean(get(s, "natt")) ? " (NAT-T)" : "");
         field("  encryption:", "%s", get_str(s, "encryption") ?: "?");
         field("  login:", "%s (%s ago)", get_str(s, "login") ?: "?", dur);
+        if (get_str(s, "idle_seconds")) {
+            char idle[64];
+            format_duration(get_uint(s, "idle_seconds"), idle, sizeof(idle));
+            field("  idle:", "%s", idle);
+        }
         if (get_str(s, "bytes_in"))
             field("  traffic:", "in %" PRIu64 " bytes %" PRIu64 " packets, out %" PRIu64 " bytes %" PRIu64
                   " packets", get_uint(s, "bytes_in"), get_uint(s, "packets_in"), get_uint(s, "bytes_out"),

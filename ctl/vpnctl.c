@@ -187,12 +187,15 @@ static void print_sessions(json_object *r)
         printf("no sessions\n");
         return;
     }
-    printf("%-5s %-24s %-16s %-15s %-21s %-12s %-20s %-10s %9s %9s %9s %9s\n", "INDEX", "USER", "TUNNEL-GROUP",
-           "ADDRESS", "PUBLIC", "PROTOCOL", "LOGIN", "DURATION", "BYTES-IN", "BYTES-OUT", "PKTS-IN", "PKTS-OUT");
+    printf("%-5s %-24s %-16s %-15s %-21s %-12s %-20s %-10s %-10s %9s %9s %9s %9s\n", "INDEX", "USER",
+           "TUNNEL-GROUP", "ADDRESS", "PUBLIC", "PROTOCOL", "LOGIN", "DURATION", "IDLE", "BYTES-IN", "BYTES-OUT",
+           "PKTS-IN", "PKTS-OUT");
     for (size_t i = 0; i < n; i++) {
         json_object *s = json_object_array_get_idx(list, i);
-        char dur[64], bin[24] = "-", bout[24] = "-", pin[24] = "-", pout[24] = "-", proto[32];
+        char dur[64], idle[64] = "-", bin[24] = "-", bout[24] = "-", pin[24] = "-", pout[24] = "-", proto[32];
         format_duration(get_uint(s, "duration_seconds"), dur, sizeof(dur));
+        if (get_str(s, "idle_seconds"))
+            format_duration(get_uint(s, "idle_seconds"), idle, sizeof(idle));
         if (get_str(s, "bytes_in")) {
             format_bytes(get_uint(s, "bytes_in"), bin, sizeof(bin));
             format_bytes(get_uint(s, "bytes_out"), bout, sizeof(bout));
@@ -202,9 +205,10 @@ static void print_sessions(json_object *r)
         json_object *natt = get(s, "natt");
         snprintf(proto, sizeof(proto), "%s%s", get_str(s, "protocol") ?: "?",
                  natt && json_object_get_boolean(natt) ? " NAT-T" : "");
-        printf("%-5" PRIu64 " %-24s %-16s %-15s %-21s %-12s %-20s %-10s %9s %9s %9s %9s\n", get_uint(s, "index"),
-               get_str(s, "user") ?: "?", get_str(s, "tunnel_group") ?: "?", get_str(s, "address") ?: "?",
-               get_str(s, "public_address") ?: "?", proto, get_str(s, "login") ?: "?", dur, bin, bout, pin, pout);
+        printf("%-5" PRIu64 " %-24s %-16s %-15s %-21s %-12s %-20s %-10s %-10s %9s %9s %9s %9s\n",
+               get_uint(s, "index"), get_str(s, "user") ?: "?", get_str(s, "tunnel_group") ?: "?",
+               get_str(s, "address") ?: "?", get_str(s, "public_address") ?: "?", proto, get_str(s, "login") ?: "?",
+               dur, idle, bin, bout, pin, pout);
         if (get_str(s, "address6"))
             printf("      IPv6 address: %s\n", get_str(s, "address6"));
         printf("      encryption: %s\n", get_str(s, "encryption") ?: "?");
@@ -427,18 +431,37 @@ static const struct {
     const char *summary;
     bool (*args)(int argc, char **argv, json_object *args);
     void (*print)(json_object *result);
+    const char *details;        /* for `vpnctl COMMAND --help`: arguments and options */
 } commands[] = {
     { "status",    "",                     "show the daemon's state and counters",        no_args, print_status },
     { "reload",    "",                     "re-read the configuration file",              no_args, print_reload },
     { "sessions",  "",                     "list the connected clients and their traffic", no_args, print_sessions },
     { "terminate", "ID|USER|ADDRESS|--all", "end sessions (the clients get a DELETE)",     terminate_args,
-      print_terminate },
-    { "pools",     "[NAME]",               "address pools: size, used, free, leases",     pools_args, print_pools },
+      print_terminate,
+      "  ID       a session index (a number, as `vpnctl sessions` shows)\n"
+      "  USER     every session of that user\n"
+      "  ADDRESS  the session holding that assigned IPv4 or IPv6 address\n"
+      "  --all    every session\n"
+      "Exit status 1 when no session matches (not for --all).\n" },
+    { "pools",     "[NAME]",               "address pools: size, used, free, leases",     pools_args, print_pools,
+      "  NAME  only that pool (exit status 1 when there is none)\n" },
     { "log",       "[-f] [-n N] [--peer|--user|--session|--tunnel-group|--priority X]",
-      "recent log lines; -f follows new ones",        log_args, print_log },
-    { "debug",     "SUBSYSTEM|all LEVEL",  "set a debug level (0..255) until reload",     debug_args, print_debug },
+      "recent log lines; -f follows new ones",        log_args, print_log,
+      "  -f, --follow            after the recent lines, stream new ones until interrupted\n"
+      "  -n, --lines N           how many recent lines (default 50, 0 = none)\n"
+      "  --peer ADDR             lines about that peer (a prefix: 192.0.2.7 matches every port)\n"
+      "  --user NAME             lines about that user\n"
+      "  --session ID            lines about that IKE SA (e.g. ikev2#3)\n"
+      "  --tunnel-group NAME     lines about that tunnel group\n"
+      "  --priority LEVEL        that priority and more important (err, warning, notice, info, debug)\n" },
+    { "debug",     "SUBSYSTEM|all LEVEL",  "set a debug level (0..255) until reload",     debug_args, print_debug,
+      "  SUBSYSTEM  main, config, control, netlink, jobs, ike, ikev1, ikev2, auth, pool, radius, or all\n"
+      "  LEVEL      0 (off) to 255 (everything); 127 shows the protocol in full\n" },
     { "session",   "ID|USER|ADDRESS",      "one session in detail: IKE SA, IPsec SAs, kernel counters",
-      session_args, print_session },
+      session_args, print_session,
+      "  ID       a session index\n"
+      "  USER     each of that user's sessions\n"
+      "  ADDRESS  the session holding that assigned address\n" },
     { "sas",       "",                     "the IKE SAs: SPIs, identities, algorithms, lifetimes", no_args, print_sas },
     { "ipsec",     "",                     "the IPsec SAs with the kernel's counters",    no_args, print_ipsec },
     { "stats",     "",                     "counters since start: handshakes, failures, drops", no_args, print_stats },
@@ -516,9 +539,12 @@ static void usage(FILE *f)
             "\n"
             "Commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        char head[64];
+        char head[128];
         snprintf(head, sizeof(head), "%s %s", commands[i].name, commands[i].synopsis);
-        fprintf(f, "  %-34s %s\n", head, commands[i].summary);
+        if (strlen(head) > 34)      /* a long synopsis gets a line of its own */
+            fprintf(f, "  %s\n  %-34s %s\n", head, "", commands[i].summary);
+        else
+            fprintf(f, "  %-34s %s\n", head, commands[i].summary);
     }
     fprintf(f,
             "\n"
@@ -530,8 +556,27 @@ static void usage(FILE *f)
             "  -h, --help           print this help and exit\n"
             "\n"
             "Exit status: 0 success, 1 the command failed, 2 usage error,\n"
-            "3 vpnd not reachable, 4 permission denied, 5 no valid answer.\n",
+            "3 vpnd not reachable, 4 permission denied, 5 no valid answer.\n"
+            "'vpnctl COMMAND --help' describes one command.\n",
             VPND_CONTROL_SOCKET);
+}
+
+/* `vpnctl COMMAND --help`: that command's usage, without asking vpnd. */
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
+
+static void command_usage(size_t i)
+{
+    printf("Usage: vpnctl [OPTIONS] %s%s%s\n\n%s.\n", commands[i].name, commands[i].synopsis[0] ? " " : "",
+           commands[i].synopsis, commands[i].summary);
+    if (commands[i].details)
+        printf("\n%s", commands[i].details);
+    printf("\nWith --json the daemon's response is printed as is. See vpnctl(8) for the fields.\n");
 }
 
 static int connect_error(const char *path, int r)
@@ -605,6 +650,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "vpnctl: unknown command '%s'\n", name);
         usage(stderr);
         return EXIT_USAGE;
+    }
+
+    if (wants_help(argc - optind - 1, argv + optind + 1)) {
+        command_usage(idx);
+        return EXIT_OK;
     }
 
     json_object *request = json_object_new_object();

@@ -567,3 +567,30 @@ int cert_store_certreq(const struct cert_store *store, uint8_t **ret, size_t *re
     *ret_len = n * CERT_KEYID_LEN;
     return 0;
 }
+
+int cert_store_ca_subjects(const struct cert_store *store, struct cert_der_list *out)
+{
+    if (!store || !out)
+        return -EINVAL;
+    *out = (struct cert_der_list){ 0 };
+    int n = sk_X509_num(store->cas);
+    if (n <= 0)
+        return -ENOENT;
+    out->items = calloc((size_t)n, sizeof(*out->items));
+    if (!out->items)
+        return -ENOMEM;
+    for (int i = 0; i < n; i++) {
+        unsigned char *der = NULL;
+        int len = i2d_X509_NAME(X509_get_subject_name(sk_X509_value(store->cas, i)), &der);
+        uint8_t *copy = len > 0 ? malloc((size_t)len) : NULL;
+        if (!copy) {
+            OPENSSL_free(der);
+            cert_der_list_free(out);
+            return len > 0 ? -ENOMEM : -EIO;
+        }
+        memcpy(copy, der, (size_t)len);
+        OPENSSL_free(der);
+        out->items[out->n++] = (struct cert_der){ copy, (size_t)len };
+    }
+    return (int)out->n;
+}

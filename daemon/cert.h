@@ -144,6 +144,11 @@ int cert_store_cert_payloads(const struct cert_store *store,
  * SubjectPublicKeyInfo, concatenated, malloc()ed. -ENOENT without CAs. */
 int cert_store_certreq(const struct cert_store *store, uint8_t **ret, size_t *ret_len);
 
+/* IKEv1 CERT_REQ (RFC 2408 3.10): the subject (DER Name) of each trusted
+ * CA, in load order, one Certificate Authority field each. Returns the
+ * count; -ENOENT without CAs. */
+int cert_store_ca_subjects(const struct cert_store *store, struct cert_der_list *out);
+
 /* SHA-1 of a certificate's SubjectPublicKeyInfo (RFC 7296 3.7). */
 int cert_spki_sha1(X509 *cert, uint8_t out[CERT_KEYID_LEN]);
 

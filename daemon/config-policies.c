@@ -152,7 +152,8 @@ static int parse_policy(struct config_parser *p, const config_setting_t *s, stru
 {
     static const char *const keys[] = {
         "name", "dns", "wins", "default-domain", "banner", "split-tunnel-policy", "split-tunnel-networks",
-        "idle-timeout", "session-timeout", "protocols", "save-password", "pfs", "simultaneous-logins", NULL
+        "idle-timeout", "session-timeout", "protocols", "save-password", "pfs", "simultaneous-logins",
+        "reverse-route", NULL
     };
     char what[128];
     const char *text = NULL;
@@ -209,6 +210,9 @@ static int parse_policy(struct config_parser *p, const config_setting_t *s, stru
         r = config_member_bool(p, s, what, "save-password", &gp->save_password);
     if (r >= 0)
         r = config_member_bool(p, s, what, "pfs", &gp->pfs);
+    gp->reverse_route = true;
+    if (r >= 0)
+        r = config_member_bool(p, s, what, "reverse-route", &gp->reverse_route);
     unsigned long long logins = CONFIG_SIMULTANEOUS_LOGINS_DEFAULT;
     if (r >= 0)
         r = config_member_uint(p, s, what, "simultaneous-logins", 0, SIMULTANEOUS_LOGINS_MAX, &logins);

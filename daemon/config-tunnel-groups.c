@@ -13,6 +13,9 @@
  *     is (RFC 2409 5.4), so it is chosen by the peer's address:
  *     `peer-address`, longest prefix first; 0.0.0.0/0 is the PIX/IOS
  *     wildcard key (`isakmp key ... address 0.0.0.0 netmask 0.0.0.0`).
+ *   IKEv1 Main Mode with certificates: the ID of message 5 against the
+ *     `identity` patterns of the IKEv1 certificate groups, as in IKEv2
+ *     (ikev1-auth-sig.c).
  *   IKEv2: the peer's IDi against `identity` patterns; a group without
  *     patterns takes any identity (at most one such group).
  */
@@ -198,6 +201,9 @@ static int parse_peer_addresses(struct config_parser *p, const config_setting_t 
         return 0;
     if (!tg->ikev1)
         return config_fail(p, list, "%s: 'peer-address' selects IKEv1 Main Mode keys; this group has no IKEv1", what);
+    if (tg->auth != CONFIG_AUTH_PSK)
+        return config_fail(p, list, "%s: 'peer-address' selects IKEv1 Main Mode pre-shared keys; certificate "
+                           "groups are selected by 'identity'", what);
     tg->peer_addresses = calloc((size_t)n, sizeof(*tg->peer_addresses));
     if (!tg->peer_addresses)
         return config_fail_errno(p, list, ENOMEM, "out of memory");
@@ -369,6 +375,9 @@ static int check_certificate(struct config_parser *p, const config_setting_t *s,
     if (X509_check_private_key(cert, key) != 1)
         r = config_fail(p, ks, "%s: private-key '%s' does not belong to certificate '%s'", what,
                         config_setting_get_string(ks), config_setting_get_string(cs));
+    else if (tg->ikev1 && !EVP_PKEY_is_a(key, "RSA"))
+        r = config_fail(p, ks, "%s: private-key '%s' is not RSA: IKEv1 signs with RSA (auth method 3)", what,
+                        config_setting_get_string(ks));
 out:
     ERR_clear_error();
     X509_free(cert);

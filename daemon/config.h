@@ -248,6 +248,7 @@ struct config_group_policy {
     unsigned protocols;                 /* CONFIG_PROTOCOL_* allowed; default both */
     bool save_password;                 /* Unity SAVE_PASSWD; default false */
     bool pfs;                           /* require PFS for Child SAs; default false */
+    bool reverse_route;                 /* host route to the client's address; default true */
     uint32_t simultaneous_logins;       /* sessions per user; the oldest is logged off
                                          * beyond it; 0 = no login at all; default 3 */
 };

@@ -264,12 +264,16 @@ static int add_session(struct session *s, void *userdata)
         control_add_uint(o, "bytes_out", c.bytes_out);
         control_add_uint(o, "packets_in", c.packets_in);
         control_add_uint(o, "packets_out", c.packets_out);
+        /* Read just now: it may be a little later than now_monotonic. */
+        uint64_t idle = w->now_monotonic > c.last_activity_usec ? w->now_monotonic - c.last_activity_usec : 0;
+        control_add_uint(o, "idle_seconds", idle / 1000000ULL);
     } else {
         /* The kernel did not answer: say so rather than print zeros. */
         json_object_object_add(o, "bytes_in", NULL);
         json_object_object_add(o, "bytes_out", NULL);
         json_object_object_add(o, "packets_in", NULL);
         json_object_object_add(o, "packets_out", NULL);
+        json_object_object_add(o, "idle_seconds", NULL);
     }
     if (s->ops && s->ops->sas) {
         struct session_sas sas;

@@ -13,10 +13,11 @@
 #include "crypto-ikev1.h"
 #include "crypto-ikev1-internal.h"
 
-/* Exchanges under one ISAKMP SA at once: a Quick Mode or two, an
- * Informational, a Mode Config/XAuth round. More are rare; the least
- * recently used state is dropped, which at worst fails that exchange. */
-#define CBC_EXCHANGES 8
+/* Exchanges under one ISAKMP SA at once: up to four Quick Modes (some
+ * held until Mode Config is done), an Informational, the Xauth and Mode
+ * Config rounds. More are rare; the least recently used state is dropped,
+ * which at worst fails that exchange. */
+#define CBC_EXCHANGES 16
 
 /* Plaintexts above this are refused: no IKEv1 message comes close. */
 #define CBC_PLAINTEXT_MAX 65536

@@ -109,5 +109,16 @@ int crypto_sign_verify_auth(const EVP_PKEY *key, uint8_t auth_method,
 int crypto_sign_algorithm_id(bool ecdsa, const struct crypto_sign_scheme *scheme,
                              const uint8_t **der, size_t *der_len);
 
+/* IKEv1 (RFC 2409 5.1, auth method 3): SIG_I / SIG_R is the RSA signature of
+ * HASH_I / HASH_R with PKCS#1 v1.5 type-1 padding and no DigestInfo (the
+ * hash is the prf output, not hashed again). RSA keys only
+ * (crypto-sign-ikev1.c). Sign: *ret malloc()ed, the key's modulus length;
+ * -EINVAL for a non-RSA key or a hash too long for it. Verify: 1, 0 with
+ * the reason, or a negative errno. */
+int crypto_sign_ikev1_rsa(const EVP_PKEY *key, const uint8_t *hash, size_t hash_len,
+                          uint8_t **ret, size_t *ret_len);
+int crypto_sign_ikev1_rsa_verify(const EVP_PKEY *key, const uint8_t *sig, size_t sig_len,
+                                 const uint8_t *hash, size_t hash_len, char *reason, size_t reason_len);
+
 /* "SHA2-256" etc. for logs; "unknown" otherwise. */
 const char *crypto_sign_hash_name(uint8_t hash);

@@ -118,12 +118,14 @@ int ikev1_session_describe(struct session *s, json_object *out)
     json_object_object_add(out, "child_sas", children);
     if (!sa)
         return 0;
-    snprintf(esp, sizeof(esp), "%s%s%s%s%s", sa->esp.encr ? sa->esp.encr->name : "?",
-             sa->esp.integ ? "/" : "", sa->esp.integ ? sa->esp.integ->name : "",
-             sa->esp.pfs ? "/" : "", sa->esp.pfs ? sa->esp.pfs->name : "");
-    if (sa->has_child)
-        r = child_sa_describe(ike_xfrm(sa->ike), &sa->child, esp, "current", children);
-    if (r >= 0 && sa->has_old_child)
-        r = child_sa_describe(ike_xfrm(sa->ike), &sa->old_child, esp, "rekeyed", children);
+    for (size_t i = 0; i < sa->n_children && r >= 0; i++) {
+        const struct ikev1_child *ch = &sa->children[i];
+        snprintf(esp, sizeof(esp), "%s%s%s%s%s", ch->esp.encr ? ch->esp.encr->name : "?",
+                 ch->esp.integ ? "/" : "", ch->esp.integ ? ch->esp.integ->name : "",
+                 ch->esp.pfs ? "/" : "", ch->esp.pfs ? ch->esp.pfs->name : "");
+        r = child_sa_describe(ike_xfrm(sa->ike), &ch->sa, esp, "current", children);
+        if (r >= 0 && ch->has_old)
+            r = child_sa_describe(ike_xfrm(sa->ike), &ch->old, esp, "rekeyed", children);
+    }
     return r;
 }

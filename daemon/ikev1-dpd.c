@@ -35,12 +35,8 @@ static int on_dpd_timer(sd_event_source *s, uint64_t usec, void *userdata)
     ikev1_sa_log_ctx(sa, &ctx);
 
     uint64_t bytes_in = sa->dpd_bytes_in;
-    if (sa->has_child) {
-        uint64_t out = 0, pin = 0, pout = 0;
-        bytes_in = 0;
-        if (child_sa_counters(ike_xfrm(sa->ike), &sa->child, &bytes_in, &out, &pin, &pout) < 0)
-            bytes_in = sa->dpd_bytes_in + 1;    /* unreadable: the benefit of the doubt */
-    }
+    if (sa->n_children > 0 && ikev1_children_bytes_in(sa, &bytes_in) < 0)
+        bytes_in = sa->dpd_bytes_in + 1;        /* unreadable: the benefit of the doubt */
     bool heard = bytes_in != sa->dpd_bytes_in || sa->last_rx_usec > sa->dpd_checked_usec;
     sa->dpd_bytes_in = bytes_in;
     sa->dpd_checked_usec = ikev1_now_usec();

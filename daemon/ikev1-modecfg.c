@@ -195,7 +195,8 @@ void ikev1_modecfg_start(struct ikev1_isakmp_sa *sa)
     const struct config_user *user = sa->group->xauth ? config_user_find(sa->config, sa->user) : NULL;
     const char *exhausted = NULL;
     uint64_t in_use = 0;
-    int r = ike_address_acquire(sa->ike, sa->group, user, sa->user, &sa->address, &sa->pool, &exhausted, &in_use);
+    int r = ikev1_reauth_adopt(sa) ? 0 : ike_address_acquire(sa->ike, sa->group, user, sa->user, &sa->address,
+                                                             &sa->pool, &exhausted, &in_use);
     if (r < 0) {
         char why[SESSION_NAME_MAX + 160];
         if (r == -ENOSPC)
@@ -243,13 +244,29 @@ void ikev1_modecfg_start(struct ikev1_isakmp_sa *sa)
 
 bool ikev1_modecfg_handle(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr, const struct ikev1_cfg *cfg)
 {
+    /* The ACK of our SET.  libreswan, configured for push, still sends a
+     * REQUEST right after Xauth and drops our SET while it waits for the
+     * REPLY; it ACKs our retransmitted SET after the REPLY (pull) has
+     * already set the client up: the ACK then only ends the SET's
+     * retransmissions (which would otherwise end the SA). */
     if (cfg->type == IKEV1_CFG_ACK && sa->req && hdr->message_id == sa->req_mid &&
-        sa->group->mode_config == CONFIG_MODE_CONFIG_PUSH && sa->state == IKEV1_SA_MODECFG) {
+        sa->group->mode_config == CONFIG_MODE_CONFIG_PUSH) {
         ikev1_request_done(sa);
         crypto_ikev1_cbc_forget(sa->cbc, hdr->message_id);
-        sa->state = IKEV1_SA_READY;
-        ikev1_lifetime_start(sa);
+        if (sa->state == IKEV1_SA_MODECFG) {
+            sa->state = IKEV1_SA_READY;
+            ikev1_lifetime_start(sa);
+        }
         log_assigned(sa, "push: peer accepted the address", NULL);
+        ikev1_sa_ready(sa);
+        return true;
+    }
+    /* Retransmissions of that ACK (libreswan repeats it). */
+    if (cfg->type == IKEV1_CFG_ACK && sa->group->mode_config == CONFIG_MODE_CONFIG_PUSH &&
+        sa->state == IKEV1_SA_READY && cfg->identifier == sa->cfg_identifier) {
+        struct log_ctx ctx;
+        ikev1_sa_log_ctx(sa, &ctx);
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "Mode Config ACK 0x%08x again: ignored", hdr->message_id);
         return true;
     }
     if (cfg->type != IKEV1_CFG_REQUEST)
@@ -278,6 +295,7 @@ bool ikev1_modecfg_handle(struct ikev1_isakmp_sa *sa, const struct ikev1_header 
         sa->state = IKEV1_SA_READY;
         ikev1_lifetime_start(sa);
         log_assigned(sa, "pull: reply sent", left);
+        ikev1_sa_ready(sa);
     }
     free(o);
     free(plain);

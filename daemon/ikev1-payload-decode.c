@@ -360,6 +360,27 @@ int ikev1_delete_decode(const struct ikev1_payload *p, struct ikev1_delete *d, s
     return ok(st);
 }
 
+/* Up to 3 zero bytes at the end of an attribute list, too short for an
+ * attribute header: libreswan (4.x) pads the message to a multiple of 4
+ * inside its last payload, and its Mode Config ACK ends with an Attribute
+ * payload (a 14-byte CISCO_SPLIT_INC value, then 2 zero bytes).  Returns
+ * the list's length without them when the attributes before them fit
+ * exactly; otherwise len (and the walk reports the error). */
+static size_t without_trailing_padding(const uint8_t *a, size_t len) {
+    size_t off = 0;
+    while (len - off >= 4) {
+        uint16_t type = wire_get16(a + off), value = wire_get16(a + off + 2);
+        size_t step = type & IKEV1_ATTRIBUTE_TV ? 4 : 4 + (size_t)value;
+        if (step > len - off)
+            return len;
+        off += step;
+    }
+    for (size_t i = off; i < len; i++)
+        if (a[i] != 0)
+            return len;
+    return off;
+}
+
 int ikev1_cfg_decode(const struct ikev1_payload *p, struct ikev1_cfg *cfg, struct ikev1_parse_status *st) {
     cfg->type = 0;
     cfg->identifier = 0;
@@ -371,8 +392,8 @@ int ikev1_cfg_decode(const struct ikev1_payload *p, struct ikev1_cfg *cfg, struc
         return fail(st, IKEV1_PARSE_BODY_LENGTH, p, 0);
     cfg->type = p->body[0];
     cfg->identifier = wire_get16(p->body + 2);
-    r = decode_attributes(p, 4, p->body + 4, p->len - 4, cfg->attrs, &cfg->n,
-                          IKEV1_MAX_CFG_ATTRIBUTES, st);
+    r = decode_attributes(p, 4, p->body + 4, without_trailing_padding(p->body + 4, p->len - 4), cfg->attrs,
+                          &cfg->n, IKEV1_MAX_CFG_ATTRIBUTES, st);
     if (r < 0)
         return r;
     return ok(st);

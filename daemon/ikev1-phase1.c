@@ -103,6 +103,26 @@ static void keywords(const struct config_algorithm *const *list, size_t n, char 
     }
 }
 
+/* The phase-1 auth method a tunnel group negotiates: PSK or RSA
+ * signatures, each with the Xauth variant when the group wants Xauth. */
+static uint16_t group_auth_method(const struct config_tunnel_group *tg)
+{
+    if (tg->auth == CONFIG_AUTH_CERTIFICATE)
+        return tg->xauth ? IKEV1_AUTH_XAUTH_INIT_RSA : IKEV1_AUTH_RSA_SIG;
+    return tg->xauth ? IKEV1_AUTH_XAUTH_INIT_PSK : IKEV1_AUTH_PSK;
+}
+
+static const char *auth_method_text(uint16_t method)
+{
+    switch (method) {
+    case IKEV1_AUTH_PSK: return "pre-share";
+    case IKEV1_AUTH_XAUTH_INIT_PSK: return "pre-share + Xauth";
+    case IKEV1_AUTH_RSA_SIG: return "rsa-sig";
+    case IKEV1_AUTH_XAUTH_INIT_RSA: return "rsa-sig + Xauth";
+    default: return "unknown";
+    }
+}
+
 /* Whether the offer fits the configured proposal; if not, why. */
 static bool offer_matches(const struct p1_offer *o, const struct config_ike_proposal *cp, uint16_t want_auth,
                           bool aggressive, const struct crypto_dh_group *ke_group, struct ikev1_p1_choice *c,
@@ -134,8 +154,7 @@ static bool offer_matches(const struct p1_offer *o, const struct config_ike_prop
         return false;
     }
     if (o->auth != want_auth) {
-        snprintf(why, len, "Rcv'd auth method %u, cfg'd %u (%s)", o->auth, want_auth,
-                 want_auth == IKEV1_AUTH_XAUTH_INIT_PSK ? "pre-share + Xauth" : "pre-share");
+        snprintf(why, len, "Rcv'd auth method %u, cfg'd %u (%s)", o->auth, want_auth, auth_method_text(want_auth));
         return false;
     }
     const struct config_algorithm *grp = NULL;
@@ -170,14 +189,16 @@ static bool offer_matches(const struct p1_offer *o, const struct config_ike_prop
     return true;
 }
 
-/* The client's transforms in its order, each against the group's
- * proposals in priority order; the first match wins. verbose: log every
- * rejection at info (nothing matched) instead of debug. */
-static bool choose(const struct ikev1_sa *osa, const struct config_tunnel_group *tg, bool aggressive,
-                   const struct crypto_dh_group *ke_group, struct ikev1_p1_choice *c, const struct log_ctx *ctx,
-                   bool verbose)
+/* The client's transforms in its order, each against the candidate
+ * groups' proposals (groups in order, proposals in priority order); the
+ * first match wins and *chosen is its group. Main Mode has several
+ * candidates: the pre-shared-key group of the peer's address and the
+ * certificate groups (one is picked by identity in message 5). verbose:
+ * log every rejection at info (nothing matched) instead of debug. */
+static bool choose_among(const struct ikev1_sa *osa, const struct config_tunnel_group *const *groups, size_t n_groups,
+                         bool aggressive, const struct crypto_dh_group *ke_group, struct ikev1_p1_choice *c,
+                         const struct config_tunnel_group **chosen, const struct log_ctx *ctx, bool verbose)
 {
-    uint16_t want_auth = tg->xauth ? IKEV1_AUTH_XAUTH_INIT_PSK : IKEV1_AUTH_PSK;
     for (size_t p = 0; p < osa->n_proposals; p++) {
         const struct ikev1_proposal *pr = &osa->proposals[p];
         if (pr->protocol != IKEV1_PROTO_ISAKMP)
@@ -188,22 +209,54 @@ static bool choose(const struct ikev1_sa *osa, const struct config_tunnel_group 
             if (ts[t].id != IKEV1_KEY_IKE)
                 continue;
             offer_from_transform(osa, &ts[t], &o);
-            for (size_t k = 0; k < tg->n_ike_proposals; k++) {
-                char why[200];
-                if (offer_matches(&o, tg->ike_proposals[k], want_auth, aggressive, ke_group, c, why, sizeof(why))) {
-                    c->proposal_number = pr->number;
-                    c->transform_number = ts[t].number;
-                    return true;
+            for (size_t g = 0; g < n_groups; g++) {
+                const struct config_tunnel_group *tg = groups[g];
+                uint16_t want_auth = group_auth_method(tg);
+                for (size_t k = 0; k < tg->n_ike_proposals; k++) {
+                    char why[200], where[SESSION_NAME_MAX + 20] = "";
+                    if (offer_matches(&o, tg->ike_proposals[k], want_auth, aggressive, ke_group, c, why,
+                                      sizeof(why))) {
+                        c->proposal_number = pr->number;
+                        c->transform_number = ts[t].number;
+                        *chosen = tg;
+                        return true;
+                    }
+                    if (n_groups > 1)
+                        snprintf(where, sizeof(where), " (tunnel group %s)", tg->name);
+                    if (verbose)
+                        log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "IKE SA proposal %u transform %u rejected by "
+                                     "ike-proposal '%s': %s%s", pr->number, ts[t].number, tg->ike_proposals[k]->name,
+                                     why, where);
+                    else
+                        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV1, 2, "IKE SA proposal %u transform %u rejected by "
+                                      "ike-proposal '%s': %s%s", pr->number, ts[t].number,
+                                      tg->ike_proposals[k]->name, why, where);
                 }
-                if (verbose)
-                    log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "IKE SA proposal %u transform %u rejected by "
-                                 "ike-proposal '%s': %s", pr->number, ts[t].number, tg->ike_proposals[k]->name, why);
-                else
-                    log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV1, 2, "IKE SA proposal %u transform %u rejected by "
-                                  "ike-proposal '%s': %s", pr->number, ts[t].number, tg->ike_proposals[k]->name, why);
             }
         }
     }
+    return false;
+}
+
+static bool choose(const struct ikev1_sa *osa, const struct config_tunnel_group *tg, bool aggressive,
+                   const struct crypto_dh_group *ke_group, struct ikev1_p1_choice *c, const struct log_ctx *ctx,
+                   bool verbose)
+{
+    const struct config_tunnel_group *chosen;
+    return choose_among(osa, &tg, 1, aggressive, ke_group, c, &chosen, ctx, verbose);
+}
+
+bool ikev1_p1_choice_allowed(const struct ikev1_p1_choice *c, const struct config_tunnel_group *tg, char *why,
+                             size_t len)
+{
+    struct p1_offer o = { .encr = c->encr_id, .key_bits = c->key_bits, .hash = c->hash_id, .auth = c->auth_method,
+                          .group = c->group };
+    struct ikev1_p1_choice tmp;
+    char one[200] = "no ike-proposals";
+    for (size_t k = 0; k < tg->n_ike_proposals; k++)
+        if (offer_matches(&o, tg->ike_proposals[k], group_auth_method(tg), false, NULL, &tmp, one, sizeof(one)))
+            return true;
+    snprintf(why, len, "%s", one);
     return false;
 }
 
@@ -328,6 +381,7 @@ struct p1_job {
     const struct crypto_prf *prf;
     uint8_t peer_ke[CRYPTO_DH_PUBLIC_MAX]; size_t peer_ke_len;
     uint8_t psk[256]; size_t psk_len;
+    bool signatures;                    /* SKEYID = prf(Ni_b | Nr_b, g^xy): no key */
     uint8_t ni[IKEV1_NONCE_MAX]; size_t ni_len;
     uint8_t nr[IKEV1_NONCE_LEN];
     uint8_t icookie[8], rcookie[8];
@@ -346,7 +400,8 @@ static int p1_work(void *userdata)
                            sizeof(shared), &shared_len, &j->failed_step);
     if (r >= 0) {
         j->our_ke_len = (size_t)r;
-        r = crypto_ikev1_derive_keys(j->prf, j->psk, j->psk_len, shared, shared_len, j->ni, j->ni_len, j->nr,
+        r = crypto_ikev1_derive_keys(j->prf, j->signatures ? NULL : j->psk, j->psk_len, shared, shared_len, j->ni,
+                                     j->ni_len, j->nr,
                                      IKEV1_NONCE_LEN, j->icookie, j->rcookie, &j->keys);
         if (r < 0)
             j->failed_step = "SKEYID derivation";
@@ -904,6 +959,7 @@ void ikev1_handle_main1(struct ike *ike, const struct ike_packet *pkt, const str
     struct ikev1_message *msg = malloc(sizeof(*msg));
     struct ikev1_sa *offered = malloc(sizeof(*offered));
     struct ikev1_isakmp_sa *sa = NULL;
+    const struct config_tunnel_group **candidates = NULL;
     uint8_t *buf = NULL;
     if (!msg || !offered)
         goto out;
@@ -926,25 +982,46 @@ void ikev1_handle_main1(struct ike *ike, const struct ike_packet *pkt, const str
         addr.in = pkt->remote.in.sin_addr;
     else
         addr.in6 = pkt->remote.in6.sin6_addr;
-    const struct config_tunnel_group *tg = config_tunnel_group_find_by_peer(ike_config(ike), &addr);
-    if (!tg || tg->auth != CONFIG_AUTH_PSK || tg->psk.len == 0) {
+    const struct config_tunnel_group *psk_group = config_tunnel_group_find_by_peer(ike_config(ike), &addr);
+    if (psk_group && (psk_group->auth != CONFIG_AUTH_PSK || psk_group->psk.len == 0))
+        psk_group = NULL;
+    /* Certificate groups are candidates too: which one is decided by the
+     * identity in message 5 (ikev1-auth-sig.c). */
+    const struct vpnd_config *config = ike_config(ike);
+    candidates = calloc(config->n_tunnel_groups + 1, sizeof(*candidates));
+    if (!candidates)
+        goto out;
+    size_t n_candidates = 0;
+    char names[256] = "";
+    if (psk_group)
+        candidates[n_candidates++] = psk_group;
+    for (size_t i = 0; i < config->n_tunnel_groups; i++)
+        if (ikev1_sig_group(&config->tunnel_groups[i]))
+            candidates[n_candidates++] = &config->tunnel_groups[i];
+    for (size_t i = 0; i < n_candidates; i++)
+        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "", candidates[i]->name);
+    if (n_candidates == 0) {
         log_notice_ctx(&ctx, CONFIG_SUBSYS_AUTH, "Main Mode from %s refused: no IKEv1 pre-shared-key tunnel group "
                        "has a peer-address for it", peer);
         goto out;
     }
-    ctx.tunnel_group = tg->name;
+    if (psk_group)
+        ctx.tunnel_group = psk_group->name;
     enum ikev1_vendor natt = IKEV1_VENDOR_UNKNOWN;
     bool dpd = false, unity = false, xauth = false;
     read_vendor_ids(&msg->payloads, &ctx, &natt, &dpd, &unity, &xauth);
     struct ikev1_p1_choice choice;
-    if (!choose(offered, tg, false, NULL, &choice, &ctx, false)) {
-        (void)choose(offered, tg, false, NULL, &choice, &ctx, true);
+    const struct config_tunnel_group *tg = NULL;
+    if (!choose_among(offered, candidates, n_candidates, false, NULL, &choice, &tg, &ctx, false)) {
+        (void)choose_among(offered, candidates, n_candidates, false, NULL, &choice, &tg, &ctx, true);
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Main Mode from %s: no acceptable IKE transform (%zu offered, tunnel "
-                     "group %s): NO-PROPOSAL-CHOSEN", peer, offered->n_transforms, tg->name);
+                     "group%s %s): NO-PROPOSAL-CHOSEN", peer, offered->n_transforms, n_candidates > 1 ? "s" : "",
+                     names);
         ike->stats.handshake_failures[IKE_FAIL_NO_PROPOSAL]++;
         send_plain_notify(ike, pkt, hdr, IKEV1_N_NO_PROPOSAL_CHOSEN, &ctx);
         goto out;
     }
+    ctx.tunnel_group = tg->name;
     sa = calloc(1, sizeof(*sa));
     buf = malloc(IKEV1_MESSAGE_MAX);
     if (!sa || !buf)
@@ -1023,14 +1100,21 @@ void ikev1_handle_main1(struct ike *ike, const struct ike_packet *pkt, const str
     }
     char enc[32];
     encr_text(choice.encr_id, choice.key_bits, enc, sizeof(enc));
-    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Main Mode from %s: tunnel group %s by peer address, IKE SA proposal %u "
-                 "transform %u acceptable (ike-proposal '%s': %s %s group %u, lifetime %u s)%s%s%s", peer, tg->name,
-                 choice.proposal_number, choice.transform_number, choice.config->name, enc, hash_text(choice.hash_id),
-                 choice.group, choice.lifetime, xauth ? ", Xauth" : "", dpd ? ", DPD" : "",
+    char how[SESSION_NAME_MAX + 96];
+    if (ikev1_auth_is_signature(choice.auth_method))
+        snprintf(how, sizeof(how), "auth %s, the tunnel group follows from the client's certificate identity "
+                 "(%s for now)", auth_method_text(choice.auth_method), tg->name);
+    else
+        snprintf(how, sizeof(how), "tunnel group %s by peer address", tg->name);
+    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Main Mode from %s: %s, IKE SA proposal %u transform %u acceptable "
+                 "(ike-proposal '%s': %s %s group %u, lifetime %u s)%s%s%s", peer, how, choice.proposal_number,
+                 choice.transform_number, choice.config->name, enc, hash_text(choice.hash_id), choice.group,
+                 choice.lifetime, xauth ? ", Xauth" : "", dpd ? ", DPD" : "",
                  natt != IKEV1_VENDOR_UNKNOWN ? ", NAT-T" : "");
     remember_in(sa, pkt);
     send_plain(sa, buf, len, &ctx);
 out:
+    free(candidates);
     free(buf);
     free(msg);
     free(offered);
@@ -1057,6 +1141,8 @@ static void main_send4(struct ikev1_isakmp_sa *sa)
     ikev1_build_header(&b, &h);
     ikev1_build_ke(&b, sa->g_xr, sa->g_xr_len);
     ikev1_build_nonce(&b, sa->nr, sa->nr_len);
+    if (ikev1_auth_is_signature(sa->choice.auth_method))
+        ikev1_sig_build_certreqs(sa, &b);
     if (sa->natt != IKEV1_VENDOR_UNKNOWN)
         build_natd(&b, sa);
     size_t len = 0;
@@ -1107,8 +1193,11 @@ static void main_message3(struct ikev1_isakmp_sa *sa, const struct ike_packet *p
     j->prf = sa->choice.prf;
     memcpy(j->peer_ke, ke.data, ke.len);
     j->peer_ke_len = ke.len;
-    memcpy(j->psk, sa->group->psk.data, sa->group->psk.len);
-    j->psk_len = sa->group->psk.len;
+    j->signatures = ikev1_auth_is_signature(sa->choice.auth_method);
+    if (!j->signatures) {
+        memcpy(j->psk, sa->group->psk.data, sa->group->psk.len);
+        j->psk_len = sa->group->psk.len;
+    }
     memcpy(j->ni, sa->ni, sa->ni_len);
     j->ni_len = sa->ni_len;
     memcpy(j->nr, sa->nr, IKEV1_NONCE_LEN);
@@ -1198,7 +1287,16 @@ static void main_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *p
     sa->reacting = true;
     (void)ikev1_send_encrypted(sa, IKEV1_EXCHANGE_MAIN_MODE, 0, plain, len, ikev1_builder_first_type(&b),
                                IKEV1_SEND_ONCE);
+    ikev1_main_established(sa, ctx);
+}
 
+void ikev1_p1_remember_in(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt)
+{
+    remember_in(sa, pkt);
+}
+
+void ikev1_main_established(struct ikev1_isakmp_sa *sa, struct log_ctx *ctx)
+{
     /* Phase 1 is done. */
     if (sa->in_half_open) {
         hashmap_remove(sa->ike->ikev1_half_open, &sa->half_open_key, sizeof(sa->half_open_key));
@@ -1209,7 +1307,8 @@ static void main_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *p
     char enc[32];
     encr_text(sa->choice.encr_id, sa->choice.key_bits, enc, sizeof(enc));
     log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "ISAKMP SA established (Main Mode): peer %s, tunnel group %s, %s %s group "
-                 "%u%s", sa->peer, sa->group->name, enc, hash_text(sa->choice.hash_id), sa->choice.group,
+                 "%u%s%s", sa->peer, sa->group->name, enc, hash_text(sa->choice.hash_id), sa->choice.group,
+                 ikev1_auth_is_signature(sa->choice.auth_method) ? ", RSA signatures" : "",
                  sa->nat_detected ? ", NAT-T" : "");
     ikev1_xauth_start(sa);
     if (sa->state != IKEV1_SA_DELETED)
@@ -1236,7 +1335,10 @@ void ikev1_handle_main(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt,
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "Main Mode message while computing: dropped");
         return;
     case MM_WAIT_ID:
-        main_message5(sa, pkt, pl, hdr, &ctx);
+        if (ikev1_auth_is_signature(sa->choice.auth_method))
+            ikev1_sig_message5(sa, pkt, pl, hdr, &ctx);
+        else
+            main_message5(sa, pkt, pl, hdr, &ctx);
         return;
     }
     log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "unexpected Main Mode message dropped");

@@ -6,10 +6,18 @@
  * address (a client must not claim another user's), the gateway side
  * inside what the group policy lets it reach (0.0.0.0/0 under a split
  * policy is narrowed to the split networks in the kernel's policies). The
- * ESP transform comes from the tunnel group's esp-proposals; bundles (AH,
- * IPComp) are refused and the next proposal tried. Our SPI is allocated
- * before message 2; the SAs, policies and route go in through child-sa.c
- * when message 3 proves the client has the keys.
+ * ESP transform comes from the tunnel group's esp-proposals
+ * (ikev1-quick-proposal.c: bundles with AH or IPComp are refused and the
+ * next proposal tried). Our SPI is allocated before message 2; the SAs,
+ * policies and route go in through child-sa.c when message 3 proves the
+ * client has the keys.
+ *
+ * Several Quick Modes run at once on one ISAKMP SA, each in the SA's table
+ * by message ID with its own IV chain, retransmission cache and deadline.
+ * On message 3 the networks decide: a child of the session with the same
+ * ones is rekeyed (new SAs under its policies), other networks get a child
+ * of their own (ikev1-child.c). A Quick Mode before Mode Config is done is
+ * held (ikev1-quick-hold.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -86,169 +94,92 @@ static bool prefix_inside(const struct config_prefix *inner, const struct config
     return inner->prefix_len >= outer->prefix_len && config_prefix_contains(outer, &inner->addr);
 }
 
-/* ---- ESP proposal choice ------------------------------------------------------------------ */
+/* ---- the Quick Mode's life ---------------------------------------------------------------- */
 
-struct esp_offer {
-    uint16_t encap, auth, key_bits, group;
-    uint32_t life_seconds;
-    uint64_t life_kb;
-    uint16_t unsupported;
-};
+#define QM_DEADLINE_USEC (60ULL * 1000000ULL)     /* for message 3 (or our PFS job) */
 
-static void esp_offer_parse(const struct ikev1_sa *osa, const struct ikev1_transform *t, struct esp_offer *o)
+struct ikev1_quick *ikev1_quick_find(const struct ikev1_isakmp_sa *sa, uint32_t mid)
 {
-    const struct ikev1_attribute *a = ikev1_transform_attributes(osa, t);
-    uint64_t life_type = 0;
-    memset(o, 0, sizeof(*o));
-    for (size_t i = 0; i < t->n_attributes; i++) {
-        uint64_t v = 0;
-        if (ikev1_attribute_number(&a[i], &v) < 0 || v > UINT32_MAX) {
-            o->unsupported = a[i].type ? a[i].type : 0xffff;
-            continue;
-        }
-        switch (a[i].type) {
-        case IKEV1_IPSEC_SA_LIFE_TYPE: life_type = v; break;
-        case IKEV1_IPSEC_SA_LIFE_DURATION:
-            if (life_type == IKEV1_LIFE_SECONDS)
-                o->life_seconds = (uint32_t)v;
-            else if (life_type == IKEV1_LIFE_KILOBYTES)
-                o->life_kb = v;
-            break;
-        case IKEV1_IPSEC_GROUP_DESCRIPTION: o->group = (uint16_t)v; break;
-        case IKEV1_IPSEC_ENCAPSULATION_MODE: o->encap = (uint16_t)v; break;
-        case IKEV1_IPSEC_AUTH_ALGORITHM: o->auth = (uint16_t)v; break;
-        case IKEV1_IPSEC_KEY_LENGTH: o->key_bits = (uint16_t)v; break;
-        default: o->unsupported = a[i].type;
-        }
-    }
+    return sa->quick ? hashmap_get(sa->quick, &mid, sizeof(mid)) : NULL;
 }
 
-static bool esp_matches(const struct ikev1_isakmp_sa *sa, uint8_t transform_id, const struct esp_offer *o,
-                        const struct config_esp_proposal *cp, const struct crypto_dh_group *ke_group,
-                        struct ikev1_esp_choice *c, char *why, size_t len)
+/* Ends one Quick Mode: its larval SA, CBC chain and job go with it. */
+static void quick_free(struct ikev1_quick *qm)
 {
-    if (o->unsupported)
-        return snprintf(why, len, "unsupported attribute class %u", o->unsupported), false;
-    const struct config_algorithm *enc = NULL;
-    for (size_t i = 0; i < cp->n_encryption && !enc; i++) {
-        const struct config_algorithm *e = cp->encryption[i];
-        if (e->ikev1_esp_id == transform_id &&
-            (transform_id == IKEV1_ESP_3DES || (o->key_bits ? o->key_bits : 128) == e->key_bits))
-            enc = e;
+    struct ikev1_isakmp_sa *sa = qm->sa;
+    if (sa->quick && hashmap_get(sa->quick, &qm->mid, sizeof(qm->mid)) == qm)
+        hashmap_remove(sa->quick, &qm->mid, sizeof(qm->mid));
+    if (qm->job)
+        job_cancel(qm->job);            /* its done() only frees its own memory */
+    qm->timer = sd_event_source_disable_unref(qm->timer);
+    if (qm->child.spi_allocated && !qm->child.installed)
+        (void)child_sa_remove(ike_xfrm(sa->ike), NULL, &qm->child);
+    if (sa->cbc)
+        crypto_ikev1_cbc_forget(sa->cbc, qm->mid);
+    free(qm->request);
+    free(qm->answer);
+    crypto_wipe(qm, sizeof(*qm));
+    free(qm);
+}
+
+void ikev1_quick_free_all(struct ikev1_isakmp_sa *sa)
+{
+    for (;;) {
+        struct hashmap_iter it = HASHMAP_ITER_INIT;
+        void *value;
+        if (!sa->quick || !hashmap_iterate(sa->quick, &it, NULL, NULL, &value))
+            break;
+        quick_free(value);
     }
-    if (!enc)
-        return snprintf(why, len, "Rcv'd ESP transform %u key length %u, not in esp-proposal", transform_id,
-                        o->key_bits), false;
-    const struct config_algorithm *integ = NULL;
-    if (!enc->aead) {
-        for (size_t i = 0; i < cp->n_integrity && !integ; i++)
-            if (cp->integrity[i]->ikev1_esp_id == o->auth)
-                integ = cp->integrity[i];
-        if (!integ)
-            return snprintf(why, len, "Rcv'd authentication algorithm %u, not in esp-proposal", o->auth), false;
-    } else if (o->auth)
-        return snprintf(why, len, "Rcv'd authentication algorithm %u with a combined-mode cipher", o->auth), false;
-    uint16_t want_encap = IKEV1_ENCAP_TUNNEL;
-    if (sa->nat_detected)
-        want_encap = sa->natt == IKEV1_VENDOR_NATT_RFC3947 ? IKEV1_ENCAP_UDP_TUNNEL : IKEV1_ENCAP_UDP_TUNNEL_DRAFT;
-    if (o->encap != want_encap && !(sa->nat_detected && (o->encap == IKEV1_ENCAP_UDP_TUNNEL ||
-                                                          o->encap == IKEV1_ENCAP_UDP_TUNNEL_DRAFT)))
-        return snprintf(why, len, "Rcv'd encapsulation mode %u, cfg'd %u (tunnel%s)", o->encap, want_encap,
-                        sa->nat_detected ? " in UDP" : ""), false;
-    const struct crypto_dh_group *pfs = NULL;
-    if (ke_group) {
-        if (o->group != ke_group->ikev2_id)
-            return snprintf(why, len, "Rcv'd PFS group %u but the KE payload is for group %u", o->group,
-                            ke_group->ikev2_id), false;
-        bool allowed = cp->n_pfs_groups == 0 && !ke_group->legacy;   /* legacy groups only by name */
-        for (size_t i = 0; i < cp->n_pfs_groups; i++)
-            allowed = allowed || cp->pfs_groups[i]->ikev1_id == o->group;
-        if (!allowed)
-            return snprintf(why, len, "Rcv'd PFS group %u, not in esp-proposal's pfs-group", o->group), false;
-        pfs = ke_group;
-    } else if (o->group)
-        return snprintf(why, len, "Rcv'd PFS group %u without a KE payload", o->group), false;
-    else if (sa->policy->pfs)
-        return snprintf(why, len, "no PFS, but group policy %s requires it", sa->policy->name), false;
-    c->encr = crypto_encr_find(enc->ikev2_id, enc->key_bits);
-    c->integ = integ ? crypto_integ_find(integ->ikev2_id) : NULL;
-    if (!c->encr || (integ && !c->integ))
-        return snprintf(why, len, "not implemented by this build"), false;
-    c->config = cp;
-    c->pfs = pfs;
-    c->encapsulation = o->encap;
-    c->offered_lifetime = o->life_seconds;
-    c->lifetime = cp->lifetime_seconds;
-    if (o->life_seconds && o->life_seconds < c->lifetime)
-        c->lifetime = o->life_seconds;
-    c->lifetime_kilobytes = cp->lifetime_kilobytes;
-    if (o->life_kb && (c->lifetime_kilobytes == 0 || o->life_kb < c->lifetime_kilobytes))
-        c->lifetime_kilobytes = o->life_kb;
+    hashmap_free(sa->quick);
+    sa->quick = NULL;
+    ikev1_quick_held_free(sa);
+}
+
+static int on_quick_deadline(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    struct ikev1_quick *qm = userdata;
+    struct log_ctx ctx;
+    (void)s;
+    (void)usec;
+    ikev1_sa_log_ctx(qm->sa, &ctx);
+    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Quick Mode 0x%08x abandoned: no message 3 within %llu s", qm->mid,
+                 QM_DEADLINE_USEC / 1000000ULL);
+    quick_free(qm);
+    return 0;
+}
+
+bool ikev1_quick_retransmission(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt,
+                                const struct ikev1_header *hdr)
+{
+    if (hdr->exchange != IKEV1_EXCHANGE_QUICK_MODE)
+        return false;
+    struct log_ctx ctx;
+    ikev1_sa_log_ctx(sa, &ctx);
+    for (size_t i = 0; i < sa->n_held; i++)
+        if (sa->held[i].raw_len == pkt->len && memcmp(sa->held[i].raw, pkt->data, pkt->len) == 0) {
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "retransmitted Quick Mode 0x%08x: held until Xauth and Mode "
+                          "Config are done", hdr->message_id);
+            return true;
+        }
+    struct ikev1_quick *qm = ikev1_quick_find(sa, hdr->message_id);
+    if (!qm || !qm->request || qm->request_len != pkt->len || memcmp(qm->request, pkt->data, pkt->len) != 0)
+        return false;
+    if (qm->answer) {
+        sa->ike->stats.retransmits_answered++;
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "retransmitted Quick Mode 0x%08x: sending our answer again",
+                      qm->mid);
+        int r = ike_socket_send(sa->ike->sockets, &sa->local, &sa->remote, qm->answer, qm->answer_len);
+        if (r < 0)
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "cannot send %zu bytes: %s", qm->answer_len, strerror(-r));
+    } else
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "retransmitted Quick Mode 0x%08x: no answer yet", qm->mid);
     return true;
 }
 
-static bool choose_esp(const struct ikev1_isakmp_sa *sa, const struct ikev1_sa *osa,
-                       const struct crypto_dh_group *ke_group, struct ikev1_esp_choice *c, const struct log_ctx *ctx,
-                       bool verbose)
+static void send_quick2(struct ikev1_quick *qm, const uint8_t *our_ke, size_t our_ke_len)
 {
-    for (size_t p = 0; p < osa->n_proposals; p++) {
-        const struct ikev1_proposal *pr = &osa->proposals[p];
-        char why[200];
-        bool bundle = (p > 0 && osa->proposals[p - 1].number == pr->number) ||
-                      (p + 1 < osa->n_proposals && osa->proposals[p + 1].number == pr->number);
-        if (bundle || pr->protocol != IKEV1_PROTO_IPSEC_ESP || pr->spi_size != 4) {
-            if (verbose)
-                log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "IPsec SA proposal %u (protocol %u) rejected: %s",
-                             pr->number, pr->protocol, bundle ? "bundles (AH, IPComp) are not supported"
-                                                              : "ESP with a 4-byte SPI only");
-            continue;
-        }
-        const struct ikev1_transform *ts = ikev1_proposal_transforms(osa, pr);
-        for (size_t t = 0; t < pr->n_transforms; t++) {
-            struct esp_offer o;
-            esp_offer_parse(osa, &ts[t], &o);
-            for (size_t k = 0; k < sa->group->n_esp_proposals; k++) {
-                if (esp_matches(sa, ts[t].id, &o, sa->group->esp_proposals[k], ke_group, c, why, sizeof(why))) {
-                    c->proposal_number = pr->number;
-                    c->transform_number = ts[t].number;
-                    c->peer_spi = wire_get32(pr->spi);
-                    return true;
-                }
-                if (verbose)
-                    log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "IPsec SA proposal %u transform %u rejected by "
-                                 "esp-proposal '%s': %s", pr->number, ts[t].number,
-                                 sa->group->esp_proposals[k]->name, why);
-            }
-        }
-    }
-    return false;
-}
-
-static void esp_text(const struct ikev1_esp_choice *c, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s%s%s%s%s", c->encr->name, c->integ ? "/" : "", c->integ ? c->integ->name : "",
-             c->pfs ? "/PFS " : "", c->pfs ? c->pfs->name : "");
-}
-
-/* ---- the Quick Mode's life ---------------------------------------------------------------- */
-
-void ikev1_quick_free(struct ikev1_isakmp_sa *sa)
-{
-    struct ikev1_quick *qm = sa->qm;
-    if (!qm)
-        return;
-    if (qm->child.spi_allocated && !qm->child.installed)
-        (void)child_sa_remove(ike_xfrm(sa->ike), sa->ike->routes, &qm->child);
-    if (sa->cbc)
-        crypto_ikev1_cbc_forget(sa->cbc, qm->mid);
-    crypto_wipe(qm, sizeof(*qm));
-    free(qm);
-    sa->qm = NULL;
-}
-
-static void send_quick2(struct ikev1_isakmp_sa *sa, const uint8_t *our_ke, size_t our_ke_len)
-{
-    struct ikev1_quick *qm = sa->qm;
+    struct ikev1_isakmp_sa *sa = qm->sa;
     struct ikev1_esp_choice *c = &qm->esp;
     uint8_t *plain = malloc(IKEV1_PLAIN_MAX);
     if (!plain)
@@ -290,7 +221,7 @@ static void send_quick2(struct ikev1_isakmp_sa *sa, const uint8_t *our_ke, size_
         ikev1_build_ke(&b, our_ke, our_ke_len);
     ikev1_build_payload(&b, IKEV1_PAYLOAD_ID, qm->idci_b, qm->idci_b_len);
     ikev1_build_payload(&b, IKEV1_PAYLOAD_ID, qm->idcr_b, qm->idcr_b_len);
-    if (!c->offered_lifetime || c->lifetime < c->offered_lifetime) {
+    if (ikev1_esp_responder_lifetime_due(c)) {
         /* RESPONDER-LIFETIME (RFC 2407 4.6.3.1): ours is shorter. */
         uint8_t data[12];
         uint8_t peer_spi[4];
@@ -303,15 +234,21 @@ static void send_quick2(struct ikev1_isakmp_sa *sa, const uint8_t *our_ke, size_
         ikev1_build_notify(&b, IKEV1_DOI_IPSEC, IKEV1_PROTO_IPSEC_ESP, peer_spi, 4, IKEV1_N_RESPONDER_LIFETIME, data,
                            sizeof(data));
     }
+    free(qm->answer);
+    qm->answer = NULL;
+    sa->capture = &qm->answer;          /* kept for retransmissions of message 1 */
+    sa->capture_len = &qm->answer_len;
     int r = ikev1_send_hashed(sa, IKEV1_EXCHANGE_QUICK_MODE, qm->mid, &b, plain, qm->ni, qm->ni_len,
                               IKEV1_SEND_ONCE);
+    sa->capture = NULL;
+    sa->capture_len = NULL;
     free(plain);
     if (r >= 0)
         qm->answered = true;
 }
 
 struct pfs_job {
-    struct ikev1_isakmp_sa *sa;
+    struct ikev1_quick *qm;
     const struct crypto_dh_group *group;
     uint8_t peer_ke[CRYPTO_DH_PUBLIC_MAX]; size_t peer_ke_len;
     uint8_t our_ke[CRYPTO_DH_PUBLIC_MAX]; size_t our_ke_len;
@@ -333,52 +270,64 @@ static void pfs_done(void *userdata, int result)
 {
     struct pfs_job *j = userdata;
     if (result != -ECANCELED) {
-        struct ikev1_isakmp_sa *sa = j->sa;
-        sa->job = NULL;
-        if (result < 0 || !sa->qm) {
+        struct ikev1_quick *qm = j->qm;
+        struct ikev1_isakmp_sa *sa = qm->sa;
+        qm->job = NULL;
+        if (result < 0) {
             struct log_ctx ctx;
             ikev1_sa_log_ctx(sa, &ctx);
-            log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Quick Mode PFS Diffie-Hellman failed (%s): %s",
+            log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Quick Mode 0x%08x PFS Diffie-Hellman failed (%s): %s", qm->mid,
                          j->failed_step ? j->failed_step : "job", strerror(-result));
-            ikev1_quick_free(sa);
+            quick_free(qm);
         } else {
-            memcpy(sa->qm->shared, j->shared, j->shared_len);
-            sa->qm->shared_len = j->shared_len;
-            /* The answer to the message 1 kept in last_in, for its retransmissions. */
-            sa->reacting = !sa->last_out;
-            send_quick2(sa, j->our_ke, j->our_ke_len);
-            sa->reacting = false;
+            memcpy(qm->shared, j->shared, j->shared_len);
+            qm->shared_len = j->shared_len;
+            send_quick2(qm, j->our_ke, j->our_ke_len);
         }
     }
     crypto_wipe(j, sizeof(*j));
     free(j);
 }
 
+static void log_rejection(void *userdata, const char *why)
+{
+    log_info_ctx(userdata, CONFIG_SUBSYS_IKEV1, "%s", why);
+}
+
+static void handle_quick3(struct ikev1_quick *qm);
+
+void ikev1_handle_quick(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr,
+                        const struct ikev1_payload_list *pl, const uint8_t *raw, size_t raw_len)
+{
+    struct ikev1_quick *qm = ikev1_quick_find(sa, hdr->message_id);
+    if (qm && qm->answered) {
+        handle_quick3(qm);
+        return;
+    }
+    if (qm) {
+        struct log_ctx ctx;
+        ikev1_sa_log_ctx(sa, &ctx);
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "Quick Mode 0x%08x: another message 1 while our answer is "
+                      "computed: dropped", hdr->message_id);
+        return;
+    }
+    ikev1_handle_quick1(sa, hdr, pl, raw, raw_len);
+}
+
 void ikev1_handle_quick1(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr,
-                         const struct ikev1_payload_list *pl)
+                         const struct ikev1_payload_list *pl, const uint8_t *raw, size_t raw_len)
 {
     struct log_ctx ctx;
     struct ikev1_parse_status st;
     ikev1_sa_log_ctx(sa, &ctx);
-    if (sa->state != IKEV1_SA_READY) {
-        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Quick Mode 0x%08x before Xauth and Mode Config are done: dropped "
-                     "(answered when the client sends it again)", hdr->message_id);
-        free(sa->last_in);      /* so that its retransmission is handled, not taken for a duplicate */
-        sa->last_in = NULL;
-        sa->last_in_len = 0;
+    if (sa->quick && hashmap_size(sa->quick) >= IKEV1_QUICK_MAX) {
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Quick Mode 0x%08x dropped: %d Quick Modes in progress already "
+                     "(answered when the client sends it again)", hdr->message_id, IKEV1_QUICK_MAX);
         crypto_ikev1_cbc_forget(sa->cbc, hdr->message_id);
         return;
     }
-    if (sa->qm) {
-        if (sa->job) {
-            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "Quick Mode 0x%08x while another computes: dropped",
-                          hdr->message_id);
-            return;
-        }
-        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Quick Mode 0x%08x replaces the unfinished 0x%08x",
-                     hdr->message_id, sa->qm->mid);
-        ikev1_quick_free(sa);
-    }
+    if (!sa->quick && hashmap_new(&sa->quick) < 0)
+        return;
     struct ikev1_sa *osa = malloc(sizeof(*osa));
     struct ikev1_quick *qm = calloc(1, sizeof(*qm));
     if (!osa || !qm)
@@ -472,8 +421,16 @@ void ikev1_handle_quick1(struct ikev1_isakmp_sa *sa, const struct ikev1_header *
             goto out;
         }
     }
-    if (!choose_esp(sa, osa, ke_group, &qm->esp, &ctx, false)) {
-        (void)choose_esp(sa, osa, ke_group, &qm->esp, &ctx, true);
+    struct ikev1_esp_want want = {
+        .proposals = (const struct config_esp_proposal *const *)sa->group->esp_proposals,
+        .n_proposals = sa->group->n_esp_proposals,
+        .require_pfs = sa->policy->pfs,
+        .policy_name = sa->policy->name,
+        .nat_detected = sa->nat_detected,
+        .natt_rfc3947 = sa->natt == IKEV1_VENDOR_NATT_RFC3947,
+    };
+    if (!ikev1_esp_choose(&want, osa, ke_group, &qm->esp, NULL, NULL)) {
+        (void)ikev1_esp_choose(&want, osa, ke_group, &qm->esp, log_rejection, &ctx);
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "no acceptable IPsec SA proposal for tunnel group %s: "
                      "NO-PROPOSAL-CHOSEN", sa->group->name);
         sa->ike->stats.handshake_failures[IKE_FAIL_NO_PROPOSAL]++;
@@ -481,6 +438,7 @@ void ikev1_handle_quick1(struct ikev1_isakmp_sa *sa, const struct ikev1_header *
         goto out;
     }
 
+    qm->sa = sa;
     qm->mid = hdr->message_id;
     memcpy(qm->ni, nonce.data, nonce.len);
     qm->ni_len = nonce.len;
@@ -491,49 +449,72 @@ void ikev1_handle_quick1(struct ikev1_isakmp_sa *sa, const struct ikev1_header *
     qm->idcr_b_len = idcr.body_len;
     if (crypto_random(qm->nr, qm->nr_len) < 0)
         goto out;
-    qm->rekey = sa->has_child;
-    c->reqid = qm->rekey ? sa->child.reqid : ike_next_reqid(sa->ike);
+    /* A child with these networks already: a rekey (its policies lead to
+     * the new SAs); checked again on message 3, other Quick Modes may
+     * finish in between. */
+    struct ikev1_child *same = ikev1_child_find_networks(sa, c->networks, c->n_networks);
+    if (!same && sa->n_children >= IKEV1_CHILDREN_MAX) {
+        log_notice_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Quick Mode 0x%08x refused: user %s has %d pairs of IPsec SAs "
+                       "already: NO-PROPOSAL-CHOSEN", hdr->message_id, sa->user, IKEV1_CHILDREN_MAX);
+        ikev1_send_notify(sa, IKEV1_PROTO_ISAKMP, NULL, 0, IKEV1_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+        goto out;
+    }
+    qm->rekey = same != NULL;
+    c->reqid = same ? same->sa.reqid : ike_next_reqid(sa->ike);
     c->local = sa->local;
     c->remote = sa->remote;
     c->encap = sa->nat_detected;
     c->spi_out = qm->esp.peer_spi;
     c->inner = sa->address;
     c->route_ifindex = sa->ifindex;
-    if (qm->rekey) {
-        /* The policies in place lead to the new SAs: same networks. */
-        memcpy(c->networks, sa->child.networks, sizeof(c->networks));
-        c->n_networks = sa->child.n_networks;
-    }
     char err[300];
     int r = child_sa_allocate_spi(ike_xfrm(sa->ike), c, err, sizeof(err));
     if (r < 0) {
         log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Quick Mode: cannot allocate an SPI: %s", err);
         goto out;
     }
-    sa->qm = qm;
+    if (raw_len) {
+        qm->request = malloc(raw_len);
+        if (qm->request) {
+            memcpy(qm->request, raw, raw_len);
+            qm->request_len = raw_len;
+        }
+    }
+    r = hashmap_put(sa->quick, &qm->mid, sizeof(qm->mid), qm);
+    if (r >= 0)
+        r = sd_event_add_time_relative(sa->ike->event, &qm->timer, CLOCK_MONOTONIC, QM_DEADLINE_USEC, 0,
+                                       on_quick_deadline, qm);
+    if (r < 0) {
+        log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Quick Mode 0x%08x dropped: %s", qm->mid, strerror(-r));
+        quick_free(qm);
+        qm = NULL;
+        goto out;
+    }
+    struct ikev1_quick *started = qm;
     qm = NULL;
     if (ke_group) {
         struct pfs_job *j = calloc(1, sizeof(*j));
         if (!j) {
-            ikev1_quick_free(sa);
+            quick_free(started);
             goto out;
         }
-        j->sa = sa;
+        j->qm = started;
         j->group = ke_group;
         memcpy(j->peer_ke, ke.data, ke.len);
         j->peer_ke_len = ke.len;
-        r = job_submit(ike_jobs(sa->ike), pfs_work, pfs_done, j, &sa->job);
+        r = job_submit(ike_jobs(sa->ike), pfs_work, pfs_done, j, &started->job);
         if (r < 0) {
             log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "cannot start the PFS Diffie-Hellman: %s", strerror(-r));
             free(j);
-            ikev1_quick_free(sa);
+            quick_free(started);
         }
         goto out;
     }
-    send_quick2(sa, NULL, 0);
+    send_quick2(started, NULL, 0);
 out:
     free(osa);
-    if (qm) {
+    if (qm) {                   /* refused: no exchange under this message ID */
+        crypto_ikev1_cbc_forget(sa->cbc, hdr->message_id);
         crypto_wipe(qm, sizeof(*qm));
         free(qm);
     }
@@ -580,12 +561,11 @@ static void register_session(struct ikev1_isakmp_sa *sa, const char *esp)
         log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "cannot start dead peer detection: %s", strerror(-r));
 }
 
-void ikev1_handle_quick3(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr)
+static void handle_quick3(struct ikev1_quick *qm)
 {
+    struct ikev1_isakmp_sa *sa = qm->sa;
     struct log_ctx ctx;
-    struct ikev1_quick *qm = sa->qm;
     ikev1_sa_log_ctx(sa, &ctx);
-    (void)hdr;
     struct crypto_child_keys keys;
     memset(&keys, 0, sizeof(keys));
     const uint8_t *shared = qm->shared_len ? qm->shared : NULL;
@@ -596,19 +576,34 @@ void ikev1_handle_quick3(struct ikev1_isakmp_sa *sa, const struct ikev1_header *
         r = crypto_ikev1_derive_esp_keys(&sa->keys, qm->esp.encr, qm->esp.integ, CRYPTO_IKEV1_PROTO_ESP,
                                          qm->child.spi_out, shared, qm->shared_len, qm->ni, qm->ni_len, qm->nr,
                                          qm->nr_len, &keys.r_to_i);
+    /* Another Quick Mode for the same networks may have finished (or the
+     * client deleted the child) since message 1: decide now. */
+    struct ikev1_child *same = ikev1_child_find_networks(sa, qm->child.networks, qm->child.n_networks);
+    bool rekey = same != NULL;
     char err[300] = "";
     if (r < 0)
         snprintf(err, sizeof(err), "cannot derive the ESP keys: %s", strerror(-r));
-    else {
+    else if (!same && sa->n_children >= IKEV1_CHILDREN_MAX) {
+        r = -ENOSPC;
+        snprintf(err, sizeof(err), "%d pairs of IPsec SAs already", IKEV1_CHILDREN_MAX);
+    } else {
         struct child_sa_params params = {
             .keys = &keys,
             .lifetime_seconds = qm->esp.lifetime,
             .lifetime_kilobytes = qm->esp.lifetime_kilobytes,
         };
-        if (qm->rekey)
+        if (rekey) {
+            qm->child.reqid = same->sa.reqid;
             r = child_sa_install_rekeyed(ike_xfrm(sa->ike), &qm->child, &params, err, sizeof(err));
-        else
-            r = child_sa_install(ike_xfrm(sa->ike), sa->ike->routes, &qm->child, &params, err, sizeof(err));
+        } else {
+            if (qm->rekey)              /* its child is gone: a reqid of its own */
+                qm->child.reqid = ike_next_reqid(sa->ike);
+            /* One host route per session, with its first child, when the
+             * group policy asks for reverse route injection. */
+            struct route_handle *routes = sa->n_children == 0 && sa->policy->reverse_route ? sa->ike->routes
+                                                                                            : NULL;
+            r = child_sa_install(ike_xfrm(sa->ike), routes, &qm->child, &params, err, sizeof(err));
+        }
     }
     crypto_child_keys_wipe(&keys);
     if (r < 0) {
@@ -619,7 +614,7 @@ void ikev1_handle_quick3(struct ikev1_isakmp_sa *sa, const struct ikev1_header *
         sa->ike->stats.handshake_failures[IKE_FAIL_KERNEL]++;
         sa->ike->stats.kernel_errors++;
         wire_put32(spi, qm->child.spi_in);
-        ikev1_quick_free(sa);
+        quick_free(qm);
         uint8_t plain[128];
         struct ikev1_builder b;
         uint32_t mid = ikev1_new_mid(sa);
@@ -630,29 +625,31 @@ void ikev1_handle_quick3(struct ikev1_isakmp_sa *sa, const struct ikev1_header *
         crypto_ikev1_cbc_forget(sa->cbc, mid);
         return;
     }
-    bool route = sa->has_child && sa->child.route_installed;
-    if (qm->rekey) {
-        if (sa->has_old_child)
-            (void)child_sa_remove_sas(ike_xfrm(sa->ike), &sa->old_child);
-        sa->old_child = sa->child;
-        sa->old_child.route_installed = false;  /* the route stays with the new SAs */
-        sa->has_old_child = true;
+    struct ikev1_child *ch = same;
+    if (rekey) {
+        if (ch->has_old)
+            (void)child_sa_remove_sas(ike_xfrm(sa->ike), &ch->old);
+        bool route = ch->sa.route_installed;
+        ch->old = ch->sa;
+        ch->old.route_installed = false;        /* the route stays with the new SAs */
+        ch->has_old = true;
+        ch->sa = qm->child;
+        ch->sa.route_installed = route;
+    } else {
+        ch = &sa->children[sa->n_children++];
+        memset(ch, 0, sizeof(*ch));
+        ch->sa = qm->child;
     }
-    sa->child = qm->child;
-    if (qm->rekey)
-        sa->child.route_installed = route;
-    sa->child.installed = true;
-    qm->child.installed = true;         /* owned by sa->child now */
-    sa->has_child = true;
-    sa->esp = qm->esp;
+    ch->sa.installed = true;
+    qm->child.installed = true;         /* owned by the child now */
+    ch->esp = qm->esp;
     char esp[96];
-    esp_text(&qm->esp, esp, sizeof(esp));
+    ikev1_esp_text(&qm->esp, esp, sizeof(esp));
     log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "IPsec SA %s: spi in 0x%08x out 0x%08x, %s, lifetime %u s, proxy IDs "
-                 "%s === %s%s", qm->rekey ? "rekeyed" : "installed", sa->child.spi_in, sa->child.spi_out, esp,
-                 qm->esp.lifetime, qm->idci_text, qm->idcr_text, sa->child.encap ? ", ESP in UDP" : "");
-    bool first = !qm->rekey;
-    ikev1_quick_free(sa);
-    if (first && !sa->session) {
+                 "%s === %s%s (Quick Mode 0x%08x)", rekey ? "rekeyed" : "installed", ch->sa.spi_in, ch->sa.spi_out,
+                 esp, qm->esp.lifetime, qm->idci_text, qm->idcr_text, ch->sa.encap ? ", ESP in UDP" : "", qm->mid);
+    quick_free(qm);
+    if (!sa->session) {
         sa->ike->stats.handshakes_succeeded++;
         register_session(sa, esp);
     }
@@ -694,25 +691,8 @@ void ikev1_handle_informational(struct ikev1_isakmp_sa *sa, const struct ikev1_p
             }
             if (d.protocol != IKEV1_PROTO_IPSEC_ESP || d.spi_size != 4)
                 continue;
-            for (uint16_t k = 0; k < d.n_spis; k++) {
-                uint32_t spi = wire_get32(d.spis + 4 * k);
-                if (sa->has_old_child && spi == sa->old_child.spi_out) {
-                    (void)child_sa_remove_sas(ike_xfrm(sa->ike), &sa->old_child);
-                    sa->has_old_child = false;
-                    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "rekeyed IPsec SA deleted by the client: spi in 0x%08x "
-                                 "out 0x%08x", sa->old_child.spi_in, spi);
-                } else if (sa->has_child && spi == sa->child.spi_out) {
-                    if (sa->has_old_child) {
-                        (void)child_sa_remove_sas(ike_xfrm(sa->ike), &sa->old_child);
-                        sa->has_old_child = false;
-                    }
-                    int r = child_sa_remove(ike_xfrm(sa->ike), sa->ike->routes, &sa->child);
-                    sa->has_child = false;
-                    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "IPsec SA deleted by the client: spi in 0x%08x out "
-                                 "0x%08x%s%s", sa->child.spi_in, spi, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
-                } else
-                    log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "DELETE for unknown ESP SPI 0x%08x", spi);
-            }
+            for (uint16_t k = 0; k < d.n_spis; k++)
+                ikev1_child_deleted_by_client(sa, wire_get32(d.spis + 4 * k));
         }
     }
 }

@@ -21,6 +21,10 @@
  * without an answer. */
 #define IKEV1_RETRANSMIT_USEC (5ULL * 1000000ULL)
 
+/* How long an expired ISAKMP SA keeps its session while the client's new
+ * one, past Xauth, gets to Mode Config (ikev1_reauth_pending()). */
+#define IKEV1_REAUTH_GRACE 30
+
 void ikev1_sa_log_ctx(const struct ikev1_isakmp_sa *sa, struct log_ctx *ctx)
 {
     *ctx = (struct log_ctx){
@@ -60,7 +64,7 @@ static void send_raw(struct ikev1_isakmp_sa *sa, const uint8_t *buf, size_t len)
 uint32_t ikev1_new_mid(struct ikev1_isakmp_sa *sa)
 {
     uint32_t mid = 0;
-    while (mid == 0 || mid == sa->req_mid || (sa->qm && sa->qm->mid == mid))
+    while (mid == 0 || mid == sa->req_mid || ikev1_quick_find(sa, mid))
         if (crypto_random(&mid, sizeof(mid)) < 0)
             mid = 0x5eed0001u ^ (uint32_t)sa->cfg_identifier;   /* never reached in practice */
     return mid;
@@ -143,6 +147,17 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
         why = "timeout";
     char copy[200];
     snprintf(copy, sizeof(copy), "%s", why);
+    if (sa->state == IKEV1_SA_READY && sa->session && !sa->lifetime_grace && ikev1_reauth_pending(sa)) {
+        /* The new ISAKMP SA is about to take the session over: ending
+         * it now would cut the client off for nothing. Once. */
+        struct log_ctx ctx;
+        ikev1_sa_log_ctx(sa, &ctx);
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "ISAKMP SA lifetime expired while user %s re-authenticates: the "
+                     "session waits %d s for the new ISAKMP SA", sa->user, IKEV1_REAUTH_GRACE);
+        sa->lifetime_grace = true;
+        ikev1_set_deadline(sa, IKEV1_REAUTH_GRACE, copy);
+        return 0;
+    }
     if (sa->state != IKEV1_SA_READY)    /* READY: the ISAKMP SA's lifetime ran out, no failure */
         sa->ike->stats.handshake_failures[IKE_FAIL_TIMEOUT]++;
     ikev1_sa_terminate(sa, true, copy);
@@ -219,6 +234,11 @@ int ikev1_send_encrypted(struct ikev1_isakmp_sa *sa, uint8_t exchange, uint32_t 
         sa->last_out = copy_bytes(buf, len);
         sa->last_out_len = sa->last_out ? len : 0;
     }
+    if (sa->capture) {
+        free(*sa->capture);
+        *sa->capture = copy_bytes(buf, len);
+        *sa->capture_len = *sa->capture ? len : 0;
+    }
     if (kind == IKEV1_SEND_REQUEST)
         request_start(sa, mid, buf, len);
     send_raw(sa, buf, len);
@@ -273,13 +293,14 @@ static void send_delete(struct ikev1_isakmp_sa *sa)
     uint8_t plain[256];
     struct ikev1_builder b;
     uint32_t mid;
-    if (sa->has_child || sa->has_old_child) {
-        uint8_t spis[8];
+    if (sa->n_children > 0) {
+        uint8_t spis[4 * 2 * IKEV1_CHILDREN_MAX];
         uint16_t n = 0;
-        if (sa->has_child)
-            wire_put32(spis + 4 * n++, sa->child.spi_in);
-        if (sa->has_old_child)
-            wire_put32(spis + 4 * n++, sa->old_child.spi_in);
+        for (size_t i = 0; i < sa->n_children; i++) {
+            wire_put32(spis + 4 * n++, sa->children[i].sa.spi_in);
+            if (sa->children[i].has_old)
+                wire_put32(spis + 4 * n++, sa->children[i].old.spi_in);
+        }
         mid = ikev1_new_mid(sa);
         ikev1_builder_init(&b, plain, sizeof(plain));
         ikev1_build_hash_reserve(&b, sa->keys.prf->out_len);
@@ -317,25 +338,12 @@ void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_del, const char *r
         job_cancel(sa->job);        /* its done() sees the SA gone: job_sa cleared below */
         sa->job = NULL;
     }
-    ikev1_quick_free(sa);
+    ikev1_quick_free_all(sa);
     sa->timer = sd_event_source_disable_unref(sa->timer);
     sa->req_timer = sd_event_source_disable_unref(sa->req_timer);
     sa->policy_timer = sd_event_source_disable_unref(sa->policy_timer);
     sa->dpd_timer = sd_event_source_disable_unref(sa->dpd_timer);
-    if (sa->has_old_child) {
-        (void)child_sa_remove_sas(ike_xfrm(ike), &sa->old_child);
-        sa->has_old_child = false;
-    }
-    if (sa->has_child) {
-        int r = child_sa_remove(ike_xfrm(ike), ike->routes, &sa->child);
-        if (r < 0)
-            log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "removing IPsec SA spi in 0x%08x out 0x%08x: %s",
-                            sa->child.spi_in, sa->child.spi_out, strerror(-r));
-        else
-            log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "IPsec SA removed: spi in 0x%08x out 0x%08x", sa->child.spi_in,
-                         sa->child.spi_out);
-        sa->has_child = false;
-    }
+    ikev1_children_remove_all(sa);
     if (sa->session) {
         char addr[INET6_ADDRSTRLEN] = "";
         inet_ntop(AF_INET, &sa->address.in, addr, sizeof(addr));
@@ -417,12 +425,27 @@ void ikev1_session_terminate(struct session *s, const char *reason)
     ikev1_sa_terminate(s->owner, true, reason);
 }
 
+/* Reads the CHILD SA's counters (and those of a pair a rekey is replacing)
+ * into *c and the session's activity tracker. */
+static int read_counters(struct ikev1_isakmp_sa *sa, struct session_counters *c, uint64_t now)
+{
+    if (sa->n_children == 0)
+        return -ENOENT;
+    int r = 0;
+    for (size_t i = 0; i < sa->n_children && r >= 0; i++)
+        r = child_sa_session_counters(ike_xfrm(sa->ike), &sa->children[i].sa,
+                                      sa->children[i].has_old ? &sa->children[i].old : NULL, c);
+    session_activity_note(&sa->activity, r, c->bytes_in, now);
+    c->last_activity_usec = sa->activity.last_usec;
+    return r;
+}
+
 int ikev1_session_counters(struct session *s, struct session_counters *c)
 {
     struct ikev1_isakmp_sa *sa = s->owner;
-    if (!sa || !sa->has_child)
+    if (!sa)
         return -ENOENT;
-    return child_sa_session_counters(ike_xfrm(sa->ike), &sa->child, sa->has_old_child ? &sa->old_child : NULL, c);
+    return read_counters(sa, c, ikev1_now_usec());
 }
 
 void ikev1_session_sas(struct session *s, struct session_sas *out)
@@ -436,7 +459,8 @@ void ikev1_session_sas(struct session *s, struct session_sas *out)
         out->ike_spi_i = out->ike_spi_i << 8 | sa->icookie[i];
         out->ike_spi_r = out->ike_spi_r << 8 | sa->rcookie[i];
     }
-    child_sa_session_sas(sa->has_child ? &sa->child : NULL, sa->has_old_child ? &sa->old_child : NULL, out);
+    for (size_t i = 0; i < sa->n_children; i++)
+        child_sa_session_sas(&sa->children[i].sa, sa->children[i].has_old ? &sa->children[i].old : NULL, out);
 }
 
 /* ---- group policy timeouts ------------------------------------------------------------------ */
@@ -448,9 +472,12 @@ uint64_t ikev1_now_usec(void)
     return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
 }
 
-/* Checked every quarter of the shorter timeout, between 1 and 60 s. */
+/* Checked every quarter of the shorter timeout, between 1 and 60 s (60 s
+ * without timeouts: the check also samples the idle time for the views). */
 static uint64_t policy_check_usec(const struct config_group_policy *gp)
 {
+    if (!gp)
+        return 60 * 1000000ULL;
     uint64_t s = gp->idle_timeout ? gp->idle_timeout / 4 : 60;
     if (gp->session_timeout && gp->session_timeout / 4 < s)
         s = gp->session_timeout / 4;
@@ -464,25 +491,21 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
     uint64_t now = ikev1_now_usec();
     char reason[96];
     (void)usec;
-    if (gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
+    if (gp && gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
         snprintf(reason, sizeof(reason), "session timeout (%u s)", gp->session_timeout);
         ikev1_sa_terminate(sa, true, reason);
         return 0;
     }
-    if (gp->idle_timeout) {
-        /* Traffic from the client is what counts; a rekey resets the
-         * counters, so any change is activity. */
-        struct session_counters c = { 0 };
-        int r = sa->has_child ? child_sa_counters(ike_xfrm(sa->ike), &sa->child, &c.bytes_in, &c.bytes_out,
-                                                  &c.packets_in, &c.packets_out) : 0;
-        if (r < 0 || c.bytes_in != sa->last_bytes_in) {
-            sa->last_bytes_in = c.bytes_in;
-            sa->last_activity_usec = now;
-        } else if (now - sa->last_activity_usec >= (uint64_t)gp->idle_timeout * 1000000ULL) {
-            snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
-            ikev1_sa_terminate(sa, true, reason);
-            return 0;
-        }
+    /* Traffic from the client is what counts. Without a CHILD SA (between
+     * Quick Modes) there is nothing to read: the time goes on. */
+    struct session_counters c = { 0 };
+    if (sa->n_children > 0)
+        (void)read_counters(sa, &c, now);
+    if (gp && gp->idle_timeout &&
+        session_activity_idle_usec(&sa->activity, now) >= (uint64_t)gp->idle_timeout * 1000000ULL) {
+        snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
+        ikev1_sa_terminate(sa, true, reason);
+        return 0;
     }
     if (sd_event_source_set_time(source, now + policy_check_usec(gp)) < 0 ||
         sd_event_source_set_enabled(source, SD_EVENT_ONESHOT) < 0) {
@@ -495,12 +518,12 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
 
 int ikev1_start_policy_timer(struct ikev1_isakmp_sa *sa)
 {
-    const struct config_group_policy *gp = sa->policy;
-    sa->established_usec = sa->last_activity_usec = ikev1_now_usec();
-    if (!gp || (!gp->idle_timeout && !gp->session_timeout) || sa->policy_timer)
+    sa->established_usec = ikev1_now_usec();
+    session_activity_start(&sa->activity, sa->established_usec);
+    if (sa->policy_timer)
         return 0;
     return sd_event_add_time(sa->ike->event, &sa->policy_timer, CLOCK_MONOTONIC,
-                             sa->established_usec + policy_check_usec(gp), 0, on_policy_timer, sa);
+                             sa->established_usec + policy_check_usec(sa->policy), 0, on_policy_timer, sa);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------- */
@@ -521,12 +544,13 @@ static int check_hash(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr
     struct ikev1_hash_span span;
     if (ikev1_chain_hash_span(pl, &span) < 0)
         return 0;
-    if (hdr->exchange == IKEV1_EXCHANGE_QUICK_MODE && sa->qm && sa->qm->mid == hdr->message_id &&
-        sa->qm->answered) {
+    const struct ikev1_quick *qm = hdr->exchange == IKEV1_EXCHANGE_QUICK_MODE ?
+                                   ikev1_quick_find(sa, hdr->message_id) : NULL;
+    if (qm && qm->answered) {
         /* HASH(3) = prf(SKEYID_a, 0 | M-ID | Ni_b | Nr_b) */
         uint8_t want[CRYPTO_PRF_OUT_MAX];
-        int n = crypto_ikev1_qm_hash3(&sa->keys, hdr->message_id, sa->qm->ni, sa->qm->ni_len, sa->qm->nr,
-                                      sa->qm->nr_len, want, sizeof(want));
+        int n = crypto_ikev1_qm_hash3(&sa->keys, hdr->message_id, qm->ni, qm->ni_len, qm->nr, qm->nr_len, want,
+                                      sizeof(want));
         return n > 0 && (size_t)n == span.hash_len && crypto_memequal(want, span.hash, span.hash_len);
     }
     int r = crypto_ikev1_message_hash_verify(&sa->keys, hdr->message_id, NULL, 0, span.covered, span.covered_len,
@@ -660,10 +684,10 @@ static void handle_protected(struct ikev1_isakmp_sa *sa, const struct ike_packet
             crypto_ikev1_cbc_forget(sa->cbc, hdr->message_id);
         break;
     case IKEV1_EXCHANGE_QUICK_MODE:
-        if (sa->qm && sa->qm->mid == hdr->message_id && sa->qm->answered)
-            ikev1_handle_quick3(sa, hdr);
+        if (sa->state != IKEV1_SA_READY)
+            ikev1_quick_hold(sa, hdr, plain, body_len, pkt->data, pkt->len);
         else
-            ikev1_handle_quick1(sa, hdr, &msg->payloads);
+            ikev1_handle_quick(sa, hdr, &msg->payloads, pkt->data, pkt->len);
         break;
     default:
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "%s exchange not supported: dropped", xname);
@@ -729,6 +753,8 @@ void ikev1_handle_packet(struct ike *ike, const struct ike_packet *pkt)
                           hdr.message_id);
         return;
     }
+    if (ikev1_quick_retransmission(sa, pkt, &hdr))
+        return;
     sa->busy++;
     handle_protected(sa, pkt, &hdr);
     if (--sa->busy == 0 && sa->state == IKEV1_SA_DELETED)

@@ -31,6 +31,7 @@
 #include "crypto-ikev1.h"
 #include "ike-internal.h"
 #include "ikev1-payload.h"
+#include "ikev1-quick-proposal.h"
 #include "log.h"
 
 enum ikev1_sa_state {
@@ -60,23 +61,18 @@ struct ikev1_p1_choice {
     uint32_t lifetime;                  /* seconds, the shorter of both sides */
 };
 
-/* The ESP transform chosen in a Quick Mode. */
-struct ikev1_esp_choice {
-    const struct config_esp_proposal *config;
-    uint8_t proposal_number, transform_number;
-    const struct crypto_encr *encr;
-    const struct crypto_integ *integ;   /* NULL with AEAD */
-    const struct crypto_dh_group *pfs;  /* NULL without PFS */
-    uint16_t encapsulation;
-    uint32_t peer_spi;
-    uint32_t offered_lifetime;          /* 0: the client named none */
-    uint32_t lifetime;                  /* seconds we apply */
-    uint64_t lifetime_kilobytes;
-};
-
-/* A Quick Mode between its first and third message. */
+/* A Quick Mode between its first and third message, in the SA's table by
+ * message ID: several run at once (a client asking for two pairs of
+ * proxy IDs, a rekey overlapping another), each with its own CBC chain
+ * (RFC 2409 appendix B: the IV of a message ID comes from the last phase-1
+ * block). */
 struct ikev1_quick {
+    struct ikev1_isakmp_sa *sa;
     uint32_t mid;
+    struct job *job;                    /* PFS Diffie-Hellman */
+    sd_event_source *timer;             /* abandoned without message 3 after this */
+    uint8_t *request; size_t request_len;   /* message 1 as received, and */
+    uint8_t *answer; size_t answer_len;     /* message 2 as sent: retransmissions */
     struct ikev1_esp_choice esp;
     uint8_t ni[IKEV1_NONCE_MAX];  size_t ni_len;
     uint8_t nr[32];               size_t nr_len;
@@ -85,9 +81,31 @@ struct ikev1_quick {
     uint8_t idci_b[24]; size_t idci_b_len;   /* the client's proxy IDs, echoed */
     uint8_t idcr_b[24]; size_t idcr_b_len;
     char idci_text[96], idcr_text[96];
-    bool rekey;                         /* the ISAKMP SA has a child already */
+    bool rekey;                         /* the session has a child with these proxy IDs */
     bool answered;                      /* message 2 is out */
 };
+
+/* A Quick Mode that came before Xauth and Mode Config were done: kept
+ * (decrypted, HASH(1) checked) and answered once the client has its
+ * address (ikev1-quick-hold.c). */
+struct ikev1_held_quick {
+    struct ikev1_header hdr;
+    uint8_t *plain; size_t plain_len;   /* the decrypted payload chain */
+    uint8_t *raw; size_t raw_len;       /* the message as received: its retransmissions */
+};
+
+/* One pair of IPsec SAs of the session, per set of networks the client
+ * asked for (the Cisco VPN Client asks for the gateway's address and for
+ * 0.0.0.0/0 in two Quick Modes). */
+struct ikev1_child {
+    struct child_sa sa;
+    struct child_sa old;                /* replaced by a rekey, until deleted */
+    bool has_old;
+    struct ikev1_esp_choice esp;
+};
+
+#define IKEV1_QUICK_MAX 4               /* Quick Modes in progress (and held) per ISAKMP SA */
+#define IKEV1_CHILDREN_MAX 8            /* pairs of IPsec SAs per session */
 
 #define IKEV1_PEER_TEXT_MAX 64
 #define IKEV1_PLAIN_MAX 4096
@@ -156,10 +174,12 @@ struct ikev1_isakmp_sa {
     struct in_addr netmask;
     struct pool *pool;
 
-    struct ikev1_quick *qm;             /* Quick Mode in progress */
-    bool has_child, has_old_child;
-    struct child_sa child, old_child;
-    struct ikev1_esp_choice esp;
+    struct hashmap *quick;              /* message ID (4 bytes) -> struct ikev1_quick */
+    struct ikev1_held_quick held[IKEV1_QUICK_MAX];
+    size_t n_held;
+    struct ikev1_child children[IKEV1_CHILDREN_MAX];
+    size_t n_children;
+    uint8_t **capture; size_t *capture_len;    /* set: the next message sent is copied there */
     struct session *session;
     sd_event_source *policy_timer;      /* group policy idle and session timeouts */
     sd_event_source *dpd_timer;         /* dead peer detection (ikev1-dpd.c) */
@@ -167,7 +187,9 @@ struct ikev1_isakmp_sa {
     unsigned dpd_unanswered;
     uint64_t dpd_bytes_in, dpd_checked_usec;
     uint64_t last_rx_usec;              /* CLOCK_MONOTONIC: last authentic message from the client */
-    uint64_t last_bytes_in, last_activity_usec, established_usec;
+    struct session_activity activity;   /* inbound ESP last seen to move */
+    uint64_t established_usec;
+    bool lifetime_grace;                /* the lifetime ran out during a re-authentication once */
 };
 
 /* ---- ikev1-responder.c ---------------------------------------------------- */
@@ -238,6 +260,31 @@ void ikev1_handle_main(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt,
 void ikev1_handle_aggressive3(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt,
                               const struct ikev1_payload_list *pl, const struct ikev1_header *hdr);
 
+/* Shared with ikev1-auth-sig.c: whether a group's ike-proposals accept
+ * the transform negotiated in message 1 (why not, otherwise); message 5
+ * kept for retransmissions; message 6 is out: phase 1 done, Xauth or
+ * Mode Config next. */
+bool ikev1_p1_choice_allowed(const struct ikev1_p1_choice *c, const struct config_tunnel_group *tg, char *why,
+                             size_t len);
+void ikev1_p1_remember_in(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt);
+void ikev1_main_established(struct ikev1_isakmp_sa *sa, struct log_ctx *ctx);
+
+/* ---- ikev1-auth-sig.c: Main Mode with RSA signatures ---------------------------- */
+
+/* Auth methods 3 (RSA signatures) and 65005 (the same, then Xauth). */
+static inline bool ikev1_auth_is_signature(uint16_t auth_method)
+{
+    return auth_method == IKEV1_AUTH_RSA_SIG || auth_method == IKEV1_AUTH_XAUTH_INIT_RSA;
+}
+/* An IKEv1 tunnel group whose clients authenticate with certificates. */
+bool ikev1_sig_group(const struct config_tunnel_group *tg);
+/* Message 4's CR payloads: the DNs of the certificate groups' CAs. */
+void ikev1_sig_build_certreqs(struct ikev1_isakmp_sa *sa, struct ikev1_builder *b);
+/* Message 5 (decrypted): the group by the ID, then chain, identity and
+ * SIG_I checked and SIG_R made on a worker; message 6 afterwards. */
+void ikev1_sig_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt, const struct ikev1_payload_list *pl,
+                        const struct ikev1_header *hdr, struct log_ctx *ctx);
+
 /* ---- ikev1-xauth.c / ikev1-modecfg.c ---------------------------------------- */
 
 /* Phase 1 is done: Xauth REQUEST, or straight to Mode Config. */
@@ -256,9 +303,62 @@ int ikev1_dpd_start(struct ikev1_isakmp_sa *sa);
 
 /* ---- ikev1-quick.c ---------------------------------------------------------- */
 
+/* A verified Quick Mode message: message 1 of a new exchange (held
+ * before the SA is READY) or message 3 of one in progress. raw: the
+ * message as received. */
+void ikev1_handle_quick(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr,
+                        const struct ikev1_payload_list *pl, const uint8_t *raw, size_t raw_len);
 void ikev1_handle_quick1(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr,
-                         const struct ikev1_payload_list *pl);
-void ikev1_handle_quick3(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr);
-void ikev1_quick_free(struct ikev1_isakmp_sa *sa);
+                         const struct ikev1_payload_list *pl, const uint8_t *raw, size_t raw_len);
+/* The Quick Mode of message ID mid in progress, or NULL. */
+struct ikev1_quick *ikev1_quick_find(const struct ikev1_isakmp_sa *sa, uint32_t mid);
+/* Ends every Quick Mode in progress and drops the held ones. */
+void ikev1_quick_free_all(struct ikev1_isakmp_sa *sa);
+/* A retransmitted message 1 of a Quick Mode in progress or held: true
+ * when handled (our message 2 sent again, or nothing yet). */
+bool ikev1_quick_retransmission(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt,
+                                const struct ikev1_header *hdr);
 /* Informational from the client: DELETE, DPD. */
 void ikev1_handle_informational(struct ikev1_isakmp_sa *sa, const struct ikev1_payload_list *pl);
+
+/* ---- ikev1-child.c: the session's pairs of IPsec SAs --------------------------------- */
+
+/* The child whose networks are exactly these, or NULL. */
+struct ikev1_child *ikev1_child_find_networks(struct ikev1_isakmp_sa *sa, const struct config_prefix *networks,
+                                              size_t n);
+/* Removes child i (all of its SAs, its policies; the route stays while
+ * other children use it). */
+void ikev1_child_remove(struct ikev1_isakmp_sa *sa, size_t i, const char *why);
+/* Removes every child (ISAKMP SA end). */
+void ikev1_children_remove_all(struct ikev1_isakmp_sa *sa);
+/* Sums the inbound bytes of every child (DPD, idle timeout); < 0 when
+ * the kernel does not answer. */
+int ikev1_children_bytes_in(struct ikev1_isakmp_sa *sa, uint64_t *bytes_in);
+/* A DELETE for ESP SPI spi (the client's inbound, our outbound). */
+void ikev1_child_deleted_by_client(struct ikev1_isakmp_sa *sa, uint32_t spi);
+
+/* ---- ikev1-quick-hold.c ------------------------------------------------------------- */
+
+/* A Quick Mode 1 before READY: kept (a new one for the same proxy IDs
+ * replaces it, as IOS does with "saved qm no longer needed"). */
+void ikev1_quick_hold(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr, const uint8_t *plain,
+                      size_t plain_len, const uint8_t *raw, size_t raw_len);
+/* The SA is READY: the held Quick Modes are answered, in arrival order;
+ * a session adopted by re-authentication gets its DPD. */
+void ikev1_sa_ready(struct ikev1_isakmp_sa *sa);
+void ikev1_quick_held_free(struct ikev1_isakmp_sa *sa);
+
+/* ---- ikev1-phase1-reauth.c ------------------------------------------------------------ */
+
+/* Mode Config is about to give the client an address: when the same user
+ * (same tunnel group, same peer address) has a READY ISAKMP SA with a
+ * session, the client re-authenticates (a new Main or Aggressive Mode
+ * before the old ISAKMP SA expires, as strongSwan does): this SA takes
+ * over the session, its address and its IPsec SAs; the old ISAKMP SA
+ * lives on without them until the client deletes it or it expires.
+ * True when it did. */
+bool ikev1_reauth_adopt(struct ikev1_isakmp_sa *sa);
+/* The client re-authenticates right now: a newer ISAKMP SA of the same
+ * user from the same host has passed Xauth and has not taken the session
+ * over yet (that happens when its Mode Config starts). */
+bool ikev1_reauth_pending(struct ikev1_isakmp_sa *sa);

@@ -67,8 +67,10 @@ static void send_status(struct ikev1_isakmp_sa *sa, bool ok)
 void ikev1_xauth_start(struct ikev1_isakmp_sa *sa)
 {
     if (!sa->group->xauth) {
-        /* Group authentication only: the group is who connects. */
-        snprintf(sa->user, sizeof(sa->user), "%s", sa->group_name);
+        /* Group authentication only: the group is who connects (with
+         * certificates, the certificate's identity, already set). */
+        if (!sa->user[0])
+            snprintf(sa->user, sizeof(sa->user), "%s", sa->group_name);
         sa->policy = sa->group->group_policy;
         sa->xauth_done = true;
         ikev1_modecfg_start(sa);

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto-dh.h"
+#include "dh-step.h"
 #include "ikev2-initiator.h"
 #include "ikev2-wire.h"
 #include "jobs.h"
@@ -58,13 +58,7 @@ struct ikev2_child_rekey {
 
 struct rekey_dh_job {
     struct ikev2_child_rekey *rk;       /* NULL once the rekey is abandoned */
-    bool compute;                       /* second job: the shared secret */
-    const struct crypto_dh_group *group;
-    struct crypto_dh *dh;
-    uint8_t pub[CRYPTO_DH_PUBLIC_MAX];  size_t pub_len;
-    uint8_t peer[CRYPTO_DH_PUBLIC_MAX]; size_t peer_len;
-    uint8_t shared[CRYPTO_DH_SHARED_MAX];  size_t shared_len;
-    const char *failed_step;
+    struct dh_step step;
 };
 
 static void rekey_log_ctx(struct ikev2_ike_sa *sa, struct log_ctx *ctx)
@@ -74,8 +68,7 @@ static void rekey_log_ctx(struct ikev2_ike_sa *sa, struct log_ctx *ctx)
 
 static void dh_job_free(struct rekey_dh_job *j)
 {
-    crypto_dh_free(j->dh);
-    crypto_wipe(j, sizeof(*j));
+    dh_step_wipe(&j->step);
     free(j);
 }
 
@@ -407,25 +400,7 @@ fail:
 static int dh_work(void *userdata)
 {
     struct rekey_dh_job *j = userdata;
-    int r;
-    if (!j->compute) {
-        r = crypto_dh_new(j->group, &j->dh);
-        if (r < 0) {
-            j->failed_step = "key generation";
-            return r;
-        }
-        r = crypto_dh_public(j->dh, j->pub, sizeof(j->pub));
-        if (r < 0) {
-            j->failed_step = "public value";
-            return r;
-        }
-        j->pub_len = (size_t)r;
-        return 0;
-    }
-    r = crypto_dh_compute(j->dh, j->peer, j->peer_len, j->shared, sizeof(j->shared), &j->shared_len);
-    if (r < 0)
-        j->failed_step = "the peer's public value";
-    return r;
+    return dh_step_run(&j->step);
 }
 
 static void send_request(struct ikev2_ike_sa *sa, struct ikev2_child_rekey *rk);
@@ -444,22 +419,18 @@ static void dh_done(void *userdata, int result)
     rk->job_data = NULL;
     if (result < 0) {
         char why[96];
-        snprintf(why, sizeof(why), "Diffie-Hellman %s: %s", j->failed_step ? j->failed_step : "job",
-                 strerror(-result));
+        dh_step_describe_failure(&j->step, result, why, sizeof(why));
         dh_job_free(j);
         rekey_failed(sa, rk, why);
         return;
     }
-    if (!j->compute) {
-        rk->dh_key = j->dh;
-        j->dh = NULL;
-        memcpy(rk->our_ke, j->pub, j->pub_len);
-        rk->our_ke_len = j->pub_len;
+    if (!j->step.compute) {
+        dh_step_take_keypair(&j->step, &rk->dh_key, rk->our_ke, &rk->our_ke_len);
         dh_job_free(j);
         send_request(sa, rk);
         return;
     }
-    rekey_finish(sa, rk, j->shared, j->shared_len);
+    rekey_finish(sa, rk, j->step.shared, j->step.shared_len);
     dh_job_free(j);
 }
 
@@ -469,21 +440,17 @@ static int submit_dh(struct ikev2_ike_sa *sa, struct ikev2_child_rekey *rk, cons
     if (!j)
         return -ENOMEM;
     j->rk = rk;
-    j->group = rk->dh;
-    if (peer) {
-        j->compute = true;
-        j->dh = rk->dh_key;
-        memcpy(j->peer, peer, peer_len);
-        j->peer_len = peer_len;
-    }
-    int r = job_submit(ike_jobs(sa->ike), dh_work, dh_done, j, &rk->job);
+    int r = 0;
+    if (peer)
+        r = dh_step_init_compute(&j->step, rk->dh, &rk->dh_key, peer, peer_len);  /* the job owns the key now */
+    else
+        dh_step_init_keygen(&j->step, rk->dh);
+    if (r >= 0)
+        r = job_submit(ike_jobs(sa->ike), dh_work, dh_done, j, &rk->job);
     if (r < 0) {
-        j->dh = NULL;
-        free(j);
+        dh_job_free(j);
         return r;
     }
-    if (peer)
-        rk->dh_key = NULL;      /* the job owns it now */
     rk->job_data = j;
     return 0;
 }

@@ -366,7 +366,8 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
                 .lifetime_seconds = sa->esp.config->lifetime_seconds,
                 .lifetime_kilobytes = sa->esp.config->lifetime_kilobytes,
             };
-            r = child_sa_install(ike_xfrm(ike), ike->routes, c, &params, err, sizeof(err));
+            r = child_sa_install(ike_xfrm(ike), sa->policy && !sa->policy->reverse_route ? NULL : ike->routes, c,
+                                 &params, err, sizeof(err));
         }
         crypto_child_keys_wipe(&keys);
         if (r < 0)

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto-dh.h"
+#include "dh-step.h"
 #include "ikev2-initiator.h"
 #include "ikev2-wire.h"
 #include "jobs.h"
@@ -65,24 +65,20 @@ struct ikev2_ike_rekey {
 
 struct ike_rekey_job {
     struct ikev2_ike_rekey *rk;         /* NULL once the rekey is abandoned */
-    bool compute;                       /* second job: the shared secret and the keys */
-    const struct crypto_dh_group *group;
-    struct crypto_dh *dh;
-    uint8_t pub[CRYPTO_DH_PUBLIC_MAX];  size_t pub_len;
+    struct dh_step step;                /* the second step also derives the keys */
     /* For the second job. */
-    uint8_t peer[CRYPTO_DH_PUBLIC_MAX]; size_t peer_len;
     struct crypto_ike_suite suite;
     struct crypto_ike_keys old_keys;
     uint8_t ni[IKE_REKEY_NONCE_LEN];
     uint8_t nr[IKEV2_NONCE_MAX];  size_t nr_len;
     uint8_t spi_i[8], spi_r[8];
     struct crypto_ike_keys keys;
-    const char *failed_step;
+    const char *failed_step;            /* key derivation, after the DH step */
 };
 
 static void job_data_free(struct ike_rekey_job *j)
 {
-    crypto_dh_free(j->dh);
+    dh_step_wipe(&j->step);
     crypto_ike_keys_wipe(&j->old_keys);
     crypto_ike_keys_wipe(&j->keys);
     crypto_wipe(j, sizeof(*j));
@@ -330,34 +326,14 @@ void ikev2_ike_rekey_collision_failed(struct ikev2_ike_sa *sa)
 static int rekey_work(void *userdata)
 {
     struct ike_rekey_job *j = userdata;
-    int r;
-    if (!j->compute) {
-        r = crypto_dh_new(j->group, &j->dh);
-        if (r < 0) {
-            j->failed_step = "key generation";
-            return r;
-        }
-        r = crypto_dh_public(j->dh, j->pub, sizeof(j->pub));
-        if (r < 0) {
-            j->failed_step = "public value";
-            return r;
-        }
-        j->pub_len = (size_t)r;
-        return 0;
-    }
-    uint8_t shared[CRYPTO_DH_SHARED_MAX];
-    size_t shared_len = 0;
-    r = crypto_dh_compute(j->dh, j->peer, j->peer_len, shared, sizeof(shared), &shared_len);
-    if (r < 0) {
-        j->failed_step = "the peer's public value";
-        goto out;
-    }
-    r = crypto_ikev2_derive_rekeyed_ike_keys(&j->old_keys, &j->suite, shared, shared_len, j->ni, sizeof(j->ni),
-                                             j->nr, j->nr_len, j->spi_i, j->spi_r, &j->keys);
+    int r = dh_step_run(&j->step);
+    if (r < 0 || !j->step.compute)
+        return r;
+    r = crypto_ikev2_derive_rekeyed_ike_keys(&j->old_keys, &j->suite, j->step.shared, j->step.shared_len, j->ni,
+                                             sizeof(j->ni), j->nr, j->nr_len, j->spi_i, j->spi_r, &j->keys);
+    crypto_wipe(j->step.shared, sizeof(j->step.shared));
     if (r < 0)
         j->failed_step = "key derivation";
-out:
-    crypto_wipe(shared, sizeof(shared));
     return r;
 }
 
@@ -376,17 +352,16 @@ static void rekey_job_done(void *userdata, int result)
     rk->job_data = NULL;
     if (result < 0) {
         char why[96];
-        snprintf(why, sizeof(why), "Diffie-Hellman %s: %s", j->failed_step ? j->failed_step : "job",
-                 strerror(-result));
+        if (j->failed_step)
+            snprintf(why, sizeof(why), "%s: %s", j->failed_step, strerror(-result));
+        else
+            dh_step_describe_failure(&j->step, result, why, sizeof(why));
         job_data_free(j);
         rekey_failed(sa, rk, why);
         return;
     }
-    if (!j->compute) {
-        rk->dh_key = j->dh;
-        j->dh = NULL;
-        memcpy(rk->our_ke, j->pub, j->pub_len);
-        rk->our_ke_len = j->pub_len;
+    if (!j->step.compute) {
+        dh_step_take_keypair(&j->step, &rk->dh_key, rk->our_ke, &rk->our_ke_len);
         job_data_free(j);
         send_request(sa, rk);
         return;
@@ -413,7 +388,7 @@ static int start_keygen(struct ikev2_ike_rekey *rk)
     struct ike_rekey_job *j = calloc(1, sizeof(*j));
     if (!j)
         return -ENOMEM;
-    j->group = rk->choice.dh;
+    dh_step_init_keygen(&j->step, rk->choice.dh);
     crypto_dh_free(rk->dh_key);
     rk->dh_key = NULL;
     return submit(rk, j);
@@ -557,12 +532,11 @@ static void on_response(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
         rekey_failed(sa, rk, "out of memory");
         return;
     }
-    j->compute = true;
-    j->group = rk->choice.dh;
-    j->dh = rk->dh_key;
-    rk->dh_key = NULL;
-    memcpy(j->peer, ke.data, ke.len);
-    j->peer_len = ke.len;
+    if (dh_step_init_compute(&j->step, rk->choice.dh, &rk->dh_key, ke.data, ke.len) < 0) {
+        job_data_free(j);
+        rekey_failed(sa, rk, "the answer's KE is too long");
+        return;
+    }
     j->suite = (struct crypto_ike_suite){ rk->choice.encr, rk->choice.integ, rk->choice.prf, rk->choice.dh };
     j->old_keys = sa->keys;
     memcpy(j->ni, rk->ni, sizeof(rk->ni));

@@ -94,6 +94,7 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     n->session = old->session;
     if (n->session)
         n->session->owner = n;
+    n->activity = old->activity;        /* same session: its idle time goes on */
     old->has_address = false;
     old->has_address6 = false;
     old->has_child = false;

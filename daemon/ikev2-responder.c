@@ -373,6 +373,8 @@ static uint64_t monotonic_usec(void)
  * 1 and 60 seconds (the idle time is then exceeded by at most that much). */
 static uint64_t policy_check_usec(const struct config_group_policy *gp)
 {
+    if (!gp)
+        return 60 * 1000000ULL;
     uint64_t s = gp->idle_timeout ? gp->idle_timeout / 4 : 60;
     if (gp->session_timeout && gp->session_timeout / 4 < s)
         s = gp->session_timeout / 4;
@@ -383,6 +385,18 @@ static uint64_t policy_check_usec(const struct config_group_policy *gp)
     return s * 1000000ULL;
 }
 
+/* Reads the inbound counters of the CHILD SA (and of a pair a rekey is
+ * replacing) into *c and the session's activity tracker. */
+static int read_counters(struct ikev2_ike_sa *sa, struct session_counters *c, uint64_t now)
+{
+    if (!sa->has_child)
+        return -ENOENT;
+    int r = child_sa_session_counters(ike_xfrm(sa->ike), &sa->child, sa->has_old_child ? &sa->old_child : NULL, c);
+    session_activity_note(&sa->activity, r, c->bytes_in, now);
+    c->last_activity_usec = sa->activity.last_usec;
+    return r;
+}
+
 static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdata)
 {
     struct ikev2_ike_sa *sa = userdata;
@@ -390,27 +404,21 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
     uint64_t now = monotonic_usec();
     char reason[96];
 
-    if (gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
+    if (gp && gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
         snprintf(reason, sizeof(reason), "session timeout (%u s)", gp->session_timeout);
         ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
         return 0;
     }
-    if (gp->idle_timeout && sa->has_child) {
-        /* Traffic from the client is what counts (ASA: idle = no data). */
-        uint64_t bin = 0, bout = 0, pin = 0, pout = 0;
-        int r = child_sa_counters(ike_xfrm(sa->ike), &sa->child, &bin, &bout, &pin, &pout);
-        if (r >= 0 && sa->has_old_child)
-            (void)child_sa_counters(ike_xfrm(sa->ike), &sa->old_child, &bin, &bout, &pin, &pout);
-        if (r < 0 || bin != sa->last_bytes_in) {
-            /* A rekey resets the counters: any change is activity, and an
-             * unreadable counter is given the benefit of the doubt. */
-            sa->last_bytes_in = bin;
-            sa->last_activity_usec = now;
-        } else if (now - sa->last_activity_usec >= (uint64_t)gp->idle_timeout * 1000000ULL) {
-            snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
-            ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
-            return 0;
-        }
+    /* Sampled even without an idle timeout: `vpnctl sessions` shows the
+     * idle time. Traffic from the client is what counts (ASA: idle = no data). */
+    struct session_counters c = { 0 };
+    if (sa->has_child)
+        (void)read_counters(sa, &c, now);
+    if (gp && gp->idle_timeout && sa->has_child &&
+        session_activity_idle_usec(&sa->activity, now) >= (uint64_t)gp->idle_timeout * 1000000ULL) {
+        snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
+        ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
+        return 0;
     }
     int r = sd_event_source_set_time(source, now + policy_check_usec(gp));
     if (r >= 0)
@@ -425,22 +433,22 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
 
 int ikev2_sa_start_policy_timer(struct ikev2_ike_sa *sa)
 {
-    const struct config_group_policy *gp = sa->policy;
-    sa->established_usec = sa->last_activity_usec = monotonic_usec();
+    sa->established_usec = monotonic_usec();
+    /* An IKE SA that replaced another by a rekey took over its activity. */
+    if (!sa->activity.last_usec)
+        session_activity_start(&sa->activity, sa->established_usec);
     ikev2_initiator_start(sa);
-    if (!gp || (!gp->idle_timeout && !gp->session_timeout))
-        return 0;
     return sd_event_add_time(sa->ike->event, &sa->policy_timer, CLOCK_MONOTONIC,
-                             sa->established_usec + policy_check_usec(gp), 0, on_policy_timer, sa);
+                             sa->established_usec + policy_check_usec(sa->policy), 0, on_policy_timer, sa);
 }
 
 int ikev2_session_counters(struct session *s, struct session_counters *c)
 {
     struct ikev2_ike_sa *sa = s->owner;
-    if (!sa || !sa->has_child)
+    if (!sa)
         return -ENOENT;
     /* Until the client deletes them, the SAs a rekey replaced count too. */
-    return child_sa_session_counters(ike_xfrm(sa->ike), &sa->child, sa->has_old_child ? &sa->old_child : NULL, c);
+    return read_counters(sa, c, monotonic_usec());
 }
 
 void ikev2_session_terminate(struct session *s, const char *reason)

@@ -126,8 +126,7 @@ struct ikev2_ike_sa {
     size_t n_tsr;
     struct session *session;
     sd_event_source *policy_timer;      /* idle and session timeouts of the group policy */
-    uint64_t last_bytes_in;
-    uint64_t last_activity_usec;        /* CLOCK_MONOTONIC: inbound ESP last seen to grow */
+    struct session_activity activity;   /* inbound ESP last seen to move */
     uint64_t established_usec;
 };
 

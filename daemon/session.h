@@ -33,7 +33,30 @@ enum session_protocol {
 struct session_counters {
     uint64_t bytes_in, bytes_out;
     uint64_t packets_in, packets_out;
+    uint64_t last_activity_usec;        /* CLOCK_MONOTONIC: inbound traffic last seen (session_activity) */
 };
+
+/* When a session's inbound traffic last moved, as far as vpnd can tell: the
+ * protocol's SA keeps one, fed with the kernel's inbound byte count by every
+ * reading of it: the group policy check, which samples every session at
+ * least once a minute (a quarter of a shorter idle-timeout), and the views
+ * (`vpnctl sessions`, `session`). The idle timeout and the idle time that
+ * `vpnctl sessions` shows both come from here, so they cannot disagree;
+ * the time is exact to the sampling interval. (session-activity.c) */
+struct session_activity {
+    uint64_t bytes_in;                  /* inbound bytes at the last reading */
+    uint64_t last_usec;                 /* CLOCK_MONOTONIC: when a reading last saw them change */
+};
+
+/* The session is up (no traffic yet): idle from now on. */
+void session_activity_start(struct session_activity *a, uint64_t now_usec);
+/* One reading of the inbound bytes at now_usec (read_result < 0: the kernel
+ * did not answer). Any change is activity, a drop too: a rekey starts new
+ * counters. An unreadable counter is activity as well: a session is never
+ * ended as idle because the kernel could not be asked. */
+void session_activity_note(struct session_activity *a, int read_result, uint64_t bytes_in, uint64_t now_usec);
+/* Microseconds since the inbound traffic was last seen to move. */
+uint64_t session_activity_idle_usec(const struct session_activity *a, uint64_t now_usec);
 
 #define SESSION_CHILD_SAS_MAX 4
 

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 # Malformed IKEv1 (ISAKMP) input against vpnd's responder, from a client
-# host (run by ikev1-malformed.sh in that host's namespace):
-#   ikev1-malformed.py GW_ADDR GROUP_NAME
+# host (run by ikev1-malformed.sh in that host's namespace, and by
+# tests/unit/daemon/daemon-ikev1-malformed.sh against an ASan build):
+#   ikev1-malformed.py GW_ADDR GROUP_NAME [SOURCE_ADDR]
 # Datagrams go to UDP 500 and to UDP 4500 behind the non-ESP marker, built
 # byte by byte with struct and sent from ordinary sockets (nothing here
 # needs raw IP, so no scapy).
-# Cases: broken headers and lengths, payload chains that run past the end,
-# SA payloads with absurd counts, bad nonces, KE and IDs; then a real
+# Cases: broken headers and lengths, payload chains that run past the end
+# or loop (zero lengths), thousands of payloads, SA payloads with absurd
+# counts and attribute lengths, bad nonces, KE and IDs; then a real
 # half-open ISAKMP SA (a valid Aggressive Mode message 1 for GROUP_NAME,
 # whose answer gives us vpnd's cookie) gets encrypted garbage: short and
 # unaligned ciphertext, random blocks, the wrong initiator cookie; last,
@@ -23,6 +25,7 @@ import time
 
 gw = sys.argv[1]
 group = sys.argv[2].encode()
+source = sys.argv[3] if len(sys.argv) > 3 else "0.0.0.0"
 problems = []
 sent = 0
 
@@ -30,10 +33,10 @@ AGGRESSIVE, MAIN, INFO, TRANSACTION, QUICK = 4, 2, 5, 6, 32
 PL_SA, PL_P, PL_T, PL_KE, PL_ID, PL_HASH, PL_NONCE, PL_VID = 1, 2, 3, 4, 5, 8, 10, 13
 
 s500 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s500.bind(("0.0.0.0", 500))
+s500.bind((source, 500))
 s500.settimeout(0.3)
 s4500 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s4500.bind(("0.0.0.0", 4500))
+s4500.bind((source, 4500))
 
 
 def send(data, natt=False):
@@ -118,6 +121,12 @@ both(message(cookie(), [(PL_SA, sa_body())])[:28] + payload(0, sa_body(), length
 both(message(cookie(), [(77, b"abcd")]))                                      # unknown payload type
 both(message(cookie(), [(PL_P, b"abcd")]))                                    # proposal outside SA
 both(header(cookie(), bytes(8), PL_SA, AGGRESSIVE, 0, 0, 28, version=0x11))  # minor 1
+both(header(cookie(), bytes(8), PL_SA, AGGRESSIVE, 0, 0, 0xffffffff) + sa_body())  # header length 4 GiB
+loop = header(cookie(), bytes(8), PL_VID, AGGRESSIVE, 0, 0, 28 + 4 + 16)
+both(loop + struct.pack("!BBH", PL_VID, 0, 0) + bytes(16))                   # zero length, next: itself
+both(loop[:24] + struct.pack("!I", 28 + 4) + struct.pack("!BBH", PL_VID, 0, 4))  # empty VID, next: itself, then nothing
+many = b"".join(struct.pack("!BBH", PL_VID, 0, 4) for _ in range(2000)) + struct.pack("!BBH", 0, 0, 4)
+both(header(cookie(), bytes(8), PL_VID, AGGRESSIVE, 0, 0, 28 + len(many)) + many)  # 2001 payloads
 
 # ---- bad payload contents in message 1 ---------------------------------------------------
 both(am1(cookie(), sa=sa_body(n_attrs_extra=2000)))                          # too many attributes
@@ -125,6 +134,13 @@ both(am1(cookie(), sa=struct.pack("!II", 7, 1)))                               #
 both(am1(cookie(), sa=struct.pack("!II", 1, 2)))                               # situation secrecy
 badprop = struct.pack("!II", 1, 1) + struct.pack("!BBHBBBB", 0, 0, 8, 1, 1, 0, 200)
 both(am1(cookie(), sa=badprop))                                                # 200 transforms declared, none present
+tlv = transform(True, 1, attr_tv(1, 7) + struct.pack("!HH", 11, 0xfff0) + b"\0\0\0\1")
+both(am1(cookie(), sa=struct.pack("!II", 1, 1) + struct.pack("!BBHBBBB", 0, 0, 8 + len(tlv), 1, 1, 0, 1) + tlv))  # TLV past its transform
+zero_t = struct.pack("!BBHBBH", 3, 0, 0, 1, 1, 0)
+both(am1(cookie(), sa=struct.pack("!II", 1, 1) + struct.pack("!BBHBBBB", 0, 0, 8 + 8, 1, 1, 0, 2) + zero_t))  # transform length 0
+both(am1(cookie(), sa=struct.pack("!II", 1, 1) + struct.pack("!BBHBBBB", 2, 0, 0, 1, 1, 0, 1) + bytes(8)))    # proposal length 0, more follow
+props = b"".join(struct.pack("!BBHBBBB", 2, 0, 8, n & 0xff, 1, 0, 0) for n in range(1000))
+both(am1(cookie(), sa=struct.pack("!II", 1, 1) + props + sa_body()[8:]))       # 1000 empty proposals, then a real one
 both(am1(cookie(), nonce=b"abc"))                                              # nonce too short
 both(am1(cookie(), nonce=os.urandom(300)))                                     # nonce too long
 both(am1(cookie(), ke=os.urandom(64)))                                         # KE for no offered group

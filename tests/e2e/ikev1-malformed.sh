@@ -1,6 +1,7 @@
 #!/bin/bash
 # Malformed IKEv1 input (tests/e2e/ikev1-malformed.py, from c2): broken
-# headers and payload lengths, absurd SA counts, bad nonces, KE and IDs,
+# headers and payload lengths, payload loops and thousands of payloads,
+# absurd SA counts and attribute lengths, bad nonces, KE and IDs,
 # unknown cookies, unaligned and random ciphertext under a real half-open
 # ISAKMP SA, 400 random mutations of a valid Aggressive Mode message 1;
 # meanwhile c1's vpnc session keeps working: vpnd does not crash, the
@@ -66,6 +67,8 @@ tb_log "vpnctl status: $parse_errors malformed messages, $unknown_spi for unknow
 vpnd_log_has "malformed Aggressive Mode message 1 dropped: truncated payload"
 vpnd_log_has "Aggressive Mode message 1 from ${TB_ADDR[c2]}:500 dropped: too many substructures"
 vpnd_log_has "Aggressive Mode message 1 from ${TB_ADDR[c2]}:500 dropped: nonce length outside 8..256"
+vpnd_log_has "malformed Aggressive Mode message 1 dropped: payload length below 4 V at offset 28"
+vpnd_log_has "malformed Aggressive Mode message 1 dropped: too many substructures V"
 vpnd_log_has "Aggressive Mode from ${TB_ADDR[c2]}:500 refused: no IKEv1 pre-shared-key tunnel group with group-name 'no-such-group'"
 vpnd_log_has "Aggressive Mode from ${TB_ADDR[c2]}:500 refused: ID type 1 is not a group name"
 vpnd_log_has "message for an unknown ISAKMP SA dropped"

@@ -4,6 +4,7 @@
 # itself: the runner only picks up *.sh.)
 
 VPND_CTL_SOCKET=/run/vpnd-e2e-$$/control.sock
+VPND_LAUNCHER=()
 
 # Writes vpnd's configuration from stdin to RESULTS/vpnd.conf; the control
 # socket and log settings are added here: every subsystem at debug 127, so
@@ -34,13 +35,16 @@ vpnd_capture_ike() {
 vpnd_capture_exclude() { printf '%s\t%s\n' "$1" "$2" >> "$TB_RESULTS/ike-gw.exclude"; }
 
 # Starts vpnd on gw with RESULTS/vpnd.conf and waits until it answers on its
-# control socket and listens on UDP 500.  Sets VPND_PID.
+# control socket and listens on UDP 500.  Sets VPND_PID.  vpnd logs to
+# stderr (RESULTS/vpnd.log) unless VPND_LOG_TARGET says otherwise; a command
+# in the array VPND_LAUNCHER runs it (it must exec vpnd in its own process).
 vpnd_start() {
   vpnd_capture_ike
   mkdir -p "$(dirname "$VPND_CTL_SOCKET")"
   "$TB_BUILD/daemon/vpnd" --check-config "$TB_RESULTS/vpnd.conf" > "$TB_RESULTS/check-config.log" 2>&1 ||
     tb_fail "vpnd --check-config: $(cat "$TB_RESULTS/check-config.log")"
-  tb_daemon gw vpnd "$TB_BUILD/daemon/vpnd" --foreground --log-target stderr --config "$TB_RESULTS/vpnd.conf"
+  tb_daemon gw vpnd "${VPND_LAUNCHER[@]}" "$TB_BUILD/daemon/vpnd" --foreground --log-target "${VPND_LOG_TARGET:-stderr}" \
+    --config "$TB_RESULTS/vpnd.conf"
   VPND_PID=$TB_LAST_PID
   local deadline=$((SECONDS + 60))
   until vpnctl status > /dev/null 2>&1; do

@@ -113,7 +113,7 @@ for user, client in clients.items():
     # Everything `sessions` has, the detailed view has too (same values
     # where they cannot move in between).
     for k, v in summary.items():
-        if k in ("duration_seconds", "ike_sa", "child_sas"):   # the detail replaces the last two
+        if k in ("duration_seconds", "idle_seconds", "ike_sa", "child_sas"):   # the detail replaces the last two
             continue
         check(s.get(k) == v, f"session {user}: {k} {s.get(k)!r}, sessions says {v!r}")
     for how in ("index", "address"):
@@ -121,6 +121,10 @@ for user, client in clients.items():
         check(other["index"] == s["index"] and other["ike_sa"]["spi_r"] == s["ike_sa"]["spi_r"],
               f"session by {how} of {user} is another session")
     check(s["address"] == client["address"], f"session {user}: address {s['address']}, client has {client['address']}")
+    # Idle since its pings at most, and never longer than the session.
+    idle = summary.get("idle_seconds")
+    check(isinstance(idle, int) and 0 <= idle <= summary["duration_seconds"],
+          f"sessions: {user}'s idle time {idle!r} (duration {summary['duration_seconds']})")
     ike = s["ike_sa"]
     check(ike["version"] == client["version"], f"session {user}: version {ike['version']}")
     check(ike["remote"].split(":")[0] == client["public"], f"session {user}: remote {ike['remote']}")
@@ -146,9 +150,15 @@ for user, client in clients.items():
         check(ike["xauth_user"] == user and ike["group_identity"] == client["group"],
               f"session {user}: xauth user {ike['xauth_user']} group {ike['group_identity']}")
         check(ike["auth"] == "psk+xauth", f"session {user}: auth {ike['auth']}")
-        check(ike["exchange"] == "Aggressive Mode",
-              f"session {user}: exchange {ike['exchange']}")
-        check("Cisco Unity" in ike["client_vendor_ids"], f"session {user}: vendor IDs {ike['client_vendor_ids']}")
+        check(ike["exchange"] == client["exchange"],
+              f"session {user}: exchange {ike['exchange']}, expected {client['exchange']}")
+        check(client["vendor"] in ike["client_vendor_ids"], f"session {user}: vendor IDs {ike['client_vendor_ids']}")
+        if "spi_i" in client:
+            # The cookies, as the client knows them.
+            check(ike["spi_i"] == client["spi_i"] and ike["spi_r"] == client["spi_r"],
+                  f"session {user}: cookies {ike['spi_i']}_i {ike['spi_r']}_r, the client has "
+                  f"{client['spi_i']}_i {client['spi_r']}_r")
+        check(ike["state"] == "ready" and ike["xauth_user"] == user, f"session {user}: state {ike['state']}")
     children = s["child_sas"]
     if check(len(children) == 1, f"session {user}: {len(children)} CHILD SAs"):
         c = children[0]

@@ -68,27 +68,26 @@ ss_swanctl() {
 # ---- starting and stopping ------------------------------------------------------
 
 # Starts charon in HOST as instance NAME and waits until it answers on vici.
-# ss_start HOST NAME [--ports IKE,NATT] [--plugins "LIST"] [--charon 'key = value']... [--log LEVEL]
+# ss_start HOST NAME [--ports IKE,NATT] [--plugins "LIST"] [--charon 'key = value']... [--log 'ike = 4']... [--log-file PATH]
 #   --ports     IKE and NAT-T ports (default 500,4500; 0 picks a random one)
-#   --log       one level for every subsystem instead of the detailed
-#               default (the benchmark, tests/bench/run, logs at 1: what a
-#               production charon logs)
-#   --log-file  where charon logs instead of RESULTS/ss-NAME/charon.log
-#               (the results folder is a 9p share in the VM: slow to write)
 #   --plugins   plugin list instead of SS_PLUGINS_DEFAULT
 #   --charon    an extra line for the charon section of strongswan.conf,
 #               e.g. 'i_dont_care_about_security_and_use_aggressive_mode_psk = yes'
+#   --log       a log level for charon.log overriding the defaults below,
+#               e.g. 'ike = 4' (key material: only to capture test vectors)
+#   --log-file  where charon logs instead of RESULTS/ss-NAME/charon.log
+#               (the results folder is a 9p share in the VM: slow to write)
 # Sets SS_START_SECONDS (how long charon took to answer).
 ss_start() {
   local host=$1 name=$2; shift 2
-  local ports=500,4500 plugins=$SS_PLUGINS_DEFAULT extra=() log="" log_file=""
+  local ports=500,4500 plugins=$SS_PLUGINS_DEFAULT extra=() levels=() log_file=""
   while [ $# -gt 0 ]; do
     case $1 in
       --ports) ports=$2; shift 2 ;;
-      --log) log=$2; shift 2 ;;
-      --log-file) log_file=$2; shift 2 ;;
       --plugins) plugins=$2; shift 2 ;;
       --charon) extra+=("$2"); shift 2 ;;
+      --log) levels+=("$2"); shift 2 ;;
+      --log-file) log_file=$2; shift 2 ;;
       *) tb_fail "ss_start: unknown option $1" ;;
     esac
   done
@@ -124,16 +123,13 @@ ss_start() {
     echo "      time_format = %T"
     echo "      ike_name = yes"
     echo "      flush_line = yes"
-    if [ -n "$log" ]; then
-      echo "      default = $log"
-    else
-      echo "      default = 1"
-      echo "      ike = 2"
-      echo "      cfg = 2"
-      echo "      knl = 2"
-      echo "      net = 1"
-      echo "      enc = 1"
-    fi
+    echo "      default = 1"
+    echo "      ike = 2"
+    echo "      cfg = 2"
+    echo "      knl = 2"
+    echo "      net = 1"
+    echo "      enc = 1"
+    for line in "${levels[@]}"; do echo "      $line"; done
     echo "    }"
     echo "  }"
     echo "  plugins {"
@@ -246,6 +242,9 @@ ss__quote() {
 #   --mobike yes|no    (default yes)
 #   --local-addr ADDR  source address
 #   --set KEY=VALUE    any other key of the connection section
+#   --extra-child NAME TS  a second CHILD SA NAME (same proposals and
+#                      timers) for remote_ts TS: another Quick Mode or
+#                      CREATE_CHILD_SA on the same IKE SA (ss_client_up NAME)
 #   --no-load          only write the file (many connections: write them
 #                      all, then one ss_load NAME)
 #   --start            charon initiates the connection itself when it is
@@ -258,6 +257,7 @@ ss_client_conn() {
   local ike="" esp="" remote_ts=0.0.0.0/0 vips=0.0.0.0 version=2 aggressive=""
   local rekey_ike="" reauth_ike="" rekey_child="" life_child="" rand_child="" dpd="" encap=""
   local frag="" mobike="" local_addr="" xauth_user="" xauth_pass="" ike_id="" sets=() load=yes start_action=""
+  local extra_child="" extra_ts=""
   while [ $# -gt 0 ]; do
     case $1 in
       --no-load) load=""; shift ;;
@@ -289,6 +289,7 @@ ss_client_conn() {
       --mobike) mobike=$2; shift 2 ;;
       --local-addr) local_addr=$2; shift 2 ;;
       --set) sets+=("$2"); shift 2 ;;
+      --extra-child) extra_child=$2 extra_ts=$3; shift 3 ;;
       *) tb_fail "ss_client_conn: unknown option $1" ;;
     esac
   done
@@ -354,6 +355,16 @@ ss_client_conn() {
     [ -z "$rand_child" ] || echo "        rand_time = $rand_child"
     [ -z "$start_action" ] || echo "        start_action = $start_action"
     echo "      }"
+    if [ -n "$extra_child" ]; then
+      [[ $extra_child =~ ^[A-Za-z0-9_-]+$ ]] || tb_fail "ss_client_conn: bad child name '$extra_child'"
+      echo "      $extra_child {"
+      echo "        remote_ts = $extra_ts"
+      [ -z "$esp" ] || echo "        esp_proposals = $esp"
+      [ -z "$rekey_child" ] || echo "        rekey_time = $rekey_child"
+      [ -z "$life_child" ] || echo "        life_time = $life_child"
+      [ -z "$rand_child" ] || echo "        rand_time = $rand_child"
+      echo "      }"
+    fi
     echo "    }"
     echo "  }"
     echo "}"

@@ -111,6 +111,17 @@ int fixture_create(char *dir, size_t len)
     if (r < 0)
         return r;
 
+    /* IKEv1 signs with RSA only. */
+    EVP_PKEY *rsa = EVP_RSA_gen(2048);
+    X509 *rsa_cert = rsa ? make_cert(rsa) : NULL;
+    r = rsa_cert ? write_pem(dir, "certs/vpn-gateway-rsa.pem", rsa_cert, NULL, NULL) : -EIO;
+    if (r == 0)
+        r = write_pem(dir, "private/vpn-gateway-rsa.key", NULL, rsa, NULL);
+    X509_free(rsa_cert);
+    EVP_PKEY_free(rsa);
+    if (r < 0)
+        return r;
+
     char long_secret[600];
     memset(long_secret, 'k', sizeof(long_secret));
     if ((r = write_file(dir, "certs/garbage.pem", "not a certificate\n", 18, 0644)) < 0 ||

@@ -8,6 +8,7 @@
  *   private/vpn-gateway.key  its key
  *   private/other.key        a key that belongs to no certificate
  *   private/encrypted.key    a passphrase-protected key
+ *   certs/vpn-gateway-rsa.pem, private/vpn-gateway-rsa.key  the same with RSA-2048
  *   certs/ca.pem             a CA certificate (the same self-signed one)
  *   certs/garbage.pem        not PEM at all
  *   psk/group.psk            "secret-from-file\n", mode 0600

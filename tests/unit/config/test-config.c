@@ -364,7 +364,7 @@ static void test_policy_defaults(void)
         "    banner = \"Hello\"; split-tunnel-policy = \"exclude-specified\";\n"
         "    split-tunnel-networks = [\"192.168.0.0/16\", \"2001:db8::/32\"];\n"
         "    idle-timeout = 0; session-timeout = 28800; protocols = \"ikev2\";\n"
-        "    save-password = true; pfs = true; simultaneous-logins = 0; }\n"
+        "    save-password = true; pfs = true; simultaneous-logins = 0; reverse-route = false; }\n"
         ");\n", NULL);
     CHECK(c != NULL);
     if (!c)
@@ -373,13 +373,13 @@ static void test_policy_defaults(void)
     CHECK(bare && bare->n_dns == 0 && !bare->default_domain && !bare->banner);
     CHECK(bare && bare->split_tunnel == CONFIG_SPLIT_TUNNEL_ALL && bare->idle_timeout == 1800);
     CHECK(bare && bare->session_timeout == 0 && !bare->save_password && !bare->pfs);
-    CHECK(bare && bare->simultaneous_logins == 3);
+    CHECK(bare && bare->simultaneous_logins == 3 && bare->reverse_route);
     const struct config_group_policy *full = config_group_policy_find(c, "full");
     CHECK(full && full->n_dns == 2 && full->dns[1].family == AF_INET6 && full->n_wins == 1);
     CHECK(full && full->split_tunnel == CONFIG_SPLIT_TUNNEL_EXCLUDE && full->n_split_networks == 2);
     CHECK(full && full->idle_timeout == 0 && full->session_timeout == 28800);
     CHECK(full && full->protocols == CONFIG_PROTOCOL_IKEV2 && full->save_password && full->pfs);
-    CHECK(full && full->simultaneous_logins == 0);
+    CHECK(full && full->simultaneous_logins == 0 && !full->reverse_route);
     if (full)
         CHECK_STR_EQ(full->banner, "Hello");
     config_free(c);
@@ -527,7 +527,7 @@ static void test_certificate_group(void)
         PROPOSALS
         "tunnel-groups = (\n"
         "  { name = \"certs\"; ike-version = [1, 2]; authentication = \"certificate\";\n"
-        "    certificate = \"certs/vpn-gateway.pem\"; private-key = \"private/vpn-gateway.key\";\n"
+        "    certificate = \"certs/vpn-gateway-rsa.pem\"; private-key = \"private/vpn-gateway-rsa.key\";\n"
         "    ca = \"certs/ca.pem\"; crl = \"certs/ca.pem\";\n"
         "    identity = [\"dn:CN=*,O=Example\", \"email:*@example.com\", \"address:192.0.2.0/24\", \"address:2001:db8::1\"];\n"
         "    group-policy = \"gp\"; ike-proposals = \"ike\"; esp-proposals = \"esp\"; },\n"

@@ -37,7 +37,8 @@ trap cleanup EXIT
 sock=$tmp/run/control.sock
 conf=$tmp/vpnd.conf
 read_group=nogroup      # nobody's primary group on Debian: nobody gets read access
-if $root; then group_line="read-group = \"$read_group\";"; else group_line=""; fi
+admin_group=staff       # nobody is in it: only the test's own uid below
+if $root; then group_line="read-group = \"$read_group\"; admin-group = \"$admin_group\";"; else group_line=""; fi
 
 write_conf() {   # write_conf DEBUG_CONTROL_LEVEL
     cat > "$conf" <<EOF
@@ -147,6 +148,16 @@ out=$(ctl terminate 2>&1); rc=$?
 check "terminate without an argument is a usage error" test "$rc" -eq 2
 out=$(ctl status extra 2>&1); rc=$?
 check "status with an argument is a usage error" test "$rc" -eq 2
+# COMMAND --help: the command's usage, from vpnctl alone (even a wrong socket
+# does not matter), never taken for an argument (terminate --help ends nothing).
+out=$("$vpnctl" --socket /nonexistent terminate --help); rc=$?
+check "terminate --help exits 0 without the daemon" test "$rc" -eq 0
+check "terminate --help shows its usage and selectors" \
+    test "$(grep -c '^Usage: vpnctl \[OPTIONS\] terminate ID|USER|ADDRESS|--all$\|^  --all ' <<< "$out")" -eq 2
+for cmd in $(sed -n 's/^  \([a-z]*\) .*/\1/p' <<< "$("$vpnctl" --help)" | sort -u); do
+    out=$("$vpnctl" --socket /nonexistent "$cmd" --help); rc=$?
+    check "$cmd --help exits 0 with its usage" test "$rc" -eq 0 -a -n "$(grep "^Usage: vpnctl \[OPTIONS\] $cmd" <<< "$out")"
+done
 json=$(printf '{"command":"terminate","args":{"index":1,"user":"x"}}\n' | python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read())
@@ -251,6 +262,18 @@ if $root; then
     check "the refusal is logged with uid and pid" \
         grep -Eq "refused 'reload' from uid $(id -u nobody) pid [0-9]+" "$tmp/vpnd.log"
 
+    # Supplementary groups count (SO_PEERGROUPS): a uid whose primary group
+    # is its own, in the read and admin groups only as supplementary ones.
+    as_admin=(setpriv --reuid=65533 --regid=65533 --groups="$(getent group "$read_group" | cut -d: -f3),$(getent group "$admin_group" | cut -d: -f3)")
+    out=$("${as_admin[@]}" "$vpnctl" --socket "$sock" status 2>&1); rc=$?
+    check "admin-group member (supplementary group) has admin access ($rc)" grep -Eq '^  your access: +admin$' <<< "$out"
+    out=$("${as_admin[@]}" "$vpnctl" --socket "$sock" debug pool 2 2>&1); rc=$?
+    check "admin-group member may change a debug level" test "$rc" -eq 0
+    check "the change names the admin's uid" grep -q "debug level of pool set to 2 by uid 65533" "$tmp/vpnd.log"
+    as_reader=(setpriv --reuid=65533 --regid=65533 --groups="$(getent group "$read_group" | cut -d: -f3)")
+    out=$("${as_reader[@]}" "$vpnctl" --socket "$sock" debug pool 0 2>&1); rc=$?
+    check "read-group member (supplementary group) may not (exit 4)" test "$rc" -eq 4
+
     # A uid in no group of the socket: the filesystem already says no.
     out=$(setpriv --reuid=65533 --regid=65533 --clear-groups "$vpnctl" --socket "$sock" status 2>&1); rc=$?
     check "a non-member cannot connect (exit 4)" test "$rc" -eq 4
@@ -343,6 +366,24 @@ check "vpnd exits 0 on SIGTERM" test "$rc" -eq 0
 check "the socket is removed" test ! -e "$sock"
 out=$(ctl status 2>&1); rc=$?
 check "vpnctl without a daemon exits 3" test "$rc" -eq 3
+
+# Something else at the socket, answering what is not a response: exit 5.
+for answer in 'not json at all' '{"result":{}}'; do
+    python3 - "$tmp/fake.sock" "$answer" <<'PY' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+c.recv(65536)
+c.sendall(sys.argv[2].encode() + b"\n")
+c.close(); s.close(); os.unlink(sys.argv[1])
+PY
+    fake=$!
+    for _ in $(seq 100); do [ -S "$tmp/fake.sock" ] && break; sleep 0.05; done
+    out=$("$vpnctl" --socket "$tmp/fake.sock" --timeout 5 status 2>&1); rc=$?
+    wait "$fake"
+    check "an answer that is not a response ('$answer') exits 5 ($out)" test "$rc" -eq 5
+done
 
 if [ "$failures" -ne 0 ]; then
     echo "--- vpnd log ---"

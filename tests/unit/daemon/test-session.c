@@ -228,4 +228,28 @@ static void test_many(void)
     session_registry_free(registry);
 }
 
-TEST_MAIN(TEST(test_lookups), TEST(test_user_order), TEST(test_login_limit), TEST(test_address6), TEST(test_many))
+/* The idle tracker: idle grows while the inbound count stands still; any
+ * change (growth, or a rekey's fresh counters) and an unreadable counter
+ * restart it. */
+static void test_activity(void)
+{
+    const uint64_t s = 1000000;
+    struct session_activity a;
+    session_activity_start(&a, 100 * s);
+    CHECK_INT_EQ(session_activity_idle_usec(&a, 100 * s), 0);
+    session_activity_note(&a, 0, 0, 110 * s);          /* no traffic yet */
+    CHECK_INT_EQ(session_activity_idle_usec(&a, 110 * s), 10 * s);
+    session_activity_note(&a, 0, 1500, 120 * s);       /* traffic */
+    CHECK_INT_EQ(session_activity_idle_usec(&a, 125 * s), 5 * s);
+    session_activity_note(&a, 0, 1500, 180 * s);       /* still */
+    CHECK_INT_EQ(session_activity_idle_usec(&a, 200 * s), 80 * s);
+    session_activity_note(&a, 0, 84, 210 * s);         /* rekeyed: new counters */
+    CHECK_INT_EQ(session_activity_idle_usec(&a, 210 * s), 0);
+    session_activity_note(&a, -ENOENT, 0, 300 * s);    /* unreadable: never idle for that */
+    CHECK_INT_EQ(session_activity_idle_usec(&a, 300 * s), 0);
+    /* A reading a little before the last one (another clock read): no wrap. */
+    CHECK_INT_EQ(session_activity_idle_usec(&a, 299 * s), 0);
+}
+
+TEST_MAIN(TEST(test_lookups), TEST(test_user_order), TEST(test_login_limit), TEST(test_address6), TEST(test_many),
+          TEST(test_activity))

@@ -591,6 +591,31 @@ static void test_decoders(void) {
     CHECK(cfg.attrs[2].type == IKEV1_UNITY_BANNER && cfg.attrs[2].len == 3);
     CHECK(memcmp(cfg.attrs[2].value, "abc", 3) == 0);
 
+    /* libreswan's Mode Config ACK: address, netmask, a 14-byte split
+     * include, then 2 zero bytes padding the message inside the payload. */
+    one(IKEV1_PAYLOAD_ATTRIBUTE, "\4\0\0\3" "\0\1\0\4\xc6\x33\x64\0" "\0\2\0\4\xff\xff\xff\xff"
+        "\x70\4\0\x0e\12\6\0\12\xff\xff\xff\xff\0\0\0\0\0\0" "\0\0", 40);
+    CHECK_INT_EQ(ikev1_message_parse(r.b, r.len, &msg, &st), 0);
+    CHECK_INT_EQ(ikev1_cfg_decode(&msg.payloads.p[0], &cfg, &st), 0);
+    CHECK_INT_EQ(cfg.type, IKEV1_CFG_ACK);
+    CHECK_INT_EQ(cfg.identifier, 3);
+    CHECK_INT_EQ(cfg.n, 3);
+    CHECK(cfg.attrs[2].type == IKEV1_UNITY_SPLIT_INCLUDE && cfg.attrs[2].len == 14);
+    /* Padding is zeros only, shorter than an attribute header. */
+    one(IKEV1_PAYLOAD_ATTRIBUTE, "\4\0\0\3" "\0\1\0\4\xc6\x33\x64\0" "\0\1", 14);
+    CHECK_INT_EQ(ikev1_message_parse(r.b, r.len, &msg, &st), 0);
+    CHECK_INT_EQ(ikev1_cfg_decode(&msg.payloads.p[0], &cfg, &st), -EBADMSG);
+    CHECK_INT_EQ(st.error, IKEV1_PARSE_ATTRIBUTE_LENGTH);
+    one(IKEV1_PAYLOAD_ATTRIBUTE, "\4\0\0\3" "\0\1\0\4\xc6\x33\x64\0" "\0\0\0\0", 16);
+    CHECK_INT_EQ(ikev1_message_parse(r.b, r.len, &msg, &st), 0);
+    CHECK_INT_EQ(ikev1_cfg_decode(&msg.payloads.p[0], &cfg, &st), 0);
+    CHECK_INT_EQ(cfg.n, 2);         /* 4 zero bytes: an empty attribute of type 0, not padding */
+    /* A value running past the payload stays an error, padding or not. */
+    one(IKEV1_PAYLOAD_ATTRIBUTE, "\4\0\0\3" "\0\1\0\10\xc6\x33\x64\0" "\0\0", 14);
+    CHECK_INT_EQ(ikev1_message_parse(r.b, r.len, &msg, &st), 0);
+    CHECK_INT_EQ(ikev1_cfg_decode(&msg.payloads.p[0], &cfg, &st), -EBADMSG);
+    CHECK_INT_EQ(st.error, IKEV1_PARSE_ATTRIBUTE_LENGTH);
+
     one(IKEV1_PAYLOAD_NAT_OA, "\5\0\0\0" "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\1", 20);
     CHECK_INT_EQ(ikev1_message_parse(r.b, r.len, &msg, &st), 0);
     CHECK_INT_EQ(ikev1_nat_oa_decode(&msg.payloads.p[0], &oa, &st), 0);
