@@ -8,7 +8,9 @@
  *          liveness checks (SIGUSR1 ends the hold early), then delete them;
  *   churn  N slots, each connecting, keeping its tunnel --session seconds,
  *          deleting it and connecting again, for --duration seconds;
- * (A flood mode, spoofed IKE_SA_INIT without state, is still to come.)
+ *   flood  spoofed IKE_SA_INIT requests from the --source addresses at
+ *          --rate per second for --duration seconds, nothing kept
+ *          (loadgen-flood.c).
  */
 #include "loadgen.h"
 
@@ -35,8 +37,9 @@ static void usage(FILE *f)
 {
     fputs("Usage: vpnd-loadgen --server ADDR[:PORT] --source ADDR[-ADDR][,...] --psk KEY [options]\n"
           "  -n, --clients N           clients (hold: sessions; churn: concurrent slots) [100]\n"
-          "      --mode hold|churn                                                    [hold]\n"
-          "      --rate R              client starts per second, 0 = all at once (storm) [0]\n"
+          "      --mode hold|churn|flood                                              [hold]\n"
+          "      --rate R              client starts per second, 0 = all at once (storm) [0];\n"
+          "                            flood: requests per second [1000]\n"
           "      --concurrency C       handshakes in flight at most, 0 = no limit     [0]\n"
           "      --hold SECONDS        hold: keep the tunnels this long (SIGUSR1: end now) [0]\n"
           "      --duration SECONDS    churn/flood: run this long                     [30]\n"
@@ -355,6 +358,8 @@ int main(int argc, char **argv)
                 o->mode = LG_MODE_HOLD;
             else if (strcmp(optarg, "churn") == 0)
                 o->mode = LG_MODE_CHURN;
+            else if (strcmp(optarg, "flood") == 0)
+                o->mode = LG_MODE_FLOOD;
             else
                 bad = 1;
             break;
@@ -421,7 +426,10 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    {
+    if (o->mode == LG_MODE_FLOOD) {
+        r = lg_flood_run(&lg);
+        o->n = 0;
+    } else {
         lg.clients = calloc(o->n, sizeof(*lg.clients));
         if (!lg.clients)
             return 1;

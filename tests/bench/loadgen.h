@@ -18,6 +18,7 @@
  *   loadgen-suite.c     the proposals, from strongSwan-style strings
  *   loadgen-eap.c       the EAP peer: Identity, MSCHAPv2 (--eap-mschapv2)
  *   loadgen-report.c    latency percentiles, failures, table and JSON
+ *   loadgen-flood.c     spoofed IKE_SA_INIT requests (cookie exercise)
  */
 #pragma once
 
@@ -98,7 +99,7 @@ struct lg_stats {
     struct lg_samples phase[LG_PHASE_MAX];
     struct { char reason[96]; unsigned count; } reasons[LG_REASONS_MAX];
     size_t n_reasons;
-    unsigned flood_sent;    /* flood mode (to come) */
+    unsigned flood_sent;    /* flood mode: requests sent */
 };
 
 void lg_stats_sample(struct lg_stats *st, enum lg_phase phase, uint64_t usec);
@@ -165,6 +166,10 @@ int lg_client_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 void lg_client_disconnect(struct lg_client *c);
 /* Closes the socket and frees the exchange state (keeps the identity). */
 void lg_client_close(struct lg_client *c);
+
+/* ---- flood (loadgen-flood.c) ---- */
+struct lg;
+int lg_flood_run(struct lg *lg);
 
 /* ---- the generator (loadgen-main.c) ---- */
 
