@@ -93,6 +93,13 @@ int lg_flood_run(struct lg *lg)
     udp->len = htons((uint16_t)(sizeof(*udp) + ike_len));
     udp->check = 0;                     /* optional for UDP over IPv4 */
 
+    if (o->ready_file) {            /* the caller may start what the flood is to disturb */
+        FILE *f = fopen(o->ready_file, "w");
+        if (f) {
+            fputs("flooding\n", f);
+            fclose(f);
+        }
+    }
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     lg->stats.first_start_usec = lg_now_usec();
