@@ -148,6 +148,9 @@ static bool integer_matches_source(struct config_parser *p, const config_setting
     }
     const char *end = strchr(text, '\n');
     size_t name_len = strlen(s->name);
+    /* Several groups on one line may set the same key ({ a = 1; }, { a = 2; }):
+     * the value disagrees only when no occurrence on the line carries it. */
+    bool disagrees = false;
     for (const char *at = text; (at = strstr(at, s->name)) && (!end || at < end); at += name_len) {
         if (at > text && (isalnum((unsigned char)at[-1]) || at[-1] == '-' || at[-1] == '_'))
             continue;
@@ -165,13 +168,14 @@ static bool integer_matches_source(struct config_parser *p, const config_setting
         errno = 0;
         int base = q[0] == '0' && (q[1] == 'x' || q[1] == 'X') ? 16 : 10;
         unsigned long long u = strtoull(q, NULL, base);
-        if (errno == ERANGE)
-            return false;
-        if (negative)
-            return u <= (unsigned long long)LLONG_MAX + 1 && (long long)(0 - u) == v;
-        return u <= (unsigned long long)LLONG_MAX && (long long)u == v;
+        bool same = errno != ERANGE &&
+                    (negative ? u <= (unsigned long long)LLONG_MAX + 1 && (long long)(0 - u) == v
+                              : u <= (unsigned long long)LLONG_MAX && (long long)u == v);
+        if (same)
+            return true;
+        disagrees = true;
     }
-    return true;
+    return !disagrees;
 }
 
 int config_get_uint(struct config_parser *p, const config_setting_t *s, const char *what,

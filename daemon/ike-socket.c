@@ -22,6 +22,8 @@
  * rest of the loop after this many; epoll is level-triggered, so the rest is
  * read on the next iteration. */
 #define IKE_SOCKET_RECEIVE_BUDGET 64
+/* Receive buffer asked for (the kernel doubles it for its bookkeeping). */
+#define IKE_SOCKET_RCVBUF (2 * 1024 * 1024)
 
 /* The receive buffer holds the largest IKE message plus its marker. */
 #define IKE_SOCKET_BUFFER_SIZE (IKE_SOCKET_MAX_MESSAGE + IKE_SOCKET_NON_ESP_MARKER_LEN)
@@ -202,6 +204,15 @@ static int socket_open(struct ike_socket_set *set, const union ike_sockaddr *bou
         r = fail(err, err_len, -errno, "open a UDP socket for", bound);
         goto error;
     }
+    /* A reconnect storm (every client of a rebooted concentrator at once)
+     * comes in faster than the loop takes it: each datagram dropped at a
+     * full buffer costs its client a retransmission, seconds later, and
+     * past the half-open timeout its tunnel (tests/bench/README.md).
+     * SO_RCVBUFFORCE may exceed net.core.rmem_max (we have CAP_NET_ADMIN);
+     * SO_RCVBUF within it is the fallback. Neither is required. */
+    int rcvbuf = IKE_SOCKET_RCVBUF;
+    if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+        (void)setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     /* Several sockets share a port: the wildcard and specific addresses of
      * the configuration, and the old and new socket during a reload. */
     if (setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) {

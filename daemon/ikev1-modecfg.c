@@ -196,8 +196,9 @@ void ikev1_modecfg_start(struct ikev1_isakmp_sa *sa)
                                      : sa->group->xauth ? config_user_find(sa->config, sa->user) : NULL;
     const char *exhausted = NULL;
     uint64_t in_use = 0;
-    int r = ikev1_reauth_adopt(sa) ? 0 : ike_address_acquire(sa->ike, sa->group, user, sa->user, &sa->address,
-                                                             &sa->pool, &exhausted, &in_use);
+    bool adopted = ikev1_reauth_adopt(sa);
+    int r = adopted ? 0 : ike_address_acquire(sa->ike, sa->group, user, sa->user, &sa->address, &sa->pool,
+                                              &exhausted, &in_use);
     if (r < 0) {
         char why[SESSION_NAME_MAX + 160];
         if (r == -ENOSPC)
@@ -238,6 +239,17 @@ void ikev1_modecfg_start(struct ikev1_isakmp_sa *sa)
         (void)ikev1_send_hashed(sa, IKEV1_EXCHANGE_TRANSACTION, mid, &b, plain, NULL, 0, IKEV1_SEND_REQUEST);
         free(o);
         free(plain);
+        return;
+    }
+    if (adopted) {
+        /* The Cisco VPN Client and vpnc rekey phase 1 with Xauth but no
+         * Mode Config: they keep the address they have. A REQUEST that
+         * does come (strongSwan) is answered in READY as well. */
+        sa->state = IKEV1_SA_READY;
+        ikev1_lifetime_start(sa);
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "Mode Config: re-authenticated client keeps its address; "
+                     "a request is answered but not awaited");
+        ikev1_sa_ready(sa);
         return;
     }
     ikev1_set_deadline(sa, MODECFG_DEADLINE, "no Mode Config request within 60 s");

@@ -68,23 +68,26 @@ ss_swanctl() {
 # ---- starting and stopping ------------------------------------------------------
 
 # Starts charon in HOST as instance NAME and waits until it answers on vici.
-# ss_start HOST NAME [--ports IKE,NATT] [--plugins "LIST"] [--charon 'key = value']... [--log 'ike = 4']...
+# ss_start HOST NAME [--ports IKE,NATT] [--plugins "LIST"] [--charon 'key = value']... [--log 'ike = 4']... [--log-file PATH]
 #   --ports     IKE and NAT-T ports (default 500,4500; 0 picks a random one)
 #   --plugins   plugin list instead of SS_PLUGINS_DEFAULT
 #   --charon    an extra line for the charon section of strongswan.conf,
 #               e.g. 'i_dont_care_about_security_and_use_aggressive_mode_psk = yes'
 #   --log       a log level for charon.log overriding the defaults below,
 #               e.g. 'ike = 4' (key material: only to capture test vectors)
+#   --log-file  where charon logs instead of RESULTS/ss-NAME/charon.log
+#               (the results folder is a 9p share in the VM: slow to write)
 # Sets SS_START_SECONDS (how long charon took to answer).
 ss_start() {
   local host=$1 name=$2; shift 2
-  local ports=500,4500 plugins=$SS_PLUGINS_DEFAULT extra=() levels=()
+  local ports=500,4500 plugins=$SS_PLUGINS_DEFAULT extra=() levels=() log_file=""
   while [ $# -gt 0 ]; do
     case $1 in
       --ports) ports=$2; shift 2 ;;
       --plugins) plugins=$2; shift 2 ;;
       --charon) extra+=("$2"); shift 2 ;;
       --log) levels+=("$2"); shift 2 ;;
+      --log-file) log_file=$2; shift 2 ;;
       *) tb_fail "ss_start: unknown option $1" ;;
     esac
   done
@@ -116,7 +119,7 @@ ss_start() {
     echo "  }"
     echo "  filelog {"
     echo "    charon {"
-    echo "      path = $dir/charon.log"
+    echo "      path = ${log_file:-$dir/charon.log}"
     echo "      time_format = %T"
     echo "      ike_name = yes"
     echo "      flush_line = yes"
@@ -146,7 +149,7 @@ ss_start() {
   } > "$dir/strongswan.conf"
   printf 'include conf.d/*.conf\n' > "$dir/swanctl/swanctl.conf"
 
-  local start=$EPOCHREALTIME
+  local start=$EPOCHREALTIME clog=${log_file:-$dir/charon.log}
   tb_daemon "$host" "ss-$name/stdout" env STRONGSWAN_CONF="$dir/strongswan.conf" \
     unshare -m --propagation private \
     sh -c 'mount -t tmpfs -o mode=0755 tmpfs /run && exec "$0"' "$SS_CHARON"
@@ -156,14 +159,14 @@ ss_start() {
   local deadline=$((SECONDS + SS_START_TIMEOUT))
   until ss_swanctl "$name" --stats > /dev/null 2>&1; do
     kill -0 "${SS_PID[$name]}" 2> /dev/null ||
-      tb_fail "charon '$name' exited during start: $(tail -n 5 "$dir/stdout.log" "$dir/charon.log" 2> /dev/null)"
+      tb_fail "charon '$name' exited during start: $(tail -n 5 "$dir/stdout.log" "$clog" 2> /dev/null)"
     [ $SECONDS -lt $deadline ] || tb_fail "charon '$name' did not answer on vici in ${SS_START_TIMEOUT}s"
     sleep 0.1
   done
   # A plugin that did not load (a package missing) would only show later as
   # an odd failure: stop here instead.
-  if grep -q 'failed to load' "$dir/charon.log"; then
-    tb_fail "charon '$name': $(grep -m 3 'failed to load' "$dir/charon.log") (see tests/install-deps)"
+  if grep -q 'failed to load' "$clog"; then
+    tb_fail "charon '$name': $(grep -m 3 'failed to load' "$clog") (see tests/install-deps)"
   fi
   SS_START_SECONDS=$(awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "%.1f", e - s }')
   tb_log "charon '$name' in $host ready in ${SS_START_SECONDS}s"

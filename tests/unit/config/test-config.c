@@ -385,6 +385,22 @@ static void test_policy_defaults(void)
     config_free(c);
 }
 
+/* Two groups on one line setting the same key to different numbers: the
+ * check against libconfig's silent wrap-around must find each one's own. */
+static void test_same_key_twice_on_a_line(void)
+{
+    struct vpnd_config *c = load_text("oneline.conf",
+        "group-policies = ( { name = \"a\"; idle-timeout = 1800; }, { name = \"b\"; idle-timeout = 900; } );\n",
+        NULL);
+    CHECK(c != NULL);
+    if (!c)
+        return;
+    const struct config_group_policy *a = config_group_policy_find(c, "a"), *b = config_group_policy_find(c, "b");
+    CHECK(a && a->idle_timeout == 1800);
+    CHECK(b && b->idle_timeout == 900);
+    config_free(c);
+}
+
 static void test_users(void)
 {
     struct vpnd_config *c = load_text("users.conf",
@@ -779,6 +795,7 @@ static void run_all(void)
         TEST(test_algorithm_table),
         TEST(test_legacy_warnings),
         TEST(test_pools),
+        TEST(test_same_key_twice_on_a_line),
         TEST(test_policy_defaults),
         TEST(test_users),
         TEST(test_many_users),
