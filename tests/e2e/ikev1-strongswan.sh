@@ -6,7 +6,8 @@
 # server, pings srv through vpnd's ESP SAs (their counters move) and
 # `vpnctl sessions` lists the IKEv1 session; `vpnctl terminate` ends it
 # (DELETE: the client drops its SAs too).  A client with another key gets
-# no phase 1 and vpnd says why.  Then the same with Mode Config
+# no phase 1 and vpnd says why.  A client whose Quick Mode claims another
+# address than the one it was assigned is refused.  Then the same with Mode Config
 # push (vpnd sends SET, the client ACKs), ended by the client.
 # e2e-timeout: 500
 set -euo pipefail
@@ -95,6 +96,22 @@ ss_client_up alice wrongkey 20 && tb_fail "a client with a wrong pre-shared key 
 vpnd_log_has "authentication failed: peer ${TB_ADDR[c1]}:[0-9]+, tunnel group mm: Main Mode message 5 does not decrypt \(the pre-shared keys differ\)" 30
 [ "$(tb_xfrm_state_count gw)" -eq 0 ] || tb_fail "gw has xfrm states after a failed Main Mode"
 [ "$(vpnd_session_count)" -eq 0 ] || tb_fail "a session exists after a failed Main Mode"
+
+# ---- a client that claims an address it was not given: no IPsec SA -----------------------
+# Phase 1, Xauth and Mode Config succeed (it is alice, with her password);
+# its Quick Mode names 10.5.0.19 instead of the address Mode Config gave
+# it. vpnd refuses (INVALID-ID-INFORMATION): one user must not take over
+# another's address.
+ss_client_conn alice liar --remote "$TB_GW_ADDR" --version 1 --psk client.example.org "$KEY" \
+  --xauth alice "$PASSWORD" --ike aes128-sha1-modp2048 --esp aes128-sha1 --remote-ts "$TB_PROTECTED_NET" \
+  --local-ts 10.5.0.19/32
+ss_client_up alice liar 30 && tb_fail "a client that claims 10.5.0.19 got an IPsec SA"
+vpnd_log_has "Quick Mode refused: user alice claims 10.5.0.19(/32)?, but was assigned 10.5.0.1[0-9]: INVALID-ID-INFORMATION" 30 ||
+  tb_fail "vpnd did not refuse the Quick Mode for another address (or did not say so)"
+ip -n "$(tb_ns gw)" xfrm state list | grep -q "proto esp" && tb_fail "gw has an ESP SA for a client that claimed another address"
+ss_client_down alice liar > /dev/null 2>&1 || true
+[ "$(tb_xfrm_policy_count gw)" -eq 0 ] || tb_fail "gw has policies for a client that claimed another address"
+[ "$(vpnd_session_count)" -eq 0 ] || tb_fail "a session exists for a client that claimed another address"
 
 # ---- Mode Config push ---------------------------------------------------------------------
 vpnd_stop

@@ -257,7 +257,7 @@ ss_client_conn() {
   local ike="" esp="" remote_ts=0.0.0.0/0 vips=0.0.0.0 version=2 aggressive=""
   local rekey_ike="" reauth_ike="" rekey_child="" life_child="" rand_child="" dpd="" encap=""
   local frag="" mobike="" local_addr="" xauth_user="" xauth_pass="" ike_id="" sets=() load=yes start_action=""
-  local extra_child="" extra_ts=""
+  local extra_child="" extra_ts="" local_ts=""
   local more_cas=()
   while [ $# -gt 0 ]; do
     case $1 in
@@ -280,6 +280,9 @@ ss_client_conn() {
       --ike) ike=$2; shift 2 ;;
       --esp) esp=$2; shift 2 ;;
       --remote-ts) remote_ts=$2; shift 2 ;;
+      # The client's own side of the CHILD SA instead of its virtual IP
+      # (a client that claims an address it was not given).
+      --local-ts) local_ts=$2; shift 2 ;;
       --no-vip) vips=""; shift ;;
       --vips) vips=$2; shift 2 ;;
       --version) version=$2; shift 2 ;;
@@ -363,6 +366,7 @@ ss_client_conn() {
     echo "    children {"
     echo "      $conn {"
     echo "        remote_ts = $remote_ts"
+    [ -z "$local_ts" ] || echo "        local_ts = $local_ts"
     [ -z "$esp" ] || echo "        esp_proposals = $esp"
     [ -z "$rekey_child" ] || echo "        rekey_time = $rekey_child"
     [ -z "$life_child" ] || echo "        life_time = $life_child"
