@@ -17,7 +17,8 @@
 # shutdown), and once FreeRADIUS is back the spool arrives in order, with
 # Acct-Delay-Time, and empties; `vpnctl stats` counts it all.  A CHILD SA
 # rekey in between: the removed SAs' traffic stays in the session's totals.
-# Last, a group policy's session-timeout ends a session: Session-Timeout.
+# Last, a group policy's session-timeout ends a session: Session-Timeout;
+# its idle-timeout: Idle-Timeout; dead peer detection: Lost-Carrier.
 # e2e-timeout: 700
 set -euo pipefail
 here=$(dirname "$0")
@@ -57,6 +58,8 @@ pools = ( { name = "rw-pool"; range = "10.3.0.10-10.3.0.20"; netmask = "255.255.
 group-policies = ( { name = "gp"; split-tunnel-policy = "tunnel-specified";
                      split-tunnel-networks = ["$TB_PROTECTED_NET"]; },
                    { name = "short"; session-timeout = 6; split-tunnel-policy = "tunnel-specified";
+                     split-tunnel-networks = ["$TB_PROTECTED_NET"]; },
+                   { name = "idle"; idle-timeout = 6; split-tunnel-policy = "tunnel-specified";
                      split-tunnel-networks = ["$TB_PROTECTED_NET"]; } );
 users = ( { name = "bob"; password-hash = "$hash"; } );
 aaa-server-groups = ( { name = "acct"; servers = ( { address = "127.0.0.1"; secret = "$FR_SECRET"; } );
@@ -69,6 +72,13 @@ tunnel-groups = ( { name = "rw"; ike-version = 2; authentication = "psk"; psk = 
                   { name = "short"; ike-version = 2; authentication = "psk"; psk = "$PSK";
                     identity = ["email:*@short.example"]; address-pool = "rw-pool"; group-policy = "short";
                     ike-proposals = ["modern"]; esp-proposals = ["esp2"]; accounting-server-group = "acct"; },
+                  { name = "idle"; ike-version = 2; authentication = "psk"; psk = "$PSK";
+                    identity = ["email:*@idle.example"]; address-pool = "rw-pool"; group-policy = "idle";
+                    ike-proposals = ["modern"]; esp-proposals = ["esp2"]; accounting-server-group = "acct"; },
+                  { name = "dead"; ike-version = 2; authentication = "psk"; psk = "$PSK";
+                    identity = ["email:*@dead.example"]; address-pool = "rw-pool"; group-policy = "gp";
+                    ike-proposals = ["modern"]; esp-proposals = ["esp2"]; accounting-server-group = "acct";
+                    dpd-interval = 2; dpd-retries = 2; },
                   { name = "ez"; ike-version = 1; authentication = "psk+xauth"; psk = "$KEY";
                     group-name = "$GROUP"; address-pool = "ez-pool"; group-policy = "gp";
                     ike-proposals = ["ezvpn"]; esp-proposals = ["esp1"]; accounting-server-group = "acct";
@@ -292,4 +302,37 @@ fetch "$carol_id" Stop
 [ "$(attr "$carol_id" Stop Acct-Session-Time)" -ge 6 ] ||
   tb_fail "Stop of $carol_id: Acct-Session-Time $(attr "$carol_id" Stop Acct-Session-Time), the timeout is 6 s"
 tb_log "Stop of carol: Session-Timeout after $(attr "$carol_id" Stop Acct-Session-Time) s"
+
+# ---- the group policy's idle-timeout: Stop with Idle-Timeout ------------------------------
+ss_client_conn carol idle --remote "$TB_GW_ADDR" --psk dave@idle.example "$PSK" \
+  --ike aes256-sha256-ecp256 --esp aes256-sha256 --remote-ts "$TB_PROTECTED_NET"
+ss_client_up carol idle || tb_fail "dave's tunnel (idle) did not come up"
+dave_vip=$(ss_client_vip carol) || tb_fail "dave got no virtual IP"
+dave_id=$(session_json "$dave_vip" acct_session_id)
+tb_wait 40 has_records "$dave_id" Stop 1
+fetch "$dave_id" Stop
+[ "$(attr "$dave_id" Stop Acct-Terminate-Cause)" = Idle-Timeout ] ||
+  tb_fail "Stop of $dave_id: Acct-Terminate-Cause '$(attr "$dave_id" Stop Acct-Terminate-Cause)', expected Idle-Timeout"
+tb_log "Stop of dave: Idle-Timeout after $(attr "$dave_id" Stop Acct-Session-Time) s"
+
+# ---- dead peer detection: Stop with Lost-Carrier -------------------------------------------
+ss_client_conn carol dead --remote "$TB_GW_ADDR" --psk erin@dead.example "$PSK" \
+  --ike aes256-sha256-ecp256 --esp aes256-sha256 --remote-ts "$TB_PROTECTED_NET"
+ss_client_up carol dead || tb_fail "erin's tunnel (dead) did not come up"
+erin_vip=$(ss_client_vip carol) || tb_fail "erin got no virtual IP"
+erin_id=$(session_json "$erin_vip" acct_session_id)
+tb_wait 15 has_records "$erin_id" Start 1
+tb_exec c2 nft -f - <<'NFT'
+table inet cutoff {
+  chain in { type filter hook input priority -300; policy drop; }
+  chain out { type filter hook output priority -300; policy drop; }
+}
+NFT
+tb_log "c2 cut off"
+tb_wait 60 has_records "$erin_id" Stop 1
+fetch "$erin_id" Stop
+[ "$(attr "$erin_id" Stop Acct-Terminate-Cause)" = Lost-Carrier ] ||
+  tb_fail "Stop of $erin_id: Acct-Terminate-Cause '$(attr "$erin_id" Stop Acct-Terminate-Cause)', expected Lost-Carrier"
+tb_exec c2 nft delete table inet cutoff
+tb_log "Stop of erin: Lost-Carrier (dead peer detection)"
 tb_log "PASS: Start, Interim-Update, Stop with the kernel's counters; spooled records delivered in order after an outage and a restart"
