@@ -29,6 +29,7 @@
 
 #include "cert.h"
 #include "crypto-sign.h"
+#include "ike-identity.h"
 #include "ikev1-sa.h"
 #include "ikev2-auth-state.h"   /* ikev2_cert_store_get(): one credential cache for both versions */
 #include "jobs.h"
@@ -85,52 +86,6 @@ void ikev1_sig_build_certreqs(struct ikev1_isakmp_sa *sa, struct ikev1_builder *
 }
 
 /* ---- the client's identity ------------------------------------------------------------ */
-
-/* The ID as text for logs and `identity` patterns, with its pattern type.
- * 0, -EINVAL (not printable, malformed DN), -EOPNOTSUPP (a type a
- * certificate cannot vouch for). */
-static int identity_text(const struct ikev1_id *id, char *buf, size_t size, enum config_identity_type *type,
-                         struct config_address *addr)
-{
-    memset(addr, 0, sizeof(*addr));
-    switch (id->type) {
-    case IKEV1_ID_IPV4_ADDR:
-        if (id->len != 4)
-            return -EINVAL;
-        addr->family = AF_INET;
-        memcpy(&addr->in, id->data, 4);
-        inet_ntop(AF_INET, &addr->in, buf, (socklen_t)size);
-        *type = CONFIG_ID_ADDRESS;
-        return 0;
-    case IKEV1_ID_IPV6_ADDR:
-        if (id->len != 16)
-            return -EINVAL;
-        addr->family = AF_INET6;
-        memcpy(&addr->in6, id->data, 16);
-        inet_ntop(AF_INET6, &addr->in6, buf, (socklen_t)size);
-        *type = CONFIG_ID_ADDRESS;
-        return 0;
-    case IKEV1_ID_FQDN:
-        *type = CONFIG_ID_FQDN;
-        break;
-    case IKEV1_ID_USER_FQDN:
-        *type = CONFIG_ID_EMAIL;
-        break;
-    case IKEV1_ID_DER_ASN1_DN:
-        *type = CONFIG_ID_DN;
-        return cert_dn_der_format(id->data, id->len, buf, size) < 0 ? -EINVAL : 0;
-    default:
-        return -EOPNOTSUPP;
-    }
-    if (id->len == 0 || id->len >= size)
-        return -EINVAL;
-    for (size_t i = 0; i < id->len; i++)
-        if (id->data[i] < 0x20 || id->data[i] >= 0x7f)
-            return -EINVAL;
-    memcpy(buf, id->data, id->len);
-    buf[id->len] = '\0';
-    return 0;
-}
 
 /* IKEv1 certificate groups: the first whose identity patterns match, else
  * the first without patterns (as config_tunnel_group_find_by_identity()
@@ -424,7 +379,9 @@ void ikev1_sig_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt
     char identity[SESSION_NAME_MAX] = "", reason[CERT_REASON_MAX + 128];
     enum config_identity_type id_type;
     struct config_address id_addr;
-    int r = identity_text(&id, identity, sizeof(identity), &id_type, &id_addr);
+    /* No KEY_ID: a certificate cannot vouch for one. */
+    int r = ike_identity_text(id.type, id.data, id.len, IKE_ID_TEXT_STRICT, identity, sizeof(identity), &id_type,
+                              &id_addr);
     if (r < 0) {
         snprintf(reason, sizeof(reason), r == -EOPNOTSUPP ? "ID type %u cannot be matched against a certificate"
                                                           : "ID of type %u is malformed or not printable", id.type);
