@@ -85,29 +85,6 @@ void ikev1_sig_build_certreqs(struct ikev1_isakmp_sa *sa, struct ikev1_builder *
     cert_der_list_free(&seen);
 }
 
-/* ---- the client's identity ------------------------------------------------------------ */
-
-/* IKEv1 certificate groups: the first whose identity patterns match, else
- * the first without patterns (as config_tunnel_group_find_by_identity()
- * does for IKEv2). */
-static const struct config_tunnel_group *group_by_identity(const struct vpnd_config *config,
-                                                           enum config_identity_type type, const char *value,
-                                                           const struct config_address *addr)
-{
-    const struct config_tunnel_group *any = NULL;
-    for (size_t i = 0; i < config->n_tunnel_groups; i++) {
-        const struct config_tunnel_group *tg = &config->tunnel_groups[i];
-        if (!ikev1_sig_group(tg))
-            continue;
-        if (tg->n_identities == 0 && !any)
-            any = tg;
-        for (size_t k = 0; k < tg->n_identities; k++)
-            if (config_identity_matches(&tg->identities[k], type, value, addr))
-                return tg;
-    }
-    return any;
-}
-
 /* ---- the job ------------------------------------------------------------------------------ */
 
 struct sig_job {
@@ -388,7 +365,8 @@ void ikev1_sig_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt
         refuse(sa, ctx, "", NULL, reason);
         return;
     }
-    const struct config_tunnel_group *group = group_by_identity(sa->config, id_type, identity, &id_addr);
+    const struct config_tunnel_group *group =
+        config_tunnel_group_find_by_identity_among(sa->config, ikev1_sig_group, id_type, identity, &id_addr);
     if (!group) {
         refuse(sa, ctx, identity, NULL, "no IKEv1 certificate tunnel group accepts this identity");
         return;
