@@ -34,7 +34,6 @@
 #include "ikev2-auth-state.h"   /* ikev2_cert_store_get(): one credential cache for both versions */
 #include "jobs.h"
 
-#define SIG_MAX_CERTS 8         /* CERT payloads taken from message 5 */
 #define SIG_ID_MAX 512          /* our IDir: a DER DN */
 
 bool ikev1_sig_group(const struct config_tunnel_group *tg)
@@ -94,14 +93,7 @@ struct sig_job {
     char identity[SESSION_NAME_MAX];
 
     /* The client's side, copied: the worker touches nothing of the SA. */
-    uint8_t *data;                      /* certificates, ID data, SIG_I */
-    struct ikev2_cert certs[SIG_MAX_CERTS];
-    size_t n_certs;
-    uint8_t id_type;
-    const uint8_t *id_data;
-    size_t id_len;
-    const uint8_t *sig;
-    size_t sig_len;
+    struct cert_peer_copy peer;         /* certificates, ID data, SIG_I */
     uint8_t hash_i[CRYPTO_PRF_OUT_MAX]; size_t hash_i_len;
 
     /* Ours. */
@@ -122,7 +114,7 @@ static void sig_job_free(struct sig_job *j)
     if (!j)
         return;
     cert_store_unref(j->store);
-    free(j->data);
+    cert_peer_copy_free(&j->peer);
     free(j->signature);
     crypto_wipe(j, sizeof(*j));
     free(j);
@@ -133,15 +125,15 @@ static int sig_job_work(void *userdata)
     struct sig_job *j = userdata;
     struct cert_verify_options opts = { .security_level = 1 };
     struct cert_peer *peer = NULL;
-    int r = cert_peer_verify(j->store, j->certs, j->n_certs, &opts, &peer, j->reason, sizeof(j->reason));
+    int r = cert_peer_verify(j->store, j->peer.certs, j->peer.n_certs, &opts, &peer, j->reason, sizeof(j->reason));
     if (r > 0) {
         snprintf(j->subject, sizeof(j->subject), "%s", cert_peer_subject(peer));
         /* IKEv1's ID types 1, 2, 3, 5 and 9 have IKEv2's numbers. */
-        r = cert_peer_match_id(peer, j->id_type, j->id_data, j->id_len, 0, j->reason, sizeof(j->reason));
+        r = cert_peer_match_id(peer, j->peer.id_type, j->peer.id_data, j->peer.id_len, 0, j->reason, sizeof(j->reason));
     }
     if (r > 0)
-        r = crypto_sign_ikev1_rsa_verify(cert_peer_public_key(peer), j->sig, j->sig_len, j->hash_i, j->hash_i_len,
-                                         j->reason, sizeof(j->reason));
+        r = crypto_sign_ikev1_rsa_verify(cert_peer_public_key(peer), j->peer.sig, j->peer.sig_len, j->hash_i,
+                                         j->hash_i_len, j->reason, sizeof(j->reason));
     cert_peer_free(peer);
     j->verdict = r;
     if (r > 0)      /* no signature for a client we refuse */
@@ -259,45 +251,25 @@ static void sig_job_done(void *userdata, int result)
 static int copy_client_side(struct sig_job *j, const struct ikev1_payload_list *pl, const struct ikev1_id *id,
                             const struct ikev1_data *sig, char *reason, size_t reason_len)
 {
-    struct ikev1_cert tmp[SIG_MAX_CERTS];
-    size_t k = 0, total = id->len + sig->len;
+    struct ikev1_cert one;
+    struct ikev2_cert certs[CERT_PEER_COPY_MAX];
+    size_t k = 0;
     for (size_t i = 0; i < pl->n; i++) {
         struct ikev1_parse_status st;
         if (pl->p[i].type != IKEV1_PAYLOAD_CERT)
             continue;
-        if (k == SIG_MAX_CERTS) {
-            snprintf(reason, reason_len, "more than %d CERT payloads", SIG_MAX_CERTS);
+        if (k == CERT_PEER_COPY_MAX) {
+            snprintf(reason, reason_len, "more than %d CERT payloads", CERT_PEER_COPY_MAX);
             return 0;
         }
-        if (ikev1_cert_decode(&pl->p[i], &tmp[k], &st) < 0) {
+        if (ikev1_cert_decode(&pl->p[i], &one, &st) < 0) {
             snprintf(reason, reason_len, "malformed CERT payload");
             return 0;
         }
-        total += tmp[k++].len;
+        certs[k++] = (struct ikev2_cert){ one.encoding, one.data, one.len };
     }
-    if (k == 0) {
-        snprintf(reason, reason_len, "no CERT payload (the client sent no certificate)");
-        return 0;
-    }
-    j->data = malloc(total);
-    if (!j->data)
-        return -ENOMEM;
-    uint8_t *p = j->data;
-    for (size_t i = 0; i < k; i++) {
-        memcpy(p, tmp[i].data, tmp[i].len);
-        j->certs[i] = (struct ikev2_cert){ tmp[i].encoding, p, tmp[i].len };
-        p += tmp[i].len;
-    }
-    j->n_certs = k;
-    j->id_type = id->type;
-    memcpy(p, id->data, id->len);
-    j->id_data = p;
-    j->id_len = id->len;
-    p += id->len;
-    memcpy(p, sig->data, sig->len);
-    j->sig = p;
-    j->sig_len = sig->len;
-    return 1;
+    return cert_peer_copy_init(&j->peer, certs, k, id->type, id->data, id->len, sig->data, sig->len, reason,
+                               reason_len);
 }
 
 /* Our IDir: the DN of the group's certificate (what a client checks
