@@ -310,20 +310,7 @@ void ikev1_sig_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt
     /* The chain parsed under our phase-1 key: only the peer that did the
      * Diffie-Hellman exchange can have sent it, so the IV chain moves on
      * now (message 6 follows from it, whatever the job decides). */
-    (void)crypto_ikev1_cbc_confirm(sa->cbc, 0);
-    sa->local = pkt->local;
-    sa->remote = pkt->remote;
-    ike_sockaddr_to_string(&pkt->remote, sa->peer, sizeof(sa->peer));
-    if (pkt->natt && !sa->nat_detected && sa->natt == IKEV1_VENDOR_UNKNOWN)
-        sa->nat_detected = true;
-    ikev1_sa_log_ctx(sa, ctx);
-    char desc[512];
-    ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
-    log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
-    /* A retransmission of this message waits for our answer: the
-     * dispatcher finds it in last_in with no last_out yet. */
-    ikev1_p1_remember_in(sa, pkt);
-    sa->initial_contact = ikev1_notify_find(pl, IKEV1_N_INITIAL_CONTACT) != NULL;
+    ikev1_p1_message5_accepted(sa, pkt, pl, hdr, ctx);
 
     char identity[SESSION_NAME_MAX] = "", reason[CERT_REASON_MAX + 128];
     enum config_identity_type id_type;
