@@ -183,6 +183,29 @@ int cert_peer_verify(const struct cert_store *store,
 
 void cert_peer_free(struct cert_peer *peer);
 
+/* A peer's side of a certificate authentication, copied out of its
+ * message for a worker job (which must touch nothing of the SA): its
+ * CERT payloads, ID and signature (SIG_I, or AUTH data) in one allocation. */
+#define CERT_PEER_COPY_MAX 8    /* CERT payloads taken from one message */
+struct cert_peer_copy {
+    uint8_t *data;              /* owns everything below */
+    struct ikev2_cert certs[CERT_PEER_COPY_MAX];
+    size_t n_certs;
+    uint8_t id_type;
+    const uint8_t *id_data;
+    size_t id_len;
+    const uint8_t *sig;
+    size_t sig_len;
+};
+
+/* Copies n_certs (<= CERT_PEER_COPY_MAX) decoded CERT payloads, the ID
+ * data and the signature. Returns 1; 0 with reason when there is no
+ * certificate; -ENOMEM. Free with cert_peer_copy_free(). */
+int cert_peer_copy_init(struct cert_peer_copy *c, const struct ikev2_cert *certs, size_t n_certs, uint8_t id_type,
+                        const uint8_t *id_data, size_t id_len, const uint8_t *sig, size_t sig_len, char *reason,
+                        size_t reason_len);
+void cert_peer_copy_free(struct cert_peer_copy *c);
+
 /* The validated end-entity certificate and its public key; owned by peer. */
 X509 *cert_peer_certificate(const struct cert_peer *peer);
 EVP_PKEY *cert_peer_public_key(const struct cert_peer *peer);

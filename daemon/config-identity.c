@@ -59,10 +59,22 @@ bool config_identity_matches(const struct config_identity *id, enum config_ident
     return false;
 }
 
+static bool ikev2_group(const struct config_tunnel_group *tg)
+{
+    return tg->ikev2;
+}
+
 const struct config_tunnel_group *config_tunnel_group_find_by_identity(const struct vpnd_config *c,
                                                                        enum config_identity_type type,
                                                                        const char *value,
                                                                        const struct config_address *addr)
+{
+    return config_tunnel_group_find_by_identity_among(c, ikev2_group, type, value, addr);
+}
+
+const struct config_tunnel_group *config_tunnel_group_find_by_identity_among(
+    const struct vpnd_config *c, bool (*member)(const struct config_tunnel_group *tg),
+    enum config_identity_type type, const char *value, const struct config_address *addr)
 {
     const struct config_tunnel_group *any = NULL;
 
@@ -70,7 +82,7 @@ const struct config_tunnel_group *config_tunnel_group_find_by_identity(const str
         return NULL;
     for (size_t i = 0; i < c->n_tunnel_groups; i++) {
         const struct config_tunnel_group *tg = &c->tunnel_groups[i];
-        if (!tg->ikev2)
+        if (!member(tg))
             continue;
         if (tg->n_identities == 0 && !any)
             any = tg;

@@ -442,6 +442,11 @@ const struct config_tunnel_group *config_tunnel_group_find_by_identity(const str
                                                                        enum config_identity_type type,
                                                                        const char *value,
                                                                        const struct config_address *addr);
+/* The same among the groups for which `member` is true (IKEv1
+ * certificate groups: ikev1_sig_group()). */
+const struct config_tunnel_group *config_tunnel_group_find_by_identity_among(
+    const struct vpnd_config *config, bool (*member)(const struct config_tunnel_group *tg),
+    enum config_identity_type type, const char *value, const struct config_address *addr);
 /* One pattern: '*' matches any run of characters; FQDN and email ignore case. */
 bool config_identity_matches(const struct config_identity *id, enum config_identity_type type, const char *value,
                              const struct config_address *addr);

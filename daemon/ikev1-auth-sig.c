@@ -29,11 +29,11 @@
 
 #include "cert.h"
 #include "crypto-sign.h"
+#include "ike-identity.h"
 #include "ikev1-sa.h"
 #include "ikev2-auth-state.h"   /* ikev2_cert_store_get(): one credential cache for both versions */
 #include "jobs.h"
 
-#define SIG_MAX_CERTS 8         /* CERT payloads taken from message 5 */
 #define SIG_ID_MAX 512          /* our IDir: a DER DN */
 
 bool ikev1_sig_group(const struct config_tunnel_group *tg)
@@ -84,75 +84,6 @@ void ikev1_sig_build_certreqs(struct ikev1_isakmp_sa *sa, struct ikev1_builder *
     cert_der_list_free(&seen);
 }
 
-/* ---- the client's identity ------------------------------------------------------------ */
-
-/* The ID as text for logs and `identity` patterns, with its pattern type.
- * 0, -EINVAL (not printable, malformed DN), -EOPNOTSUPP (a type a
- * certificate cannot vouch for). */
-static int identity_text(const struct ikev1_id *id, char *buf, size_t size, enum config_identity_type *type,
-                         struct config_address *addr)
-{
-    memset(addr, 0, sizeof(*addr));
-    switch (id->type) {
-    case IKEV1_ID_IPV4_ADDR:
-        if (id->len != 4)
-            return -EINVAL;
-        addr->family = AF_INET;
-        memcpy(&addr->in, id->data, 4);
-        inet_ntop(AF_INET, &addr->in, buf, (socklen_t)size);
-        *type = CONFIG_ID_ADDRESS;
-        return 0;
-    case IKEV1_ID_IPV6_ADDR:
-        if (id->len != 16)
-            return -EINVAL;
-        addr->family = AF_INET6;
-        memcpy(&addr->in6, id->data, 16);
-        inet_ntop(AF_INET6, &addr->in6, buf, (socklen_t)size);
-        *type = CONFIG_ID_ADDRESS;
-        return 0;
-    case IKEV1_ID_FQDN:
-        *type = CONFIG_ID_FQDN;
-        break;
-    case IKEV1_ID_USER_FQDN:
-        *type = CONFIG_ID_EMAIL;
-        break;
-    case IKEV1_ID_DER_ASN1_DN:
-        *type = CONFIG_ID_DN;
-        return cert_dn_der_format(id->data, id->len, buf, size) < 0 ? -EINVAL : 0;
-    default:
-        return -EOPNOTSUPP;
-    }
-    if (id->len == 0 || id->len >= size)
-        return -EINVAL;
-    for (size_t i = 0; i < id->len; i++)
-        if (id->data[i] < 0x20 || id->data[i] >= 0x7f)
-            return -EINVAL;
-    memcpy(buf, id->data, id->len);
-    buf[id->len] = '\0';
-    return 0;
-}
-
-/* IKEv1 certificate groups: the first whose identity patterns match, else
- * the first without patterns (as config_tunnel_group_find_by_identity()
- * does for IKEv2). */
-static const struct config_tunnel_group *group_by_identity(const struct vpnd_config *config,
-                                                           enum config_identity_type type, const char *value,
-                                                           const struct config_address *addr)
-{
-    const struct config_tunnel_group *any = NULL;
-    for (size_t i = 0; i < config->n_tunnel_groups; i++) {
-        const struct config_tunnel_group *tg = &config->tunnel_groups[i];
-        if (!ikev1_sig_group(tg))
-            continue;
-        if (tg->n_identities == 0 && !any)
-            any = tg;
-        for (size_t k = 0; k < tg->n_identities; k++)
-            if (config_identity_matches(&tg->identities[k], type, value, addr))
-                return tg;
-    }
-    return any;
-}
-
 /* ---- the job ------------------------------------------------------------------------------ */
 
 struct sig_job {
@@ -162,14 +93,7 @@ struct sig_job {
     char identity[SESSION_NAME_MAX];
 
     /* The client's side, copied: the worker touches nothing of the SA. */
-    uint8_t *data;                      /* certificates, ID data, SIG_I */
-    struct ikev2_cert certs[SIG_MAX_CERTS];
-    size_t n_certs;
-    uint8_t id_type;
-    const uint8_t *id_data;
-    size_t id_len;
-    const uint8_t *sig;
-    size_t sig_len;
+    struct cert_peer_copy peer;         /* certificates, ID data, SIG_I */
     uint8_t hash_i[CRYPTO_PRF_OUT_MAX]; size_t hash_i_len;
 
     /* Ours. */
@@ -190,7 +114,7 @@ static void sig_job_free(struct sig_job *j)
     if (!j)
         return;
     cert_store_unref(j->store);
-    free(j->data);
+    cert_peer_copy_free(&j->peer);
     free(j->signature);
     crypto_wipe(j, sizeof(*j));
     free(j);
@@ -201,15 +125,15 @@ static int sig_job_work(void *userdata)
     struct sig_job *j = userdata;
     struct cert_verify_options opts = { .security_level = 1 };
     struct cert_peer *peer = NULL;
-    int r = cert_peer_verify(j->store, j->certs, j->n_certs, &opts, &peer, j->reason, sizeof(j->reason));
+    int r = cert_peer_verify(j->store, j->peer.certs, j->peer.n_certs, &opts, &peer, j->reason, sizeof(j->reason));
     if (r > 0) {
         snprintf(j->subject, sizeof(j->subject), "%s", cert_peer_subject(peer));
         /* IKEv1's ID types 1, 2, 3, 5 and 9 have IKEv2's numbers. */
-        r = cert_peer_match_id(peer, j->id_type, j->id_data, j->id_len, 0, j->reason, sizeof(j->reason));
+        r = cert_peer_match_id(peer, j->peer.id_type, j->peer.id_data, j->peer.id_len, 0, j->reason, sizeof(j->reason));
     }
     if (r > 0)
-        r = crypto_sign_ikev1_rsa_verify(cert_peer_public_key(peer), j->sig, j->sig_len, j->hash_i, j->hash_i_len,
-                                         j->reason, sizeof(j->reason));
+        r = crypto_sign_ikev1_rsa_verify(cert_peer_public_key(peer), j->peer.sig, j->peer.sig_len, j->hash_i,
+                                         j->hash_i_len, j->reason, sizeof(j->reason));
     cert_peer_free(peer);
     j->verdict = r;
     if (r > 0)      /* no signature for a client we refuse */
@@ -327,45 +251,25 @@ static void sig_job_done(void *userdata, int result)
 static int copy_client_side(struct sig_job *j, const struct ikev1_payload_list *pl, const struct ikev1_id *id,
                             const struct ikev1_data *sig, char *reason, size_t reason_len)
 {
-    struct ikev1_cert tmp[SIG_MAX_CERTS];
-    size_t k = 0, total = id->len + sig->len;
+    struct ikev1_cert one;
+    struct ikev2_cert certs[CERT_PEER_COPY_MAX];
+    size_t k = 0;
     for (size_t i = 0; i < pl->n; i++) {
         struct ikev1_parse_status st;
         if (pl->p[i].type != IKEV1_PAYLOAD_CERT)
             continue;
-        if (k == SIG_MAX_CERTS) {
-            snprintf(reason, reason_len, "more than %d CERT payloads", SIG_MAX_CERTS);
+        if (k == CERT_PEER_COPY_MAX) {
+            snprintf(reason, reason_len, "more than %d CERT payloads", CERT_PEER_COPY_MAX);
             return 0;
         }
-        if (ikev1_cert_decode(&pl->p[i], &tmp[k], &st) < 0) {
+        if (ikev1_cert_decode(&pl->p[i], &one, &st) < 0) {
             snprintf(reason, reason_len, "malformed CERT payload");
             return 0;
         }
-        total += tmp[k++].len;
+        certs[k++] = (struct ikev2_cert){ one.encoding, one.data, one.len };
     }
-    if (k == 0) {
-        snprintf(reason, reason_len, "no CERT payload (the client sent no certificate)");
-        return 0;
-    }
-    j->data = malloc(total);
-    if (!j->data)
-        return -ENOMEM;
-    uint8_t *p = j->data;
-    for (size_t i = 0; i < k; i++) {
-        memcpy(p, tmp[i].data, tmp[i].len);
-        j->certs[i] = (struct ikev2_cert){ tmp[i].encoding, p, tmp[i].len };
-        p += tmp[i].len;
-    }
-    j->n_certs = k;
-    j->id_type = id->type;
-    memcpy(p, id->data, id->len);
-    j->id_data = p;
-    j->id_len = id->len;
-    p += id->len;
-    memcpy(p, sig->data, sig->len);
-    j->sig = p;
-    j->sig_len = sig->len;
-    return 1;
+    return cert_peer_copy_init(&j->peer, certs, k, id->type, id->data, id->len, sig->data, sig->len, reason,
+                               reason_len);
 }
 
 /* Our IDir: the DN of the group's certificate (what a client checks
@@ -406,32 +310,22 @@ void ikev1_sig_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt
     /* The chain parsed under our phase-1 key: only the peer that did the
      * Diffie-Hellman exchange can have sent it, so the IV chain moves on
      * now (message 6 follows from it, whatever the job decides). */
-    (void)crypto_ikev1_cbc_confirm(sa->cbc, 0);
-    sa->local = pkt->local;
-    sa->remote = pkt->remote;
-    ike_sockaddr_to_string(&pkt->remote, sa->peer, sizeof(sa->peer));
-    if (pkt->natt && !sa->nat_detected && sa->natt == IKEV1_VENDOR_UNKNOWN)
-        sa->nat_detected = true;
-    ikev1_sa_log_ctx(sa, ctx);
-    char desc[512];
-    ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
-    log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
-    /* A retransmission of this message waits for our answer: the
-     * dispatcher finds it in last_in with no last_out yet. */
-    ikev1_p1_remember_in(sa, pkt);
-    sa->initial_contact = ikev1_notify_find(pl, IKEV1_N_INITIAL_CONTACT) != NULL;
+    ikev1_p1_message5_accepted(sa, pkt, pl, hdr, ctx);
 
     char identity[SESSION_NAME_MAX] = "", reason[CERT_REASON_MAX + 128];
     enum config_identity_type id_type;
     struct config_address id_addr;
-    int r = identity_text(&id, identity, sizeof(identity), &id_type, &id_addr);
+    /* No KEY_ID: a certificate cannot vouch for one. */
+    int r = ike_identity_text(id.type, id.data, id.len, IKE_ID_TEXT_STRICT, identity, sizeof(identity), &id_type,
+                              &id_addr);
     if (r < 0) {
         snprintf(reason, sizeof(reason), r == -EOPNOTSUPP ? "ID type %u cannot be matched against a certificate"
                                                           : "ID of type %u is malformed or not printable", id.type);
         refuse(sa, ctx, "", NULL, reason);
         return;
     }
-    const struct config_tunnel_group *group = group_by_identity(sa->config, id_type, identity, &id_addr);
+    const struct config_tunnel_group *group =
+        config_tunnel_group_find_by_identity_among(sa->config, ikev1_sig_group, id_type, identity, &id_addr);
     if (!group) {
         refuse(sa, ctx, identity, NULL, "no IKEv1 certificate tunnel group accepts this identity");
         return;

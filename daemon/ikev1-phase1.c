@@ -1242,18 +1242,7 @@ static void main_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *p
         ikev1_sa_terminate(sa, false, "phase 1 authentication failed");
         return;
     }
-    (void)crypto_ikev1_cbc_confirm(sa->cbc, 0);
-    sa->local = pkt->local;
-    sa->remote = pkt->remote;
-    ike_sockaddr_to_string(&pkt->remote, sa->peer, sizeof(sa->peer));
-    if (pkt->natt && !sa->nat_detected && sa->natt == IKEV1_VENDOR_UNKNOWN)
-        sa->nat_detected = true;
-    ikev1_sa_log_ctx(sa, ctx);
-    char desc[512];
-    ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
-    log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
-    remember_in(sa, pkt);
-    sa->initial_contact = ikev1_notify_find(pl, IKEV1_N_INITIAL_CONTACT) != NULL;
+    ikev1_p1_message5_accepted(sa, pkt, pl, hdr, ctx);
 
     /* Message 6: IDr HASH_R, encrypted. */
     uint8_t hash_r[CRYPTO_PRF_OUT_MAX], plain[256];
@@ -1290,9 +1279,24 @@ static void main_message5(struct ikev1_isakmp_sa *sa, const struct ike_packet *p
     ikev1_main_established(sa, ctx);
 }
 
-void ikev1_p1_remember_in(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt)
+void ikev1_p1_message5_accepted(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt,
+                                const struct ikev1_payload_list *pl, const struct ikev1_header *hdr,
+                                struct log_ctx *ctx)
 {
+    (void)crypto_ikev1_cbc_confirm(sa->cbc, 0);
+    sa->local = pkt->local;
+    sa->remote = pkt->remote;
+    ike_sockaddr_to_string(&pkt->remote, sa->peer, sizeof(sa->peer));
+    if (pkt->natt && !sa->nat_detected && sa->natt == IKEV1_VENDOR_UNKNOWN)
+        sa->nat_detected = true;
+    ikev1_sa_log_ctx(sa, ctx);
+    char desc[512];
+    ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
+    log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
+    /* A retransmission of this message waits for our answer: the
+     * dispatcher finds it in last_in with no last_out yet. */
     remember_in(sa, pkt);
+    sa->initial_contact = ikev1_notify_find(pl, IKEV1_N_INITIAL_CONTACT) != NULL;
 }
 
 void ikev1_main_established(struct ikev1_isakmp_sa *sa, struct log_ctx *ctx)

@@ -265,11 +265,15 @@ void ikev1_handle_aggressive3(struct ikev1_isakmp_sa *sa, const struct ike_packe
 
 /* Shared with ikev1-auth-sig.c: whether a group's ike-proposals accept
  * the transform negotiated in message 1 (why not, otherwise); message 5
- * kept for retransmissions; message 6 is out: phase 1 done, Xauth or
- * Mode Config next. */
+ * authenticated or at least decrypted under the phase-1 key (the IV chain
+ * moves on, the peer's address and NAT state, the log line, kept for
+ * retransmissions, INITIAL-CONTACT); message 6 is out: phase 1 done, Xauth
+ * or Mode Config next. */
 bool ikev1_p1_choice_allowed(const struct ikev1_p1_choice *c, const struct config_tunnel_group *tg, char *why,
                              size_t len);
-void ikev1_p1_remember_in(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt);
+void ikev1_p1_message5_accepted(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt,
+                                const struct ikev1_payload_list *pl, const struct ikev1_header *hdr,
+                                struct log_ctx *ctx);
 void ikev1_main_established(struct ikev1_isakmp_sa *sa, struct log_ctx *ctx);
 
 /* ---- ikev1-auth-sig.c: Main Mode with RSA signatures ---------------------------- */

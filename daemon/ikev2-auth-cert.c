@@ -170,8 +170,6 @@ int ikev2_cert_our_payloads(struct ikev2_ike_sa *sa, struct cert_der_list *out)
 
 /* ---- the job ------------------------------------------------------------------------------ */
 
-#define CERT_JOB_MAX_CERTS 8
-
 struct cert_job {
     struct ikev2_ike_sa *sa;            /* NULL once the SA is gone */
     uint32_t mid;
@@ -180,15 +178,8 @@ struct cert_job {
 
     /* The peer's side, copied: the worker touches nothing of the SA. */
     bool verify;
-    uint8_t *data;                      /* certificates, identity, AUTH data */
-    struct ikev2_cert certs[CERT_JOB_MAX_CERTS];
-    size_t n_certs;
-    uint8_t id_type;
-    const uint8_t *id_data;
-    size_t id_len;
+    struct cert_peer_copy peer;         /* certificates, identity, AUTH data */
     uint8_t auth_method;
-    const uint8_t *auth_data;
-    size_t auth_len;
     uint8_t *peer_octets;
     size_t peer_octets_len;
 
@@ -212,7 +203,7 @@ static void cert_job_free(struct cert_job *j)
     if (!j)
         return;
     cert_store_unref(j->store);
-    free(j->data);
+    cert_peer_copy_free(&j->peer);
     free(j->peer_octets);
     free(j->our_octets);
     free(j->signature);
@@ -226,13 +217,14 @@ static int cert_job_work(void *userdata)
     if (j->verify) {
         struct cert_verify_options opts = { .security_level = 1 };
         struct cert_peer *peer = NULL;
-        int r = cert_peer_verify(j->store, j->certs, j->n_certs, &opts, &peer, j->reason, sizeof(j->reason));
+        int r = cert_peer_verify(j->store, j->peer.certs, j->peer.n_certs, &opts, &peer, j->reason, sizeof(j->reason));
         if (r > 0) {
             snprintf(j->subject, sizeof(j->subject), "%s", cert_peer_subject(peer));
-            r = cert_peer_match_id(peer, j->id_type, j->id_data, j->id_len, 0, j->reason, sizeof(j->reason));
+            r = cert_peer_match_id(peer, j->peer.id_type, j->peer.id_data, j->peer.id_len, 0, j->reason,
+                                   sizeof(j->reason));
         }
         if (r > 0)
-            r = cert_peer_verify_auth(peer, j->auth_method, j->auth_data, j->auth_len, j->peer_octets,
+            r = cert_peer_verify_auth(peer, j->auth_method, j->peer.sig, j->peer.sig_len, j->peer_octets,
                                       j->peer_octets_len, 0, j->reason, sizeof(j->reason));
         cert_peer_free(peer);
         j->verdict = r;
@@ -275,47 +267,26 @@ static void cert_job_done(void *userdata, int result)
 static int copy_peer_side(struct cert_job *j, const struct ikev2_auth_state *as, const struct ikev2_auth *auth,
                           char *reason, size_t reason_len)
 {
-    size_t total = as->idi.len + auth->len, k = 0;
+    size_t k = 0;
     const struct ikev2_payload_list *first = &as->first;
-    struct ikev2_cert tmp[CERT_JOB_MAX_CERTS];
+    struct ikev2_cert certs[CERT_PEER_COPY_MAX];
     for (size_t i = 0; i < first->n; i++) {
         struct ikev2_parse_status st;
         if (first->p[i].type != IKEV2_PAYLOAD_CERT)
             continue;
-        if (k == CERT_JOB_MAX_CERTS) {
-            snprintf(reason, reason_len, "more than %d CERT payloads", CERT_JOB_MAX_CERTS);
+        if (k == CERT_PEER_COPY_MAX) {
+            snprintf(reason, reason_len, "more than %d CERT payloads", CERT_PEER_COPY_MAX);
             return 0;
         }
-        if (ikev2_cert_decode(&first->p[i], &tmp[k], &st) < 0) {
+        if (ikev2_cert_decode(&first->p[i], &certs[k], &st) < 0) {
             snprintf(reason, reason_len, "malformed CERT payload");
             return 0;
         }
-        total += tmp[k++].len;
+        k++;
     }
-    if (k == 0) {
-        snprintf(reason, reason_len, "no CERT payload (the client sent no certificate)");
-        return 0;
-    }
-    j->data = malloc(total ? total : 1);
-    if (!j->data)
-        return -ENOMEM;
-    uint8_t *p = j->data;
-    for (size_t i = 0; i < k; i++) {
-        memcpy(p, tmp[i].data, tmp[i].len);
-        j->certs[i] = (struct ikev2_cert){ tmp[i].encoding, p, tmp[i].len };
-        p += tmp[i].len;
-    }
-    j->n_certs = k;
-    j->id_type = as->idi.type;
-    memcpy(p, as->idi.data, as->idi.len);
-    j->id_data = p;
-    j->id_len = as->idi.len;
-    p += as->idi.len;
     j->auth_method = auth->method;
-    memcpy(p, auth->data, auth->len);
-    j->auth_data = p;
-    j->auth_len = auth->len;
-    return 1;
+    return cert_peer_copy_init(&j->peer, certs, k, as->idi.type, as->idi.data, as->idi.len, auth->data, auth->len,
+                               reason, reason_len);
 }
 
 int ikev2_cert_job_start(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2_auth *peer_auth, bool sign,

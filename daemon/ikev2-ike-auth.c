@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ike-identity.h"
 #include "ikev2-auth-state.h"
 #include "ikev2-cp.h"
 #include "ikev2-half-open.h"
@@ -30,56 +31,6 @@ static uint64_t now_usec(clockid_t clock)
     struct timespec ts;
     clock_gettime(clock, &ts);
     return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
-}
-
-/* The peer's identity as text, and its type for the tunnel-group lookup.
- * Returns 0, or -EINVAL for an identity that is not printable text,
- * -EOPNOTSUPP for a type vpnd cannot match. DER DNs become RFC 2253 text
- * ("CN=x,O=y"), the form of `dn:` patterns. */
-static int identity_text(const struct ikev2_id *id, char *buf, size_t size, enum config_identity_type *type,
-                         struct config_address *addr)
-{
-    memset(addr, 0, sizeof(*addr));
-    switch (id->type) {
-    case IKEV2_ID_IPV4_ADDR:
-        if (id->len != 4)
-            return -EINVAL;
-        addr->family = AF_INET;
-        memcpy(&addr->in, id->data, 4);
-        inet_ntop(AF_INET, &addr->in, buf, (socklen_t)size);
-        *type = CONFIG_ID_ADDRESS;
-        return 0;
-    case IKEV2_ID_IPV6_ADDR:
-        if (id->len != 16)
-            return -EINVAL;
-        addr->family = AF_INET6;
-        memcpy(&addr->in6, id->data, 16);
-        inet_ntop(AF_INET6, &addr->in6, buf, (socklen_t)size);
-        *type = CONFIG_ID_ADDRESS;
-        return 0;
-    case IKEV2_ID_FQDN:
-        *type = CONFIG_ID_FQDN;
-        break;
-    case IKEV2_ID_RFC822_ADDR:
-        *type = CONFIG_ID_EMAIL;
-        break;
-    case IKEV2_ID_KEY_ID:
-        *type = CONFIG_ID_KEY_ID;
-        break;
-    case IKEV2_ID_DER_ASN1_DN:
-        *type = CONFIG_ID_DN;
-        return cert_dn_der_format(id->data, id->len, buf, size) < 0 ? -EINVAL : 0;   /* malformed or too long */
-    default:
-        return -EOPNOTSUPP;
-    }
-    if (id->len >= size)
-        return -EINVAL;
-    for (size_t i = 0; i < id->len; i++)
-        if (id->data[i] < 0x20 || id->data[i] == 0x7f)
-            return -EINVAL;
-    memcpy(buf, id->data, id->len);
-    buf[id->len] = '\0';
-    return 0;
 }
 
 void ikev2_auth_fail_eap(struct ikev2_ike_sa *sa, uint32_t mid, const char *identity, const char *reason,
@@ -445,7 +396,8 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
         auth_failed(sa, mid, NULL, "no valid IDi payload");
         return;
     }
-    int r = identity_text(&id, identity, sizeof(identity), &id_type, &id_addr);
+    int r = ike_identity_text(id.type, id.data, id.len, IKE_ID_TEXT_KEY_ID, identity, sizeof(identity), &id_type,
+                              &id_addr);
     if (r < 0) {
         auth_failed(sa, mid, NULL, r == -EOPNOTSUPP ? "identity type not supported yet"
                                                     : "identity is not printable text");
