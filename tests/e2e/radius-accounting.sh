@@ -288,40 +288,39 @@ assert a["replayed"] == 3 and a["spool_waiting"] == 0 and a["dropped"] == 0 and 
 PY
 vpnctl stats | grep -E "^Accounting:" | tee -a "$TB_RESULTS/stats.txt"
 
-# ---- the group policy's session-timeout: Stop with Session-Timeout ------------------------
+# ---- how sessions end on their own: the Stop's Acct-Terminate-Cause ----------------------
+# connect CONN IDENTITY: carol's charon brings CONN up as IDENTITY; prints
+# the session's Acct-Session-Id once its Start has arrived.
+connect() {
+  local vip id
+  ss_client_conn carol "$1" --remote "$TB_GW_ADDR" --psk "$2" "$PSK" \
+    --ike aes256-sha256-ecp256 --esp aes256-sha256 --remote-ts "$TB_PROTECTED_NET"
+  ss_client_up carol "$1" || tb_fail "the tunnel of $2 did not come up"
+  vip=$(ss_client_vip carol) || tb_fail "$2 got no virtual IP"
+  id=$(session_json "$vip" acct_session_id)
+  tb_wait 15 has_records "$id" Start 1
+  echo "$id"
+}
+# expect_stop ID CAUSE SECONDS: the Stop of session ID arrives within
+# SECONDS with Acct-Terminate-Cause CAUSE.
+expect_stop() {
+  tb_wait "$3" has_records "$1" Stop 1
+  fetch "$1" Stop
+  [ "$(attr "$1" Stop Acct-Terminate-Cause)" = "$2" ] ||
+    tb_fail "Stop of $1: Acct-Terminate-Cause '$(attr "$1" Stop Acct-Terminate-Cause)', expected $2"
+  tb_log "Stop of $1: $2 after $(attr "$1" Stop Acct-Session-Time) s"
+}
 ss_client_start c2 carol
-ss_client_conn carol vpn --remote "$TB_GW_ADDR" --psk carol@short.example "$PSK" \
-  --ike aes256-sha256-ecp256 --esp aes256-sha256 --remote-ts "$TB_PROTECTED_NET"
-ss_client_up carol vpn || tb_fail "carol's tunnel did not come up"
-carol_vip=$(ss_client_vip carol) || tb_fail "carol got no virtual IP"
-carol_id=$(session_json "$carol_vip" acct_session_id)
-tb_wait 30 has_records "$carol_id" Stop 1
-fetch "$carol_id" Stop
-[ "$(attr "$carol_id" Stop Acct-Terminate-Cause)" = Session-Timeout ] ||
-  tb_fail "Stop of $carol_id: Acct-Terminate-Cause '$(attr "$carol_id" Stop Acct-Terminate-Cause)', expected Session-Timeout"
+# The group policy's session-timeout (6 s).
+carol_id=$(connect vpn carol@short.example)
+expect_stop "$carol_id" Session-Timeout 30
 [ "$(attr "$carol_id" Stop Acct-Session-Time)" -ge 6 ] ||
   tb_fail "Stop of $carol_id: Acct-Session-Time $(attr "$carol_id" Stop Acct-Session-Time), the timeout is 6 s"
-tb_log "Stop of carol: Session-Timeout after $(attr "$carol_id" Stop Acct-Session-Time) s"
-
-# ---- the group policy's idle-timeout: Stop with Idle-Timeout ------------------------------
-ss_client_conn carol idle --remote "$TB_GW_ADDR" --psk dave@idle.example "$PSK" \
-  --ike aes256-sha256-ecp256 --esp aes256-sha256 --remote-ts "$TB_PROTECTED_NET"
-ss_client_up carol idle || tb_fail "dave's tunnel (idle) did not come up"
-dave_vip=$(ss_client_vip carol) || tb_fail "dave got no virtual IP"
-dave_id=$(session_json "$dave_vip" acct_session_id)
-tb_wait 40 has_records "$dave_id" Stop 1
-fetch "$dave_id" Stop
-[ "$(attr "$dave_id" Stop Acct-Terminate-Cause)" = Idle-Timeout ] ||
-  tb_fail "Stop of $dave_id: Acct-Terminate-Cause '$(attr "$dave_id" Stop Acct-Terminate-Cause)', expected Idle-Timeout"
-tb_log "Stop of dave: Idle-Timeout after $(attr "$dave_id" Stop Acct-Session-Time) s"
-
-# ---- dead peer detection: Stop with Lost-Carrier -------------------------------------------
-ss_client_conn carol dead --remote "$TB_GW_ADDR" --psk erin@dead.example "$PSK" \
-  --ike aes256-sha256-ecp256 --esp aes256-sha256 --remote-ts "$TB_PROTECTED_NET"
-ss_client_up carol dead || tb_fail "erin's tunnel (dead) did not come up"
-erin_vip=$(ss_client_vip carol) || tb_fail "erin got no virtual IP"
-erin_id=$(session_json "$erin_vip" acct_session_id)
-tb_wait 15 has_records "$erin_id" Start 1
+# The group policy's idle-timeout (6 s): dave sends nothing.
+dave_id=$(connect idle dave@idle.example)
+expect_stop "$dave_id" Idle-Timeout 40
+# Dead peer detection (every 2 s, 2 retries): erin's host is cut off.
+erin_id=$(connect dead erin@dead.example)
 tb_exec c2 nft -f - <<'NFT'
 table inet cutoff {
   chain in { type filter hook input priority -300; policy drop; }
@@ -329,10 +328,6 @@ table inet cutoff {
 }
 NFT
 tb_log "c2 cut off"
-tb_wait 60 has_records "$erin_id" Stop 1
-fetch "$erin_id" Stop
-[ "$(attr "$erin_id" Stop Acct-Terminate-Cause)" = Lost-Carrier ] ||
-  tb_fail "Stop of $erin_id: Acct-Terminate-Cause '$(attr "$erin_id" Stop Acct-Terminate-Cause)', expected Lost-Carrier"
+expect_stop "$erin_id" Lost-Carrier 60
 tb_exec c2 nft delete table inet cutoff
-tb_log "Stop of erin: Lost-Carrier (dead peer detection)"
 tb_log "PASS: Start, Interim-Update, Stop with the kernel's counters; spooled records delivered in order after an outage and a restart"
