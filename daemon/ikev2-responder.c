@@ -405,7 +405,10 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
     uint64_t now = monotonic_usec();
     char reason[96];
 
-    if (gp && gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
+    /* The session timeout counts from the login, across IKE SA rekeys
+     * (an IKE SA that replaced another starts its own clock). */
+    uint64_t login = sa->session && sa->session->login_monotonic ? sa->session->login_monotonic : sa->established_usec;
+    if (gp && gp->session_timeout && now - login >= (uint64_t)gp->session_timeout * 1000000ULL) {
         snprintf(reason, sizeof(reason), "session timeout (%u s)", gp->session_timeout);
         session_set_end_cause(sa->session, SESSION_END_SESSION_TIMEOUT);
         ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
