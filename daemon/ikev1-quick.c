@@ -26,18 +26,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ikev1-sa.h"
 #include "ikev2-sa.h"       /* ikev2_dh_agree() */
 #include "jobs.h"
 
 #define QM_NONCE_LEN 32
-
-static uint64_t now_usec(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
-}
 
 /* ---- proxy identities ---------------------------------------------------------------- */
 
@@ -536,8 +530,8 @@ static void register_session(struct ikev1_isakmp_sa *sa, const char *esp)
         .remote = sa->remote,
         .local = sa->local,
         .natt = sa->nat_detected,
-        .login_realtime = now_usec(CLOCK_REALTIME),
-        .login_monotonic = now_usec(CLOCK_MONOTONIC),
+        .login_realtime = clock_usec(CLOCK_REALTIME),
+        .login_monotonic = clock_usec(CLOCK_MONOTONIC),
         .ops = &ops,
         .owner = sa,
     };

@@ -591,7 +591,7 @@ static void arm(struct ikev2_ike_sa *sa, uint64_t after_usec)
     struct ikev2_initiator *in = sa->initiator;
     if (!in)
         return;
-    uint64_t when = ikev2_now_usec() + after_usec;
+    uint64_t when = monotonic_usec() + after_usec;
     int r;
     if (in->ike_rekey_timer) {
         r = sd_event_source_set_time(in->ike_rekey_timer, when);

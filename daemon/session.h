@@ -57,6 +57,11 @@ void session_activity_start(struct session_activity *a, uint64_t now_usec);
 void session_activity_note(struct session_activity *a, int read_result, uint64_t bytes_in, uint64_t now_usec);
 /* Microseconds since the inbound traffic was last seen to move. */
 uint64_t session_activity_idle_usec(const struct session_activity *a, uint64_t now_usec);
+/* How often a session's group policy timeouts are checked (and its idle
+ * time sampled): a quarter of the shorter of idle-timeout and
+ * session-timeout, between 1 and 60 s; 60 s without either. A timeout is
+ * then exceeded by at most that much. */
+uint64_t session_policy_check_usec(const struct config_group_policy *gp);
 
 #define SESSION_CHILD_SAS_MAX 4
 

@@ -326,5 +326,24 @@ static void test_activity(void)
     CHECK_INT_EQ(session_activity_idle_usec(&a, 299 * s), 0);
 }
 
+/* The timeouts are checked at a quarter of the shorter one, 1 to 60 s. */
+static void test_policy_check_interval(void)
+{
+    const uint64_t s = 1000000;
+    struct config_group_policy gp = { 0 };
+    CHECK_INT_EQ(session_policy_check_usec(NULL), 60 * s);
+    CHECK_INT_EQ(session_policy_check_usec(&gp), 60 * s);            /* neither: sample the idle time */
+    gp.idle_timeout = 1800;
+    CHECK_INT_EQ(session_policy_check_usec(&gp), 60 * s);            /* capped */
+    gp.idle_timeout = 6;
+    CHECK_INT_EQ(session_policy_check_usec(&gp), 1 * s);             /* 6 / 4, whole seconds */
+    gp.idle_timeout = 0;
+    gp.session_timeout = 2;
+    CHECK_INT_EQ(session_policy_check_usec(&gp), 1 * s);             /* at least 1 s */
+    gp.idle_timeout = 120;
+    gp.session_timeout = 40;
+    CHECK_INT_EQ(session_policy_check_usec(&gp), 10 * s);            /* the shorter one */
+}
+
 TEST_MAIN(TEST(test_lookups), TEST(test_user_order), TEST(test_login_limit), TEST(test_address6), TEST(test_many),
-          TEST(test_accounting_hooks), TEST(test_activity))
+          TEST(test_accounting_hooks), TEST(test_activity), TEST(test_policy_check_interval))
