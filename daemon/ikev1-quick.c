@@ -652,6 +652,12 @@ static void handle_quick3(struct ikev1_quick *qm)
     if (!sa->session) {
         sa->ike->stats.handshakes_succeeded++;
         register_session(sa, esp);
+    } else if (!rekey) {
+        /* A further pair: its kernel events and final counters must find the session too. */
+        int ar = session_add_reqid(sa->ike->sessions, sa->session, ch->sa.reqid);
+        if (ar < 0)
+            log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "IPsec SA spi in 0x%08x: its counters will be missing from "
+                            "the session's totals: %s", ch->sa.spi_in, strerror(-ar));
     }
 }
 

@@ -326,6 +326,37 @@ static void test_activity(void)
     CHECK_INT_EQ(session_activity_idle_usec(&a, 299 * s), 0);
 }
 
+/* An IKEv1 session with several pairs of IPsec SAs: each pair's reqid
+ * finds the session, and a removed pair's counters count for it. */
+static void test_more_reqids(void)
+{
+    setup();
+    struct session tmpl = { .protocol = SESSION_IKEV1, .address = addr(9), .reqid = 0x10, .ops = &stand_in_ops };
+    snprintf(tmpl.user, sizeof(tmpl.user), "bob");
+    struct session *s = NULL;
+    CHECK_INT_EQ(session_add(registry, &tmpl, &s), 0);
+    if (!s)
+        return;
+    CHECK_INT_EQ(session_add_reqid(registry, s, 0x11), 0);
+    CHECK_INT_EQ(session_add_reqid(registry, s, 0x11), 0);     /* once */
+    CHECK_INT_EQ(session_add_reqid(registry, s, 0x10), 0);     /* the first pair's: already there */
+    CHECK_INT_EQ(s->n_more_reqids, 1);
+    CHECK(session_find_by_reqid(registry, 0x11) == s);
+    struct session_counters gone = { .bytes_in = 1000, .bytes_out = 2000, .packets_in = 10, .packets_out = 20 };
+    session_retire_counters(registry, 0x11, &gone);
+    CHECK(s->retired.bytes_in == 1000 && s->retired.packets_out == 20);
+    session_remove_reqid(registry, s, 0x11);
+    CHECK(session_find_by_reqid(registry, 0x11) == NULL);
+    CHECK(session_find_by_reqid(registry, 0x10) == s);
+    for (uint32_t r = 0x20; r < 0x20 + SESSION_MORE_REQIDS_MAX; r++)
+        CHECK_INT_EQ(session_add_reqid(registry, s, r), 0);
+    CHECK_INT_EQ(session_add_reqid(registry, s, 0x99), -ENOSPC);
+    session_remove(registry, s);                                /* takes every reqid with it */
+    CHECK(session_find_by_reqid(registry, 0x20) == NULL);
+    CHECK(session_find_by_reqid(registry, 0x10) == NULL);
+    session_registry_free(registry);
+}
+
 /* The timeouts are checked at a quarter of the shorter one, 1 to 60 s. */
 static void test_policy_check_interval(void)
 {
@@ -346,4 +377,4 @@ static void test_policy_check_interval(void)
 }
 
 TEST_MAIN(TEST(test_lookups), TEST(test_user_order), TEST(test_login_limit), TEST(test_address6), TEST(test_many),
-          TEST(test_accounting_hooks), TEST(test_activity), TEST(test_policy_check_interval))
+          TEST(test_accounting_hooks), TEST(test_activity), TEST(test_policy_check_interval), TEST(test_more_reqids))
