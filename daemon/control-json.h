@@ -48,6 +48,16 @@ int control_cmd_ipsec(struct vpnd *vpnd, const struct control_request *req, json
 int control_cmd_stats(struct vpnd *vpnd, const struct control_request *req, json_object **result,
                       struct control_error *error);
 
-/* What `sessions` lists of one session (control-commands.c), a new object. */
+/* What `sessions` lists of one session (control-commands.c), a new object;
+ * kernel counters from snap, or SA by SA when it is NULL. */
+struct ike;
 struct session;
-json_object *control_session_summary(struct vpnd *vpnd, struct session *s);
+struct session_registry;
+struct xfrm_snapshot;
+json_object *control_session_summary(struct ike *ike, struct session *s, const struct xfrm_snapshot *snap);
+/* The result of `sessions` for every session of reg (NULL: none) and of
+ * `sas` (child false) / `ipsec` (child true); counters as above. -ENOMEM. */
+int control_sessions_list(struct ike *ike, struct session_registry *reg, const struct xfrm_snapshot *snap,
+                          json_object **result);
+int control_sa_list(struct session_registry *reg, const struct xfrm_snapshot *snap, bool child,
+                    json_object **result);
