@@ -12,6 +12,9 @@
 #include "config.h"
 #include "control.h"
 
+/* Members. The key must outlive the object (a literal, a name from a
+ * static table): it is not copied. Each key once per object. */
+void control_add(json_object *o, const char *key, json_object *value);
 /* A string member; NULL becomes JSON null. */
 void control_add_string(json_object *o, const char *key, const char *value);
 void control_add_uint(json_object *o, const char *key, unsigned long long value);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "control-json.h"
+#include "control-list.h"
 #include "ike.h"
 #include "session.h"
 #include "vpnd.h"
@@ -138,7 +139,7 @@ fail:
  * naming its session. */
 struct sa_walk {
     const struct xfrm_snapshot *snap;
-    json_object *list;
+    struct control_list list;   /* each SA as text at once (control-list.h) */
     bool child;
 };
 
@@ -166,33 +167,37 @@ static int add_sas(struct session *s, void *userdata)
     if (!w->child) {
         if (json_object_object_get_ex(d, "ike_sa", &v) && v) {
             name_session(v, s);
-            json_object_array_add(w->list, json_object_get(v));
+            r = control_list_append(&w->list, v);
         }
     } else if (json_object_object_get_ex(d, "child_sas", &v) && json_object_is_type(v, json_type_array)) {
-        for (size_t i = 0; i < json_object_array_length(v); i++) {
+        for (size_t i = 0; r >= 0 && i < json_object_array_length(v); i++) {
             json_object *c = json_object_array_get_idx(v, i);
             name_session(c, s);
-            json_object_array_add(w->list, json_object_get(c));
+            r = control_list_append(&w->list, c);
         }
     }
     json_object_put(d);
-    return 0;
+    return r;
 }
 
 int control_sa_list(struct session_registry *reg, const struct xfrm_snapshot *snap, bool child,
                     json_object **result)
 {
-    json_object *o, *list;
-    int r = control_new_result_list(child ? "ipsec_sas" : "ike_sas", &o, &list);
-    if (r < 0)
-        return r;
-    struct sa_walk w = { .snap = snap, .list = list, .child = child };
-    r = reg ? session_foreach(reg, add_sas, &w) : 0;
-    if (r < 0) {
-        json_object_put(o);
-        return r;
+    struct sa_walk w = { .snap = snap, .child = child };
+    int r = reg ? session_foreach(reg, add_sas, &w) : 0;
+    json_object *o = r < 0 ? NULL : json_object_new_object();
+    if (!o) {
+        control_list_done(&w.list);
+        return r < 0 ? r : -ENOMEM;
     }
-    control_add_uint(o, "count", json_object_array_length(list));
+    size_t count = w.list.count;
+    json_object *list = control_list_finish(&w.list);
+    if (!list) {
+        json_object_put(o);
+        return -ENOMEM;
+    }
+    control_add(o, child ? "ipsec_sas" : "ike_sas", list);
+    control_add_uint(o, "count", count);
     *result = o;
     return 0;
 }
