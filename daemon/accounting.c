@@ -429,7 +429,7 @@ static void probe_arm(struct acct_target *t, uint64_t delay_usec)
 static void session_totals(struct accounting_session *as, struct session *s, struct session_counters *c)
 {
     struct session_counters live = { 0 };
-    if (!s->ops || !s->ops->counters || s->ops->counters(s, &live) < 0)
+    if (!s->ops || !s->ops->counters || s->ops->counters(s, NULL, &live) < 0)
         memset(&live, 0, sizeof(live));
     c->bytes_in = s->retired.bytes_in + live.bytes_in;
     c->bytes_out = s->retired.bytes_out + live.bytes_out;

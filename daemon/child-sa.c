@@ -10,6 +10,7 @@
 
 #include "crypto.h"
 #include "route.h"
+#include "xfrm-snapshot.h"
 
 /* Client policies sit above nothing else of ours; strongSwan uses the
  * same band for its trap/regular policies. */
@@ -514,19 +515,34 @@ done:
     return r;
 }
 
-/* One SA of the pair: inbound (ours) or outbound. */
+/* One SA of the pair: inbound (ours) or outbound; from snap when given. */
+static int read_sa_counters(struct xfrm_handle *x, const struct xfrm_snapshot *snap, const struct child_sa *c,
+                            bool inbound, uint64_t *bytes, uint64_t *packets)
+{
+    struct xfrm_sa_counters k;
+    struct xfrm_sa_id id = { .family = family_of(&c->local), .spi = inbound ? c->spi_in : c->spi_out };
+    address_of(inbound ? &c->local : &c->remote, &id.dst);
+    int r = xfrm_sa_read_counters(x, snap, &id, &k, NULL);
+    if (r < 0)
+        return r;
+    *bytes += k.bytes;
+    *packets += k.packets;
+    return 0;
+}
+
 static int sa_counters(struct xfrm_handle *x, const struct child_sa *c, bool inbound, uint64_t *bytes,
                        uint64_t *packets)
 {
-    struct xfrm_sa_info info;
-    struct xfrm_sa_id id = { .family = family_of(&c->local), .spi = inbound ? c->spi_in : c->spi_out };
-    address_of(inbound ? &c->local : &c->remote, &id.dst);
-    int r = xfrm_sa_get(x, &id, &info, NULL);
-    if (r < 0)
-        return r;
-    *bytes += info.cur.bytes;
-    *packets += info.cur.packets;
-    return 0;
+    return read_sa_counters(x, NULL, c, inbound, bytes, packets);
+}
+
+static int pair_counters(struct xfrm_handle *x, const struct xfrm_snapshot *snap, const struct child_sa *c,
+                         struct session_counters *out)
+{
+    int r = read_sa_counters(x, snap, c, true, &out->bytes_in, &out->packets_in);
+    if (r >= 0)
+        r = read_sa_counters(x, snap, c, false, &out->bytes_out, &out->packets_out);
+    return r;
 }
 
 int child_sa_counters(struct xfrm_handle *x, const struct child_sa *c, uint64_t *bytes_in, uint64_t *bytes_out,
@@ -552,12 +568,12 @@ void child_sa_expired_counters(const struct xfrm_sa_info *info, const union ike_
     }
 }
 
-int child_sa_session_counters(struct xfrm_handle *x, const struct child_sa *c, const struct child_sa *old,
-                              struct session_counters *out)
+int child_sa_session_counters(struct xfrm_handle *x, const struct xfrm_snapshot *snap, const struct child_sa *c,
+                              const struct child_sa *old, struct session_counters *out)
 {
-    int r = child_sa_counters(x, c, &out->bytes_in, &out->bytes_out, &out->packets_in, &out->packets_out);
+    int r = pair_counters(x, snap, c, out);
     if (r >= 0 && old)
-        (void)child_sa_counters(x, old, &out->bytes_in, &out->bytes_out, &out->packets_in, &out->packets_out);
+        (void)pair_counters(x, snap, old, out);
     return r;
 }
 

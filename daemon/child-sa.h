@@ -102,11 +102,13 @@ int child_sa_counters(struct xfrm_handle *x, const struct child_sa *c, uint64_t 
 
 /* For a session's view (session.h): the counters of a CHILD SA and, when
  * not NULL, of the pair a rekey replaced (until the client deletes it),
- * added into *out; and their SPIs. */
+ * added into *out; and their SPIs. With a snapshot (xfrm-snapshot.h) the
+ * counters come from it, else from one netlink get per SA. */
 struct session_counters;
 struct session_sas;
-int child_sa_session_counters(struct xfrm_handle *x, const struct child_sa *c, const struct child_sa *old,
-                              struct session_counters *out);
+struct xfrm_snapshot;
+int child_sa_session_counters(struct xfrm_handle *x, const struct xfrm_snapshot *snap, const struct child_sa *c,
+                              const struct child_sa *old, struct session_counters *out);
 void child_sa_session_sas(const struct child_sa *c, const struct child_sa *old, struct session_sas *out);
 
 /* Called by child_sa_remove and child_sa_remove_sas with the final

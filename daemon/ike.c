@@ -19,6 +19,7 @@
 #include "vpnd-kernel.h"
 #include "vpnd.h"
 #include "xfrm.h"
+#include "xfrm-snapshot.h"
 
 struct vpnd_config *ike_config(struct ike *ike)
 {
@@ -291,13 +292,28 @@ void ike_get_socket_stats(const struct ike *ike, struct ike_socket_stats *stats)
     ike_socket_get_stats(ike->sockets, stats);
 }
 
-int ike_session_counters(struct ike *ike, struct session *s, struct session_counters *c)
+int ike_session_counters(struct ike *ike, struct session *s, const struct xfrm_snapshot *snap,
+                         struct session_counters *c)
 {
     (void)ike;
     memset(c, 0, sizeof(*c));
     if (!s->ops || !s->ops->counters)
         return -EOPNOTSUPP;
-    return s->ops->counters(s, c);
+    return s->ops->counters(s, snap, c);
+}
+
+struct xfrm_snapshot *ike_kernel_snapshot(struct ike *ike)
+{
+    struct xfrm_snapshot *snap = NULL;
+    struct xfrm_status st = { 0 };
+    struct xfrm_handle *x = ike_xfrm(ike);
+    if (!x)
+        return NULL;
+    int r = xfrm_snapshot_take(x, &snap, &st);
+    if (r < 0)
+        log_warning(CONFIG_SUBSYS_NETLINK, "cannot dump the kernel's SAs, asking for them one by one: %s%s%s",
+                    strerror(-r), st.message[0] ? ": " : "", st.message);
+    return r < 0 ? NULL : snap;
 }
 
 /* Ends every IKE SA of a table. Terminating removes an SA from its

@@ -102,7 +102,7 @@ static json_object *describe_isakmp_sa(const struct ikev1_isakmp_sa *sa)
     return o;
 }
 
-int ikev1_session_describe(struct session *s, json_object *out)
+int ikev1_session_describe(struct session *s, const struct xfrm_snapshot *snap, json_object *out)
 {
     struct ikev1_isakmp_sa *sa = s->owner;
     json_object *ike = sa ? describe_isakmp_sa(sa) : NULL, *children = json_object_new_array();
@@ -123,9 +123,9 @@ int ikev1_session_describe(struct session *s, json_object *out)
         snprintf(esp, sizeof(esp), "%s%s%s%s%s", ch->esp.encr ? ch->esp.encr->name : "?",
                  ch->esp.integ ? "/" : "", ch->esp.integ ? ch->esp.integ->name : "",
                  ch->esp.pfs ? "/" : "", ch->esp.pfs ? ch->esp.pfs->name : "");
-        r = child_sa_describe(ike_xfrm(sa->ike), &ch->sa, esp, "current", children);
+        r = child_sa_describe(ike_xfrm(sa->ike), snap, &ch->sa, esp, "current", children);
         if (r >= 0 && ch->has_old)
-            r = child_sa_describe(ike_xfrm(sa->ike), &ch->old, esp, "rekeyed", children);
+            r = child_sa_describe(ike_xfrm(sa->ike), snap, &ch->old, esp, "rekeyed", children);
     }
     return r;
 }

@@ -430,25 +430,26 @@ void ikev1_session_terminate(struct session *s, const char *reason)
 
 /* Reads the CHILD SA's counters (and those of a pair a rekey is replacing)
  * into *c and the session's activity tracker. */
-static int read_counters(struct ikev1_isakmp_sa *sa, struct session_counters *c, uint64_t now)
+static int read_counters(struct ikev1_isakmp_sa *sa, const struct xfrm_snapshot *snap, struct session_counters *c,
+                         uint64_t now)
 {
     if (sa->n_children == 0)
         return -ENOENT;
     int r = 0;
     for (size_t i = 0; i < sa->n_children && r >= 0; i++)
-        r = child_sa_session_counters(ike_xfrm(sa->ike), &sa->children[i].sa,
+        r = child_sa_session_counters(ike_xfrm(sa->ike), snap, &sa->children[i].sa,
                                       sa->children[i].has_old ? &sa->children[i].old : NULL, c);
     session_activity_note(&sa->activity, r, c->bytes_in, now);
     c->last_activity_usec = sa->activity.last_usec;
     return r;
 }
 
-int ikev1_session_counters(struct session *s, struct session_counters *c)
+int ikev1_session_counters(struct session *s, const struct xfrm_snapshot *snap, struct session_counters *c)
 {
     struct ikev1_isakmp_sa *sa = s->owner;
     if (!sa)
         return -ENOENT;
-    return read_counters(sa, c, monotonic_usec());
+    return read_counters(sa, snap, c, monotonic_usec());
 }
 
 void ikev1_session_sas(struct session *s, struct session_sas *out)
@@ -485,7 +486,7 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
      * Quick Modes) there is nothing to read: the time goes on. */
     struct session_counters c = { 0 };
     if (sa->n_children > 0)
-        (void)read_counters(sa, &c, now);
+        (void)read_counters(sa, NULL, &c, now);
     if (gp && gp->idle_timeout &&
         session_activity_idle_usec(&sa->activity, now) >= (uint64_t)gp->idle_timeout * 1000000ULL) {
         snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);

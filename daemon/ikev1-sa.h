@@ -238,13 +238,13 @@ void ikev1_lifetime_start(struct ikev1_isakmp_sa *sa);
 void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_delete, const char *reason);
 void ikev1_free_all(struct ike *ike);
 void ikev1_handle_packet(struct ike *ike, const struct ike_packet *pkt);
-int ikev1_session_counters(struct session *s, struct session_counters *c);
+int ikev1_session_counters(struct session *s, const struct xfrm_snapshot *snap, struct session_counters *c);
 /* `vpnctl terminate`, a reload that removed what the session stands on. */
 void ikev1_session_terminate(struct session *s, const char *reason);
 void ikev1_session_sas(struct session *s, struct session_sas *out);
 /* session_ops.describe (ikev1-describe.c). */
 struct json_object;
-int ikev1_session_describe(struct session *s, struct json_object *out);
+int ikev1_session_describe(struct session *s, const struct xfrm_snapshot *snap, struct json_object *out);
 /* Watches the group policy's idle-timeout and session-timeout of a session. */
 int ikev1_start_policy_timer(struct ikev1_isakmp_sa *sa);
 

@@ -95,7 +95,7 @@ static json_object *describe_ike_sa(const struct ikev2_ike_sa *sa)
     return o;
 }
 
-int ikev2_session_describe(struct session *s, json_object *out)
+int ikev2_session_describe(struct session *s, const struct xfrm_snapshot *snap, json_object *out)
 {
     struct ikev2_ike_sa *sa = s->owner;
     json_object *ike = sa ? describe_ike_sa(sa) : NULL, *children = json_object_new_array();
@@ -113,8 +113,8 @@ int ikev2_session_describe(struct session *s, json_object *out)
         return 0;
     ikev2_esp_choice_format(&sa->esp, esp, sizeof(esp));
     if (sa->has_child)
-        r = child_sa_describe(ike_xfrm(sa->ike), &sa->child, esp, "current", children);
+        r = child_sa_describe(ike_xfrm(sa->ike), snap, &sa->child, esp, "current", children);
     if (r >= 0 && sa->has_old_child)
-        r = child_sa_describe(ike_xfrm(sa->ike), &sa->old_child, esp, "rekeyed", children);
+        r = child_sa_describe(ike_xfrm(sa->ike), snap, &sa->old_child, esp, "rekeyed", children);
     return r;
 }

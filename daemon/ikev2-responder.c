@@ -366,11 +366,13 @@ static int on_half_open_timeout(sd_event_source *s, uint64_t usec, void *userdat
 
 /* Reads the inbound counters of the CHILD SA (and of a pair a rekey is
  * replacing) into *c and the session's activity tracker. */
-static int read_counters(struct ikev2_ike_sa *sa, struct session_counters *c, uint64_t now)
+static int read_counters(struct ikev2_ike_sa *sa, const struct xfrm_snapshot *snap, struct session_counters *c,
+                         uint64_t now)
 {
     if (!sa->has_child)
         return -ENOENT;
-    int r = child_sa_session_counters(ike_xfrm(sa->ike), &sa->child, sa->has_old_child ? &sa->old_child : NULL, c);
+    int r = child_sa_session_counters(ike_xfrm(sa->ike), snap, &sa->child, sa->has_old_child ? &sa->old_child : NULL,
+                                      c);
     session_activity_note(&sa->activity, r, c->bytes_in, now);
     c->last_activity_usec = sa->activity.last_usec;
     return r;
@@ -396,7 +398,7 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
      * idle time. Traffic from the client is what counts (ASA: idle = no data). */
     struct session_counters c = { 0 };
     if (sa->has_child)
-        (void)read_counters(sa, &c, now);
+        (void)read_counters(sa, NULL, &c, now);
     if (gp && gp->idle_timeout && sa->has_child &&
         session_activity_idle_usec(&sa->activity, now) >= (uint64_t)gp->idle_timeout * 1000000ULL) {
         snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
@@ -426,13 +428,13 @@ int ikev2_sa_start_policy_timer(struct ikev2_ike_sa *sa)
                              sa->established_usec + session_policy_check_usec(sa->policy), 0, on_policy_timer, sa);
 }
 
-int ikev2_session_counters(struct session *s, struct session_counters *c)
+int ikev2_session_counters(struct session *s, const struct xfrm_snapshot *snap, struct session_counters *c)
 {
     struct ikev2_ike_sa *sa = s->owner;
     if (!sa)
         return -ENOENT;
     /* Until the client deletes them, the SAs a rekey replaced count too. */
-    return read_counters(sa, c, monotonic_usec());
+    return read_counters(sa, snap, c, monotonic_usec());
 }
 
 void ikev2_session_terminate(struct session *s, const char *reason)

@@ -24,6 +24,7 @@
 struct hashmap;
 struct json_object;
 struct session;
+struct xfrm_snapshot;
 
 enum session_protocol {
     SESSION_IKEV2,
@@ -76,8 +77,10 @@ struct session_sas {
 
 /* The protocol's side of a session. */
 struct session_ops {
-    /* Kernel counters of the session's SAs, added into *c. */
-    int (*counters)(struct session *s, struct session_counters *c);
+    /* Kernel counters of the session's SAs, added into *c: from the
+     * snapshot when one is given (a view of many sessions), else asked of
+     * the kernel SA by SA (xfrm-snapshot.h). */
+    int (*counters)(struct session *s, const struct xfrm_snapshot *snap, struct session_counters *c);
     /* Ends the session as an operator asked (`vpnctl terminate`): tells the
      * client (DELETE), removes its SAs, releases its address. The session
      * is freed: `s` is invalid afterwards. */
@@ -86,8 +89,9 @@ struct session_ops {
     void (*sas)(struct session *s, struct session_sas *out);
     /* The detailed view (`vpnctl session`, `sas`, `ipsec`): adds to `out`
      * "ike_sa" (an object) and "child_sas" (an array, kernel counters
-     * included). -ENOMEM. NULL: the protocol has none. */
-    int (*describe)(struct session *s, struct json_object *out);
+     * included, from snap when given, see counters). -ENOMEM. NULL: the
+     * protocol has none. */
+    int (*describe)(struct session *s, const struct xfrm_snapshot *snap, struct json_object *out);
 };
 
 #define SESSION_NAME_MAX 256

@@ -210,6 +210,11 @@ int xfrm_sa_dump(struct xfrm_handle *h, xfrm_sa_dump_fn fn, void *userdata,
                  struct xfrm_status *st);
 int xfrm_sp_dump(struct xfrm_handle *h, xfrm_sp_dump_fn fn, void *userdata,
                  struct xfrm_status *st);
+/* The SAs of dump answers already read (a buffer of netlink messages as
+ * the kernel sends them), each to fn, keys wiped. Ends at NLMSG_DONE or the
+ * end of the buffer; -EBADMSG for a malformed or truncated message, the
+ * kernel's error of an NLMSG_ERROR, or fn's first negative return. */
+int xfrm_sa_dump_parse(const void *buf, size_t len, xfrm_sa_dump_fn fn, void *userdata);
 
 /*
  * Delete every SA whose reqid and every policy with a template whose reqid
