@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "crypto.h"
+#include "kernel-timing.h"
 #include "route.h"
 
 /* Client policies sit above nothing else of ours; strongSwan uses the
@@ -42,14 +43,29 @@ static void config_to_xfrm(const struct config_address *a, xfrm_address_t *x)
         memcpy(&x->a6, &a->in6, 16);
 }
 
+static uint64_t monotonic_usec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 int child_sa_allocate_spi(struct xfrm_handle *x, struct child_sa *c, char *err, size_t err_len)
 {
     struct xfrm_status st = { 0 };
+    struct xfrm_io_counters before, after;
     xfrm_address_t src, dst;
     address_of(&c->remote, &src);
     address_of(&c->local, &dst);
+    xfrm_get_io_counters(x, &before);
+    uint64_t start = monotonic_usec();
     int r = xfrm_sa_allocspi(x, family_of(&c->local), &src, &dst, c->reqid, NULL, CHILD_SA_SPI_MIN,
                              CHILD_SA_SPI_MAX, &c->spi_in, &st);
+    /* Part of the installation's cost (child_sa_install reports it). */
+    uint64_t took = monotonic_usec() - start;
+    xfrm_get_io_counters(x, &after);
+    c->spi_alloc_usec = took > UINT32_MAX ? UINT32_MAX : (uint32_t)took;
+    c->spi_alloc_syscalls = (uint8_t)(after.syscalls - before.syscalls);
     if (r < 0) {
         snprintf(err, err_len, "cannot allocate an SPI: %s%s%s", strerror(-r), st.message[0] ? ": " : "",
                  st.message);
@@ -212,13 +228,53 @@ static int add_route(struct route_handle *routes, const struct child_sa *c, cons
     return 0;
 }
 
+static child_sa_install_fn install_observer;
+static void *install_observer_data;
+
+void child_sa_set_install_observer(child_sa_install_fn fn, void *userdata)
+{
+    install_observer = fn;
+    install_observer_data = userdata;
+}
+
+/* What one installation cost: the ALLOCSPI exchange before it, when there
+ * was one, and the XFRM batch and route adds since `before`. libnl's route
+ * add is one message and one round trip (its system calls are not
+ * counted). */
+static void report_install(struct xfrm_handle *x, const struct child_sa *c, const struct xfrm_io_counters *before,
+                           uint64_t start, unsigned route_adds)
+{
+    struct xfrm_io_counters after;
+    if (!install_observer)
+        return;
+    xfrm_get_io_counters(x, &after);
+    struct kernel_install_cost cost = {
+        .usec = monotonic_usec() - start,
+        .round_trips = (unsigned)(after.round_trips - before->round_trips) + route_adds,
+        .messages = (unsigned)(after.messages - before->messages) + route_adds,
+        .syscalls = (unsigned)(after.syscalls - before->syscalls),
+    };
+    if (c->spi_alloc_syscalls) {
+        cost.usec += c->spi_alloc_usec;
+        cost.round_trips++;
+        cost.messages++;
+        cost.syscalls += c->spi_alloc_syscalls;
+    }
+    install_observer(&cost, install_observer_data);
+}
+
 int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct child_sa *c,
                      const struct child_sa_params *p, char *err, size_t err_len)
 {
     static const uint8_t dirs[] = { XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD };
     struct xfrm_status first = { 0 };
+    struct xfrm_io_counters before;
     struct xfrm_sa sa;
     int r = 0;
+    unsigned route_adds = 0;
+
+    xfrm_get_io_counters(x, &before);
+    uint64_t start = monotonic_usec();
 
     fill_sa(&sa, c, p, true);
     r = xfrm_queue_sa_add(x, &sa, true, remember_error, &first);   /* updates the larval SA */
@@ -248,14 +304,18 @@ int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct 
     c->installed = true;
 
     if (routes) {
+        route_adds++;
         r = add_route(routes, c, &c->inner, &c->route_installed, err, err_len);
-        if (r >= 0 && c->has_inner6)
+        if (r >= 0 && c->has_inner6) {
+            route_adds++;
             r = add_route(routes, c, &c->inner6, &c->route6_installed, err, err_len);
+        }
         if (r < 0) {
             (void)child_sa_remove(x, routes, c);
             return r;
         }
     }
+    report_install(x, c, &before, start, route_adds);
     return 0;
 }
 

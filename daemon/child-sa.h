@@ -43,6 +43,8 @@ struct child_sa {
     bool route_installed;
     bool route6_installed;
     bool spi_allocated;                 /* a larval inbound SA exists */
+    uint8_t spi_alloc_syscalls;         /* what ALLOCSPI cost, for the install's account */
+    uint32_t spi_alloc_usec;
 };
 
 struct child_sa_params {
@@ -118,5 +120,10 @@ void child_sa_session_sas(const struct child_sa *c, const struct child_sa *old, 
 struct xfrm_sa_info;
 void child_sa_expired_counters(const struct xfrm_sa_info *info, const union ike_sockaddr *local,
                                struct session_counters *out);
+/* Called after each successful child_sa_install (not rekeys) with what its
+ * kernel work cost (kernel-timing.h). One observer for the process. */
+struct kernel_install_cost;
+typedef void (*child_sa_install_fn)(const struct kernel_install_cost *cost, void *userdata);
+void child_sa_set_install_observer(child_sa_install_fn fn, void *userdata);
 typedef void (*child_sa_removal_fn)(uint32_t reqid, const struct session_counters *final, void *userdata);
 void child_sa_set_removal_observer(child_sa_removal_fn fn, void *userdata);

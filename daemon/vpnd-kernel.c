@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "child-sa.h"
 #include "ike.h"
 #include "ikev2-nat.h"
+#include "kernel-timing.h"
 #include "log.h"
 #include "xfrm-monitor.h"
 #include "xfrm.h"
@@ -18,6 +20,7 @@ struct vpnd_kernel {
     struct xfrm_monitor *monitor;
     sd_event_source *resubscribe;   /* pending re-open of a failed monitor */
     struct ike *ike;                /* NAT mapping and SA expiry events go there */
+    struct kernel_timing timing;    /* what CHILD SA installs cost (`vpnctl stats`) */
 };
 
 static void on_xfrm_event(const struct xfrm_event *ev, void *userdata);
@@ -120,10 +123,17 @@ static void on_xfrm_event(const struct xfrm_event *ev, void *userdata)
     }
 }
 
+static void on_child_sa_installed(const struct kernel_install_cost *cost, void *userdata)
+{
+    struct vpnd_kernel *k = userdata;
+    kernel_timing_record(&k->timing, cost);
+}
+
 void vpnd_kernel_free(struct vpnd_kernel *k)
 {
     if (!k)
         return;
+    child_sa_set_install_observer(NULL, NULL);
     sd_event_source_unref(k->resubscribe);
     if (k->monitor)
         xfrm_monitor_free(k->monitor);
@@ -168,6 +178,7 @@ int vpnd_kernel_new(sd_event *event, struct vpnd_kernel **ret)
         goto fail;
     }
 
+    child_sa_set_install_observer(on_child_sa_installed, k);
     *ret = k;
     return 0;
 
@@ -190,4 +201,9 @@ void vpnd_kernel_set_ike(struct vpnd_kernel *k, struct ike *ike)
 struct xfrm_handle *vpnd_kernel_xfrm(struct vpnd_kernel *k)
 {
     return k->xfrm;
+}
+
+void vpnd_kernel_get_timing(const struct vpnd_kernel *k, struct kernel_timing_summary *ret)
+{
+    kernel_timing_summarize(&k->timing, ret);
 }

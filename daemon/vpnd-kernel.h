@@ -31,3 +31,7 @@ void vpnd_kernel_set_ike(struct vpnd_kernel *kernel, struct ike *ike);
 
 /* For the protocol code: the handle requests are queued on. */
 struct xfrm_handle *vpnd_kernel_xfrm(struct vpnd_kernel *kernel);
+
+/* What the CHILD SA installations cost so far (kernel-timing.h). */
+struct kernel_timing_summary;
+void vpnd_kernel_get_timing(const struct vpnd_kernel *kernel, struct kernel_timing_summary *ret);

@@ -42,6 +42,7 @@ struct xfrm_handle {
     unsigned earlier_failures;
     int earlier_error;
     uint8_t *rx;
+    struct xfrm_io_counters io;
 };
 
 static uint32_t next_seq(struct xfrm_handle *h)
@@ -111,6 +112,11 @@ struct xfrm_handle *xfrm_close(struct xfrm_handle *h)
     return NULL;
 }
 
+void xfrm_get_io_counters(const struct xfrm_handle *h, struct xfrm_io_counters *ret)
+{
+    *ret = h->io;
+}
+
 size_t xfrm_queued(const struct xfrm_handle *h)
 {
     return h->n_pending;
@@ -146,6 +152,7 @@ static int batch_receive(struct xfrm_handle *h, struct xfrm_request *reqs, size_
 {
     while (count_unanswered(reqs, n) > 0) {
         ssize_t len = mnl_socket_recvfrom(h->nl, h->rx, RX_BUFFER);
+        h->io.syscalls++;
         if (len < 0) {
             int r = errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
             for (size_t k = 0; k < n; k++)
@@ -184,6 +191,9 @@ static int send_batch(struct xfrm_handle *h, unsigned *failed)
     h->n_pending = 0;
 
     size_t size = mnl_nlmsg_batch_size(h->batch);
+    h->io.round_trips++;
+    h->io.messages += n;
+    h->io.syscalls++;
     ssize_t sent = mnl_socket_sendto(h->nl, mnl_nlmsg_batch_head(h->batch), size);
     int send_errno = errno;
     explicit_bzero(mnl_nlmsg_batch_head(h->batch), size);
@@ -339,6 +349,9 @@ int xfrm_transact(struct xfrm_handle *h, struct nlmsghdr *nlh,
     uint32_t seq = nlh->nlmsg_seq = next_seq(h);
     if (dump)
         nlh->nlmsg_flags &= ~NLM_F_ACK;    /* NLMSG_DONE ends a dump */
+    h->io.round_trips++;
+    h->io.messages++;
+    h->io.syscalls++;
     ssize_t sent = mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len);
     int send_errno = errno;
     explicit_bzero(nlh, nlh->nlmsg_len);
@@ -347,6 +360,7 @@ int xfrm_transact(struct xfrm_handle *h, struct nlmsghdr *nlh,
 
     for (;;) {
         ssize_t len = mnl_socket_recvfrom(h->nl, h->rx, RX_BUFFER);
+        h->io.syscalls++;
         if (len < 0)
             return st->error = (errno == EAGAIN ? -ETIMEDOUT : -errno);
         int rest = (int)len;    /* len <= the buffer size, which fits an int */
