@@ -265,8 +265,9 @@ static void report_install(struct xfrm_handle *x, const struct child_sa *c, cons
     install_observer(&cost, install_observer_data);
 }
 
-/* Tries to choose an inbound SPI already in use before giving up. With
- * 2^28 SPIs in our range, a second try is already rare at 10^5 SAs. */
+/* SPIs tried when the one chosen is in use (the kernel refuses it with
+ * EEXIST). With 2^28 SPIs in our range, even a second try is rare: at
+ * 10^5 SAs one install in 2700 needs it. */
 #define CHILD_SA_SPI_TRIES 4
 
 /* An inbound SPI of our own choosing, for an install without ALLOCSPI. */
