@@ -57,8 +57,11 @@ struct child_sa_params {
  * remote must be set. */
 int child_sa_allocate_spi(struct xfrm_handle *x, struct child_sa *c, char *err, size_t err_len);
 
-/* Installs everything (see above). On failure nothing of it remains in the
- * kernel (the larval SA included) and `err` says what went wrong. */
+/* Installs everything (see above). Without child_sa_allocate_spi before
+ * (IKEv2 IKE_AUTH: nothing needs the SPI earlier), our inbound SPI is
+ * chosen here and added in the same batch, one round trip less; it is in
+ * c->spi_in on success. On failure nothing of it remains in the kernel (the
+ * larval SA included) and `err` says what went wrong. */
 int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct child_sa *c,
                      const struct child_sa_params *p, char *err, size_t err_len);
 
