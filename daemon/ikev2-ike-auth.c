@@ -301,8 +301,9 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
         c->n_networks += ikev2_ts_to_prefixes(&res->tsr[i], &c->networks[c->n_networks],
                                               CHILD_SA_MAX_NETWORKS - c->n_networks);
     char err[300];
-    r = child_sa_allocate_spi(ike_xfrm(ike), c, err, sizeof(err));
-    if (r >= 0) {
+    /* No ALLOCSPI: child_sa_install chooses our inbound SPI in the batch
+     * that installs the SAs (nothing needs it before), one round trip less. */
+    {
         struct crypto_child_keys keys;
         r = crypto_ikev2_derive_child_keys(&sa->keys, sa->esp.encr, sa->esp.integ, NULL, 0, sa->ni, sa->ni_len,
                                            sa->nr, sa->nr_len, &keys);

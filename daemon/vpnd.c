@@ -232,7 +232,7 @@ int vpnd_start(const char *config_path, struct vpnd **ret)
 
     /* Kernel state left by a crashed predecessor is stale: clear it before
      * anything new is negotiated. */
-    r = vpnd_kernel_new(vpnd->event, &vpnd->kernel);
+    r = vpnd_kernel_new(vpnd->event, vpnd->config->kernel.spd_hash_thresholds, &vpnd->kernel);
     if (r < 0)
         goto fail;
 

@@ -181,6 +181,13 @@ int xfrm_queue_sp_delete(struct xfrm_handle *h, const struct xfrm_sp_id *id,
                          xfrm_done_fn done, void *userdata);
 size_t xfrm_queued(const struct xfrm_handle *h);
 
+/* What the handle cost since it was opened: exchanges (a batch or a query
+ * sent and its answer awaited), messages sent, sendmsg/recvmsg calls. */
+struct xfrm_io_counters {
+    uint64_t round_trips, messages, syscalls;
+};
+void xfrm_get_io_counters(const struct xfrm_handle *h, struct xfrm_io_counters *ret);
+
 /* Send what is queued and run each request's callback. Returns the number of
  * requests queued since the previous xfrm_flush() that failed (including
  * those sent early), or a negative errno when the socket failed (the

@@ -650,7 +650,15 @@ static void test_log_and_control(void)
     CHECK_INT_EQ(c->ike.fragment_size, 1280);
     CHECK_INT_EQ(c->ike.retransmit_timeout_ms, 4000);
     CHECK_INT_EQ(c->ike.retransmit_tries, 5);
+    CHECK_INT_EQ(c->kernel.spd_hash_thresholds, CONFIG_SPD_HASH_REMOTE_ACCESS);
     config_free(c);
+
+    c = load_text("kernel.conf", "kernel = { spd-hash-thresholds = \"keep\"; };\n", NULL);
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT_EQ(c->kernel.spd_hash_thresholds, CONFIG_SPD_HASH_KEEP);
+        config_free(c);
+    }
 
     c = load_text("ike.conf", "ike = { cookie-threshold = 0; retransmit-timeout = 2; fragment-size = 576; };\n", NULL);
     CHECK(c != NULL);
