@@ -19,6 +19,7 @@
  * has nothing left, ended the old SA before we get here.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ikev1-sa.h"
@@ -114,4 +115,47 @@ bool ikev1_reauth_pending(struct ikev1_isakmp_sa *sa)
     return newer && newer != sa && (newer->state == IKEV1_SA_XAUTH || newer->state == IKEV1_SA_MODECFG) &&
            newer->group && sa->group && strcmp(newer->group->name, sa->group->name) == 0 &&
            same_host(&newer->remote, &sa->remote);
+}
+
+bool ikev1_client_deletes_isakmp_sa(struct ikev1_isakmp_sa *sa, const struct ikev1_delete *d)
+{
+    if (d->spi_size != 2 * IKEV1_COOKIE_LEN) {
+        /* No cookie pair: the SA it came under. */
+        session_set_end_cause(sa->session, SESSION_END_USER_REQUEST);
+        ikev1_sa_terminate(sa, false, "deleted by the client");
+        return true;
+    }
+    struct log_ctx ctx;
+    bool itself = false;
+    ikev1_sa_log_ctx(sa, &ctx);
+    for (uint16_t k = 0; k < d->n_spis; k++) {
+        const uint8_t *icookie = d->spis + (size_t)k * d->spi_size, *rcookie = icookie + IKEV1_COOKIE_LEN;
+        if (memcmp(icookie, sa->icookie, IKEV1_COOKIE_LEN) == 0 && memcmp(rcookie, sa->rcookie, IKEV1_COOKIE_LEN) == 0) {
+            itself = true;
+            continue;
+        }
+        struct ikev1_isakmp_sa *other = hashmap_get(sa->ike->ikev1_sas, rcookie, IKEV1_COOKIE_LEN);
+        if (!other || other == sa || memcmp(other->icookie, icookie, IKEV1_COOKIE_LEN) != 0) {
+            /* Usually one whose lifetime has just ended here. */
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "DELETE for an ISAKMP SA we do not have (any more)");
+            continue;
+        }
+        /* Only the client's own: the same user from the same host in the
+         * same tunnel group, as for the takeover of its session. */
+        if (!sa->user[0] || strcmp(other->user, sa->user) != 0 || !other->group || !sa->group ||
+            strcmp(other->group->name, sa->group->name) != 0 || !same_host(&other->remote, &sa->remote)) {
+            log_notice_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "DELETE for ISAKMP SA %s of %s ignored: not this client's",
+                           other->name, other->peer);
+            continue;
+        }
+        char why[96];
+        snprintf(why, sizeof(why), "deleted by the client through ISAKMP SA %s", sa->name);
+        session_set_end_cause(other->session, SESSION_END_USER_REQUEST);
+        ikev1_sa_terminate(other, false, why);
+    }
+    if (itself) {
+        session_set_end_cause(sa->session, SESSION_END_USER_REQUEST);
+        ikev1_sa_terminate(sa, false, "deleted by the client");
+    }
+    return itself;
 }
