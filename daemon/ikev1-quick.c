@@ -692,7 +692,7 @@ void ikev1_handle_informational(struct ikev1_isakmp_sa *sa, const struct ikev1_p
             if (ikev1_delete_decode(p, &d, &st) < 0)
                 continue;
             if (d.protocol == IKEV1_PROTO_ISAKMP) {
-                if (ikev1_client_deletes_isakmp_sa(sa, &d))
+                if (ikev1_client_deletes_isakmp_sa(sa, &d, pl))
                     return;
                 continue;
             }

@@ -195,6 +195,11 @@ struct ikev1_isakmp_sa {
     uint64_t established_usec;
     bool lifetime_grace;                /* the lifetime ran out during a re-authentication once */
     bool lifetime_announced;            /* RESPONDER-LIFETIME sent (ikev1-phase1-lifetime.c) */
+    /* Took over its session from this ISAKMP SA (ikev1-phase1-reauth.c);
+     * until the client deletes it, a DELETE naming this SA may mean it. */
+    uint8_t predecessor_cookies[2 * IKEV1_COOKIE_LEN];
+    char predecessor_name[24];
+    bool predecessor_delete_due;
 };
 
 /* ---- ikev1-responder.c ---------------------------------------------------- */
@@ -390,9 +395,11 @@ bool ikev1_reauth_adopt(struct ikev1_isakmp_sa *sa);
 bool ikev1_reauth_pending(struct ikev1_isakmp_sa *sa);
 /* A DELETE of the client for ISAKMP SAs, received under sa: each named
  * by its cookie pair (RFC 2408 3.15), sa itself or another ISAKMP SA of
- * the same client (vpnc deletes its old ISAKMP SA through the new one
- * after a phase 1 rekey). True when sa itself is gone. */
-bool ikev1_client_deletes_isakmp_sa(struct ikev1_isakmp_sa *sa, const struct ikev1_delete *d);
+ * the same client (a client deletes its old ISAKMP SA through the new
+ * one after a phase 1 rekey). pl: the whole message. True when sa itself
+ * is gone. */
+bool ikev1_client_deletes_isakmp_sa(struct ikev1_isakmp_sa *sa, const struct ikev1_delete *d,
+                                    const struct ikev1_payload_list *pl);
 
 /* ---- ikev1-phase1-lifetime.c ---------------------------------------------------------- */
 
