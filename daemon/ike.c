@@ -122,6 +122,35 @@ static struct pool *get_pool(struct ike *ike, const struct config_pool *cp)
     return p;
 }
 
+/* The first of the group's pools of `family` with a free address; each
+ * exhausted one is logged and named in *exhausted. `none` is returned when
+ * the group has no pool of the family. */
+static int acquire_from_pools(struct ike *ike, const struct config_tunnel_group *group, int family, int none,
+                              const char *owner, struct config_address *addr, struct pool **pool,
+                              const char **exhausted, uint64_t *in_use)
+{
+    int r = none;
+    for (size_t i = 0; i < group->n_pools; i++) {
+        if (group->pools[i]->family != family)
+            continue;
+        struct pool *p = get_pool(ike, group->pools[i]);
+        if (!p)
+            return -ENOMEM;
+        r = pool_acquire(p, owner, NULL, addr);
+        if (r >= 0) {
+            *pool = p;
+            return 0;
+        }
+        if (r != -ENOSPC)
+            return r;
+        *exhausted = pool_name(p);
+        *in_use = pool_stats(p).in_use;
+        log_info(CONFIG_SUBSYS_POOL, "pool '%s' exhausted (%" PRIu64 " addresses in use)", pool_name(p),
+                 pool_stats(p).in_use);
+    }
+    return r;
+}
+
 int ike_address_acquire(struct ike *ike, const struct config_tunnel_group *group, const struct config_user *user,
                         const char *owner, struct config_address *addr, struct pool **pool, const char **exhausted,
                         uint64_t *in_use)
@@ -151,54 +180,17 @@ int ike_address_acquire(struct ike *ike, const struct config_tunnel_group *group
         *addr = user->address;
         return 0;
     }
-    int r = -ENOSPC;
-    for (size_t i = 0; i < group->n_pools; i++) {
-        if (group->pools[i]->family != AF_INET)
-            continue;       /* IPv4 inner addresses only, for now */
-        struct pool *p = get_pool(ike, group->pools[i]);
-        if (!p)
-            return -ENOMEM;
-        r = pool_acquire(p, owner, NULL, addr);
-        if (r >= 0) {
-            *pool = p;
-            return 0;
-        }
-        if (r != -ENOSPC)
-            return r;
-        *exhausted = pool_name(p);
-        *in_use = pool_stats(p).in_use;
-        log_info(CONFIG_SUBSYS_POOL, "pool '%s' exhausted (%" PRIu64 " addresses in use)", pool_name(p),
-                 pool_stats(p).in_use);
-    }
-    return r;
+    /* IPv4 inner addresses only here; IPv6 in ike_address_acquire6(). */
+    return acquire_from_pools(ike, group, AF_INET, -ENOSPC, owner, addr, pool, exhausted, in_use);
 }
 
 int ike_address_acquire6(struct ike *ike, const struct config_tunnel_group *group, const char *owner,
                          struct config_address *addr, struct pool **pool, const char **exhausted,
                          uint64_t *in_use)
 {
-    int r = -ENOENT;
     *pool = NULL;
     *exhausted = NULL;
-    for (size_t i = 0; i < group->n_pools; i++) {
-        if (group->pools[i]->family != AF_INET6)
-            continue;
-        struct pool *p = get_pool(ike, group->pools[i]);
-        if (!p)
-            return -ENOMEM;
-        r = pool_acquire(p, owner, NULL, addr);
-        if (r >= 0) {
-            *pool = p;
-            return 0;
-        }
-        if (r != -ENOSPC)
-            return r;
-        *exhausted = pool_name(p);
-        *in_use = pool_stats(p).in_use;
-        log_info(CONFIG_SUBSYS_POOL, "pool '%s' exhausted (%" PRIu64 " addresses in use)", pool_name(p),
-                 pool_stats(p).in_use);
-    }
-    return r;
+    return acquire_from_pools(ike, group, AF_INET6, -ENOENT, owner, addr, pool, exhausted, in_use);
 }
 
 void ike_address_release(struct ike *ike, struct pool *pool, const struct config_address *addr)

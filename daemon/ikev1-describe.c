@@ -72,7 +72,7 @@ static json_object *describe_isakmp_sa(const struct ikev1_isakmp_sa *sa)
     control_add_uint(o, "encryption_key_bits", c->encr ? c->encr->key_bits : 0);
     control_add_string(o, "prf", c->prf ? c->prf->name : NULL);
     control_add_string(o, "dh_group", c->dh ? c->dh->name : NULL);
-    uint64_t age = sa->p1_done_usec ? (ikev1_now_usec() - sa->p1_done_usec) / 1000000ULL : 0;
+    uint64_t age = sa->p1_done_usec ? (monotonic_usec() - sa->p1_done_usec) / 1000000ULL : 0;
     control_add_uint(o, "established_seconds", age);
     /* vpnd ends the ISAKMP SA when this runs out (ikev1_lifetime_start). */
     control_add_uint(o, "lifetime_seconds", c->lifetime);

@@ -26,6 +26,7 @@
 #include <systemd/sd-event.h>
 
 #include "child-sa.h"
+#include "clock.h"
 #include "config.h"
 #include "crypto-dh.h"
 #include "aaa.h"
@@ -238,7 +239,6 @@ void ikev1_set_deadline(struct ikev1_isakmp_sa *sa, uint64_t seconds, const char
 /* The client is set up: from now the deadline is the end of the ISAKMP
  * SA's negotiated lifetime (counted from phase 1), when the session ends. */
 void ikev1_lifetime_start(struct ikev1_isakmp_sa *sa);
-uint64_t ikev1_now_usec(void);
 
 /* Ends the ISAKMP SA: DELETE to the peer when send_delete and phase 1 is
  * done, SAs out of the kernel, lease back, session gone. */

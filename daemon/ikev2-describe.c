@@ -65,7 +65,7 @@ static json_object *describe_ike_sa(const struct ikev2_ike_sa *sa)
     control_add_string(o, "dh_group", c->dh ? c->dh->name : NULL);
     /* Counted from IKE_AUTH or the last rekey (the client rekeys; vpnd
      * does not expire IKEv2 SAs itself). */
-    uint64_t age = (ikev2_now_usec() - sa->established_usec) / 1000000ULL;
+    uint64_t age = (monotonic_usec() - sa->established_usec) / 1000000ULL;
     control_add_uint(o, "established_seconds", age);
     if (c->config) {
         control_add_uint(o, "lifetime_seconds", c->config->lifetime_seconds);
@@ -81,7 +81,7 @@ static json_object *describe_ike_sa(const struct ikev2_ike_sa *sa)
     control_add_uint(dpd, "interval_seconds", sa->group ? sa->group->dpd_interval : 0);
     control_add_uint(dpd, "retries", sa->group ? sa->group->dpd_retries : 0);
     if (sa->initiator && sa->initiator->last_heard_usec)
-        control_add_uint(dpd, "last_heard_seconds_ago", (ikev2_now_usec() - sa->initiator->last_heard_usec) / 1000000ULL);
+        control_add_uint(dpd, "last_heard_seconds_ago", (monotonic_usec() - sa->initiator->last_heard_usec) / 1000000ULL);
     else
         json_object_object_add(dpd, "last_heard_seconds_ago", NULL);
     json_object_object_add(o, "dpd", dpd);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ike-identity.h"
 #include "ikev2-auth-state.h"
 #include "ikev2-cp.h"
@@ -25,13 +26,6 @@
 #include "ikev2-ts.h"
 #include "ikev2-wire.h"
 #include "vpnd-build.h"
-
-static uint64_t now_usec(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
-}
 
 void ikev2_auth_fail_eap(struct ikev2_ike_sa *sa, uint32_t mid, const char *identity, const char *reason,
                          const uint8_t *eap_failure, size_t eap_failure_len)
@@ -667,8 +661,8 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
             .remote = sa->remote,
             .local = sa->local,
             .natt = sa->nat_detected,
-            .login_realtime = now_usec(CLOCK_REALTIME),
-            .login_monotonic = now_usec(CLOCK_MONOTONIC),
+            .login_realtime = clock_usec(CLOCK_REALTIME),
+            .login_monotonic = clock_usec(CLOCK_MONOTONIC),
             .ops = NULL,
             .owner = sa,
         };

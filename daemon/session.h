@@ -57,8 +57,14 @@ void session_activity_start(struct session_activity *a, uint64_t now_usec);
 void session_activity_note(struct session_activity *a, int read_result, uint64_t bytes_in, uint64_t now_usec);
 /* Microseconds since the inbound traffic was last seen to move. */
 uint64_t session_activity_idle_usec(const struct session_activity *a, uint64_t now_usec);
+/* How often a session's group policy timeouts are checked (and its idle
+ * time sampled): a quarter of the shorter of idle-timeout and
+ * session-timeout, between 1 and 60 s; 60 s without either. A timeout is
+ * then exceeded by at most that much. */
+uint64_t session_policy_check_usec(const struct config_group_policy *gp);
 
 #define SESSION_CHILD_SAS_MAX 4
+#define SESSION_MORE_REQIDS_MAX 8
 
 /* The SAs behind a session, as the protocol holds them right now (they
  * change with every rekey, so they are asked for, not copied). */
@@ -114,6 +120,8 @@ struct session {
     bool has_address6;                  /* dual stack: an IPv6 inner address too */
     struct config_address address6;
     uint32_t reqid;                     /* of its CHILD SA (kernel events name it), 0 = none */
+    uint32_t more_reqids[SESSION_MORE_REQIDS_MAX];  /* of its further pairs (IKEv1: one per set of networks) */
+    uint8_t n_more_reqids;
     union ike_sockaddr remote;          /* public address:port of the client */
     union ike_sockaddr local;           /* our address:port it talks to */
     bool natt;                          /* behind NAT: ESP in UDP */
@@ -164,6 +172,12 @@ void session_retire_counters(struct session_registry *reg, uint32_t reqid, const
 struct session *session_find_by_index(struct session_registry *reg, uint32_t index);
 struct session *session_find_by_address(struct session_registry *reg, const struct config_address *addr);
 struct session *session_find_by_reqid(struct session_registry *reg, uint32_t reqid);
+/* A further CHILD SA pair of `s` (IKEv1 Quick Mode for other networks)
+ * under its own reqid: found by it, its counters retired into `s` when it
+ * goes. -ENOSPC beyond SESSION_MORE_REQIDS_MAX; an id already listed is
+ * not added twice. The first pair's `reqid` is never removed here. */
+int session_add_reqid(struct session_registry *reg, struct session *s, uint32_t reqid);
+void session_remove_reqid(struct session_registry *reg, struct session *s, uint32_t reqid);
 size_t session_count(const struct session_registry *reg);
 
 /* Calls fn for every session in index order; stops when fn returns < 0. */

@@ -179,6 +179,30 @@ static void test_example_pix(void)
                   "algorithm, accepted because it is named explicitly");
 }
 
+/* AAA: both tunnel groups authenticate and account against the same
+ * RADIUS group, whose Filter-Id map names existing group policies. */
+static void test_example_radius(void)
+{
+    char src[4096], copy[4096];
+    struct vpnd_config *c = NULL;
+
+    check_example("asa-radius-aaa.conf", 2, 0, NULL);
+    snprintf(src, sizeof(src), "%s/examples/asa-radius-aaa.conf", conf_dir);
+    CHECK_INT_EQ(fixture_copy(src, fixture, copy, sizeof(copy)), 0);
+    CHECK_INT_EQ(config_load(copy, &c, NULL), 0);
+    if (!c)
+        return;
+    const struct config_aaa_group *g = config_aaa_group_find(c, "CORP");
+    CHECK(g && g->n_servers == 2 && g->n_group_policy_map == 2);
+    const struct config_tunnel_group *ez = config_tunnel_group_find(c, "EZ");
+    const struct config_tunnel_group *ac = config_tunnel_group_find(c, "AC");
+    CHECK(ez && ez->authentication_server_group == g && ez->accounting_server_group == g);
+    CHECK(ez && ez->authentication_fallback_local);
+    CHECK(ac && ac->authentication_server_group == g && ac->accounting_server_group == g);
+    CHECK(ac && !ac->authentication_fallback_local);
+    config_free(c);
+}
+
 static void test_example_scenarios(void)
 {
     char src[4096], copy[4096];
@@ -790,6 +814,7 @@ static void run_all(void)
         TEST(test_example_anyconnect),
         TEST(test_example_ezvpn),
         TEST(test_example_pix),
+        TEST(test_example_radius),
         TEST(test_example_scenarios),
         TEST(test_proposals),
         TEST(test_algorithm_table),
