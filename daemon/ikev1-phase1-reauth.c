@@ -8,7 +8,8 @@
  * SAs; later rekeys run under the new SA). The session moves with it:
  * same address, same IPsec SAs in the kernel, same session number, so not
  * a packet is lost. The old ISAKMP SA stays without them until the client
- * deletes it or its lifetime ends; then only the ISAKMP SA goes. A client
+ * deletes it (through itself, or through the new one naming its cookies)
+ * or its lifetime ends; then only the ISAKMP SA goes. A client
  * that does not re-authenticate loses its session when the ISAKMP SA's
  * lifetime ends, as with a Cisco head end (ikev1_lifetime_start()).
  *
@@ -19,6 +20,7 @@
  * has nothing left, ended the old SA before we get here.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ikev1-sa.h"
@@ -86,6 +88,10 @@ bool ikev1_reauth_adopt(struct ikev1_isakmp_sa *sa)
             (void)child_sa_update_remote(ike_xfrm(ike), &ch->old, &sa->remote, err, sizeof(err));
     }
 
+    memcpy(sa->predecessor_cookies, old->icookie, IKEV1_COOKIE_LEN);
+    memcpy(sa->predecessor_cookies + IKEV1_COOKIE_LEN, old->rcookie, IKEV1_COOKIE_LEN);
+    snprintf(sa->predecessor_name, sizeof(sa->predecessor_name), "%s", old->name);
+    sa->predecessor_delete_due = true;
     sa->session = old->session;
     old->session = NULL;
     sa->session->owner = sa;
@@ -114,4 +120,89 @@ bool ikev1_reauth_pending(struct ikev1_isakmp_sa *sa)
     return newer && newer != sa && (newer->state == IKEV1_SA_XAUTH || newer->state == IKEV1_SA_MODECFG) &&
            newer->group && sa->group && strcmp(newer->group->name, sa->group->name) == 0 &&
            same_host(&newer->remote, &sa->remote);
+}
+
+static bool deletes_ipsec_sas(const struct ikev1_payload_list *pl)
+{
+    struct ikev1_parse_status st;
+    for (size_t i = 0; i < pl->n; i++) {
+        struct ikev1_delete d;
+        if (pl->p[i].type == IKEV1_PAYLOAD_DELETE && ikev1_delete_decode(&pl->p[i], &d, &st) >= 0 &&
+            d.protocol != IKEV1_PROTO_ISAKMP)
+            return true;
+    }
+    return false;
+}
+
+/* vpnc 0.5.3 (as Debian ships it) ends its phase 1 rekey with a DELETE
+ * meant for the old ISAKMP SA but naming the new one, under the new one,
+ * and goes on using the new one and its IPsec SAs. A client that logs out
+ * deletes its IPsec SAs first (vpnc, the Cisco VPN Client, strongSwan,
+ * libreswan all do), and in IKEv1 an ISAKMP SA's DELETE does not take the
+ * IPsec SAs with it anyway. So the first DELETE naming a re-authenticated
+ * SA, while the session's IPsec SAs stay, is taken as the old one's. */
+static bool meant_for_predecessor(struct ikev1_isakmp_sa *sa, const struct ikev1_payload_list *pl)
+{
+    if (!sa->predecessor_delete_due || !sa->session || sa->n_children == 0 || deletes_ipsec_sas(pl))
+        return false;
+    sa->predecessor_delete_due = false;
+    struct ikev1_isakmp_sa *old = hashmap_get(sa->ike->ikev1_sas, sa->predecessor_cookies + IKEV1_COOKIE_LEN,
+                                              IKEV1_COOKIE_LEN);
+    struct log_ctx ctx;
+    ikev1_sa_log_ctx(sa, &ctx);
+    log_notice_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "DELETE names this ISAKMP SA right after the client's phase 1 rekey, "
+                   "its %zu IPsec SA pairs kept: taken as the delete of the old ISAKMP SA %s%s", sa->n_children,
+                   sa->predecessor_name, old ? "" : " (already gone)");
+    if (old && old != sa && memcmp(old->icookie, sa->predecessor_cookies, IKEV1_COOKIE_LEN) == 0) {
+        char why[96];
+        snprintf(why, sizeof(why), "deleted by the client through ISAKMP SA %s", sa->name);
+        ikev1_sa_terminate(old, false, why);
+    }
+    return true;
+}
+
+bool ikev1_client_deletes_isakmp_sa(struct ikev1_isakmp_sa *sa, const struct ikev1_delete *d,
+                                    const struct ikev1_payload_list *pl)
+{
+    if (d->spi_size != 2 * IKEV1_COOKIE_LEN) {
+        /* No cookie pair: the SA it came under. */
+        session_set_end_cause(sa->session, SESSION_END_USER_REQUEST);
+        ikev1_sa_terminate(sa, false, "deleted by the client");
+        return true;
+    }
+    struct log_ctx ctx;
+    bool itself = false;
+    ikev1_sa_log_ctx(sa, &ctx);
+    for (uint16_t k = 0; k < d->n_spis; k++) {
+        const uint8_t *icookie = d->spis + (size_t)k * d->spi_size, *rcookie = icookie + IKEV1_COOKIE_LEN;
+        if (memcmp(icookie, sa->icookie, IKEV1_COOKIE_LEN) == 0 && memcmp(rcookie, sa->rcookie, IKEV1_COOKIE_LEN) == 0) {
+            itself = true;
+            continue;
+        }
+        struct ikev1_isakmp_sa *other = hashmap_get(sa->ike->ikev1_sas, rcookie, IKEV1_COOKIE_LEN);
+        if (!other || other == sa || memcmp(other->icookie, icookie, IKEV1_COOKIE_LEN) != 0) {
+            /* Usually one whose lifetime has just ended here. */
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "DELETE for an ISAKMP SA we do not have (any more)");
+            continue;
+        }
+        /* Only the client's own: the same user from the same host in the
+         * same tunnel group, as for the takeover of its session. */
+        if (!sa->user[0] || strcmp(other->user, sa->user) != 0 || !other->group || !sa->group ||
+            strcmp(other->group->name, sa->group->name) != 0 || !same_host(&other->remote, &sa->remote)) {
+            log_notice_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "DELETE for ISAKMP SA %s of %s ignored: not this client's",
+                           other->name, other->peer);
+            continue;
+        }
+        if (memcmp(icookie, sa->predecessor_cookies, 2 * IKEV1_COOKIE_LEN) == 0)
+            sa->predecessor_delete_due = false;
+        char why[96];
+        snprintf(why, sizeof(why), "deleted by the client through ISAKMP SA %s", sa->name);
+        session_set_end_cause(other->session, SESSION_END_USER_REQUEST);
+        ikev1_sa_terminate(other, false, why);
+    }
+    if (!itself || meant_for_predecessor(sa, pl))
+        return false;
+    session_set_end_cause(sa->session, SESSION_END_USER_REQUEST);
+    ikev1_sa_terminate(sa, false, "deleted by the client");
+    return true;
 }

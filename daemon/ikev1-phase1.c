@@ -184,6 +184,7 @@ static bool offer_matches(const struct p1_offer *o, const struct config_ike_prop
     c->auth_method = o->auth;
     c->group = o->group;
     c->lifetime = cp->lifetime_seconds;
+    c->offered_lifetime = o->life_seconds;
     if (o->life_seconds && o->life_seconds < c->lifetime)
         c->lifetime = o->life_seconds;
     return true;

@@ -114,6 +114,7 @@ void ikev1_sa_ready(struct ikev1_isakmp_sa *sa)
 {
     struct log_ctx ctx;
     ikev1_sa_log_ctx(sa, &ctx);
+    ikev1_p1_lifetime_announce(sa);
     if (sa->session) {
         /* Adopted by re-authentication: this SA watches the client now. */
         int r = ikev1_dpd_start(sa);

@@ -692,9 +692,9 @@ void ikev1_handle_informational(struct ikev1_isakmp_sa *sa, const struct ikev1_p
             if (ikev1_delete_decode(p, &d, &st) < 0)
                 continue;
             if (d.protocol == IKEV1_PROTO_ISAKMP) {
-                session_set_end_cause(sa->session, SESSION_END_USER_REQUEST);
-                ikev1_sa_terminate(sa, false, "deleted by the client");
-                return;
+                if (ikev1_client_deletes_isakmp_sa(sa, &d, pl))
+                    return;
+                continue;
             }
             if (d.protocol != IKEV1_PROTO_IPSEC_ESP || d.spi_size != 4)
                 continue;

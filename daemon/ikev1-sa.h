@@ -61,6 +61,7 @@ struct ikev1_p1_choice {
     const struct crypto_prf *prf;
     const struct crypto_dh_group *dh;
     uint32_t lifetime;                  /* seconds, the shorter of both sides */
+    uint32_t offered_lifetime;          /* seconds, the client's (0: none offered) */
 };
 
 /* A Quick Mode between its first and third message, in the SA's table by
@@ -194,6 +195,12 @@ struct ikev1_isakmp_sa {
     struct session_activity activity;   /* inbound ESP last seen to move */
     uint64_t established_usec;
     bool lifetime_grace;                /* the lifetime ran out during a re-authentication once */
+    bool lifetime_announced;            /* RESPONDER-LIFETIME sent (ikev1-phase1-lifetime.c) */
+    /* Took over its session from this ISAKMP SA (ikev1-phase1-reauth.c);
+     * until the client deletes it, a DELETE naming this SA may mean it. */
+    uint8_t predecessor_cookies[2 * IKEV1_COOKIE_LEN];
+    char predecessor_name[24];
+    bool predecessor_delete_due;
 };
 
 /* ---- ikev1-responder.c ---------------------------------------------------- */
@@ -386,3 +393,17 @@ bool ikev1_reauth_adopt(struct ikev1_isakmp_sa *sa);
  * user from the same host has passed Xauth and has not taken the session
  * over yet (that happens when its Mode Config starts). */
 bool ikev1_reauth_pending(struct ikev1_isakmp_sa *sa);
+/* A DELETE of the client for ISAKMP SAs, received under sa: each named
+ * by its cookie pair (RFC 2408 3.15), sa itself or another ISAKMP SA of
+ * the same client (a client deletes its old ISAKMP SA through the new
+ * one after a phase 1 rekey). pl: the whole message. True when sa itself
+ * is gone. */
+bool ikev1_client_deletes_isakmp_sa(struct ikev1_isakmp_sa *sa, const struct ikev1_delete *d,
+                                    const struct ikev1_payload_list *pl);
+
+/* ---- ikev1-phase1-lifetime.c ---------------------------------------------------------- */
+
+/* Phase 1 is complete (READY): tells the client vpnd's ISAKMP SA
+ * lifetime in an Informational RESPONDER-LIFETIME when it is shorter than
+ * the client's offer. Once per SA. */
+void ikev1_p1_lifetime_announce(struct ikev1_isakmp_sa *sa);

@@ -12,8 +12,15 @@
 # traffic), then a phase 1 re-authentication under a ping every 0.2 s:
 # the session, its address and its IPsec SAs move to the new ISAKMP SA,
 # the old ISAKMP SA goes without them, and at most two pings are lost.
-# carol (vpnc): when her ISAKMP SA's lifetime ends, either vpnd's expiry
-# ends her session or vpnc's lazy phase 1 rekey (no Mode Config) keeps it.
+# carol and dave (vpnc, ISAKMP SAs of 120 s), both ends of that lifetime,
+# each by construction: carol, pinging every second, has vpnc rekey phase
+# 1 at 80 % of it (a new Aggressive Mode and Xauth, no Mode Config); vpnd
+# moves her session to the new ISAKMP SA and tells it its lifetime
+# (RESPONDER-LIFETIME, which vpnc waits for before it goes back to
+# forwarding), vpnc's DELETE after the rekey takes only the old ISAKMP SA,
+# and her pings keep going through the same IPsec SAs. dave runs vpnc
+# without DPD, which never rekeys: vpnd's expiry ends his session and
+# removes its SAs.
 # e2e-timeout: 640
 set -euo pipefail
 here=$(dirname "$0")
@@ -27,10 +34,12 @@ KEY=ikev1-rekey-key-2b
 PASSWORD=alice-rekey-pw-5
 PASSWORD_B=bob-reauth-pw-7
 PASSWORD_C=carol-expiry-pw-3
-tb_topology_remote_access --direct 3
+PASSWORD_D=dave-expiry-pw-8
+tb_topology_remote_access --direct 4
 hash=$(openssl passwd -6 "$PASSWORD")
 hash_b=$(openssl passwd -6 "$PASSWORD_B")
 hash_c=$(openssl passwd -6 "$PASSWORD_C")
+hash_d=$(openssl passwd -6 "$PASSWORD_D")
 
 vpnd_write_conf <<CONF
 ike-proposals = ( { name = "mm"; encryption = ["aes128"]; integrity = ["sha1"]; dh-group = [14]; },
@@ -42,7 +51,7 @@ pools = ( { name = "pool"; range = "10.7.0.10-10.7.0.20"; netmask = "255.255.255
 group-policies = ( { name = "policy"; protocols = ["ikev1"]; pfs = true; idle-timeout = 15; },
                    { name = "ez-policy"; protocols = ["ikev1"]; idle-timeout = 0; } );
 users = ( { name = "alice"; password-hash = "$hash"; }, { name = "bob"; password-hash = "$hash_b"; },
-          { name = "carol"; password-hash = "$hash_c"; } );
+          { name = "carol"; password-hash = "$hash_c"; }, { name = "dave"; password-hash = "$hash_d"; } );
 tunnel-groups = ( { name = "mm"; ike-version = 1; authentication = "psk+xauth"; psk = "$KEY";
                     peer-address = ["0.0.0.0/0"]; address-pool = "pool"; group-policy = "policy";
                     ike-proposals = ["mm"]; esp-proposals = ["esp"]; },
@@ -96,17 +105,44 @@ sa_gone() { [ -z "$(tb_exec gw ip xfrm state list spi "$1")" ]; }
 tb_wait 10 sa_gone "$in2"
 tb_wait 10 sa_gone "$out2"
 
-# carol: vpnc in a tunnel group whose ISAKMP SAs live 120 s (her clock
-# runs while bob does his part; see the end for what happens then).
+# carol and dave: vpnc in a tunnel group whose ISAKMP SAs live 120 s (their
+# clocks run while bob does his part; see the end for what happens then).
+# vpnc's own debug output (level 3: its phase 1 rekey, every exchange) is
+# in vpnc-carol/ and vpnc-dave/.
+export VPNC_DEBUG=3
 vpnc_conf carol --gateway "$TB_GW_ADDR" --group ezgroup --secret "$KEY" --user carol --password "$PASSWORD_C" \
   --pfs nopfs
+# vpnc without DPD ("both ways": no DPD vendor ID) has no timer in its
+# main loop, and that is where it would rekey: it never does.
+vpnc_conf dave --gateway "$TB_GW_ADDR" --group ezgroup --secret "$KEY" --user dave --password "$PASSWORD_D" \
+  --pfs nopfs --line "DPD idle timeout (our side) 0"
 vpnc_up c3 carol || tb_fail "vpnc (carol) did not connect"
+vpnc_up c4 dave || tb_fail "vpnc (dave) did not connect"
+unset VPNC_DEBUG
 caddr=$(vpnc_env carol INTERNAL_IP4_ADDRESS)
-carol_sa=$(grep -oE "session=ikev1#[0-9]+\] session up: user carol" "$TB_RESULTS/vpnd.log" | grep -oE "ikev1#[0-9]+" |
-  head -n 1)
-read -r carol_in carol_out < <(grep -E "session=$carol_sa\] IPsec SA installed" "$TB_RESULTS/vpnd.log" |
-  sed -n 's/.*spi in \(0x[0-9a-f]*\) out \(0x[0-9a-f]*\).*/\1 \2/p' | head -n 1)
+daddr=$(vpnc_env dave INTERNAL_IP4_ADDRESS)
+first_sa_of() {
+  grep -oE "session=ikev1#[0-9]+\] session up: user $1" "$TB_RESULTS/vpnd.log" | grep -oE "ikev1#[0-9]+" | head -n 1
+}
+spis_of() {
+  grep -E "session=$1\] IPsec SA installed" "$TB_RESULTS/vpnd.log" |
+    sed -n 's/.*spi in \(0x[0-9a-f]*\) out \(0x[0-9a-f]*\).*/\1 \2/p' | head -n 1
+}
+carol_sa=$(first_sa_of carol)
+dave_sa=$(first_sa_of dave)
+read -r carol_in carol_out < <(spis_of "$carol_sa")
+read -r dave_in dave_out < <(spis_of "$dave_sa")
 [ -n "$carol_in" ] || tb_fail "no IPsec SA for carol in the log"
+[ -n "$dave_in" ] || tb_fail "no IPsec SA for dave in the log"
+cidx=$(vpnd_session_field "$caddr" index)
+# vpnc checks its ISAKMP SA's age whenever its main loop wakes up and
+# rekeys phase 1 once 80 % (96 s) of the lifetime vpnd gave it are over;
+# carol's ping wakes it every second, so it rekeys 24 s before vpnd's
+# 120 s are over, whatever the load. Idle, vpnc wakes only for vpnd's
+# R-U-THERE (every other dpd-interval): then either end could come first.
+ip netns exec "$(tb_ns c3)" ping -i 1 -W 2 "$TB_SRV_ADDR" > "$TB_RESULTS/ping-carol.log" 2>&1 &
+carol_ping=$!
+TB_PIDS+=("$carol_ping")
 
 # ---- bob: two Quick Modes on one ISAKMP SA, then phase 1 re-authentication --
 # Two CHILD SAs: srv, and the gateway's inside address (as the Cisco VPN
@@ -181,34 +217,56 @@ tb_exec c2 ping -c 3 -W 2 "$TB_SRV_ADDR" > /dev/null || tb_fail "no ping after t
 vpnctl terminate "$bvip" > /dev/null || tb_fail "vpnctl terminate failed"
 vpnd_log_has "session=$second\] session down: user bob, address $bvip" 10 || tb_fail "the session did not end with $second"
 
-# carol's ISAKMP SA reaches its 120 s. vpnc rekeys phase 1 lazily: when
-# its own 120 s are over and it next needs the SA (a DPD, a Quick Mode), it
-# runs a new Aggressive Mode and Xauth without Mode Config. Which comes
-# first, vpnd's expiry or vpnc's new phase 1, is a race of two 120 s
-# clocks, so both outcomes are checked, each fully:
-#  - vpnd first: the session ends, its SAs leave the kernel, the address
-#    goes back to the pool (a Cisco head end does the same);
-#  - vpnc first: the new ISAKMP SA takes over the session without Mode
-#    Config, the address and IPsec SAs stay and carry traffic.
-vpnd_log_has "(session=$carol_sa\] session down: user carol, address $caddr: ISAKMP SA lifetime expired|user carol re-authenticated: ISAKMP SA ikev1#[0-9]+ takes over session)" 150 ||
-  tb_fail "carol's session neither ended with her ISAKMP SA's lifetime nor moved to a new ISAKMP SA"
-if grep -Eq "user carol re-authenticated: ISAKMP SA ikev1#[0-9]+ takes over session" "$TB_RESULTS/vpnd.log"; then
-  carol_new=$(grep -oE "user carol re-authenticated: ISAKMP SA ikev1#[0-9]+" "$TB_RESULTS/vpnd.log" | grep -oE "ikev1#[0-9]+")
-  tb_log "vpnc rekeyed phase 1 first: $carol_new took over carol's session"
-  vpnd_log_has "session=$carol_new\] Mode Config: re-authenticated client keeps its address" 10 ||
-    tb_fail "$carol_new did not go ready without Mode Config"
-  before=$(tb_xfrm_packets gw "$carol_in")
-  tb_exec c3 ping -c 3 -W 2 "$TB_SRV_ADDR" > /dev/null || tb_fail "carol cannot ping after her phase 1 rekey"
-  [ "$(tb_xfrm_packets gw "$carol_in")" -gt "$before" ] || tb_fail "carol's SA $carol_in carries nothing after the rekey"
-  vpnctl terminate carol > /dev/null || tb_fail "vpnctl terminate carol failed"
-  vpnd_log_has "session=$carol_new\] session down: user carol, address $caddr" 10 ||
-    tb_fail "carol's session did not end with $carol_new"
-else
-  tb_log "vpnd's lifetime expiry came first: carol's session ended"
-fi
+# carol: vpnc's phase 1 rekey. The new ISAKMP SA takes over her session
+# (same number, address and IPsec SAs) without Mode Config, and tells
+# vpnc its lifetime: vpnc waits for that message before it forwards again.
+vpnd_log_has "user carol re-authenticated: ISAKMP SA ikev1#[0-9]+ takes over session $cidx \(address $caddr, 1 IPsec SA pairs\) from ISAKMP SA $carol_sa" 150 ||
+  tb_fail "vpnc's phase 1 rekey did not take over carol's session"
+carol_new=$(grep -oE "user carol re-authenticated: ISAKMP SA ikev1#[0-9]+" "$TB_RESULTS/vpnd.log" | grep -oE "ikev1#[0-9]+" |
+  head -n 1)
+tb_log "vpnc rekeyed phase 1: $carol_new took over carol's session from $carol_sa"
+vpnd_log_has "session=$carol_new\] Mode Config: re-authenticated client keeps its address" 10 ||
+  tb_fail "$carol_new did not go ready without Mode Config"
+vpnd_log_has "session=$carol_new\] sending INFORMATIONAL 0x[0-9a-f]+ \[ HASH N\(RESP_LIFETIME\) \]" 10 ||
+  tb_fail "$carol_new did not tell vpnc its lifetime"
+# vpnc then deletes its old ISAKMP SA (vpnc 0.5.3 names the new one in
+# that DELETE; vpnd takes it for the old one while the IPsec SAs stay):
+# only the old ISAKMP SA goes.
+vpnd_log_has "session=$carol_sa\] ISAKMP SA deleted: deleted by the client through ISAKMP SA $carol_new" 30 ||
+  tb_fail "vpnc's DELETE after the rekey did not remove the old ISAKMP SA $carol_sa"
+! grep -Eq "session=($carol_sa|$carol_new)\] session down" "$TB_RESULTS/vpnd.log" ||
+  tb_fail "carol's session ended across the phase 1 rekey"
+[ "$(vpnd_session_field "$caddr" index)" = "$cidx" ] || tb_fail "carol's session changed across the phase 1 rekey"
+before=$(tb_xfrm_packets gw "$carol_in")
+tb_exec c3 ping -c 3 -W 2 "$TB_SRV_ADDR" > /dev/null || tb_fail "carol cannot ping after her phase 1 rekey"
+[ "$(tb_xfrm_packets gw "$carol_in")" -gt "$before" ] || tb_fail "carol's SA $carol_in carries nothing after the rekey"
+kill -INT "$carol_ping" 2> /dev/null || true
+wait "$carol_ping" 2> /dev/null || true
+read -r transmitted received < <(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' \
+  "$TB_RESULTS/ping-carol.log") || true
+tb_log "carol's ping every second across the phase 1 rekey: ${received:-0} of ${transmitted:-0} answered"
+# vpnc forwards nothing while it rekeys (its exchanges block); without
+# the lifetime message it stayed deaf until vpnd's next R-U-THERE, 30 to
+# 60 s. A few seconds' worth of pings are allowed for a loaded test bed.
+[ "${transmitted:-0}" -ge 60 ] || tb_fail "only ${transmitted:-0} pings sent by carol"
+[ $(( ${transmitted:-0} - ${received:-0} )) -le 10 ] ||
+  tb_fail "$(( ${transmitted:-0} - ${received:-0} )) of carol's ${transmitted:-0} pings lost across her phase 1 rekey"
+vpnctl terminate carol > /dev/null || tb_fail "vpnctl terminate carol failed"
+vpnd_log_has "session=$carol_new\] session down: user carol, address $caddr" 10 ||
+  tb_fail "carol's session did not end with $carol_new"
 tb_wait 10 sa_gone "$carol_in" || tb_fail "carol's SA $carol_in is still in the kernel"
 tb_wait 10 sa_gone "$carol_out" || tb_fail "carol's SA $carol_out is still in the kernel"
 [ -z "$(vpnd_session_field "$caddr" index)" ] || tb_fail "carol still has a session"
+
+# dave: vpnc that never rekeys. vpnd's lifetime ends his session (as a
+# Cisco head end does): its SAs leave the kernel, the address goes back.
+vpnd_log_has "session=$dave_sa\] session down: user dave, address $daddr: ISAKMP SA lifetime expired" 150 ||
+  tb_fail "dave's session did not end with his ISAKMP SA's lifetime"
+! grep -q "user dave re-authenticated" "$TB_RESULTS/vpnd.log" || tb_fail "vpnc without DPD rekeyed phase 1"
+tb_wait 10 sa_gone "$dave_in" || tb_fail "dave's SA $dave_in is still in the kernel"
+tb_wait 10 sa_gone "$dave_out" || tb_fail "dave's SA $dave_out is still in the kernel"
+[ -z "$(vpnd_session_field "$daddr" index)" ] || tb_fail "dave still has a session"
+tb_log "vpnc without DPD did not rekey: the lifetime of $dave_sa ended dave's session"
 
 vpnd_stop
 [ "$(tb_xfrm_state_count gw)" -eq 0 ] || tb_fail "gw has xfrm states after vpnd stopped"

@@ -21,6 +21,8 @@
 
 VPNC_BIN=${VPNC_BIN:-vpnc}
 VPNC_UP_TIMEOUT=${VPNC_UP_TIMEOUT:-90}
+# vpnc's --debug level (3 shows its phase 1 rekey and every exchange).
+VPNC_DEBUG=${VPNC_DEBUG:-1}
 
 declare -A VPNC_DIR=()
 declare -A VPNC_PID=()
@@ -100,7 +102,7 @@ vpnc_up() {
   vpnc__need "$name"
   local dir=${VPNC_DIR[$name]}
   rm -f "$dir"/env.*
-  VPNC_TEST_DIR=$dir ip netns exec "$(tb_ns "$host")" "$VPNC_BIN" --no-detach --non-inter --debug 1 \
+  VPNC_TEST_DIR=$dir ip netns exec "$(tb_ns "$host")" "$VPNC_BIN" --no-detach --non-inter --debug "$VPNC_DEBUG" \
     "$dir/vpnc.conf" >> "$dir/vpnc.log" 2>&1 < /dev/null &
   VPNC_PID[$name]=$!
   TB_PIDS+=("${VPNC_PID[$name]}")

@@ -50,6 +50,11 @@ int ikev1_dpd_start(struct ikev1_isakmp_sa *sa)
     return 0;
 }
 
+void ikev1_p1_lifetime_announce(struct ikev1_isakmp_sa *sa)
+{
+    (void)sa;
+}
+
 /* The Quick Mode handler: which message, with which gateway proxy ID. */
 void ikev1_handle_quick1(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr,
                          const struct ikev1_payload_list *pl, const uint8_t *raw, size_t raw_len)
