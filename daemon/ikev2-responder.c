@@ -49,6 +49,8 @@ static void peer_text(const union ike_sockaddr *a, char *buf, size_t len)
 static void log_message(const struct log_ctx *ctx, const char *verb, const struct ikev2_header *hdr,
                         const struct ikev2_payload_list *outer, const struct ikev2_payload_list *inner)
 {
+    if (!log_enabled(LOG_INFO))
+        return;                         /* not printed: not described */
     char desc[512];
     ikev2_message_describe(hdr, outer, inner, desc, sizeof(desc));
     log_info_ctx(ctx, CONFIG_SUBSYS_IKEV2, "%s %s", verb, desc);
@@ -58,6 +60,8 @@ static void log_message(const struct log_ctx *ctx, const char *verb, const struc
 static void log_sent(const struct log_ctx *ctx, const uint8_t *buf, size_t len, const uint8_t *inner,
                      size_t inner_len, uint8_t first_inner)
 {
+    if (!log_enabled(LOG_INFO))
+        return;                         /* the line is off: no second parse */
     struct ikev2_message *m = malloc(sizeof(*m));
     struct ikev2_payload_list *in = malloc(sizeof(*in));
     struct ikev2_parse_status st;
