@@ -290,6 +290,13 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
         res->notify = IKEV2_N_TS_UNACCEPTABLE;
         goto release;
     }
+    /* Kept for rekeys, sized to what was narrowed. */
+    struct ikev2_ts_selector *tsr_kept = malloc(res->n_tsr * sizeof(*tsr_kept));
+    if (!tsr_kept) {
+        log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA not installed: out of memory");
+        res->notify = IKEV2_N_TEMPORARY_FAILURE;
+        goto release;
+    }
 
     /* The kernel state. */
     struct child_sa *c = &sa->child;
@@ -332,12 +339,15 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
         ike->stats.handshake_failures[IKE_FAIL_KERNEL]++;
         ike->stats.kernel_errors++;
         res->notify = IKEV2_N_TEMPORARY_FAILURE;
+        free(tsr_kept);
         goto release;
     }
     sa->has_child = true;
     memcpy(sa->tsi, res->tsi, res->n_tsi * sizeof(res->tsi[0]));
     sa->n_tsi = res->n_tsi;
-    memcpy(sa->tsr, res->tsr, res->n_tsr * sizeof(res->tsr[0]));
+    memcpy(tsr_kept, res->tsr, res->n_tsr * sizeof(res->tsr[0]));
+    free(sa->tsr);
+    sa->tsr = tsr_kept;
     sa->n_tsr = res->n_tsr;
 
     char version[64], client_version[IKEV2_CP_VERSION_MAX];

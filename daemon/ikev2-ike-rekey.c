@@ -91,8 +91,11 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     n->old_child = old->old_child;
     memcpy(n->tsi, old->tsi, sizeof(n->tsi));
     n->n_tsi = old->n_tsi;
-    memcpy(n->tsr, old->tsr, sizeof(n->tsr));
+    free(n->tsr);
+    n->tsr = old->tsr;                  /* moves */
     n->n_tsr = old->n_tsr;
+    old->tsr = NULL;
+    old->n_tsr = 0;
     n->session = old->session;
     if (n->session)
         n->session->owner = n;

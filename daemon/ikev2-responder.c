@@ -356,6 +356,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     free(sa->init_response);
     ikev2_datagrams_clear(&sa->response);
     ikev2_fragment_sa_free(sa);
+    free(sa->tsr);
     free(sa);
 }
 

@@ -124,7 +124,7 @@ struct ikev2_ike_sa {
     struct child_sa old_child;
     struct ikev2_ts_selector tsi[IKEV2_TSI_MAX];     /* the CHILD SA's narrowed selectors (for rekeys) */
     size_t n_tsi;
-    struct ikev2_ts_selector tsr[IKEV2_TS_OUT_MAX];
+    struct ikev2_ts_selector *tsr;      /* n_tsr of them (allocated: usually 1 or 2 of IKEV2_TS_OUT_MAX) */
     size_t n_tsr;
     struct session *session;
     sd_event_source *policy_timer;      /* idle and session timeouts of the group policy */
