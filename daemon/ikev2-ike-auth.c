@@ -653,6 +653,9 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
     sa->init_request = NULL;
     free(sa->init_response);
     sa->init_response = NULL;
+    free(sa->ni);                       /* read by IKE_AUTH only (AUTH, the first CHILD SA's keys) */
+    sa->ni = NULL;
+    sa->ni_len = 0;
     ikev2_auth_state_free(sa->auth);
     sa->auth = NULL;
 

@@ -149,11 +149,10 @@ struct ikev2_ike_sa *ikev2_ike_sa_rekeyed(struct ikev2_ike_sa *old, bool we_init
     snprintf(n->sa_name, sizeof(n->sa_name), "%s", old->sa_name);
     n->choice = *choice;
     n->keys = *keys;
-    /* The nonces are not needed once the keys are derived; kept when they fit. */
-    if (ni_len <= sizeof(n->ni)) {
-        memcpy(n->ni, ni, ni_len);
-        n->ni_len = ni_len;
-    }
+    /* The nonces are not needed once the keys are derived (Ni is not
+     * kept at all: only IKE_AUTH reads it); Nr is kept when it fits. */
+    (void)ni;
+    (void)ni_len;
     if (nr_len <= sizeof(n->nr)) {
         memcpy(n->nr, nr, nr_len);
         n->nr_len = nr_len;

@@ -357,6 +357,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     ikev2_datagrams_clear(&sa->response);
     ikev2_fragment_sa_free(sa);
     free(sa->tsr);
+    free(sa->ni);
     free(sa);
 }
 
@@ -763,6 +764,9 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     snprintf(sa->peer, sizeof(sa->peer), "%s", peer);
     snprintf(sa->sa_name, sizeof(sa->sa_name), "ikev2#%u", ++sa_counter);
     sa->choice = choice;
+    sa->ni = malloc(nonce.len);
+    if (!sa->ni)
+        goto out_free;
     memcpy(sa->ni, nonce.data, nonce.len);
     sa->ni_len = nonce.len;
     sa->nr_len = IKEV2_NONCE_LEN;
@@ -823,6 +827,7 @@ out_free:
     if (sa) {
         config_unref(sa->config);
         free(sa->init_request);
+        free(sa->ni);
         free(sa);
     }
     free(j);
