@@ -24,6 +24,7 @@
 #include "ikev2-sa.h"
 #include "ikev2-ts.h"
 #include "ikev2-wire.h"
+#include "mem-trim.h"
 #include "vpnd-build.h"
 
 static uint64_t now_usec(clockid_t clock)
@@ -658,6 +659,7 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
     sa->ni_len = 0;
     ikev2_auth_state_free(sa->auth);
     sa->auth = NULL;
+    mem_trim_note_handshake_ended(ike->stats.half_open);
 
     if (sa->has_child) {
         char tsi[2 * 64 + 2] = "", tsr[IKEV2_TS_OUT_MAX * 64] = "", one[64], esp[80];

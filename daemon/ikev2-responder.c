@@ -21,6 +21,7 @@
 #include "ikev2-sa.h"
 #include "ikev2-wire.h"
 #include "jobs.h"
+#include "mem-trim.h"
 
 /* How long a half-open IKE SA waits for IKE_AUTH. */
 #define IKEV2_HALF_OPEN_USEC (60ULL * 1000000ULL)
@@ -294,7 +295,8 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     bool linger = send_delete && sa->state == IKEV2_SA_ESTABLISHED && ikev2_request_delete_ike(sa);
     if (sa->state == IKEV2_SA_ESTABLISHED)
         ike->stats.established--;
-    else if (sa->state != IKEV2_SA_DELETING)
+    bool handshake_ended = sa->state != IKEV2_SA_ESTABLISHED && sa->state != IKEV2_SA_DELETING;
+    if (handshake_ended)
         ike->stats.half_open--;
     ikev2_sa_set_state(sa, linger ? IKEV2_SA_DELETING : IKEV2_SA_DELETED, reason);
     if (!linger)
@@ -359,6 +361,8 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     free(sa->tsr);
     free(sa->ni);
     free(sa);
+    if (handshake_ended)
+        mem_trim_note_handshake_ended(ike->stats.half_open);
 }
 
 static int on_half_open_timeout(sd_event_source *s, uint64_t usec, void *userdata)
