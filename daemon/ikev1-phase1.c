@@ -543,9 +543,11 @@ static void read_vendor_ids(const struct ikev1_payload_list *pl, const struct lo
         struct ikev1_data v;
         if (pl->p[i].type != IKEV1_PAYLOAD_VENDOR_ID || ikev1_vendor_id_decode(&pl->p[i], &v, &st) < 0)
             continue;
-        char name[64];
-        ikev1_vendor_id_format(v.data, v.len, name, sizeof(name));
-        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV1, 1, "received vendor ID %s", name);
+        if (log_debug_enabled(CONFIG_SUBSYS_IKEV1, 1)) {
+            char name[64];
+            ikev1_vendor_id_format(v.data, v.len, name, sizeof(name));
+            log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV1, 1, "received vendor ID %s", name);
+        }
         const struct ikev1_vendor_id_info *info = ikev1_vendor_id_identify(v.data, v.len);
         if (!info)
             continue;

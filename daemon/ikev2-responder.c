@@ -819,10 +819,12 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
         goto out;
     }
     sa->job_sa = &j->sa;
-    char suite[160];
-    ikev2_ike_choice_format(&choice, suite, sizeof(suite));
-    log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "selected proposal %u (ike-proposal '%s'): %s", choice.number,
-                  choice.config->name, suite);
+    if (log_debug_enabled(CONFIG_SUBSYS_IKEV2, 1)) {
+        char suite[160];
+        ikev2_ike_choice_format(&choice, suite, sizeof(suite));
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "selected proposal %u (ike-proposal '%s'): %s", choice.number,
+                      choice.config->name, suite);
+    }
     log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE SA %016llx_i %016llx_r state %s: Diffie-Hellman on a worker",
                   (unsigned long long)sa->ispi, (unsigned long long)sa->rspi, ikev2_sa_state_name(sa->state));
     goto out;
