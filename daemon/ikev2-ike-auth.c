@@ -134,6 +134,7 @@ static struct ikev2_auth_state *auth_state_new(const struct ikev2_payload_list *
 static int set_our_idr(struct ikev2_ike_sa *sa)
 {
     struct ikev2_auth_state *as = sa->auth;
+    char text[SESSION_NAME_MAX] = "";
     memset(as->idr_body, 0, 4);
     if (as->local_method->kind == IKEV2_AUTH_KIND_SIGNATURE) {
         uint8_t *dn = NULL;
@@ -148,19 +149,23 @@ static int set_our_idr(struct ikev2_ike_sa *sa)
         as->idr_body[0] = IKEV2_ID_DER_ASN1_DN;
         memcpy(as->idr_body + 4, dn, dn_len);
         as->idr_body_len = 4 + dn_len;
-        cert_dn_der_format(dn, dn_len, sa->local_identity, sizeof(sa->local_identity));
+        cert_dn_der_format(dn, dn_len, text, sizeof(text));
         free(dn);
     } else if (sa->local.sa.sa_family == AF_INET) {
         as->idr_body[0] = IKEV2_ID_IPV4_ADDR;
         memcpy(as->idr_body + 4, &sa->local.in.sin_addr, 4);
         as->idr_body_len = 8;
-        inet_ntop(AF_INET, &sa->local.in.sin_addr, sa->local_identity, sizeof(sa->local_identity));
+        inet_ntop(AF_INET, &sa->local.in.sin_addr, text, sizeof(text));
     } else {
         as->idr_body[0] = IKEV2_ID_IPV6_ADDR;
         memcpy(as->idr_body + 4, &sa->local.in6.sin6_addr, 16);
         as->idr_body_len = 20;
-        inet_ntop(AF_INET6, &sa->local.in6.sin6_addr, sa->local_identity, sizeof(sa->local_identity));
+        inet_ntop(AF_INET6, &sa->local.in6.sin6_addr, text, sizeof(text));
     }
+    /* As long as the text is, not SESSION_NAME_MAX in every SA; out of
+     * memory it is only missing from `vpnctl session`. */
+    free(sa->local_identity);
+    sa->local_identity = text[0] ? strdup(text) : NULL;
     return 0;
 }
 
@@ -356,7 +361,8 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
     ikev2_cp_client_version(cp, client_version, sizeof(client_version));
     if (client_version[0])
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "client application version: '%s'", client_version);
-    snprintf(sa->client_version, sizeof(sa->client_version), "%s", client_version);
+    free(sa->client_version);
+    sa->client_version = client_version[0] ? strdup(client_version) : NULL;
     r = ikev2_cp_build_reply(cp, &assigned, sa->policy, version, &res->cp);
     if (r < 0)
         log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "configuration reply truncated: %s", strerror(-r));

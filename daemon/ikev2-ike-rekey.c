@@ -76,8 +76,10 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     n->grant = old->grant;
     old->grant = NULL;
     snprintf(n->identity, sizeof(n->identity), "%s", old->identity);
-    snprintf(n->local_identity, sizeof(n->local_identity), "%s", old->local_identity);
-    snprintf(n->client_version, sizeof(n->client_version), "%s", old->client_version);
+    free(n->local_identity);
+    n->local_identity = old->local_identity ? strdup(old->local_identity) : NULL;
+    free(n->client_version);
+    n->client_version = old->client_version ? strdup(old->client_version) : NULL;
     n->has_address = old->has_address;
     n->address = old->address;
     n->pool = old->pool;

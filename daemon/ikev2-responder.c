@@ -360,6 +360,8 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     ikev2_fragment_sa_free(sa);
     free(sa->tsr);
     free(sa->ni);
+    free(sa->local_identity);
+    free(sa->client_version);
     free(sa);
     if (handshake_ended)
         mem_trim_note_handshake_ended(ike->stats.half_open);

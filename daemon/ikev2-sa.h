@@ -109,8 +109,8 @@ struct ikev2_ike_sa {
     const struct config_tunnel_group *group;
     const struct config_group_policy *policy;
     char identity[SESSION_NAME_MAX];
-    char local_identity[SESSION_NAME_MAX];  /* our IDr as text, for `vpnctl session` */
-    char client_version[IKEV2_CP_VERSION_MAX];  /* APPLICATION_VERSION the client sent, "" = none */
+    char *local_identity;               /* our IDr as text, for `vpnctl session`; NULL = none (allocated) */
+    char *client_version;               /* APPLICATION_VERSION the client sent, NULL = none (allocated) */
     bool has_address;
     struct config_address address;
     struct pool *pool;                  /* the lease's pool, NULL for a fixed address */
