@@ -388,6 +388,7 @@ static void sa_free(struct ikev1_isakmp_sa *sa)
     free(sa->last_in);
     free(sa->last_out);
     free(sa->req);
+    free(sa->children);
     free(sa);
 }
 
