@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "control.h"
+#include "crypto-preload.h"
 #include "ike.h"
 #include "log.h"
 #include "vpnd-build.h"
@@ -241,6 +242,10 @@ int vpnd_start(const char *config_path, struct vpnd **ret)
     r = vpnd_kernel_new(vpnd->event, &vpnd->kernel);
     if (r < 0)
         goto fail;
+
+    /* OpenSSL's algorithm tables now, not under the first client. */
+    if (crypto_preload() < 0)
+        log_warning(CONFIG_SUBSYS_MAIN, "OpenSSL lacks some of AES-GCM, HMAC, SHA-256, X25519, RSA signatures");
 
     r = job_pool_new(vpnd->event, worker_count(), VPND_MAX_QUEUED_JOBS, &vpnd->jobs);
     if (r < 0) {
