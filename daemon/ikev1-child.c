@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ikev1-sa.h"
@@ -22,6 +23,24 @@ static bool prefix_equal(const struct config_prefix *a, const struct config_pref
     if (a->addr.family == AF_INET)
         return a->addr.in.s_addr == b->addr.in.s_addr;
     return memcmp(&a->addr.in6, &b->addr.in6, sizeof(a->addr.in6)) == 0;
+}
+
+int ikev1_children_reserve(struct ikev1_isakmp_sa *sa)
+{
+    if (sa->n_children < sa->children_cap)
+        return 0;
+    if (sa->children_cap >= IKEV1_CHILDREN_MAX)
+        return -ENOSPC;
+    size_t cap = sa->children_cap ? 2 * sa->children_cap : 1;
+    if (cap > IKEV1_CHILDREN_MAX)
+        cap = IKEV1_CHILDREN_MAX;
+    struct ikev1_child *c = realloc(sa->children, cap * sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    memset(c + sa->children_cap, 0, (cap - sa->children_cap) * sizeof(*c));
+    sa->children = c;
+    sa->children_cap = cap;
+    return 0;
 }
 
 struct ikev1_child *ikev1_child_find_networks(struct ikev1_isakmp_sa *sa, const struct config_prefix *networks,

@@ -21,6 +21,7 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ikev1-sa.h"
@@ -71,10 +72,13 @@ bool ikev1_reauth_adopt(struct ikev1_isakmp_sa *sa)
     sa->pool = old->pool;
     sa->has_address = true;
     old->has_address = false;
-    memcpy(sa->children, old->children, sizeof(sa->children));
+    free(sa->children);                 /* none yet: the new SA has had no Quick Mode */
+    sa->children = old->children;       /* moves */
     sa->n_children = old->n_children;
-    memset(old->children, 0, sizeof(old->children));
+    sa->children_cap = old->children_cap;
+    old->children = NULL;
     old->n_children = 0;
+    old->children_cap = 0;
     /* The client's ESP follows its IKE port (a NAT may have given the new
      * ISAKMP SA another mapping). */
     for (size_t i = 0; i < sa->n_children; i++) {

@@ -505,7 +505,7 @@ static void p1_done(void *userdata, int result)
     size_t len = 0;
     r = ikev1_builder_finish(&b, &len);
     crypto_wipe(hash_r, sizeof(hash_r));
-    struct ikev1_message *m = malloc(sizeof(*m));
+    struct ikev1_message *m = log_enabled(LOG_INFO) ? malloc(sizeof(*m)) : NULL;
     struct ikev1_parse_status st;
     if (r >= 0 && m && ikev1_message_parse(buf, len, m, &st) >= 0) {
         char desc[512];
@@ -544,9 +544,11 @@ static void read_vendor_ids(const struct ikev1_payload_list *pl, const struct lo
         struct ikev1_data v;
         if (pl->p[i].type != IKEV1_PAYLOAD_VENDOR_ID || ikev1_vendor_id_decode(&pl->p[i], &v, &st) < 0)
             continue;
-        char name[64];
-        ikev1_vendor_id_format(v.data, v.len, name, sizeof(name));
-        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV1, 1, "received vendor ID %s", name);
+        if (log_debug_enabled(CONFIG_SUBSYS_IKEV1, 1)) {
+            char name[64];
+            ikev1_vendor_id_format(v.data, v.len, name, sizeof(name));
+            log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV1, 1, "received vendor ID %s", name);
+        }
         const struct ikev1_vendor_id_info *info = ikev1_vendor_id_identify(v.data, v.len);
         if (!info)
             continue;
@@ -626,9 +628,11 @@ static int parse_first_message(struct ike *ike, const struct ike_packet *pkt, co
         log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV1, 1, "malformed %s message 1 dropped: %s", mode, why);
         return -EBADMSG;
     }
-    char desc[512];
-    ikev1_message_describe(&msg->header, NULL, &msg->payloads, desc, sizeof(desc));
-    log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
+    if (log_enabled(LOG_INFO)) {
+        char desc[512];
+        ikev1_message_describe(&msg->header, NULL, &msg->payloads, desc, sizeof(desc));
+        log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
+    }
     return 0;
 }
 
@@ -880,9 +884,11 @@ void ikev1_handle_aggressive3(struct ikev1_isakmp_sa *sa, const struct ike_packe
     sa->remote = pkt->remote;
     ike_sockaddr_to_string(&pkt->remote, sa->peer, sizeof(sa->peer));
     ikev1_sa_log_ctx(sa, &ctx);
-    char desc[512];
-    ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
-    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
+    if (log_enabled(LOG_INFO)) {
+        char desc[512];
+        ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
+    }
     if (ikev1_notify_find(pl, IKEV1_N_INITIAL_CONTACT)) {
         sa->initial_contact = true;
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "INITIAL-CONTACT received");
@@ -918,7 +924,7 @@ void ikev1_handle_aggressive3(struct ikev1_isakmp_sa *sa, const struct ike_packe
 
 static void send_plain(struct ikev1_isakmp_sa *sa, const uint8_t *buf, size_t len, const struct log_ctx *ctx)
 {
-    struct ikev1_message *m = malloc(sizeof(*m));
+    struct ikev1_message *m = log_enabled(LOG_INFO) ? malloc(sizeof(*m)) : NULL;
     struct ikev1_parse_status st;
     if (m && ikev1_message_parse(buf, len, m, &st) >= 0) {
         char desc[512];
@@ -1291,9 +1297,11 @@ void ikev1_p1_message5_accepted(struct ikev1_isakmp_sa *sa, const struct ike_pac
     if (pkt->natt && !sa->nat_detected && sa->natt == IKEV1_VENDOR_UNKNOWN)
         sa->nat_detected = true;
     ikev1_sa_log_ctx(sa, ctx);
-    char desc[512];
-    ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
-    log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
+    if (log_enabled(LOG_INFO)) {
+        char desc[512];
+        ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
+        log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
+    }
     /* A retransmission of this message waits for our answer: the
      * dispatcher finds it in last_in with no last_out yet. */
     remember_in(sa, pkt);
@@ -1330,9 +1338,11 @@ void ikev1_handle_main(struct ikev1_isakmp_sa *sa, const struct ike_packet *pkt,
         if (hdr->flags & IKEV1_FLAG_ENCRYPTION)
             break;
         {
-            char desc[512];
-            ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
-            log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
+            if (log_enabled(LOG_INFO)) {
+                char desc[512];
+                ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
+                log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "received %s", desc);
+            }
         }
         main_message3(sa, pkt, pl, &ctx);
         return;

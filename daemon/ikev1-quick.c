@@ -586,6 +586,8 @@ static void handle_quick3(struct ikev1_quick *qm)
     else if (!same && sa->n_children >= IKEV1_CHILDREN_MAX) {
         r = -ENOSPC;
         snprintf(err, sizeof(err), "%d pairs of IPsec SAs already", IKEV1_CHILDREN_MAX);
+    } else if (!same && (r = ikev1_children_reserve(sa)) < 0) {
+        snprintf(err, sizeof(err), "no room for another pair of IPsec SAs: %s", strerror(-r));
     } else {
         struct child_sa_params params = {
             .keys = &keys,

@@ -38,6 +38,8 @@ void ikev1_sa_log_ctx(const struct ikev1_isakmp_sa *sa, struct log_ctx *ctx)
 static void log_chain(const struct log_ctx *ctx, const char *verb, const struct ikev1_header *hdr,
                       const struct ikev1_payload_list *pl)
 {
+    if (!log_enabled(LOG_INFO))
+        return;
     char desc[512];
     ikev1_message_describe(hdr, NULL, pl, desc, sizeof(desc));
     log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "%s %s", verb, desc);
@@ -386,6 +388,7 @@ static void sa_free(struct ikev1_isakmp_sa *sa)
     free(sa->last_in);
     free(sa->last_out);
     free(sa->req);
+    free(sa->children);
     free(sa);
 }
 

@@ -182,8 +182,8 @@ struct ikev1_isakmp_sa {
     struct hashmap *quick;              /* message ID (4 bytes) -> struct ikev1_quick */
     struct ikev1_held_quick held[IKEV1_QUICK_MAX];
     size_t n_held;
-    struct ikev1_child children[IKEV1_CHILDREN_MAX];
-    size_t n_children;
+    struct ikev1_child *children;       /* n_children of children_cap (allocated: ikev1_children_reserve) */
+    size_t n_children, children_cap;
     uint8_t **capture; size_t *capture_len;    /* set: the next message sent is copied there */
     struct session *session;
     sd_event_source *policy_timer;      /* group policy idle and session timeouts */
@@ -354,6 +354,11 @@ void ikev1_handle_informational(struct ikev1_isakmp_sa *sa, const struct ikev1_p
 
 /* ---- ikev1-child.c: the session's pairs of IPsec SAs --------------------------------- */
 
+/* Room for one more child (up to IKEV1_CHILDREN_MAX), before its SAs are
+ * installed: most sessions have one or two, not IKEV1_CHILDREN_MAX inline.
+ * May move the array: pointers to children are invalid afterwards.
+ * -ENOSPC at the maximum, -ENOMEM. */
+int ikev1_children_reserve(struct ikev1_isakmp_sa *sa);
 /* The child whose networks are exactly these, or NULL. */
 struct ikev1_child *ikev1_child_find_networks(struct ikev1_isakmp_sa *sa, const struct config_prefix *networks,
                                               size_t n);

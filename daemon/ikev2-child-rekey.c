@@ -100,6 +100,27 @@ static void rekey_free(struct ikev2_ike_sa *sa, struct ikev2_child_rekey *rk, bo
     free(rk);
 }
 
+/* Keeps a copy of c as the redundant pair of a collision until its DELETE.
+ * Out of memory, c's SAs go at once instead (the DELETE still tells the
+ * peer; its answer then finds nothing left to remove). */
+static void keep_redundant(struct ikev2_ike_sa *sa, struct ikev2_initiator *in, const struct child_sa *c)
+{
+    if (!in->redundant)
+        in->redundant = malloc(sizeof(*in->redundant));
+    if (!in->redundant) {
+        struct child_sa tmp = *c;
+        (void)child_sa_remove_sas(ike_xfrm(sa->ike), &tmp);
+        return;
+    }
+    *in->redundant = *c;
+}
+
+static void forget_redundant(struct ikev2_initiator *in)
+{
+    free(in->redundant);
+    in->redundant = NULL;
+}
+
 void ikev2_child_rekey_abandon(struct ikev2_ike_sa *sa)
 {
     struct ikev2_initiator *in = sa->initiator;
@@ -108,9 +129,9 @@ void ikev2_child_rekey_abandon(struct ikev2_ike_sa *sa)
     ikev2_child_drop_deferred_outbound(sa);
     rekey_free(sa, in->rekey, false);
     in->rekey_retry = sd_event_source_disable_unref(in->rekey_retry);
-    if (in->has_redundant) {
-        (void)child_sa_remove_sas(ike_xfrm(sa->ike), &in->redundant);
-        in->has_redundant = false;
+    if (in->redundant) {
+        (void)child_sa_remove_sas(ike_xfrm(sa->ike), in->redundant);
+        forget_redundant(in);
     }
 }
 
@@ -125,30 +146,34 @@ void ikev2_child_drop_deferred_outbound(struct ikev2_ike_sa *sa)
     if (!in)
         return;
     in->outbound_timer = sd_event_source_disable_unref(in->outbound_timer);
-    crypto_child_keys_wipe(&in->pending_keys);
-    in->outbound_pending = false;
+    if (in->pending) {
+        crypto_child_keys_wipe(&in->pending->keys);
+        free(in->pending);
+        in->pending = NULL;
+    }
 }
 
 void ikev2_child_install_deferred_outbound(struct ikev2_ike_sa *sa)
 {
     struct ikev2_initiator *in = sa->initiator;
-    if (!in || !in->outbound_pending)
+    if (!in || !in->pending)
         return;
+    struct ikev2_deferred_outbound *d = in->pending;
     struct log_ctx ctx;
     char err[300] = "";
     struct child_sa_params p = {
-        .keys = &in->pending_keys,
-        .lifetime_seconds = in->pending_lifetime_seconds,
-        .lifetime_kilobytes = in->pending_lifetime_kilobytes,
+        .keys = &d->keys,
+        .lifetime_seconds = d->lifetime_seconds,
+        .lifetime_kilobytes = d->lifetime_kilobytes,
     };
     rekey_log_ctx(sa, &ctx);
-    int r = child_sa_install_rekeyed_outbound(ike_xfrm(sa->ike), &in->pending_child, &p, err, sizeof(err));
+    int r = child_sa_install_rekeyed_outbound(ike_xfrm(sa->ike), &d->child, &p, err, sizeof(err));
     if (r < 0)
         log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "outbound SA 0x%08x of the rekeyed CHILD_SA: %s",
-                      in->pending_child.spi_out, err);
+                      d->child.spi_out, err);
     else
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "outbound SA 0x%08x of the rekeyed CHILD_SA installed",
-                      in->pending_child.spi_out);
+                      d->child.spi_out);
     ikev2_child_drop_deferred_outbound(sa);
 }
 
@@ -162,18 +187,20 @@ int ikev2_child_defer_outbound(struct ikev2_ike_sa *sa, const struct child_sa *c
                                char *err, size_t err_len)
 {
     struct ikev2_initiator *in = ikev2_initiator_get(sa);
-    if (in && in->outbound_pending)
+    if (in && in->pending)
         ikev2_child_install_deferred_outbound(sa);      /* an earlier one: in now */
-    if (!in || sd_event_add_time_relative(sa->ike->event, &in->outbound_timer, CLOCK_MONOTONIC,
-                                          IKEV2_OUTBOUND_DEFER_USEC, 0, on_outbound_timer, sa) < 0) {
+    struct ikev2_deferred_outbound *d = in ? calloc(1, sizeof(*d)) : NULL;
+    if (!d || sd_event_add_time_relative(sa->ike->event, &in->outbound_timer, CLOCK_MONOTONIC,
+                                         IKEV2_OUTBOUND_DEFER_USEC, 0, on_outbound_timer, sa) < 0) {
+        free(d);
         struct child_sa tmp = *c;
         return child_sa_install_rekeyed_outbound(ike_xfrm(sa->ike), &tmp, p, err, err_len);
     }
-    in->pending_child = *c;
-    in->pending_keys = *p->keys;
-    in->pending_lifetime_seconds = p->lifetime_seconds;
-    in->pending_lifetime_kilobytes = p->lifetime_kilobytes;
-    in->outbound_pending = true;
+    d->child = *c;
+    d->keys = *p->keys;
+    d->lifetime_seconds = p->lifetime_seconds;
+    d->lifetime_kilobytes = p->lifetime_kilobytes;
+    in->pending = d;
     return 0;
 }
 
@@ -229,22 +256,22 @@ static void redundant_deleted(struct ikev2_ike_sa *sa, const struct ikev2_payloa
 {
     struct ikev2_initiator *in = sa->initiator;
     uint32_t spi = (uint32_t)(uintptr_t)userdata;
-    if (!inner || !in || !in->has_redundant || in->redundant.spi_in != spi)
+    if (!inner || !in || !in->redundant || in->redundant->spi_in != spi)
         return;
-    int r = child_sa_remove_sas(ike_xfrm(sa->ike), &in->redundant);
-    in->has_redundant = false;
-    log_removed(sa, "redundant CHILD_SA of a rekey collision deleted", &in->redundant, r);
+    int r = child_sa_remove_sas(ike_xfrm(sa->ike), in->redundant);
+    log_removed(sa, "redundant CHILD_SA of a rekey collision deleted", in->redundant, r);
+    forget_redundant(in);
 }
 
 bool ikev2_child_rekey_peer_deleted(struct ikev2_ike_sa *sa, uint32_t their_spi, uint32_t *our_spi)
 {
     struct ikev2_initiator *in = sa->initiator;
-    if (!in || !in->has_redundant || in->redundant.spi_out != their_spi)
+    if (!in || !in->redundant || in->redundant->spi_out != their_spi)
         return false;
-    *our_spi = in->redundant.spi_in;
-    int r = child_sa_remove_sas(ike_xfrm(sa->ike), &in->redundant);
-    in->has_redundant = false;
-    log_removed(sa, "redundant CHILD_SA of a rekey collision deleted by the client", &in->redundant, r);
+    *our_spi = in->redundant->spi_in;
+    int r = child_sa_remove_sas(ike_xfrm(sa->ike), in->redundant);
+    log_removed(sa, "redundant CHILD_SA of a rekey collision deleted by the client", in->redundant, r);
+    forget_redundant(in);
     return true;
 }
 
@@ -317,13 +344,12 @@ static void rekey_finish(struct ikev2_ike_sa *sa, struct ikev2_child_rekey *rk, 
             log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA rekey collision: the client's (spi in 0x%08x out "
                          "0x%08x) has the lowest nonce; ours is kept", sa->child.spi_in, sa->child.spi_out);
         }
-        if (in->has_redundant) {
-            (void)child_sa_remove_sas(ike_xfrm(sa->ike), &in->redundant);
-            in->has_redundant = false;
+        if (in->redundant) {
+            (void)child_sa_remove_sas(ike_xfrm(sa->ike), in->redundant);
+            forget_redundant(in);
         }
         if (redundant || !sa->has_child || sa->child.spi_in != rk->their_spi_in) {
-            in->redundant = rk->next;
-            in->has_redundant = true;
+            keep_redundant(sa, in, &rk->next);
             uint32_t spi = rk->next.spi_in;
             rekey_free(sa, rk, true);
             if (queue_delete(sa, spi, redundant_deleted) < 0)
@@ -335,9 +361,9 @@ static void rekey_finish(struct ikev2_ike_sa *sa, struct ikev2_child_rekey *rk, 
          * we never send on it. */
         ikev2_child_drop_deferred_outbound(sa);
         bool route = sa->child.route_installed;
-        in->redundant = sa->child;
-        in->redundant.route_installed = false;
-        in->has_redundant = true;
+        struct child_sa theirs = sa->child;
+        theirs.route_installed = false;
+        keep_redundant(sa, in, &theirs);
         sa->child = rk->next;
         sa->child.route_installed = route;
         sa->esp = rk->esp;
@@ -354,8 +380,7 @@ static void rekey_finish(struct ikev2_ike_sa *sa, struct ikev2_child_rekey *rk, 
     if (!sa->has_child || sa->child.spi_in != rk->old_spi_in || sa->has_old_child) {
         /* The pair went meanwhile (deleted by the client): ours replaces
          * nothing and goes again. */
-        in->redundant = rk->next;
-        in->has_redundant = true;
+        keep_redundant(sa, in, &rk->next);
         uint32_t spi = rk->next.spi_in;
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA spi in 0x%08x went during its rekey: deleting the new "
                      "spi in 0x%08x", rk->old_spi_in, spi);
@@ -640,7 +665,7 @@ void ikev2_child_soft_expired(struct ikev2_ike_sa *sa, uint32_t spi, bool inboun
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "soft expiry of SA 0x%08x: its rekey is under way", spi);
         return;
     }
-    if (sa->has_old_child || in->has_redundant || sa->response_pending) {
+    if (sa->has_old_child || in->redundant || sa->response_pending) {
         /* The previous rekey is unfinished: one at a time. */
         log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "soft expiry of SA 0x%08x: rekey postponed, the previous one "
                       "is unfinished", spi);
@@ -730,10 +755,10 @@ void ikev2_child_hard_expired(struct ikev2_ike_sa *sa, uint32_t spi, bool inboun
         log_removed(sa, "rekeyed CHILD_SA reached its hard lifetime, removed", &sa->old_child, r);
         return;
     }
-    if (in && in->has_redundant && (inbound ? spi == in->redundant.spi_in : spi == in->redundant.spi_out)) {
-        int r = child_sa_remove_sas(ike_xfrm(sa->ike), &in->redundant);
-        in->has_redundant = false;
-        log_removed(sa, "redundant CHILD_SA reached its hard lifetime, removed", &in->redundant, r);
+    if (in && in->redundant && (inbound ? spi == in->redundant->spi_in : spi == in->redundant->spi_out)) {
+        int r = child_sa_remove_sas(ike_xfrm(sa->ike), in->redundant);
+        log_removed(sa, "redundant CHILD_SA reached its hard lifetime, removed", in->redundant, r);
+        forget_redundant(in);
         return;
     }
     if (!sa->has_child || (inbound ? spi != sa->child.spi_in : spi != sa->child.spi_out))

@@ -50,7 +50,7 @@ static json_object *describe_ike_sa(const struct ikev2_ike_sa *sa)
     add_spi64(o, "spi_r", sa->rspi);
     control_add_string(o, "local", ike_sockaddr_to_string(&sa->local, text, sizeof(text)));
     control_add_string(o, "remote", ike_sockaddr_to_string(&sa->remote, text, sizeof(text)));
-    control_add_string(o, "local_identity", sa->local_identity[0] ? sa->local_identity : NULL);
+    control_add_string(o, "local_identity", sa->local_identity);
     control_add_string(o, "remote_identity", sa->identity);
     if (sa->group) {
         control_add_string(o, "local_auth",
@@ -91,7 +91,7 @@ static json_object *describe_ike_sa(const struct ikev2_ike_sa *sa)
     control_add_uint(nat, "remote_port", ike_sockaddr_port(&sa->remote));
     json_object_object_add(o, "nat", nat);
     json_object_object_add(o, "fragmentation", json_object_new_boolean(sa->fragmentation));
-    control_add_string(o, "client_version", sa->client_version[0] ? sa->client_version : NULL);
+    control_add_string(o, "client_version", sa->client_version);
     return o;
 }
 

@@ -23,6 +23,8 @@ static const char *exchange_name(uint8_t exchange)
 /* "received IKE_AUTH request 1 [ EF(1/3) ]" at debug level 1. */
 static void log_fragment(const struct log_ctx *ctx, const char *verb, const struct ikev2_message *m)
 {
+    if (!log_debug_enabled(CONFIG_SUBSYS_IKEV2, 1))
+        return;
     char desc[160];
     ikev2_message_describe(&m->header, &m->payloads, NULL, desc, sizeof(desc));
     log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%s %s", verb, desc);

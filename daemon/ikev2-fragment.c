@@ -22,13 +22,40 @@ void ikev2_datagrams_clear(struct ikev2_datagrams *d)
 {
     for (size_t i = 0; i < d->n; i++)
         free(d->data[i]);
+    free(d->data);          /* the slots: len lives in the same block */
     memset(d, 0, sizeof(*d));
+}
+
+/* Room for one more datagram: 1 slot, then doubling up to the maximum. */
+static int datagrams_grow(struct ikev2_datagrams *d)
+{
+    if (d->n < d->cap)
+        return 0;
+    size_t cap = d->cap ? 2 * d->cap : 1;
+    if (cap > IKEV2_FRAGMENTS_MAX)
+        cap = IKEV2_FRAGMENTS_MAX;
+    void *block = malloc(cap * (sizeof(*d->data) + sizeof(*d->len)));
+    if (!block)
+        return -ENOMEM;
+    uint8_t **data = block;
+    size_t *len = (size_t *)(data + cap);
+    if (d->n) {
+        memcpy(data, d->data, d->n * sizeof(*data));
+        memcpy(len, d->len, d->n * sizeof(*len));
+    }
+    free(d->data);
+    d->data = data;
+    d->len = len;
+    d->cap = cap;
+    return 0;
 }
 
 int ikev2_datagrams_add(struct ikev2_datagrams *d, const uint8_t *buf, size_t len)
 {
     if (d->n >= IKEV2_FRAGMENTS_MAX)
         return -E2BIG;
+    if (datagrams_grow(d) < 0)
+        return -ENOMEM;
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy)
         return -ENOMEM;

@@ -36,11 +36,14 @@
  * message within the configured fragment size (IP payload). */
 #define IKEV2_FRAGMENT_OVERHEAD (8 + 4)
 
-/* One message as datagrams (owned copies). */
+/* One message as datagrams (owned copies). Every IKE SA keeps one (its
+ * last response), nearly always a single datagram: the two arrays share
+ * one allocation sized to what is held (`cap` slots, len right after data),
+ * not IKEV2_FRAGMENTS_MAX slots in every SA. */
 struct ikev2_datagrams {
-    size_t n;
-    uint8_t *data[IKEV2_FRAGMENTS_MAX];
-    size_t len[IKEV2_FRAGMENTS_MAX];
+    size_t n, cap;
+    uint8_t **data;
+    size_t *len;
 };
 
 /* Frees every datagram; *d is empty afterwards. */

@@ -25,6 +25,7 @@
 #include "ikev2-sa.h"
 #include "ikev2-ts.h"
 #include "ikev2-wire.h"
+#include "mem-trim.h"
 #include "vpnd-build.h"
 
 void ikev2_auth_fail_eap(struct ikev2_ike_sa *sa, uint32_t mid, const char *identity, const char *reason,
@@ -127,6 +128,7 @@ static struct ikev2_auth_state *auth_state_new(const struct ikev2_payload_list *
 static int set_our_idr(struct ikev2_ike_sa *sa)
 {
     struct ikev2_auth_state *as = sa->auth;
+    char text[SESSION_NAME_MAX] = "";
     memset(as->idr_body, 0, 4);
     if (as->local_method->kind == IKEV2_AUTH_KIND_SIGNATURE) {
         uint8_t *dn = NULL;
@@ -141,19 +143,23 @@ static int set_our_idr(struct ikev2_ike_sa *sa)
         as->idr_body[0] = IKEV2_ID_DER_ASN1_DN;
         memcpy(as->idr_body + 4, dn, dn_len);
         as->idr_body_len = 4 + dn_len;
-        cert_dn_der_format(dn, dn_len, sa->local_identity, sizeof(sa->local_identity));
+        cert_dn_der_format(dn, dn_len, text, sizeof(text));
         free(dn);
     } else if (sa->local.sa.sa_family == AF_INET) {
         as->idr_body[0] = IKEV2_ID_IPV4_ADDR;
         memcpy(as->idr_body + 4, &sa->local.in.sin_addr, 4);
         as->idr_body_len = 8;
-        inet_ntop(AF_INET, &sa->local.in.sin_addr, sa->local_identity, sizeof(sa->local_identity));
+        inet_ntop(AF_INET, &sa->local.in.sin_addr, text, sizeof(text));
     } else {
         as->idr_body[0] = IKEV2_ID_IPV6_ADDR;
         memcpy(as->idr_body + 4, &sa->local.in6.sin6_addr, 16);
         as->idr_body_len = 20;
-        inet_ntop(AF_INET6, &sa->local.in6.sin6_addr, sa->local_identity, sizeof(sa->local_identity));
+        inet_ntop(AF_INET6, &sa->local.in6.sin6_addr, text, sizeof(text));
     }
+    /* As long as the text is, not SESSION_NAME_MAX in every SA; out of
+     * memory it is only missing from `vpnctl session`. */
+    free(sa->local_identity);
+    sa->local_identity = text[0] ? strdup(text) : NULL;
     return 0;
 }
 
@@ -284,6 +290,13 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
         res->notify = IKEV2_N_TS_UNACCEPTABLE;
         goto release;
     }
+    /* Kept for rekeys, sized to what was narrowed. */
+    struct ikev2_ts_selector *tsr_kept = malloc(res->n_tsr * sizeof(*tsr_kept));
+    if (!tsr_kept) {
+        log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA not installed: out of memory");
+        res->notify = IKEV2_N_TEMPORARY_FAILURE;
+        goto release;
+    }
 
     /* The kernel state. */
     struct child_sa *c = &sa->child;
@@ -327,12 +340,15 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
         ike->stats.handshake_failures[IKE_FAIL_KERNEL]++;
         ike->stats.kernel_errors++;
         res->notify = IKEV2_N_TEMPORARY_FAILURE;
+        free(tsr_kept);
         goto release;
     }
     sa->has_child = true;
     memcpy(sa->tsi, res->tsi, res->n_tsi * sizeof(res->tsi[0]));
     sa->n_tsi = res->n_tsi;
-    memcpy(sa->tsr, res->tsr, res->n_tsr * sizeof(res->tsr[0]));
+    memcpy(tsr_kept, res->tsr, res->n_tsr * sizeof(res->tsr[0]));
+    free(sa->tsr);
+    sa->tsr = tsr_kept;
     sa->n_tsr = res->n_tsr;
 
     char version[64], client_version[IKEV2_CP_VERSION_MAX];
@@ -340,7 +356,8 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
     ikev2_cp_client_version(cp, client_version, sizeof(client_version));
     if (client_version[0])
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "client application version: '%s'", client_version);
-    snprintf(sa->client_version, sizeof(sa->client_version), "%s", client_version);
+    free(sa->client_version);
+    sa->client_version = client_version[0] ? strdup(client_version) : NULL;
     r = ikev2_cp_build_reply(cp, &assigned, sa->policy, version, &res->cp);
     if (r < 0)
         log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "configuration reply truncated: %s", strerror(-r));
@@ -638,8 +655,12 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
     sa->init_request = NULL;
     free(sa->init_response);
     sa->init_response = NULL;
+    free(sa->ni);                       /* read by IKE_AUTH only (AUTH, the first CHILD SA's keys) */
+    sa->ni = NULL;
+    sa->ni_len = 0;
     ikev2_auth_state_free(sa->auth);
     sa->auth = NULL;
+    mem_trim_note_handshake_ended(ike->stats.half_open);
 
     if (sa->has_child) {
         char tsi[2 * 64 + 2] = "", tsr[IKEV2_TS_OUT_MAX * 64] = "", one[64], esp[80];

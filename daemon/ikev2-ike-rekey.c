@@ -76,8 +76,10 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     n->grant = old->grant;
     old->grant = NULL;
     snprintf(n->identity, sizeof(n->identity), "%s", old->identity);
-    snprintf(n->local_identity, sizeof(n->local_identity), "%s", old->local_identity);
-    snprintf(n->client_version, sizeof(n->client_version), "%s", old->client_version);
+    free(n->local_identity);
+    n->local_identity = old->local_identity ? strdup(old->local_identity) : NULL;
+    free(n->client_version);
+    n->client_version = old->client_version ? strdup(old->client_version) : NULL;
     n->has_address = old->has_address;
     n->address = old->address;
     n->pool = old->pool;
@@ -91,8 +93,11 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     n->old_child = old->old_child;
     memcpy(n->tsi, old->tsi, sizeof(n->tsi));
     n->n_tsi = old->n_tsi;
-    memcpy(n->tsr, old->tsr, sizeof(n->tsr));
+    free(n->tsr);
+    n->tsr = old->tsr;                  /* moves */
     n->n_tsr = old->n_tsr;
+    old->tsr = NULL;
+    old->n_tsr = 0;
     n->session = old->session;
     if (n->session)
         n->session->owner = n;
@@ -146,11 +151,10 @@ struct ikev2_ike_sa *ikev2_ike_sa_rekeyed(struct ikev2_ike_sa *old, bool we_init
     snprintf(n->sa_name, sizeof(n->sa_name), "%s", old->sa_name);
     n->choice = *choice;
     n->keys = *keys;
-    /* The nonces are not needed once the keys are derived; kept when they fit. */
-    if (ni_len <= sizeof(n->ni)) {
-        memcpy(n->ni, ni, ni_len);
-        n->ni_len = ni_len;
-    }
+    /* The nonces are not needed once the keys are derived (Ni is not
+     * kept at all: only IKE_AUTH reads it); Nr is kept when it fits. */
+    (void)ni;
+    (void)ni_len;
     if (nr_len <= sizeof(n->nr)) {
         memcpy(n->nr, nr, nr_len);
         n->nr_len = nr_len;

@@ -55,6 +55,13 @@ struct ikev2_request {
 };
 
 /* What vpnd keeps as a requester on one IKE SA (sa->initiator). */
+struct ikev2_deferred_outbound {
+    struct child_sa child;
+    struct crypto_child_keys keys;      /* wiped before it is freed */
+    uint32_t lifetime_seconds;
+    uint64_t lifetime_kilobytes;
+};
+
 struct ikev2_initiator {
     struct ikev2_request *outstanding;
     struct ikev2_request *queue, **queue_tail;
@@ -69,15 +76,12 @@ struct ikev2_initiator {
     struct ikev2_child_rekey *rekey;
     sd_event_source *rekey_retry;       /* a rekey that could not start yet */
     uint32_t retry_spi;                 /* our inbound SPI of the pair to rekey then */
-    bool has_redundant;                 /* a collision's redundant pair until its DELETE */
-    struct child_sa redundant;
+    /* Allocated only while there is one (every established SA has an
+     * initiator for DPD; these are rare and large). */
+    struct child_sa *redundant;         /* a collision's redundant pair until its DELETE */
     /* A client's rekey (we respond): our new outbound SA waits until the
      * client can receive on the new pair (ikev2_child_defer_outbound). */
-    bool outbound_pending;
-    struct child_sa pending_child;
-    struct crypto_child_keys pending_keys;
-    uint32_t pending_lifetime_seconds;
-    uint64_t pending_lifetime_kilobytes;
+    struct ikev2_deferred_outbound *pending;
     sd_event_source *outbound_timer;
     /* Our IKE SA rekey (ikev2-ike-rekey-initiate.c): timer, exchange in flight. */
     sd_event_source *ike_rekey_timer;

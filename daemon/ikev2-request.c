@@ -302,9 +302,11 @@ void ikev2_handle_response(struct ike *ike, const struct ike_packet *pkt, const 
         inner->n = 0;
         inner->n_skipped = 0;
     }
-    char desc[512];
-    ikev2_message_describe(&msg->header, &msg->payloads, inner, desc, sizeof(desc));
-    log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "received %s", desc);
+    if (log_enabled(LOG_INFO)) {
+        char desc[512];
+        ikev2_message_describe(&msg->header, &msg->payloads, inner, desc, sizeof(desc));
+        log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "received %s", desc);
+    }
 
     in->last_heard_usec = monotonic_usec();
     in->outstanding = NULL;

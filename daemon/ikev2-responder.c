@@ -22,6 +22,7 @@
 #include "ikev2-sa.h"
 #include "ikev2-wire.h"
 #include "jobs.h"
+#include "mem-trim.h"
 
 /* How long a half-open IKE SA waits for IKE_AUTH. */
 #define IKEV2_HALF_OPEN_USEC (60ULL * 1000000ULL)
@@ -50,6 +51,8 @@ static void peer_text(const union ike_sockaddr *a, char *buf, size_t len)
 static void log_message(const struct log_ctx *ctx, const char *verb, const struct ikev2_header *hdr,
                         const struct ikev2_payload_list *outer, const struct ikev2_payload_list *inner)
 {
+    if (!log_enabled(LOG_INFO))
+        return;                         /* not printed: not described */
     char desc[512];
     ikev2_message_describe(hdr, outer, inner, desc, sizeof(desc));
     log_info_ctx(ctx, CONFIG_SUBSYS_IKEV2, "%s %s", verb, desc);
@@ -59,6 +62,8 @@ static void log_message(const struct log_ctx *ctx, const char *verb, const struc
 static void log_sent(const struct log_ctx *ctx, const uint8_t *buf, size_t len, const uint8_t *inner,
                      size_t inner_len, uint8_t first_inner)
 {
+    if (!log_enabled(LOG_INFO))
+        return;                         /* the line is off: no second parse */
     struct ikev2_message *m = malloc(sizeof(*m));
     struct ikev2_payload_list *in = malloc(sizeof(*in));
     struct ikev2_parse_status st;
@@ -291,7 +296,8 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     bool linger = send_delete && sa->state == IKEV2_SA_ESTABLISHED && ikev2_request_delete_ike(sa);
     if (sa->state == IKEV2_SA_ESTABLISHED)
         ike->stats.established--;
-    else if (sa->state != IKEV2_SA_DELETING)
+    bool handshake_ended = sa->state != IKEV2_SA_ESTABLISHED && sa->state != IKEV2_SA_DELETING;
+    if (handshake_ended)
         ike->stats.half_open--;
     ikev2_sa_set_state(sa, linger ? IKEV2_SA_DELETING : IKEV2_SA_DELETED, reason);
     if (!linger)
@@ -353,7 +359,13 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     free(sa->init_response);
     ikev2_datagrams_clear(&sa->response);
     ikev2_fragment_sa_free(sa);
+    free(sa->tsr);
+    free(sa->ni);
+    free(sa->local_identity);
+    free(sa->client_version);
     free(sa);
+    if (handshake_ended)
+        mem_trim_note_handshake_ended(ike->stats.half_open);
 }
 
 static int on_half_open_timeout(sd_event_source *s, uint64_t usec, void *userdata)
@@ -741,6 +753,9 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     snprintf(sa->peer, sizeof(sa->peer), "%s", peer);
     snprintf(sa->sa_name, sizeof(sa->sa_name), "ikev2#%u", ++sa_counter);
     sa->choice = choice;
+    sa->ni = malloc(nonce.len);
+    if (!sa->ni)
+        goto out_free;
     memcpy(sa->ni, nonce.data, nonce.len);
     sa->ni_len = nonce.len;
     sa->nr_len = IKEV2_NONCE_LEN;
@@ -789,10 +804,12 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
         goto out;
     }
     sa->job_sa = &j->sa;
-    char suite[160];
-    ikev2_ike_choice_format(&choice, suite, sizeof(suite));
-    log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "selected proposal %u (ike-proposal '%s'): %s", choice.number,
-                  choice.config->name, suite);
+    if (log_debug_enabled(CONFIG_SUBSYS_IKEV2, 1)) {
+        char suite[160];
+        ikev2_ike_choice_format(&choice, suite, sizeof(suite));
+        log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "selected proposal %u (ike-proposal '%s'): %s", choice.number,
+                      choice.config->name, suite);
+    }
     log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE SA %016llx_i %016llx_r state %s: Diffie-Hellman on a worker",
                   (unsigned long long)sa->ispi, (unsigned long long)sa->rspi, ikev2_sa_state_name(sa->state));
     goto out;
@@ -801,6 +818,7 @@ out_free:
     if (sa) {
         config_unref(sa->config);
         free(sa->init_request);
+        free(sa->ni);
         free(sa);
     }
     free(j);

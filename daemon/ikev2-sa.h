@@ -85,7 +85,7 @@ struct ikev2_ike_sa {
 
     struct ikev2_ike_choice choice;
     struct crypto_ike_keys keys;
-    uint8_t ni[IKEV2_NONCE_MAX];  size_t ni_len;
+    uint8_t *ni;                  size_t ni_len;  /* up to IKEV2_NONCE_MAX, allocated: until IKE_AUTH */
     uint8_t nr[32];               size_t nr_len;
     uint8_t *init_request;  size_t init_request_len;     /* RealMessage1, until IKE_AUTH */
     uint8_t *init_response; size_t init_response_len;    /* RealMessage2, until IKE_AUTH */
@@ -109,8 +109,8 @@ struct ikev2_ike_sa {
     const struct config_tunnel_group *group;
     const struct config_group_policy *policy;
     char identity[SESSION_NAME_MAX];
-    char local_identity[SESSION_NAME_MAX];  /* our IDr as text, for `vpnctl session` */
-    char client_version[IKEV2_CP_VERSION_MAX];  /* APPLICATION_VERSION the client sent, "" = none */
+    char *local_identity;               /* our IDr as text, for `vpnctl session`; NULL = none (allocated) */
+    char *client_version;               /* APPLICATION_VERSION the client sent, NULL = none (allocated) */
     bool has_address;
     struct config_address address;
     struct pool *pool;                  /* the lease's pool, NULL for a fixed address */
@@ -124,7 +124,7 @@ struct ikev2_ike_sa {
     struct child_sa old_child;
     struct ikev2_ts_selector tsi[IKEV2_TSI_MAX];     /* the CHILD SA's narrowed selectors (for rekeys) */
     size_t n_tsi;
-    struct ikev2_ts_selector tsr[IKEV2_TS_OUT_MAX];
+    struct ikev2_ts_selector *tsr;      /* n_tsr of them (allocated: usually 1 or 2 of IKEV2_TS_OUT_MAX) */
     size_t n_tsr;
     struct session *session;
     sd_event_source *policy_timer;      /* idle and session timeouts of the group policy */

@@ -22,7 +22,7 @@
 uint8_t log_debug_levels_[CONFIG_SUBSYS_COUNT];
 
 static enum log_target log_target = LOG_TARGET_STDERR;
-static int log_max_priority = LOG_INFO;
+int log_max_priority_ = LOG_INFO;
 static log_tap_fn log_tap;
 
 int log_target_from_string(const char *s)
@@ -76,7 +76,7 @@ void log_set_tap(log_tap_fn tap)
 void log_set_max_priority(int priority)
 {
     /* Atomic: worker threads may log while a reload changes it. */
-    __atomic_store_n(&log_max_priority, priority, __ATOMIC_RELAXED);
+    __atomic_store_n(&log_max_priority_, priority, __ATOMIC_RELAXED);
 }
 
 void log_set_debug_level(enum config_subsystem subsys, uint8_t level)
@@ -113,28 +113,44 @@ static const char *priority_name(int priority)
  * terminal escapes. At most `max` input bytes are taken. */
 static void append_escaped(char *buf, size_t len, size_t *pos, const char *s, size_t max)
 {
+    /* Byte by byte without printf: every line goes through here. A piece
+     * that does not fit whole ends the line (cut, NUL-terminated). */
+    static const char hex[] = "0123456789abcdef";
     for (size_t i = 0; s[i] && i < max; i++) {
         unsigned char c = (unsigned char)s[i];
-        int n;
-        if (c >= 0x20 && c < 0x7f && c != '\\')
-            n = snprintf(buf + *pos, len - *pos, "%c", c);
-        else
-            n = snprintf(buf + *pos, len - *pos, "\\x%02x", c);
-        if (n < 0 || (size_t)n >= len - *pos) {
+        bool plain = c >= 0x20 && c < 0x7f && c != '\\';
+        size_t n = plain ? 1 : 4;
+        if (n >= len - *pos) {
+            buf[len - 1] = '\0';
             *pos = len - 1;
             return;
         }
-        *pos += (size_t)n;
+        char *p = buf + *pos;
+        if (plain)
+            p[0] = (char)c;
+        else {
+            p[0] = '\\';
+            p[1] = 'x';
+            p[2] = hex[c >> 4];
+            p[3] = hex[c & 0xf];
+        }
+        p[n] = '\0';
+        *pos += n;
     }
 }
 
 static void append_text(char *buf, size_t len, size_t *pos, const char *s)
 {
-    int n = snprintf(buf + *pos, len - *pos, "%s", s);
-    if (n < 0 || (size_t)n >= len - *pos)
+    size_t n = strlen(s);
+    if (n >= len - *pos) {
+        /* As snprintf did: as much as fits, the line ends there. */
+        memcpy(buf + *pos, s, len - *pos - 1);
+        buf[len - 1] = '\0';
         *pos = len - 1;
-    else
-        *pos += (size_t)n;
+        return;
+    }
+    memcpy(buf + *pos, s, n + 1);
+    *pos += n;
 }
 
 static void append_field(char *buf, size_t len, size_t *pos, const char *key, const char *value,
@@ -153,24 +169,24 @@ static void write_stderr(int priority, enum config_subsystem subsys, const struc
                          const char *message)
 {
     char line[LOG_MESSAGE_MAX + 4 * LOG_FIELD_MAX * 4 + 128];
-    size_t pos = 0;
+    size_t pos = 0, room = sizeof(line) - 1;
     line[0] = '\0';
 
-    append_text(line, sizeof(line), &pos, priority_name(priority));
-    append_text(line, sizeof(line), &pos, " ");
-    append_text(line, sizeof(line), &pos, subsystem_name(subsys));
-    append_text(line, sizeof(line), &pos, ": ");
+    append_text(line, room, &pos, priority_name(priority));
+    append_text(line, room, &pos, " ");
+    append_text(line, room, &pos, subsystem_name(subsys));
+    append_text(line, room, &pos, ": ");
     if (ctx) {
         bool first = true;
-        append_field(line, sizeof(line), &pos, "peer", ctx->peer, &first);
-        append_field(line, sizeof(line), &pos, "tunnel-group", ctx->tunnel_group, &first);
-        append_field(line, sizeof(line), &pos, "user", ctx->user, &first);
-        append_field(line, sizeof(line), &pos, "session", ctx->session, &first);
+        append_field(line, room, &pos, "peer", ctx->peer, &first);
+        append_field(line, room, &pos, "tunnel-group", ctx->tunnel_group, &first);
+        append_field(line, room, &pos, "user", ctx->user, &first);
+        append_field(line, room, &pos, "session", ctx->session, &first);
         if (!first)
-            append_text(line, sizeof(line), &pos, "] ");
+            append_text(line, room, &pos, "] ");
     }
-    append_escaped(line, sizeof(line), &pos, message, LOG_MESSAGE_MAX);
-    append_text(line, sizeof(line), &pos, "\n");
+    append_escaped(line, room, &pos, message, LOG_MESSAGE_MAX);
+    line[pos++] = '\n';                /* room was kept for it: a cut line ends too */
 
     /* One write per line keeps lines from different threads whole. */
     ssize_t n = write(STDERR_FILENO, line, pos);
@@ -232,7 +248,7 @@ int log_internal(int priority, int error, enum config_subsystem subsys, const st
                  const char *file, int line, const char *func, const char *format, ...)
 {
     int ret = error < 0 ? error : -error;
-    if (priority > __atomic_load_n(&log_max_priority, __ATOMIC_RELAXED) && priority != LOG_DEBUG)
+    if (!log_enabled(priority) && priority != LOG_DEBUG)
         return ret;
 
     int saved_errno = errno;

@@ -65,6 +65,10 @@ void log_set_debug_level(enum config_subsystem subsys, uint8_t level);
 uint8_t log_get_debug_level(enum config_subsystem subsys);
 
 static inline bool log_debug_enabled(enum config_subsystem subsys, uint8_t level);
+/* Whether a line of this priority (LOG_ERR .. LOG_INFO) would be emitted:
+ * callers that must work to build a line (describe a message) ask first,
+ * so that a level that is off costs one load. */
+static inline bool log_enabled(int priority);
 
 /* Returns -abs(error), so callers may `return log_..._errno(...)`. While
  * formatting, errno is set to abs(error) so that %m names it. */
@@ -94,8 +98,14 @@ int log_internal(int priority, int error, enum config_subsystem subsys, const st
     } while (0)
 #define log_debug(subsys, level, ...) log_debug_ctx(NULL, subsys, level, __VA_ARGS__)
 
-/* Implementation detail of log_debug_enabled(). */
+/* Implementation details of log_debug_enabled() and log_enabled(). */
 extern uint8_t log_debug_levels_[CONFIG_SUBSYS_COUNT];
+extern int log_max_priority_;
+
+static inline bool log_enabled(int priority)
+{
+    return priority <= __atomic_load_n(&log_max_priority_, __ATOMIC_RELAXED);
+}
 
 static inline bool log_debug_enabled(enum config_subsystem subsys, uint8_t level)
 {

@@ -12,6 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "control.h"
+#include "crypto-preload.h"
 #include "ike.h"
 #include "log.h"
 #include "vpnd-build.h"
@@ -235,6 +236,10 @@ int vpnd_start(const char *config_path, struct vpnd **ret)
     r = vpnd_kernel_new(vpnd->event, vpnd->config->kernel.spd_hash_thresholds, &vpnd->kernel);
     if (r < 0)
         goto fail;
+
+    /* OpenSSL's algorithm tables now, not under the first client. */
+    if (crypto_preload() < 0)
+        log_warning(CONFIG_SUBSYS_MAIN, "OpenSSL lacks some of AES-GCM, HMAC, SHA-256, X25519, RSA signatures");
 
     r = job_pool_new(vpnd->event, worker_count(), VPND_MAX_QUEUED_JOBS, &vpnd->jobs);
     if (r < 0) {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -110,7 +111,12 @@ static void test_errno_helpers_and_priority(void)
     capture_end(saved);
     CHECK_INT_EQ(r, -ENOENT);
 
+    CHECK(log_enabled(LOG_INFO));
+    CHECK(log_enabled(LOG_ERR));
     log_set_max_priority(LOG_WARNING);
+    CHECK(!log_enabled(LOG_INFO));
+    CHECK(!log_enabled(LOG_NOTICE));
+    CHECK(log_enabled(LOG_WARNING));
     capture_begin(&saved);
     log_info(CONFIG_SUBSYS_MAIN, "dropped");
     log_notice(CONFIG_SUBSYS_MAIN, "dropped too");
@@ -135,7 +141,42 @@ static void test_target_names(void)
     unsetenv("JOURNAL_STREAM");
 }
 
+/* Every byte outside printable ASCII (and the backslash) as \\xNN; a line
+ * longer than the limit is cut, never overflows, and still ends in a
+ * newline. */
+static void test_escaping_bytes_and_cut(void)
+{
+    int saved;
+    log_open(LOG_TARGET_STDERR);
+    capture_begin(&saved);
+    log_info(CONFIG_SUBSYS_MAIN, "a\\b%c%c%c~ z", 0x01, 0x7f, 0xff);
+    const char *out = capture_end(saved);
+    CHECK_STR_EQ(out, "info main: a\\x5cb\\x01\\x7f\\xff~ z\n");
+
+    static char big[5000];
+    memset(big, 'q', sizeof(big) - 1);
+    capture_begin(&saved);
+    log_info(CONFIG_SUBSYS_MAIN, "%s", big);
+    out = capture_end(saved);
+    size_t len = strlen(out);
+    CHECK(len > 2000 && len < 2100);     /* the message is cut at its 2 kB limit */
+    CHECK(strncmp(out, "info main: qqq", 14) == 0);
+    CHECK(out[len - 1] == '\n' && out[len - 2] == 'q');
+
+    /* Escapes quadruple a line: the output stays within bounds. */
+    static char ctl[2100];
+    memset(ctl, 0x02, sizeof(ctl) - 1);
+    const struct log_ctx ctx = { .peer = "192.0.2.7", .user = ctl };
+    capture_begin(&saved);
+    log_info_ctx(&ctx, CONFIG_SUBSYS_MAIN, "%s", ctl);
+    out = capture_end(saved);
+    len = strlen(out);
+    CHECK(strncmp(out, "info main: [peer=192.0.2.7 user=\\x02\\x02", 40) == 0);
+    CHECK(len > 4000 && out[len - 1] == '\n');
+}
+
 TEST_MAIN(TEST(test_debug_levels),
+          TEST(test_escaping_bytes_and_cut),
           TEST(test_context_and_escaping),
           TEST(test_errno_helpers_and_priority),
           TEST(test_target_names))

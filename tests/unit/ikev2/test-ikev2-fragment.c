@@ -294,6 +294,33 @@ static void test_may_retransmit(void)
     ikev2_datagrams_clear(&d);
 }
 
+/* The datagram list grows to IKEV2_FRAGMENTS_MAX copies, each byte for
+ * byte, refuses one more, and is empty and reusable after a clear. */
+static void test_datagrams_grow(void)
+{
+    struct ikev2_datagrams d = { 0 };
+    uint8_t buf[IKEV2_FRAGMENTS_MAX + 1];
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)(0xa0 ^ i);
+    for (size_t i = 0; i < IKEV2_FRAGMENTS_MAX; i++) {
+        CHECK_INT_EQ(ikev2_datagrams_add(&d, buf, i + 1), 0);
+        CHECK_INT_EQ(d.n, i + 1);
+        CHECK(d.cap >= d.n && d.cap <= IKEV2_FRAGMENTS_MAX);
+    }
+    CHECK_INT_EQ(ikev2_datagrams_add(&d, buf, 1), -E2BIG);
+    for (size_t i = 0; i < IKEV2_FRAGMENTS_MAX; i++) {
+        CHECK_INT_EQ(d.len[i], i + 1);
+        CHECK(memcmp(d.data[i], buf, i + 1) == 0);
+    }
+    ikev2_datagrams_clear(&d);
+    CHECK_INT_EQ(d.n, 0);
+    CHECK(d.data == NULL && d.len == NULL);
+    CHECK_INT_EQ(ikev2_datagrams_add(&d, buf, 0), 0);     /* an empty datagram is kept too */
+    CHECK_INT_EQ(d.n, 1);
+    CHECK_INT_EQ(d.len[0], 0);
+    ikev2_datagrams_clear(&d);
+}
+
 TEST_MAIN(TEST(test_round_trip_cbc), TEST(test_round_trip_gcm), TEST(test_fragment_limits),
           TEST(test_out_of_order_and_duplicates), TEST(test_total_changes), TEST(test_other_message_and_stale),
-          TEST(test_limits), TEST(test_may_retransmit))
+          TEST(test_limits), TEST(test_may_retransmit), TEST(test_datagrams_grow))
