@@ -70,6 +70,12 @@ static void client_fail(struct lg_client *c, const char *fmt, ...)
         lg_client_gone(lg, c);
 }
 
+void lg_client_give_up(struct lg_client *c, const char *reason)
+{
+    if (c->state == LG_INIT_SENT || c->state == LG_AUTH_SENT)
+        client_fail(c, "%s", reason);
+}
+
 /* ---- sending and retransmitting ------------------------------------------------- */
 
 static void arm_timer(struct lg_client *c, uint64_t at_usec)
