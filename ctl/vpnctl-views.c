@@ -253,4 +253,16 @@ void print_stats(json_object *r)
           " dropped; %" PRIu64 " waiting in the spool", get_uint(a, "sent"), get_uint(a, "answered"),
           get_uint(a, "spooled"), get_uint(a, "replayed"), get_uint(a, "dropped"), get_uint(a, "spool_waiting"));
     field("", "%" PRIu64 " Interim-Updates not delivered (never spooled)", get_uint(a, "interim_skipped"));
+    json_object *k = get(r, "kernel");
+    field("Kernel installs:", "%" PRIu64 " CHILD SAs; first %" PRIu64 " us, last %" PRIu64 " us", get_uint(k, "installs"),
+          get_uint(k, "first_install_us"), get_uint(k, "last_install_us"));
+    field("", "mean of the first 100 %" PRIu64 " us, of the last 100 %" PRIu64 " us",
+          get_uint(k, "first_100_mean_us"), get_uint(k, "last_100_mean_us"));
+    field("", "last %" PRIu64 ": p50 %" PRIu64 " us, p99 %" PRIu64 " us, max %" PRIu64 " us", get_uint(k, "window"),
+          get_uint(k, "p50_us"), get_uint(k, "p99_us"), get_uint(k, "max_us"));
+    json_object *rt = get(k, "round_trips_per_install"), *msgs = get(k, "messages_per_install");
+    json_object *calls = get(k, "xfrm_syscalls_per_install");
+    field("", "per install: %.2f netlink round trips, %.2f messages, %.2f XFRM system calls",
+          rt ? json_object_get_double(rt) : 0.0, msgs ? json_object_get_double(msgs) : 0.0,
+          calls ? json_object_get_double(calls) : 0.0);
 }

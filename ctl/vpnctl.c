@@ -606,6 +606,11 @@ int main(int argc, char **argv)
     long timeout_s = 30;
     int c;
 
+    /* A table of 10,000 sessions is 30,000 lines: written in large blocks,
+     * on a terminal too (each answer and event is flushed when printed). */
+    static char out_buffer[256 * 1024];
+    setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
+
     while ((c = getopt_long(argc, argv, "+s:jt:Vh", options, NULL)) != -1) {
         switch (c) {
         case 's':

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "accounting-spool.h"
+#include "clock.h"
 #include "log.h"
 #include "radius.h"
 
@@ -85,13 +86,6 @@ struct accounting {
     bool stopping;
     struct accounting_stats stats;
 };
-
-static uint64_t now_usec(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000ULL;
-}
 
 uint32_t accounting_terminate_cause(enum session_end_cause cause)
 {
@@ -224,7 +218,7 @@ static int record_send(struct acct_record *rec)
     memcpy(req.attrs, rec->attrs, rec->len);
     req.attrs_len = rec->len;
     /* RFC 2866 5.2: how long the record waited; a replay from the spool says so. */
-    uint64_t now = now_usec(CLOCK_REALTIME);
+    uint64_t now = clock_usec(CLOCK_REALTIME);
     uint64_t delay = now > rec->created_usec ? (now - rec->created_usec) / USEC_PER_SEC : 0;
     int r = radius_request_add_u32(&req, RADIUS_ACCT_DELAY_TIME, delay > UINT32_MAX ? UINT32_MAX : (uint32_t)delay);
     if (r >= 0)
@@ -327,7 +321,7 @@ static void submit(struct acct_target *t, uint8_t status, const char *what, cons
     rec->target = t;
     rec->status = status;
     snprintf(rec->what, sizeof(rec->what), "%s", what);
-    rec->created_usec = now_usec(CLOCK_REALTIME);
+    rec->created_usec = clock_usec(CLOCK_REALTIME);
     memcpy(rec->attrs, req->attrs, req->attrs_len);
     rec->len = req->attrs_len;
 
@@ -411,7 +405,7 @@ static void probe_arm(struct acct_target *t, uint64_t delay_usec)
         return;
     if (delay_usec == 0)
         delay_usec = (t->group->dead_time ? t->group->dead_time : PROBE_DEFAULT_SEC) * USEC_PER_SEC;
-    uint64_t when = now_usec(CLOCK_MONOTONIC) + delay_usec;
+    uint64_t when = clock_usec(CLOCK_MONOTONIC) + delay_usec;
     int r;
     if (t->probe) {
         uint64_t armed = 0;
@@ -435,7 +429,7 @@ static void probe_arm(struct acct_target *t, uint64_t delay_usec)
 static void session_totals(struct accounting_session *as, struct session *s, struct session_counters *c)
 {
     struct session_counters live = { 0 };
-    if (!s->ops || !s->ops->counters || s->ops->counters(s, &live) < 0)
+    if (!s->ops || !s->ops->counters || s->ops->counters(s, NULL, &live) < 0)
         memset(&live, 0, sizeof(live));
     c->bytes_in = s->retired.bytes_in + live.bytes_in;
     c->bytes_out = s->retired.bytes_out + live.bytes_out;
@@ -485,7 +479,7 @@ static int build(struct accounting_session *as, struct session *s, uint8_t statu
 
     struct session_counters c;
     session_totals(as, s, &c);
-    uint64_t elapsed = (now_usec(CLOCK_MONOTONIC) - as->start_monotonic) / USEC_PER_SEC;
+    uint64_t elapsed = (clock_usec(CLOCK_MONOTONIC) - as->start_monotonic) / USEC_PER_SEC;
     r = radius_request_add_u32(req, RADIUS_ACCT_SESSION_TIME, saturate32(elapsed));
     if (r >= 0)
         r = radius_request_add_u32(req, RADIUS_ACCT_INPUT_OCTETS, (uint32_t)c.bytes_in);
@@ -532,7 +526,7 @@ static int on_interim(sd_event_source *source, uint64_t usec, void *userdata)
     (void)usec;
     account(as, s, RADIUS_ACCT_INTERIM_UPDATE);
     uint64_t period = (uint64_t)as->target->group->interim_interval * USEC_PER_SEC;
-    if (sd_event_source_set_time(source, now_usec(CLOCK_MONOTONIC) + period) < 0 ||
+    if (sd_event_source_set_time(source, clock_usec(CLOCK_MONOTONIC) + period) < 0 ||
         sd_event_source_set_enabled(source, SD_EVENT_ONESHOT) < 0)
         log_warning(CONFIG_SUBSYS_RADIUS, "session %u: no more Interim-Updates (timer failed)", s->index);
     return 0;
@@ -560,11 +554,11 @@ static void on_session_up(struct session *s, void *userdata)
         return;
     }
     as->target = t;
-    as->start_monotonic = s->login_monotonic ? s->login_monotonic : now_usec(CLOCK_MONOTONIC);
+    as->start_monotonic = s->login_monotonic ? s->login_monotonic : clock_usec(CLOCK_MONOTONIC);
     s->accounting = as;
     account(as, s, RADIUS_ACCT_START);
     if (t->group->interim_interval) {
-        uint64_t when = now_usec(CLOCK_MONOTONIC) + (uint64_t)t->group->interim_interval * USEC_PER_SEC;
+        uint64_t when = clock_usec(CLOCK_MONOTONIC) + (uint64_t)t->group->interim_interval * USEC_PER_SEC;
         if (sd_event_add_time(a->event, &as->interim, CLOCK_MONOTONIC, when, USEC_PER_SEC / 10, on_interim, s) < 0)
             log_warning(CONFIG_SUBSYS_RADIUS, "session %u: no Interim-Updates (timer failed)", s->index);
     }
@@ -711,11 +705,11 @@ static void target_flush(struct acct_target *t)
         target_resend(t);
         /* Within the service manager's stop timeout, whatever the group's timeout. */
         uint32_t wait_ms = t->group->timeout_ms < SHUTDOWN_WAIT_MAX_MS ? t->group->timeout_ms : SHUTDOWN_WAIT_MAX_MS;
-        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t)wait_ms * 1000ULL;
+        uint64_t deadline = clock_usec(CLOCK_MONOTONIC) + (uint64_t)wait_ms * 1000ULL;
         log_info(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': waiting up to %u ms for the answers to %zu "
                  "accounting records", t->name, wait_ms, t->n_in_flight);
         while (t->n_in_flight > 0) {
-            uint64_t now = now_usec(CLOCK_MONOTONIC);
+            uint64_t now = clock_usec(CLOCK_MONOTONIC);
             if (now >= deadline)
                 break;
             if (sd_event_run(event, deadline - now) < 0)

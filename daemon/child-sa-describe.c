@@ -2,7 +2,8 @@
 /*
  * A CHILD SA as `vpnctl session` and `vpnctl ipsec` show it: what vpnd
  * negotiated (selectors, SPIs, transform, mode, encapsulation) next to what
- * the kernel reports for each of its two SAs (one XFRM_MSG_GETSA each):
+ * the kernel reports for each of its two SAs (from the request's snapshot
+ * of all SAs, xfrm-snapshot.h, or one XFRM_MSG_GETSA each without one):
  * counters, lifetime left, replay window and the replay / integrity
  * failures, the same numbers `ip -s xfrm state` prints. Protocol-
  * independent: IKEv2 and IKEv1 sessions describe their CHILD SAs here.
@@ -16,6 +17,7 @@
 #include "child-sa-describe.h"
 #include "control-json.h"
 #include "xfrm.h"
+#include "xfrm-snapshot.h"
 
 static void add_prefix(json_object *list, const struct config_address *a, unsigned prefix_len)
 {
@@ -45,9 +47,10 @@ static void add_left(json_object *o, const char *key, uint64_t limit, uint64_t u
 }
 
 /* One direction, as the kernel holds it. */
-static json_object *describe_kernel_sa(struct xfrm_handle *x, const union ike_sockaddr *dst, uint32_t spi)
+static json_object *describe_kernel_sa(struct xfrm_handle *x, const struct xfrm_snapshot *snap,
+                                       const union ike_sockaddr *dst, uint32_t spi, uint64_t now)
 {
-    struct xfrm_sa_info info;
+    struct xfrm_sa_counters k;
     struct xfrm_status st = { 0 };
     struct xfrm_sa_id id = { .spi = spi };
     json_object *o = json_object_new_object();
@@ -58,7 +61,7 @@ static json_object *describe_kernel_sa(struct xfrm_handle *x, const union ike_so
     sockaddr_to_xfrm(dst, &id.family, &id.dst);
     snprintf(text, sizeof(text), "0x%08x", spi);
     control_add_string(o, "spi", text);
-    int r = xfrm_sa_get(x, &id, &info, &st);
+    int r = xfrm_sa_read_counters(x, snap, &id, &k, &st);
     if (r < 0) {
         /* Say the kernel did not answer rather than print zeros. */
         char err[XFRM_ERRMSG_MAX + 64];
@@ -66,35 +69,34 @@ static json_object *describe_kernel_sa(struct xfrm_handle *x, const union ike_so
         control_add_string(o, "kernel_error", err);
         return o;
     }
-    control_add_uint(o, "bytes", info.cur.bytes);
-    control_add_uint(o, "packets", info.cur.packets);
-    control_add_uint(o, "added", info.cur.add_time);     /* seconds since the epoch, as the kernel keeps it */
-    if (info.cur.use_time)
-        control_add_uint(o, "last_used", info.cur.use_time);
+    control_add_uint(o, "bytes", k.bytes);
+    control_add_uint(o, "packets", k.packets);
+    control_add_uint(o, "added", k.add_time);     /* seconds since the epoch, as the kernel keeps it */
+    if (k.use_time)
+        control_add_uint(o, "last_used", k.use_time);
     else
         json_object_object_add(o, "last_used", NULL);
-    uint64_t now = (uint64_t)time(NULL);
-    uint64_t age = now > info.cur.add_time ? now - info.cur.add_time : 0;
-    const struct xfrm_sa_lifetime *lt = &info.sa.lifetime;
+    uint64_t age = now > k.add_time ? now - k.add_time : 0;
+    const struct xfrm_sa_lifetime *lt = &k.lifetime;
     json_object *life = json_object_new_object();
     control_add_uint(life, "hard_seconds", lt->hard_seconds);
     control_add_uint(life, "soft_seconds", lt->soft_seconds);
     add_left(life, "seconds_left", lt->hard_seconds, age);
     uint64_t hard_kb = lt->hard_bytes / 1024;     /* the kernel's "infinite" arrives as 0 */
     control_add_uint(life, "hard_kilobytes", hard_kb);
-    add_left(life, "kilobytes_left", hard_kb, info.cur.bytes / 1024);
+    add_left(life, "kilobytes_left", hard_kb, k.bytes / 1024);
     json_object_object_add(o, "lifetime", life);
-    control_add_uint(o, "replay_window", info.esn_state ? info.replay_state_window : info.sa.replay_window);
-    control_add_uint(o, "replay_window_errors", info.stats.replay_window);
-    control_add_uint(o, "replay_errors", info.stats.replay);
-    control_add_uint(o, "integrity_failures", info.stats.integrity_failed);
-    control_add_uint(o, "seq", info.seq);
-    control_add_uint(o, "oseq", info.oseq);
+    control_add_uint(o, "replay_window", k.replay_window);
+    control_add_uint(o, "replay_window_errors", k.replay_window_errors);
+    control_add_uint(o, "replay_errors", k.replay_errors);
+    control_add_uint(o, "integrity_failures", k.integrity_failures);
+    control_add_uint(o, "seq", k.seq);
+    control_add_uint(o, "oseq", k.oseq);
     return o;
 }
 
-int child_sa_describe(struct xfrm_handle *x, const struct child_sa *c, const char *transform, const char *role,
-                      json_object *list)
+int child_sa_describe(struct xfrm_handle *x, const struct xfrm_snapshot *snap, const struct child_sa *c,
+                      const char *transform, const char *role, json_object *list)
 {
     json_object *o = json_object_new_object();
     json_object *local_ts = json_object_new_array(), *remote_ts = json_object_new_array();
@@ -129,8 +131,9 @@ int child_sa_describe(struct xfrm_handle *x, const struct child_sa *c, const cha
         add_prefix(remote_ts, &c->inner6, 128);
     json_object_object_add(o, "local_ts", local_ts);
     json_object_object_add(o, "remote_ts", remote_ts);
-    json_object_object_add(o, "inbound", describe_kernel_sa(x, &c->local, c->spi_in));
-    json_object_object_add(o, "outbound", describe_kernel_sa(x, &c->remote, c->spi_out));
+    uint64_t now = (uint64_t)time(NULL);
+    json_object_object_add(o, "inbound", describe_kernel_sa(x, snap, &c->local, c->spi_in, now));
+    json_object_object_add(o, "outbound", describe_kernel_sa(x, snap, &c->remote, c->spi_out, now));
     json_object_array_add(list, o);
     return 0;
 }

@@ -10,9 +10,11 @@
 #include "child-sa.h"
 
 /* Appends to `list` an object describing c: selectors, SPIs, transform,
- * mode, encapsulation and, per direction, what the kernel reports (one
- * netlink SA get each; "kernel_error" in place of the numbers when it
- * does not answer). role: "current", "rekeyed" (the pair a rekey replaced,
- * until it is deleted). -ENOMEM. */
-int child_sa_describe(struct xfrm_handle *x, const struct child_sa *c, const char *transform, const char *role,
-                      json_object *list);
+ * mode, encapsulation and, per direction, what the kernel reports (from
+ * snap when given, else one netlink SA get each; "kernel_error" in place of
+ * the numbers when it does not answer or the snapshot lacks the SA).
+ * role: "current", "rekeyed" (the pair a rekey replaced, until it is
+ * deleted). -ENOMEM. */
+struct xfrm_snapshot;
+int child_sa_describe(struct xfrm_handle *x, const struct xfrm_snapshot *snap, const struct child_sa *c,
+                      const char *transform, const char *role, json_object *list);

@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include "crypto.h"
+#include "kernel-timing.h"
 #include "route.h"
+#include "xfrm-snapshot.h"
 
 /* Client policies sit above nothing else of ours; strongSwan uses the
  * same band for its trap/regular policies. */
@@ -42,14 +44,29 @@ static void config_to_xfrm(const struct config_address *a, xfrm_address_t *x)
         memcpy(&x->a6, &a->in6, 16);
 }
 
+static uint64_t monotonic_usec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 int child_sa_allocate_spi(struct xfrm_handle *x, struct child_sa *c, char *err, size_t err_len)
 {
     struct xfrm_status st = { 0 };
+    struct xfrm_io_counters before, after;
     xfrm_address_t src, dst;
     address_of(&c->remote, &src);
     address_of(&c->local, &dst);
+    xfrm_get_io_counters(x, &before);
+    uint64_t start = monotonic_usec();
     int r = xfrm_sa_allocspi(x, family_of(&c->local), &src, &dst, c->reqid, NULL, CHILD_SA_SPI_MIN,
                              CHILD_SA_SPI_MAX, &c->spi_in, &st);
+    /* Part of the installation's cost (child_sa_install reports it). */
+    uint64_t took = monotonic_usec() - start;
+    xfrm_get_io_counters(x, &after);
+    c->spi_alloc_usec = took > UINT32_MAX ? UINT32_MAX : (uint32_t)took;
+    c->spi_alloc_syscalls = (uint8_t)(after.syscalls - before.syscalls);
     if (r < 0) {
         snprintf(err, err_len, "cannot allocate an SPI: %s%s%s", strerror(-r), st.message[0] ? ": " : "",
                  st.message);
@@ -165,9 +182,11 @@ static void remember_error(const struct xfrm_status *st, void *userdata)
 static void queue_removal(struct xfrm_handle *x, const struct child_sa *c)
 {
     static const uint8_t dirs[] = { XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD };
-    struct xfrm_sa_id id = { .family = family_of(&c->local), .spi = c->spi_in };
-    address_of(&c->local, &id.dst);
-    (void)xfrm_queue_sa_delete(x, &id, NULL, NULL);
+    if (c->spi_in) {
+        struct xfrm_sa_id id = { .family = family_of(&c->local), .spi = c->spi_in };
+        address_of(&c->local, &id.dst);
+        (void)xfrm_queue_sa_delete(x, &id, NULL, NULL);
+    }
     if (c->spi_out) {
         struct xfrm_sa_id out = { .family = family_of(&c->local), .spi = c->spi_out };
         address_of(&c->remote, &out.dst);
@@ -212,50 +231,134 @@ static int add_route(struct route_handle *routes, const struct child_sa *c, cons
     return 0;
 }
 
-int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct child_sa *c,
-                     const struct child_sa_params *p, char *err, size_t err_len)
+static child_sa_install_fn install_observer;
+static void *install_observer_data;
+
+void child_sa_set_install_observer(child_sa_install_fn fn, void *userdata)
+{
+    install_observer = fn;
+    install_observer_data = userdata;
+}
+
+/* What one installation cost: the ALLOCSPI exchange before it, when there
+ * was one, and the XFRM batch and route adds since `before`. libnl's route
+ * add is one message and one round trip (its system calls are not
+ * counted). */
+static void report_install(struct xfrm_handle *x, const struct child_sa *c, const struct xfrm_io_counters *before,
+                           uint64_t start, unsigned route_adds)
+{
+    struct xfrm_io_counters after;
+    if (!install_observer)
+        return;
+    xfrm_get_io_counters(x, &after);
+    struct kernel_install_cost cost = {
+        .usec = monotonic_usec() - start,
+        .round_trips = (unsigned)(after.round_trips - before->round_trips) + route_adds,
+        .messages = (unsigned)(after.messages - before->messages) + route_adds,
+        .syscalls = (unsigned)(after.syscalls - before->syscalls),
+    };
+    if (c->spi_alloc_syscalls) {
+        cost.usec += c->spi_alloc_usec;
+        cost.round_trips++;
+        cost.messages++;
+        cost.syscalls += c->spi_alloc_syscalls;
+    }
+    install_observer(&cost, install_observer_data);
+}
+
+/* SPIs tried when the one chosen is in use (the kernel refuses it with
+ * EEXIST). With 2^28 SPIs in our range, even a second try is rare: at
+ * 10^5 SAs one install in 2700 needs it. */
+#define CHILD_SA_SPI_TRIES 4
+
+/* An inbound SPI of our own choosing, for an install without ALLOCSPI. */
+static uint32_t random_spi(void)
+{
+    uint32_t v = 0;
+    (void)crypto_random(&v, sizeof(v));
+    return CHILD_SA_SPI_MIN + v % (CHILD_SA_SPI_MAX - CHILD_SA_SPI_MIN + 1);
+}
+
+/* Queues the two SAs and the policies. The inbound SA updates the larval
+ * SA of ALLOCSPI, or is added anew under an SPI we chose (its own status:
+ * a clash with an SPI in use is retried, not a failure). */
+static int queue_install(struct xfrm_handle *x, const struct child_sa *c, const struct child_sa_params *p,
+                         bool spi_chosen, struct xfrm_status *inbound, struct xfrm_status *first)
 {
     static const uint8_t dirs[] = { XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD };
-    struct xfrm_status first = { 0 };
     struct xfrm_sa sa;
-    int r = 0;
 
     fill_sa(&sa, c, p, true);
-    r = xfrm_queue_sa_add(x, &sa, true, remember_error, &first);   /* updates the larval SA */
+    int r = xfrm_queue_sa_add(x, &sa, !spi_chosen, remember_error, inbound);
     xfrm_sa_wipe(&sa);
     if (r >= 0) {
         fill_sa(&sa, c, p, false);
-        r = xfrm_queue_sa_add(x, &sa, false, remember_error, &first);
+        r = xfrm_queue_sa_add(x, &sa, false, remember_error, first);
         xfrm_sa_wipe(&sa);
     }
     for (size_t n = 0; r >= 0 && n < c->n_networks; n++)
         for (size_t d = 0; r >= 0 && d < sizeof(dirs) && inner_of(c, c->networks[n].addr.family); d++) {
             struct xfrm_sp sp;
             fill_sp(&sp, c, inner_of(c, c->networks[n].addr.family), &c->networks[n], dirs[d]);
-            r = xfrm_queue_sp_add(x, &sp, false, remember_error, &first);
+            r = xfrm_queue_sp_add(x, &sp, false, remember_error, first);
         }
-    int failed = xfrm_flush(x);
-    if (r < 0 || failed != 0 || first.error < 0) {
-        int e = r < 0 ? r : first.error < 0 ? first.error : failed < 0 ? failed : -EIO;
-        snprintf(err, err_len, "kernel refused the CHILD SA: %s%s%s", strerror(-e),
-                 first.message[0] ? ": " : "", first.message);
+    return r;
+}
+
+int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct child_sa *c,
+                     const struct child_sa_params *p, char *err, size_t err_len)
+{
+    struct xfrm_io_counters before;
+    unsigned route_adds = 0;
+    int r = 0;
+
+    xfrm_get_io_counters(x, &before);
+    uint64_t start = monotonic_usec();
+
+    /* Without a larval SA from ALLOCSPI, the inbound SPI is ours to choose
+     * and goes into the same batch: one round trip less per session. */
+    bool spi_chosen = !c->spi_allocated;
+    for (unsigned attempt = 1;; attempt++) {
+        struct xfrm_status inbound = { 0 }, first = { 0 };
+        if (spi_chosen)
+            c->spi_in = random_spi();
+        r = queue_install(x, c, p, spi_chosen, &inbound, &first);
+        int failed = xfrm_flush(x);
+        if (r >= 0 && failed == 0 && inbound.error == 0 && first.error == 0)
+            break;
+        /* An SPI in use is someone else's SA: never delete it. */
+        bool clash = spi_chosen && inbound.error == -EEXIST;
+        struct child_sa undo = *c;
+        if (clash)
+            undo.spi_in = 0;
         /* Roll back what did go in (deleting what is absent fails harmlessly). */
-        queue_removal(x, c);
+        queue_removal(x, &undo);
         (void)xfrm_flush(x);
+        if (clash && r >= 0 && attempt < CHILD_SA_SPI_TRIES)
+            continue;
+        const struct xfrm_status *why = inbound.error < 0 ? &inbound : &first;
+        int e = r < 0 ? r : why->error < 0 ? why->error : failed < 0 ? failed : -EIO;
+        snprintf(err, err_len, "kernel refused the CHILD SA: %s%s%s", strerror(-e),
+                 why->message[0] ? ": " : "", why->message);
         c->spi_allocated = false;
         return e;
     }
+    c->spi_allocated = true;
     c->installed = true;
 
     if (routes) {
+        route_adds++;
         r = add_route(routes, c, &c->inner, &c->route_installed, err, err_len);
-        if (r >= 0 && c->has_inner6)
+        if (r >= 0 && c->has_inner6) {
+            route_adds++;
             r = add_route(routes, c, &c->inner6, &c->route6_installed, err, err_len);
+        }
         if (r < 0) {
             (void)child_sa_remove(x, routes, c);
             return r;
         }
     }
+    report_install(x, c, &before, start, route_adds);
     return 0;
 }
 
@@ -514,19 +617,34 @@ done:
     return r;
 }
 
-/* One SA of the pair: inbound (ours) or outbound. */
+/* One SA of the pair: inbound (ours) or outbound; from snap when given. */
+static int read_sa_counters(struct xfrm_handle *x, const struct xfrm_snapshot *snap, const struct child_sa *c,
+                            bool inbound, uint64_t *bytes, uint64_t *packets)
+{
+    struct xfrm_sa_counters k;
+    struct xfrm_sa_id id = { .family = family_of(&c->local), .spi = inbound ? c->spi_in : c->spi_out };
+    address_of(inbound ? &c->local : &c->remote, &id.dst);
+    int r = xfrm_sa_read_counters(x, snap, &id, &k, NULL);
+    if (r < 0)
+        return r;
+    *bytes += k.bytes;
+    *packets += k.packets;
+    return 0;
+}
+
 static int sa_counters(struct xfrm_handle *x, const struct child_sa *c, bool inbound, uint64_t *bytes,
                        uint64_t *packets)
 {
-    struct xfrm_sa_info info;
-    struct xfrm_sa_id id = { .family = family_of(&c->local), .spi = inbound ? c->spi_in : c->spi_out };
-    address_of(inbound ? &c->local : &c->remote, &id.dst);
-    int r = xfrm_sa_get(x, &id, &info, NULL);
-    if (r < 0)
-        return r;
-    *bytes += info.cur.bytes;
-    *packets += info.cur.packets;
-    return 0;
+    return read_sa_counters(x, NULL, c, inbound, bytes, packets);
+}
+
+static int pair_counters(struct xfrm_handle *x, const struct xfrm_snapshot *snap, const struct child_sa *c,
+                         struct session_counters *out)
+{
+    int r = read_sa_counters(x, snap, c, true, &out->bytes_in, &out->packets_in);
+    if (r >= 0)
+        r = read_sa_counters(x, snap, c, false, &out->bytes_out, &out->packets_out);
+    return r;
 }
 
 int child_sa_counters(struct xfrm_handle *x, const struct child_sa *c, uint64_t *bytes_in, uint64_t *bytes_out,
@@ -552,12 +670,12 @@ void child_sa_expired_counters(const struct xfrm_sa_info *info, const union ike_
     }
 }
 
-int child_sa_session_counters(struct xfrm_handle *x, const struct child_sa *c, const struct child_sa *old,
-                              struct session_counters *out)
+int child_sa_session_counters(struct xfrm_handle *x, const struct xfrm_snapshot *snap, const struct child_sa *c,
+                              const struct child_sa *old, struct session_counters *out)
 {
-    int r = child_sa_counters(x, c, &out->bytes_in, &out->bytes_out, &out->packets_in, &out->packets_out);
+    int r = pair_counters(x, snap, c, out);
     if (r >= 0 && old)
-        (void)child_sa_counters(x, old, &out->bytes_in, &out->bytes_out, &out->packets_in, &out->packets_out);
+        (void)pair_counters(x, snap, old, out);
     return r;
 }
 

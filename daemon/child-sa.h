@@ -43,6 +43,8 @@ struct child_sa {
     bool route_installed;
     bool route6_installed;
     bool spi_allocated;                 /* a larval inbound SA exists */
+    uint8_t spi_alloc_syscalls;         /* what ALLOCSPI cost, for the install's account */
+    uint32_t spi_alloc_usec;
 };
 
 struct child_sa_params {
@@ -55,8 +57,11 @@ struct child_sa_params {
  * remote must be set. */
 int child_sa_allocate_spi(struct xfrm_handle *x, struct child_sa *c, char *err, size_t err_len);
 
-/* Installs everything (see above). On failure nothing of it remains in the
- * kernel (the larval SA included) and `err` says what went wrong. */
+/* Installs everything (see above). Without child_sa_allocate_spi before
+ * (IKEv2 IKE_AUTH: nothing needs the SPI earlier), our inbound SPI is
+ * chosen here and added in the same batch, one round trip less; it is in
+ * c->spi_in on success. On failure nothing of it remains in the kernel (the
+ * larval SA included) and `err` says what went wrong. */
 int child_sa_install(struct xfrm_handle *x, struct route_handle *routes, struct child_sa *c,
                      const struct child_sa_params *p, char *err, size_t err_len);
 
@@ -102,11 +107,13 @@ int child_sa_counters(struct xfrm_handle *x, const struct child_sa *c, uint64_t 
 
 /* For a session's view (session.h): the counters of a CHILD SA and, when
  * not NULL, of the pair a rekey replaced (until the client deletes it),
- * added into *out; and their SPIs. */
+ * added into *out; and their SPIs. With a snapshot (xfrm-snapshot.h) the
+ * counters come from it, else from one netlink get per SA. */
 struct session_counters;
 struct session_sas;
-int child_sa_session_counters(struct xfrm_handle *x, const struct child_sa *c, const struct child_sa *old,
-                              struct session_counters *out);
+struct xfrm_snapshot;
+int child_sa_session_counters(struct xfrm_handle *x, const struct xfrm_snapshot *snap, const struct child_sa *c,
+                              const struct child_sa *old, struct session_counters *out);
 void child_sa_session_sas(const struct child_sa *c, const struct child_sa *old, struct session_sas *out);
 
 /* Called by child_sa_remove and child_sa_remove_sas with the final
@@ -118,5 +125,10 @@ void child_sa_session_sas(const struct child_sa *c, const struct child_sa *old, 
 struct xfrm_sa_info;
 void child_sa_expired_counters(const struct xfrm_sa_info *info, const union ike_sockaddr *local,
                                struct session_counters *out);
+/* Called after each successful child_sa_install (not rekeys) with what its
+ * kernel work cost (kernel-timing.h). One observer for the process. */
+struct kernel_install_cost;
+typedef void (*child_sa_install_fn)(const struct kernel_install_cost *cost, void *userdata);
+void child_sa_set_install_observer(child_sa_install_fn fn, void *userdata);
 typedef void (*child_sa_removal_fn)(uint32_t reqid, const struct session_counters *final, void *userdata);
 void child_sa_set_removal_observer(child_sa_removal_fn fn, void *userdata);

@@ -108,6 +108,7 @@ char *config_strdup(const char *s);
 int config_parse_log(struct config_parser *p, const config_setting_t *s);
 int config_parse_control(struct config_parser *p, const config_setting_t *s);
 int config_parse_ike(struct config_parser *p, const config_setting_t *s);
+int config_parse_kernel(struct config_parser *p, const config_setting_t *s);
 int config_parse_listen(struct config_parser *p, const config_setting_t *s);
 int config_parse_ike_proposals(struct config_parser *p, const config_setting_t *s);
 int config_parse_esp_proposals(struct config_parser *p, const config_setting_t *s);

@@ -110,6 +110,7 @@ static const struct {
     { "log",            config_parse_log },
     { "control",        config_parse_control },
     { "ike",            config_parse_ike },
+    { "kernel",         config_parse_kernel },
     { "listen",         config_parse_listen },
     { "ike-proposals",  config_parse_ike_proposals },
     { "esp-proposals",  config_parse_esp_proposals },
@@ -123,7 +124,7 @@ static const struct {
 static int parse_root(struct config_parser *p, const config_setting_t *root)
 {
     static const char *const keys[] = {
-        "log", "control", "ike", "listen", "ike-proposals", "esp-proposals", "pools",
+        "log", "control", "ike", "kernel", "listen", "ike-proposals", "esp-proposals", "pools",
         "group-policies", "users", "aaa-server-groups", "tunnel-groups", NULL
     };
     int r = config_check_keys(p, root, NULL, keys);

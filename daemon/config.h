@@ -119,6 +119,16 @@ struct config_ike {
     unsigned retransmit_tries;      /* retransmissions before the peer is given up */
 };
 
+/* kernel = { spd-hash-thresholds = "remote-access" | "keep"; } (config-kernel.c) */
+enum config_spd_hash {
+    CONFIG_SPD_HASH_REMOTE_ACCESS,  /* hash the per-client policies (default) */
+    CONFIG_SPD_HASH_KEEP,           /* leave the system's thresholds alone */
+};
+
+struct config_kernel {
+    enum config_spd_hash spd_hash_thresholds;
+};
+
 /* ------------------------------------------------------------------------
  * Addresses
  * ------------------------------------------------------------------------ */
@@ -406,6 +416,7 @@ struct vpnd_config {
     struct config_log log;
     struct config_control control;
     struct config_ike ike;
+    struct config_kernel kernel;
     struct config_listen *listen;                 size_t n_listen;
     struct config_ike_proposal *ike_proposals;    size_t n_ike_proposals;
     struct config_esp_proposal *esp_proposals;    size_t n_esp_proposals;

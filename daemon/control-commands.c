@@ -17,6 +17,7 @@
 
 #include "control.h"
 #include "control-json.h"
+#include "control-list.h"
 #include "ike.h"
 #include "ike-socket.h"
 #include "session.h"
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "vpnd-build.h"
 #include "vpnd.h"
+#include "xfrm-snapshot.h"
 
 static uint64_t monotonic_usec(void)
 {
@@ -229,18 +231,18 @@ static int cmd_reload(struct vpnd *vpnd, const struct control_request *req,
 }
 
 struct sessions_walk {
-    struct vpnd *vpnd;
-    json_object *list;
+    struct ike *ike;
+    const struct xfrm_snapshot *snap;   /* the kernel's counters; NULL: SA by SA */
+    struct control_list list;
     uint64_t now_monotonic;
 };
 
-static int add_session(struct session *s, void *userdata)
+static json_object *session_summary(struct sessions_walk *w, struct session *s)
 {
-    struct sessions_walk *w = userdata;
     char addr[INET6_ADDRSTRLEN] = "", remote[IKE_SOCKADDR_STRING_MAX];
     json_object *o = json_object_new_object();
     if (!o)
-        return -ENOMEM;
+        return NULL;
     inet_ntop(s->address.family, s->address.family == AF_INET ? (const void *)&s->address.in
                                                                : (const void *)&s->address.in6, addr, sizeof(addr));
     control_add_uint(o, "index", s->index);
@@ -254,13 +256,13 @@ static int add_session(struct session *s, void *userdata)
     control_add_string(o, "address6", s->has_address6 ? addr6 : NULL);
     control_add_string(o, "public_address", ike_sockaddr_to_string(&s->remote, remote, sizeof(remote)));
     control_add_string(o, "protocol", s->protocol == SESSION_IKEV2 ? "IKEv2" : "IKEv1");
-    json_object_object_add(o, "natt", json_object_new_boolean(s->natt));
+    control_add(o, "natt", json_object_new_boolean(s->natt));
     control_add_string(o, "encryption", s->encryption);
     control_add_time(o, "login", s->login_realtime);
     control_add_uint(o, "duration_seconds", (w->now_monotonic - s->login_monotonic) / 1000000ULL);
     control_add_string(o, "acct_session_id", s->acct_session_id);
     struct session_counters c;
-    if (ike_session_counters(w->vpnd->ike, s, &c) >= 0) {
+    if (ike_session_counters(w->ike, s, w->snap, &c) >= 0) {
         control_add_uint(o, "bytes_in", c.bytes_in);
         control_add_uint(o, "bytes_out", c.bytes_out);
         control_add_uint(o, "packets_in", c.packets_in);
@@ -270,11 +272,11 @@ static int add_session(struct session *s, void *userdata)
         control_add_uint(o, "idle_seconds", idle / 1000000ULL);
     } else {
         /* The kernel did not answer: say so rather than print zeros. */
-        json_object_object_add(o, "bytes_in", NULL);
-        json_object_object_add(o, "bytes_out", NULL);
-        json_object_object_add(o, "packets_in", NULL);
-        json_object_object_add(o, "packets_out", NULL);
-        json_object_object_add(o, "idle_seconds", NULL);
+        control_add(o, "bytes_in", NULL);
+        control_add(o, "bytes_out", NULL);
+        control_add(o, "packets_in", NULL);
+        control_add(o, "packets_out", NULL);
+        control_add(o, "idle_seconds", NULL);
     }
     if (s->ops && s->ops->sas) {
         struct session_sas sas;
@@ -287,20 +289,48 @@ static int add_session(struct session *s, void *userdata)
             snprintf(spi, sizeof(spi), "in 0x%08x out 0x%08x", sas.child[i].spi_in, sas.child[i].spi_out);
             json_object_array_add(children, json_object_new_string(spi));
         }
-        json_object_object_add(o, "child_sas", children);
+        control_add(o, "child_sas", children);
     }
-    json_object_array_add(w->list, o);
-    return 0;
+    return o;
 }
 
-json_object *control_session_summary(struct vpnd *vpnd, struct session *s)
+/* Each session's object is turned into text and freed at once (control-list.h). */
+static int add_session(struct session *s, void *userdata)
 {
-    struct sessions_walk w = { .vpnd = vpnd, .list = json_object_new_array(), .now_monotonic = monotonic_usec() };
-    json_object *o = NULL;
-    if (w.list && add_session(s, &w) == 0)
-        o = json_object_get(json_object_array_get_idx(w.list, 0));
-    json_object_put(w.list);
-    return o;
+    struct sessions_walk *w = userdata;
+    json_object *o = session_summary(w, s);
+    if (!o)
+        return -ENOMEM;
+    int r = control_list_append(&w->list, o);
+    json_object_put(o);
+    return r;
+}
+
+json_object *control_session_summary(struct ike *ike, struct session *s, const struct xfrm_snapshot *snap)
+{
+    struct sessions_walk w = { .ike = ike, .snap = snap, .now_monotonic = monotonic_usec() };
+    return session_summary(&w, s);
+}
+
+int control_sessions_list(struct ike *ike, struct session_registry *reg, const struct xfrm_snapshot *snap,
+                          json_object **result)
+{
+    struct sessions_walk w = { .ike = ike, .snap = snap, .now_monotonic = monotonic_usec() };
+    int r = reg ? session_foreach(reg, add_session, &w) : 0;
+    json_object *o = r < 0 ? NULL : json_object_new_object();
+    if (!o) {
+        control_list_done(&w.list);
+        return r < 0 ? r : -ENOMEM;
+    }
+    control_add_uint(o, "count", w.list.count);
+    json_object *list = control_list_finish(&w.list);
+    if (!list) {
+        json_object_put(o);
+        return -ENOMEM;
+    }
+    control_add(o, "sessions", list);
+    *result = o;
+    return 0;
 }
 
 static int cmd_sessions(struct vpnd *vpnd, const struct control_request *req,
@@ -310,23 +340,13 @@ static int cmd_sessions(struct vpnd *vpnd, const struct control_request *req,
         snprintf(error->message, sizeof(error->message), "sessions takes no arguments");
         return -EINVAL;
     }
-    json_object *o = json_object_new_object();
-    struct sessions_walk w = { .vpnd = vpnd, .list = json_object_new_array(), .now_monotonic = monotonic_usec() };
-    if (!o || !w.list) {
-        json_object_put(o);
-        json_object_put(w.list);
-        return -ENOMEM;
-    }
-    int r = vpnd->ike ? session_foreach(ike_sessions(vpnd->ike), add_session, &w) : 0;
-    if (r < 0) {
-        json_object_put(o);
-        json_object_put(w.list);
-        return r;
-    }
-    control_add_uint(o, "count", json_object_array_length(w.list));
-    json_object_object_add(o, "sessions", w.list);
-    *result = o;
-    return 0;
+    if (!vpnd->ike)
+        return control_sessions_list(NULL, NULL, NULL, result);
+    /* Every session's counters from one dump of the kernel's SAs. */
+    struct xfrm_snapshot *snap = ike_kernel_snapshot(vpnd->ike);
+    int r = control_sessions_list(vpnd->ike, ike_sessions(vpnd->ike), snap, result);
+    xfrm_snapshot_free(snap);
+    return r;
 }
 
 /* Lists the commands the asking client may run. */

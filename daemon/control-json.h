@@ -12,6 +12,9 @@
 #include "config.h"
 #include "control.h"
 
+/* Members. The key must outlive the object (a literal, a name from a
+ * static table): it is not copied. Each key once per object. */
+void control_add(json_object *o, const char *key, json_object *value);
 /* A string member; NULL becomes JSON null. */
 void control_add_string(json_object *o, const char *key, const char *value);
 void control_add_uint(json_object *o, const char *key, unsigned long long value);
@@ -48,6 +51,16 @@ int control_cmd_ipsec(struct vpnd *vpnd, const struct control_request *req, json
 int control_cmd_stats(struct vpnd *vpnd, const struct control_request *req, json_object **result,
                       struct control_error *error);
 
-/* What `sessions` lists of one session (control-commands.c), a new object. */
+/* What `sessions` lists of one session (control-commands.c), a new object;
+ * kernel counters from snap, or SA by SA when it is NULL. */
+struct ike;
 struct session;
-json_object *control_session_summary(struct vpnd *vpnd, struct session *s);
+struct session_registry;
+struct xfrm_snapshot;
+json_object *control_session_summary(struct ike *ike, struct session *s, const struct xfrm_snapshot *snap);
+/* The result of `sessions` for every session of reg (NULL: none) and of
+ * `sas` (child false) / `ipsec` (child true); counters as above. -ENOMEM. */
+int control_sessions_list(struct ike *ike, struct session_registry *reg, const struct xfrm_snapshot *snap,
+                          json_object **result);
+int control_sa_list(struct session_registry *reg, const struct xfrm_snapshot *snap, bool child,
+                    json_object **result);

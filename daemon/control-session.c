@@ -10,8 +10,9 @@
  *   ipsec     the CHILD (IPsec) SAs of all sessions, with the kernel's counters
  *
  * The protocol describes its SAs (session_ops.describe); the kernel numbers
- * are read per SA at the time of the request (one netlink get each), so
- * they agree with `ip -s xfrm state` taken at the same moment.
+ * are read at the time of the request, so they agree with `ip -s xfrm
+ * state` taken at the same moment: for `sas` and `ipsec` from one dump of
+ * all SAs (xfrm-snapshot.h), for `session`'s few SAs one netlink get each.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,21 +20,23 @@
 #include <string.h>
 
 #include "control-json.h"
+#include "control-list.h"
 #include "ike.h"
 #include "session.h"
 #include "vpnd.h"
+#include "xfrm-snapshot.h"
 
 /* session: the summary with "ike_sa" and "child_sas" added. */
-static json_object *session_detail(struct vpnd *vpnd, struct session *s, int *error)
+static json_object *session_detail(struct ike *ike, const struct xfrm_snapshot *snap, struct session *s, int *error)
 {
-    json_object *o = control_session_summary(vpnd, s);
+    json_object *o = control_session_summary(ike, s, snap);
     *error = 0;
     if (!o) {
         *error = -ENOMEM;
         return NULL;
     }
     if (s->ops && s->ops->describe) {
-        int r = s->ops->describe(s, o);
+        int r = s->ops->describe(s, snap, o);
         if (r < 0) {
             json_object_put(o);
             *error = r;
@@ -44,7 +47,8 @@ static json_object *session_detail(struct vpnd *vpnd, struct session *s, int *er
 }
 
 struct detail_walk {
-    struct vpnd *vpnd;
+    struct ike *ike;
+    const struct xfrm_snapshot *snap;
     json_object *list;
 };
 
@@ -52,7 +56,7 @@ static int add_detail(struct session *s, void *userdata)
 {
     struct detail_walk *w = userdata;
     int r;
-    json_object *o = session_detail(w->vpnd, s, &r);
+    json_object *o = session_detail(w->ike, w->snap, s, &r);
     if (!o)
         return r;
     json_object_array_add(w->list, o);
@@ -80,7 +84,8 @@ int control_cmd_session(struct vpnd *vpnd, const struct control_request *req, js
     r = control_new_result_list("sessions", &o, &list);
     if (r < 0)
         return r;
-    struct detail_walk w = { .vpnd = vpnd, .list = list };
+    /* A few sessions: a get per SA costs less than a dump of them all. */
+    struct detail_walk w = { .ike = vpnd->ike, .snap = NULL, .list = list };
     struct session *s = NULL;
     if (index_arg) {
         int64_t idx = json_object_get_int64(index_arg);
@@ -133,7 +138,8 @@ fail:
 /* sas and ipsec: one entry per IKE SA / CHILD SA of every session, each
  * naming its session. */
 struct sa_walk {
-    json_object *list;
+    const struct xfrm_snapshot *snap;
+    struct control_list list;   /* each SA as text at once (control-list.h) */
     bool child;
 };
 
@@ -152,7 +158,7 @@ static int add_sas(struct session *s, void *userdata)
     json_object *d = json_object_new_object();
     if (!d)
         return -ENOMEM;
-    int r = s->ops->describe(s, d);
+    int r = s->ops->describe(s, w->snap, d);
     if (r < 0) {
         json_object_put(d);
         return r;
@@ -161,40 +167,55 @@ static int add_sas(struct session *s, void *userdata)
     if (!w->child) {
         if (json_object_object_get_ex(d, "ike_sa", &v) && v) {
             name_session(v, s);
-            json_object_array_add(w->list, json_object_get(v));
+            r = control_list_append(&w->list, v);
         }
     } else if (json_object_object_get_ex(d, "child_sas", &v) && json_object_is_type(v, json_type_array)) {
-        for (size_t i = 0; i < json_object_array_length(v); i++) {
+        for (size_t i = 0; r >= 0 && i < json_object_array_length(v); i++) {
             json_object *c = json_object_array_get_idx(v, i);
             name_session(c, s);
-            json_object_array_add(w->list, json_object_get(c));
+            r = control_list_append(&w->list, c);
         }
     }
     json_object_put(d);
+    return r;
+}
+
+int control_sa_list(struct session_registry *reg, const struct xfrm_snapshot *snap, bool child,
+                    json_object **result)
+{
+    struct sa_walk w = { .snap = snap, .child = child };
+    int r = reg ? session_foreach(reg, add_sas, &w) : 0;
+    json_object *o = r < 0 ? NULL : json_object_new_object();
+    if (!o) {
+        control_list_done(&w.list);
+        return r < 0 ? r : -ENOMEM;
+    }
+    size_t count = w.list.count;
+    json_object *list = control_list_finish(&w.list);
+    if (!list) {
+        json_object_put(o);
+        return -ENOMEM;
+    }
+    control_add(o, child ? "ipsec_sas" : "ike_sas", list);
+    control_add_uint(o, "count", count);
+    *result = o;
     return 0;
 }
 
 static int list_sas(struct vpnd *vpnd, const struct control_request *req, json_object **result,
                     struct control_error *error, bool child)
 {
-    const char *key = child ? "ipsec_sas" : "ike_sas";
     if (json_object_object_length(req->args) != 0) {
         snprintf(error->message, sizeof(error->message), "%s takes no arguments", child ? "ipsec" : "sas");
         return -EINVAL;
     }
-    json_object *o, *list;
-    int r = control_new_result_list(key, &o, &list);
-    if (r < 0)
-        return r;
-    struct sa_walk w = { .list = list, .child = child };
-    r = vpnd->ike ? session_foreach(ike_sessions(vpnd->ike), add_sas, &w) : 0;
-    if (r < 0) {
-        json_object_put(o);
-        return r;
-    }
-    control_add_uint(o, "count", json_object_array_length(list));
-    *result = o;
-    return 0;
+    if (!vpnd->ike)
+        return control_sa_list(NULL, NULL, child, result);
+    /* The CHILD SAs' counters from one dump of the kernel's SAs. */
+    struct xfrm_snapshot *snap = ike_kernel_snapshot(vpnd->ike);
+    int r = control_sa_list(ike_sessions(vpnd->ike), snap, child, result);
+    xfrm_snapshot_free(snap);
+    return r;
 }
 
 int control_cmd_sas(struct vpnd *vpnd, const struct control_request *req, json_object **result,

@@ -14,8 +14,10 @@
 #include "control-json.h"
 #include "ike.h"
 #include "ike-socket.h"
+#include "kernel-timing.h"
 #include "session.h"
 #include "vpnd.h"
+#include "vpnd-kernel.h"
 
 static const char *const failure_names[IKE_FAIL_COUNT] = {
     [IKE_FAIL_NO_PROPOSAL] = "no_proposal",
@@ -25,6 +27,30 @@ static const char *const failure_names[IKE_FAIL_COUNT] = {
     [IKE_FAIL_KERNEL] = "kernel",
     [IKE_FAIL_TIMEOUT] = "timeout",
 };
+
+/* The cost of CHILD SA installs in the kernel (kernel-timing.h). */
+static json_object *control_kernel_timing(struct vpnd *vpnd)
+{
+    struct kernel_timing_summary t = { 0 };
+    if (vpnd->kernel)
+        vpnd_kernel_get_timing(vpnd->kernel, &t);
+    json_object *k = json_object_new_object();
+    if (!k)
+        return NULL;
+    control_add_uint(k, "installs", t.installs);
+    control_add_uint(k, "first_install_us", t.first_usec);
+    control_add_uint(k, "last_install_us", t.last_usec);
+    control_add_uint(k, "first_100_mean_us", t.first_mean_usec);
+    control_add_uint(k, "last_100_mean_us", t.last_mean_usec);
+    control_add_uint(k, "p50_us", t.p50_usec);
+    control_add_uint(k, "p99_us", t.p99_usec);
+    control_add_uint(k, "max_us", t.max_usec);
+    control_add_uint(k, "window", t.window);
+    json_object_object_add(k, "round_trips_per_install", json_object_new_double(t.round_trips_x100 / 100.0));
+    json_object_object_add(k, "messages_per_install", json_object_new_double(t.messages_x100 / 100.0));
+    json_object_object_add(k, "xfrm_syscalls_per_install", json_object_new_double(t.syscalls_x100 / 100.0));
+    return k;
+}
 
 int control_cmd_stats(struct vpnd *vpnd, const struct control_request *req, json_object **result,
                       struct control_error *error)
@@ -105,6 +131,7 @@ int control_cmd_stats(struct vpnd *vpnd, const struct control_request *req, json
         control_add_uint(acct, "spool_waiting", as.spool_waiting);
     }
     json_object_object_add(o, "accounting", acct);
+    json_object_object_add(o, "kernel", control_kernel_timing(vpnd));
     *result = o;
     return 0;
 }

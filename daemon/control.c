@@ -2,9 +2,12 @@
 /*
  * The control socket server: listening socket, connections, authorisation
  * and dispatch. A connection reads requests while it has no unsent output;
- * once responses are pending it only writes until they are gone. A client
- * that never reads therefore stops being served, costs at most
- * CONTROL_MAX_OUTPUT bytes, and is dropped by the idle timeout.
+ * once a response is pending it only writes until it is gone, then answers
+ * the next request. A client that never reads therefore stops being
+ * served, costs one response (however large: a list of 10,000 sessions)
+ * plus at most CONTROL_MAX_OUTPUT bytes of log events, and is dropped by
+ * the idle timeout. Responses go out non-blocking, as the socket takes
+ * them, between the loop's other work.
  */
 #define _GNU_SOURCE     /* accept4, struct ucred */
 #include "control.h"
@@ -295,10 +298,13 @@ static void conn_handle_request(struct control_conn *conn, json_object *request)
         conn->close_after_flush = true;
 }
 
-/* Parses and answers every complete request buffered. */
+/* Parses and answers the complete requests buffered, one at a time: the
+ * next waits until the answer before it is sent (on_conn_io), so a client
+ * that pipelines many `sessions` holds one answer at a time, and the loop
+ * runs between them. */
 static void conn_process_input(struct control_conn *conn)
 {
-    while (!conn->close_after_flush) {
+    while (!conn->close_after_flush && !jsonline_writer_pending(&conn->out)) {
         json_object *request = NULL;
         int r = jsonline_reader_next(&conn->in, &request);
         if (r == 0)
@@ -394,13 +400,17 @@ static int on_conn_io(sd_event_source *s, int fd, uint32_t revents, void *userda
         return 0;
     }
 
-    if (jsonline_writer_pending(&conn->out)) {
+    while (jsonline_writer_pending(&conn->out)) {
         int r = jsonline_writer_flush(&conn->out, fd);
         if (r < 0) {
             conn_close(conn, "write error");
             return 0;
         }
         (void)conn_touch(conn);
+        if (r == 0)
+            break;      /* the socket is full: EPOLLOUT brings us back */
+        /* All sent: the requests held back meanwhile, if any. */
+        conn_process_input(conn);
     }
 
     if (conn_update_events(conn) <= 0)

@@ -76,7 +76,7 @@ void ikev2_handle_packet(struct ike *ike, const struct ike_packet *pkt);
 /* Ends an IKE SA: CHILD SAs out of the kernel, lease back, session gone.
  * send_delete: tell the peer first (best effort). */
 void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_delete, const char *reason);
-int ikev2_session_counters(struct session *s, struct session_counters *c);
+int ikev2_session_counters(struct session *s, const struct xfrm_snapshot *snap, struct session_counters *c);
 /* Drops the tunnel groups' loaded certificates and keys (ikev2-auth-cert.c). */
 void ikev2_cert_cache_flush(struct ike *ike);
 
@@ -90,4 +90,4 @@ void ikev2_session_terminate(struct session *s, const char *reason);
 void ikev2_session_sas(struct session *s, struct session_sas *out);
 /* session_ops.describe (ikev2-describe.c). */
 struct json_object;
-int ikev2_session_describe(struct session *s, struct json_object *out);
+int ikev2_session_describe(struct session *s, const struct xfrm_snapshot *snap, struct json_object *out);

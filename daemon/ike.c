@@ -19,6 +19,7 @@
 #include "vpnd-kernel.h"
 #include "vpnd.h"
 #include "xfrm.h"
+#include "xfrm-snapshot.h"
 
 struct vpnd_config *ike_config(struct ike *ike)
 {
@@ -122,6 +123,35 @@ static struct pool *get_pool(struct ike *ike, const struct config_pool *cp)
     return p;
 }
 
+/* The first of the group's pools of `family` with a free address; each
+ * exhausted one is logged and named in *exhausted. `none` is returned when
+ * the group has no pool of the family. */
+static int acquire_from_pools(struct ike *ike, const struct config_tunnel_group *group, int family, int none,
+                              const char *owner, struct config_address *addr, struct pool **pool,
+                              const char **exhausted, uint64_t *in_use)
+{
+    int r = none;
+    for (size_t i = 0; i < group->n_pools; i++) {
+        if (group->pools[i]->family != family)
+            continue;
+        struct pool *p = get_pool(ike, group->pools[i]);
+        if (!p)
+            return -ENOMEM;
+        r = pool_acquire(p, owner, NULL, addr);
+        if (r >= 0) {
+            *pool = p;
+            return 0;
+        }
+        if (r != -ENOSPC)
+            return r;
+        *exhausted = pool_name(p);
+        *in_use = pool_stats(p).in_use;
+        log_info(CONFIG_SUBSYS_POOL, "pool '%s' exhausted (%" PRIu64 " addresses in use)", pool_name(p),
+                 pool_stats(p).in_use);
+    }
+    return r;
+}
+
 int ike_address_acquire(struct ike *ike, const struct config_tunnel_group *group, const struct config_user *user,
                         const char *owner, struct config_address *addr, struct pool **pool, const char **exhausted,
                         uint64_t *in_use)
@@ -151,54 +181,17 @@ int ike_address_acquire(struct ike *ike, const struct config_tunnel_group *group
         *addr = user->address;
         return 0;
     }
-    int r = -ENOSPC;
-    for (size_t i = 0; i < group->n_pools; i++) {
-        if (group->pools[i]->family != AF_INET)
-            continue;       /* IPv4 inner addresses only, for now */
-        struct pool *p = get_pool(ike, group->pools[i]);
-        if (!p)
-            return -ENOMEM;
-        r = pool_acquire(p, owner, NULL, addr);
-        if (r >= 0) {
-            *pool = p;
-            return 0;
-        }
-        if (r != -ENOSPC)
-            return r;
-        *exhausted = pool_name(p);
-        *in_use = pool_stats(p).in_use;
-        log_info(CONFIG_SUBSYS_POOL, "pool '%s' exhausted (%" PRIu64 " addresses in use)", pool_name(p),
-                 pool_stats(p).in_use);
-    }
-    return r;
+    /* IPv4 inner addresses only here; IPv6 in ike_address_acquire6(). */
+    return acquire_from_pools(ike, group, AF_INET, -ENOSPC, owner, addr, pool, exhausted, in_use);
 }
 
 int ike_address_acquire6(struct ike *ike, const struct config_tunnel_group *group, const char *owner,
                          struct config_address *addr, struct pool **pool, const char **exhausted,
                          uint64_t *in_use)
 {
-    int r = -ENOENT;
     *pool = NULL;
     *exhausted = NULL;
-    for (size_t i = 0; i < group->n_pools; i++) {
-        if (group->pools[i]->family != AF_INET6)
-            continue;
-        struct pool *p = get_pool(ike, group->pools[i]);
-        if (!p)
-            return -ENOMEM;
-        r = pool_acquire(p, owner, NULL, addr);
-        if (r >= 0) {
-            *pool = p;
-            return 0;
-        }
-        if (r != -ENOSPC)
-            return r;
-        *exhausted = pool_name(p);
-        *in_use = pool_stats(p).in_use;
-        log_info(CONFIG_SUBSYS_POOL, "pool '%s' exhausted (%" PRIu64 " addresses in use)", pool_name(p),
-                 pool_stats(p).in_use);
-    }
-    return r;
+    return acquire_from_pools(ike, group, AF_INET6, -ENOENT, owner, addr, pool, exhausted, in_use);
 }
 
 void ike_address_release(struct ike *ike, struct pool *pool, const struct config_address *addr)
@@ -299,13 +292,28 @@ void ike_get_socket_stats(const struct ike *ike, struct ike_socket_stats *stats)
     ike_socket_get_stats(ike->sockets, stats);
 }
 
-int ike_session_counters(struct ike *ike, struct session *s, struct session_counters *c)
+int ike_session_counters(struct ike *ike, struct session *s, const struct xfrm_snapshot *snap,
+                         struct session_counters *c)
 {
     (void)ike;
     memset(c, 0, sizeof(*c));
     if (!s->ops || !s->ops->counters)
         return -EOPNOTSUPP;
-    return s->ops->counters(s, c);
+    return s->ops->counters(s, snap, c);
+}
+
+struct xfrm_snapshot *ike_kernel_snapshot(struct ike *ike)
+{
+    struct xfrm_snapshot *snap = NULL;
+    struct xfrm_status st = { 0 };
+    struct xfrm_handle *x = ike_xfrm(ike);
+    if (!x)
+        return NULL;
+    int r = xfrm_snapshot_take(x, &snap, &st);
+    if (r < 0)
+        log_warning(CONFIG_SUBSYS_NETLINK, "cannot dump the kernel's SAs, asking for them one by one: %s%s%s",
+                    strerror(-r), st.message[0] ? ": " : "", st.message);
+    return r < 0 ? NULL : snap;
 }
 
 /* Ends every IKE SA of a table. Terminating removes an SA from its

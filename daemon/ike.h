@@ -88,4 +88,11 @@ struct pool *ike_pool_find(struct ike *ike, const char *name);
 struct xfrm_event_expire;
 void ike_sa_expired(struct ike *ike, const struct xfrm_event_expire *e);
 
-int ike_session_counters(struct ike *ike, struct session *s, struct session_counters *c);
+/* The session's kernel counters, from snap when given (see session_ops). */
+struct xfrm_snapshot;
+int ike_session_counters(struct ike *ike, struct session *s, const struct xfrm_snapshot *snap,
+                         struct session_counters *c);
+/* One dump of the kernel's SAs for a view of many sessions (free it with
+ * xfrm_snapshot_free); NULL when it failed (logged): the views then ask
+ * SA by SA. */
+struct xfrm_snapshot *ike_kernel_snapshot(struct ike *ike);

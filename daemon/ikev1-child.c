@@ -52,6 +52,8 @@ void ikev1_child_remove(struct ikev1_isakmp_sa *sa, size_t i, const char *why)
     if (route && sa->n_children > 1)
         ch->sa.route_installed = false;         /* handed to another child below */
     int r = child_sa_remove(ike_xfrm(ike), ike->routes, &ch->sa);
+    if (sa->session)                            /* its final counters are retired by now */
+        session_remove_reqid(ike->sessions, sa->session, ch->sa.reqid);
     if (r < 0)
         log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "removing IPsec SA spi in 0x%08x out 0x%08x: %s", ch->sa.spi_in,
                         ch->sa.spi_out, strerror(-r));

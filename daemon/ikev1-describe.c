@@ -72,7 +72,7 @@ static json_object *describe_isakmp_sa(const struct ikev1_isakmp_sa *sa)
     control_add_uint(o, "encryption_key_bits", c->encr ? c->encr->key_bits : 0);
     control_add_string(o, "prf", c->prf ? c->prf->name : NULL);
     control_add_string(o, "dh_group", c->dh ? c->dh->name : NULL);
-    uint64_t age = sa->p1_done_usec ? (ikev1_now_usec() - sa->p1_done_usec) / 1000000ULL : 0;
+    uint64_t age = sa->p1_done_usec ? (monotonic_usec() - sa->p1_done_usec) / 1000000ULL : 0;
     control_add_uint(o, "established_seconds", age);
     /* vpnd ends the ISAKMP SA when this runs out (ikev1_lifetime_start). */
     control_add_uint(o, "lifetime_seconds", c->lifetime);
@@ -102,7 +102,7 @@ static json_object *describe_isakmp_sa(const struct ikev1_isakmp_sa *sa)
     return o;
 }
 
-int ikev1_session_describe(struct session *s, json_object *out)
+int ikev1_session_describe(struct session *s, const struct xfrm_snapshot *snap, json_object *out)
 {
     struct ikev1_isakmp_sa *sa = s->owner;
     json_object *ike = sa ? describe_isakmp_sa(sa) : NULL, *children = json_object_new_array();
@@ -123,9 +123,9 @@ int ikev1_session_describe(struct session *s, json_object *out)
         snprintf(esp, sizeof(esp), "%s%s%s%s%s", ch->esp.encr ? ch->esp.encr->name : "?",
                  ch->esp.integ ? "/" : "", ch->esp.integ ? ch->esp.integ->name : "",
                  ch->esp.pfs ? "/" : "", ch->esp.pfs ? ch->esp.pfs->name : "");
-        r = child_sa_describe(ike_xfrm(sa->ike), &ch->sa, esp, "current", children);
+        r = child_sa_describe(ike_xfrm(sa->ike), snap, &ch->sa, esp, "current", children);
         if (r >= 0 && ch->has_old)
-            r = child_sa_describe(ike_xfrm(sa->ike), &ch->old, esp, "rekeyed", children);
+            r = child_sa_describe(ike_xfrm(sa->ike), snap, &ch->old, esp, "rekeyed", children);
     }
     return r;
 }

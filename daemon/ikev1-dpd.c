@@ -39,7 +39,7 @@ static int on_dpd_timer(sd_event_source *s, uint64_t usec, void *userdata)
         bytes_in = sa->dpd_bytes_in + 1;        /* unreadable: the benefit of the doubt */
     bool heard = bytes_in != sa->dpd_bytes_in || sa->last_rx_usec > sa->dpd_checked_usec;
     sa->dpd_bytes_in = bytes_in;
-    sa->dpd_checked_usec = ikev1_now_usec();
+    sa->dpd_checked_usec = monotonic_usec();
     if (heard)
         sa->dpd_unanswered = 0;
     else if (sa->dpd_unanswered >= sa->group->dpd_retries) {
@@ -70,7 +70,7 @@ int ikev1_dpd_start(struct ikev1_isakmp_sa *sa)
     if (crypto_random(&sa->dpd_seq, sizeof(sa->dpd_seq)) < 0)
         sa->dpd_seq = 1;
     sa->dpd_seq &= 0x7fffffffu;     /* room before it wraps */
-    sa->dpd_checked_usec = ikev1_now_usec();
+    sa->dpd_checked_usec = monotonic_usec();
     return sd_event_add_time_relative(sa->ike->event, &sa->dpd_timer, CLOCK_MONOTONIC, interval_usec(sa), 0,
                                       on_dpd_timer, sa);
 }

@@ -893,7 +893,7 @@ void ikev1_handle_aggressive3(struct ikev1_isakmp_sa *sa, const struct ike_packe
         sa->in_half_open = false;
     }
     sa->state = IKEV1_SA_XAUTH;
-    sa->p1_done_usec = ikev1_now_usec();
+    sa->p1_done_usec = monotonic_usec();
     free(sa->last_in);
     free(sa->last_out);
     sa->last_out = NULL;
@@ -1307,7 +1307,7 @@ void ikev1_main_established(struct ikev1_isakmp_sa *sa, struct log_ctx *ctx)
         sa->in_half_open = false;
     }
     sa->state = IKEV1_SA_XAUTH;
-    sa->p1_done_usec = ikev1_now_usec();
+    sa->p1_done_usec = monotonic_usec();
     char enc[32];
     encr_text(sa->choice.encr_id, sa->choice.key_bits, enc, sizeof(enc));
     log_info_ctx(ctx, CONFIG_SUBSYS_IKEV1, "ISAKMP SA established (Main Mode): peer %s, tunnel group %s, %s %s group "

@@ -26,18 +26,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ikev1-sa.h"
 #include "ikev2-sa.h"       /* ikev2_dh_agree() */
 #include "jobs.h"
 
 #define QM_NONCE_LEN 32
-
-static uint64_t now_usec(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
-}
 
 /* ---- proxy identities ---------------------------------------------------------------- */
 
@@ -536,8 +530,8 @@ static void register_session(struct ikev1_isakmp_sa *sa, const char *esp)
         .remote = sa->remote,
         .local = sa->local,
         .natt = sa->nat_detected,
-        .login_realtime = now_usec(CLOCK_REALTIME),
-        .login_monotonic = now_usec(CLOCK_MONOTONIC),
+        .login_realtime = clock_usec(CLOCK_REALTIME),
+        .login_monotonic = clock_usec(CLOCK_MONOTONIC),
         .ops = &ops,
         .owner = sa,
     };
@@ -658,6 +652,12 @@ static void handle_quick3(struct ikev1_quick *qm)
     if (!sa->session) {
         sa->ike->stats.handshakes_succeeded++;
         register_session(sa, esp);
+    } else if (!rekey) {
+        /* A further pair: its kernel events and final counters must find the session too. */
+        int ar = session_add_reqid(sa->ike->sessions, sa->session, ch->sa.reqid);
+        if (ar < 0)
+            log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "IPsec SA spi in 0x%08x: its counters will be missing from "
+                            "the session's totals: %s", ch->sa.spi_in, strerror(-ar));
     }
 }
 

@@ -183,7 +183,7 @@ void ikev1_set_deadline(struct ikev1_isakmp_sa *sa, uint64_t seconds, const char
 
 void ikev1_lifetime_start(struct ikev1_isakmp_sa *sa)
 {
-    uint64_t elapsed = (ikev1_now_usec() - sa->p1_done_usec) / 1000000ULL;
+    uint64_t elapsed = (monotonic_usec() - sa->p1_done_usec) / 1000000ULL;
     uint64_t left = sa->choice.lifetime > elapsed ? sa->choice.lifetime - elapsed : 1;
     ikev1_set_deadline(sa, left, "ISAKMP SA lifetime expired");
 }
@@ -430,25 +430,26 @@ void ikev1_session_terminate(struct session *s, const char *reason)
 
 /* Reads the CHILD SA's counters (and those of a pair a rekey is replacing)
  * into *c and the session's activity tracker. */
-static int read_counters(struct ikev1_isakmp_sa *sa, struct session_counters *c, uint64_t now)
+static int read_counters(struct ikev1_isakmp_sa *sa, const struct xfrm_snapshot *snap, struct session_counters *c,
+                         uint64_t now)
 {
     if (sa->n_children == 0)
         return -ENOENT;
     int r = 0;
     for (size_t i = 0; i < sa->n_children && r >= 0; i++)
-        r = child_sa_session_counters(ike_xfrm(sa->ike), &sa->children[i].sa,
+        r = child_sa_session_counters(ike_xfrm(sa->ike), snap, &sa->children[i].sa,
                                       sa->children[i].has_old ? &sa->children[i].old : NULL, c);
     session_activity_note(&sa->activity, r, c->bytes_in, now);
     c->last_activity_usec = sa->activity.last_usec;
     return r;
 }
 
-int ikev1_session_counters(struct session *s, struct session_counters *c)
+int ikev1_session_counters(struct session *s, const struct xfrm_snapshot *snap, struct session_counters *c)
 {
     struct ikev1_isakmp_sa *sa = s->owner;
     if (!sa)
         return -ENOENT;
-    return read_counters(sa, c, ikev1_now_usec());
+    return read_counters(sa, snap, c, monotonic_usec());
 }
 
 void ikev1_session_sas(struct session *s, struct session_sas *out)
@@ -468,30 +469,11 @@ void ikev1_session_sas(struct session *s, struct session_sas *out)
 
 /* ---- group policy timeouts ------------------------------------------------------------------ */
 
-uint64_t ikev1_now_usec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
-}
-
-/* Checked every quarter of the shorter timeout, between 1 and 60 s (60 s
- * without timeouts: the check also samples the idle time for the views). */
-static uint64_t policy_check_usec(const struct config_group_policy *gp)
-{
-    if (!gp)
-        return 60 * 1000000ULL;
-    uint64_t s = gp->idle_timeout ? gp->idle_timeout / 4 : 60;
-    if (gp->session_timeout && gp->session_timeout / 4 < s)
-        s = gp->session_timeout / 4;
-    return (s < 1 ? 1 : s > 60 ? 60 : s) * 1000000ULL;
-}
-
 static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdata)
 {
     struct ikev1_isakmp_sa *sa = userdata;
     const struct config_group_policy *gp = sa->policy;
-    uint64_t now = ikev1_now_usec();
+    uint64_t now = monotonic_usec();
     char reason[96];
     (void)usec;
     if (gp && gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
@@ -504,7 +486,7 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
      * Quick Modes) there is nothing to read: the time goes on. */
     struct session_counters c = { 0 };
     if (sa->n_children > 0)
-        (void)read_counters(sa, &c, now);
+        (void)read_counters(sa, NULL, &c, now);
     if (gp && gp->idle_timeout &&
         session_activity_idle_usec(&sa->activity, now) >= (uint64_t)gp->idle_timeout * 1000000ULL) {
         snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
@@ -512,7 +494,7 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
         ikev1_sa_terminate(sa, true, reason);
         return 0;
     }
-    if (sd_event_source_set_time(source, now + policy_check_usec(gp)) < 0 ||
+    if (sd_event_source_set_time(source, now + session_policy_check_usec(gp)) < 0 ||
         sd_event_source_set_enabled(source, SD_EVENT_ONESHOT) < 0) {
         struct log_ctx ctx;
         ikev1_sa_log_ctx(sa, &ctx);
@@ -523,12 +505,12 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
 
 int ikev1_start_policy_timer(struct ikev1_isakmp_sa *sa)
 {
-    sa->established_usec = ikev1_now_usec();
+    sa->established_usec = monotonic_usec();
     session_activity_start(&sa->activity, sa->established_usec);
     if (sa->policy_timer)
         return 0;
     return sd_event_add_time(sa->ike->event, &sa->policy_timer, CLOCK_MONOTONIC,
-                             sa->established_usec + policy_check_usec(sa->policy), 0, on_policy_timer, sa);
+                             sa->established_usec + session_policy_check_usec(sa->policy), 0, on_policy_timer, sa);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------- */
@@ -667,7 +649,7 @@ static void handle_protected(struct ikev1_isakmp_sa *sa, const struct ike_packet
      * to 4500 after NAT detection). */
     sa->local = pkt->local;
     sa->remote = pkt->remote;
-    sa->last_rx_usec = ikev1_now_usec();
+    sa->last_rx_usec = monotonic_usec();
     ike_sockaddr_to_string(&pkt->remote, sa->peer, sizeof(sa->peer));
     ikev1_sa_log_ctx(sa, &ctx);
     log_chain(&ctx, "received", hdr, &msg->payloads);

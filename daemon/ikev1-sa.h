@@ -26,6 +26,7 @@
 #include <systemd/sd-event.h>
 
 #include "child-sa.h"
+#include "clock.h"
 #include "config.h"
 #include "crypto-dh.h"
 #include "aaa.h"
@@ -231,20 +232,19 @@ void ikev1_set_deadline(struct ikev1_isakmp_sa *sa, uint64_t seconds, const char
 /* The client is set up: from now the deadline is the end of the ISAKMP
  * SA's negotiated lifetime (counted from phase 1), when the session ends. */
 void ikev1_lifetime_start(struct ikev1_isakmp_sa *sa);
-uint64_t ikev1_now_usec(void);
 
 /* Ends the ISAKMP SA: DELETE to the peer when send_delete and phase 1 is
  * done, SAs out of the kernel, lease back, session gone. */
 void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_delete, const char *reason);
 void ikev1_free_all(struct ike *ike);
 void ikev1_handle_packet(struct ike *ike, const struct ike_packet *pkt);
-int ikev1_session_counters(struct session *s, struct session_counters *c);
+int ikev1_session_counters(struct session *s, const struct xfrm_snapshot *snap, struct session_counters *c);
 /* `vpnctl terminate`, a reload that removed what the session stands on. */
 void ikev1_session_terminate(struct session *s, const char *reason);
 void ikev1_session_sas(struct session *s, struct session_sas *out);
 /* session_ops.describe (ikev1-describe.c). */
 struct json_object;
-int ikev1_session_describe(struct session *s, struct json_object *out);
+int ikev1_session_describe(struct session *s, const struct xfrm_snapshot *snap, struct json_object *out);
 /* Watches the group policy's idle-timeout and session-timeout of a session. */
 int ikev1_start_policy_timer(struct ikev1_isakmp_sa *sa);
 

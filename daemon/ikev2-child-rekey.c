@@ -258,26 +258,11 @@ static void rekey_failed(struct ikev2_ike_sa *sa, struct ikev2_child_rekey *rk, 
     rekey_free(sa, rk, false);
 }
 
-static int compare_nonces(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
-{
-    size_t n = a_len < b_len ? a_len : b_len;
-    int c = memcmp(a, b, n);
-    return c ? c : (a_len > b_len) - (a_len < b_len);
-}
-
 /* Whether our exchange produced the lowest of the four nonces. */
 static bool ours_is_redundant(const struct ikev2_child_rekey *rk)
 {
-    const uint8_t *low = rk->ni;
-    size_t low_len = sizeof(rk->ni);
-    bool ours = true;
-    if (compare_nonces(rk->nr, rk->nr_len, low, low_len) < 0)
-        low = rk->nr, low_len = rk->nr_len;
-    if (compare_nonces(rk->their_ni, rk->their_ni_len, low, low_len) < 0)
-        low = rk->their_ni, low_len = rk->their_ni_len, ours = false;
-    if (compare_nonces(rk->their_nr, rk->their_nr_len, low, low_len) < 0)
-        ours = false;
-    return ours;
+    return ikev2_rekey_collision_ours_redundant(rk->ni, sizeof(rk->ni), rk->nr, rk->nr_len, rk->their_ni,
+                                                rk->their_ni_len, rk->their_nr, rk->their_nr_len);
 }
 
 /* The keys are known: the new pair goes in, the old one is deleted. */

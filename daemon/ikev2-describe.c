@@ -65,7 +65,7 @@ static json_object *describe_ike_sa(const struct ikev2_ike_sa *sa)
     control_add_string(o, "dh_group", c->dh ? c->dh->name : NULL);
     /* Counted from IKE_AUTH or the last rekey (the client rekeys; vpnd
      * does not expire IKEv2 SAs itself). */
-    uint64_t age = (ikev2_now_usec() - sa->established_usec) / 1000000ULL;
+    uint64_t age = (monotonic_usec() - sa->established_usec) / 1000000ULL;
     control_add_uint(o, "established_seconds", age);
     if (c->config) {
         control_add_uint(o, "lifetime_seconds", c->config->lifetime_seconds);
@@ -81,7 +81,7 @@ static json_object *describe_ike_sa(const struct ikev2_ike_sa *sa)
     control_add_uint(dpd, "interval_seconds", sa->group ? sa->group->dpd_interval : 0);
     control_add_uint(dpd, "retries", sa->group ? sa->group->dpd_retries : 0);
     if (sa->initiator && sa->initiator->last_heard_usec)
-        control_add_uint(dpd, "last_heard_seconds_ago", (ikev2_now_usec() - sa->initiator->last_heard_usec) / 1000000ULL);
+        control_add_uint(dpd, "last_heard_seconds_ago", (monotonic_usec() - sa->initiator->last_heard_usec) / 1000000ULL);
     else
         json_object_object_add(dpd, "last_heard_seconds_ago", NULL);
     json_object_object_add(o, "dpd", dpd);
@@ -95,7 +95,7 @@ static json_object *describe_ike_sa(const struct ikev2_ike_sa *sa)
     return o;
 }
 
-int ikev2_session_describe(struct session *s, json_object *out)
+int ikev2_session_describe(struct session *s, const struct xfrm_snapshot *snap, json_object *out)
 {
     struct ikev2_ike_sa *sa = s->owner;
     json_object *ike = sa ? describe_ike_sa(sa) : NULL, *children = json_object_new_array();
@@ -113,8 +113,8 @@ int ikev2_session_describe(struct session *s, json_object *out)
         return 0;
     ikev2_esp_choice_format(&sa->esp, esp, sizeof(esp));
     if (sa->has_child)
-        r = child_sa_describe(ike_xfrm(sa->ike), &sa->child, esp, "current", children);
+        r = child_sa_describe(ike_xfrm(sa->ike), snap, &sa->child, esp, "current", children);
     if (r >= 0 && sa->has_old_child)
-        r = child_sa_describe(ike_xfrm(sa->ike), &sa->old_child, esp, "rekeyed", children);
+        r = child_sa_describe(ike_xfrm(sa->ike), snap, &sa->old_child, esp, "rekeyed", children);
     return r;
 }

@@ -49,7 +49,7 @@ static int on_dpd_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
     struct ikev2_ike_sa *sa = userdata;
     struct ikev2_initiator *in = sa->initiator;
-    uint64_t now = ikev2_now_usec(), interval = interval_usec(sa), bytes = 0;
+    uint64_t now = monotonic_usec(), interval = interval_usec(sa), bytes = 0;
     struct log_ctx ctx;
 
     ikev2_sa_log_ctx(sa, &ctx);
@@ -89,7 +89,7 @@ void ikev2_dpd_start(struct ikev2_ike_sa *sa)
     uint64_t interval = interval_usec(sa);
     if (!in || !interval)
         return;
-    in->last_heard_usec = ikev2_now_usec();
+    in->last_heard_usec = monotonic_usec();
     (void)inbound_bytes(sa, &in->dpd_bytes_in);
     in->dpd_timer = sd_event_source_disable_unref(in->dpd_timer);
     int e = sd_event_add_time(sa->ike->event, &in->dpd_timer, CLOCK_MONOTONIC, in->last_heard_usec + interval, 0,

@@ -10,15 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "crypto-sk.h"
 #include "ikev2-fragment-sa.h"
-
-static uint64_t now_usec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
-}
 
 static const char *exchange_name(uint8_t exchange)
 {
@@ -121,7 +115,7 @@ int ikev2_fragment_receive(struct ikev2_ike_sa *sa, const struct ikev2_message *
     if (!sa->reassembly)
         sa->reassembly = calloc(1, sizeof(*sa->reassembly));
     if (sa->reassembly)
-        res = ikev2_reassembly_add(sa->reassembly, now_usec(), mid, msg->header.exchange, f.number, f.total,
+        res = ikev2_reassembly_add(sa->reassembly, monotonic_usec(), mid, msg->header.exchange, f.number, f.total,
                                    msg->sk->next_type, buf, n, &restarted);
     crypto_wipe(buf, f.len ? f.len : 1);
     free(buf);

@@ -9,18 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ikev2-half-open.h"
 
 struct peer_count {
     unsigned n;
 };
-
-static uint64_t now_usec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
-}
 
 static void peer_addr(struct ikev2_peer_addr *p, const union ike_sockaddr *a)
 {
@@ -55,7 +49,7 @@ static const struct ikev2_payload *returned_cookie(const struct ikev2_payload_li
 
 static void log_drop(struct ike *ike, const struct log_ctx *ctx, const char *why)
 {
-    uint64_t now = now_usec();
+    uint64_t now = monotonic_usec();
     ike->stats.half_open_dropped++;
     if (ike->half_open_drop_logged_usec && now - ike->half_open_drop_logged_usec < IKEV2_HALF_OPEN_LOG_USEC) {
         ike->half_open_drops_unlogged++;
@@ -83,7 +77,7 @@ enum ikev2_admission ikev2_half_open_admit(struct ike *ike, const struct ike_pac
 
     peer_addr(&peer, &pkt->remote);
     if (ike->stats.half_open >= limits->cookie_threshold) {
-        uint64_t now = now_usec();
+        uint64_t now = monotonic_usec();
         struct ikev2_notify n;
         if (!ike->cookies) {
             int r = ikev2_cookie_jar_new(now, &ike->cookies);

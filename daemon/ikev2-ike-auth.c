@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ike-identity.h"
 #include "ikev2-auth-state.h"
 #include "ikev2-cp.h"
@@ -25,13 +26,6 @@
 #include "ikev2-ts.h"
 #include "ikev2-wire.h"
 #include "vpnd-build.h"
-
-static uint64_t now_usec(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
-}
 
 void ikev2_auth_fail_eap(struct ikev2_ike_sa *sa, uint32_t mid, const char *identity, const char *reason,
                          const uint8_t *eap_failure, size_t eap_failure_len)
@@ -307,8 +301,9 @@ static void setup_child(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
         c->n_networks += ikev2_ts_to_prefixes(&res->tsr[i], &c->networks[c->n_networks],
                                               CHILD_SA_MAX_NETWORKS - c->n_networks);
     char err[300];
-    r = child_sa_allocate_spi(ike_xfrm(ike), c, err, sizeof(err));
-    if (r >= 0) {
+    /* No ALLOCSPI: child_sa_install chooses our inbound SPI in the batch
+     * that installs the SAs (nothing needs it before), one round trip less. */
+    {
         struct crypto_child_keys keys;
         r = crypto_ikev2_derive_child_keys(&sa->keys, sa->esp.encr, sa->esp.integ, NULL, 0, sa->ni, sa->ni_len,
                                            sa->nr, sa->nr_len, &keys);
@@ -667,8 +662,8 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
             .remote = sa->remote,
             .local = sa->local,
             .natt = sa->nat_detected,
-            .login_realtime = now_usec(CLOCK_REALTIME),
-            .login_monotonic = now_usec(CLOCK_MONOTONIC),
+            .login_realtime = clock_usec(CLOCK_REALTIME),
+            .login_monotonic = clock_usec(CLOCK_MONOTONIC),
             .ops = NULL,
             .owner = sa,
         };

@@ -159,27 +159,12 @@ static void rekey_move(struct ikev2_ike_rekey *rk, struct ikev2_ike_sa *to)
         in->ike_rekey = rk;
 }
 
-static int compare_nonces(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
-{
-    size_t n = a_len < b_len ? a_len : b_len;
-    int c = memcmp(a, b, n);
-    return c ? c : (a_len > b_len) - (a_len < b_len);
-}
-
 /* RFC 7296 2.8.2: of the two new IKE SAs, the one whose exchange used the
  * lowest of the four nonces is redundant. */
 static bool ours_is_redundant(const struct ikev2_ike_rekey *rk)
 {
-    const uint8_t *low = rk->ni;
-    size_t low_len = sizeof(rk->ni);
-    bool ours = true;
-    if (compare_nonces(rk->nr, rk->nr_len, low, low_len) < 0)
-        low = rk->nr, low_len = rk->nr_len;
-    if (compare_nonces(rk->their_ni, rk->their_ni_len, low, low_len) < 0)
-        low = rk->their_ni, low_len = rk->their_ni_len, ours = false;
-    if (compare_nonces(rk->their_nr, rk->their_nr_len, low, low_len) < 0)
-        ours = false;
-    return ours;
+    return ikev2_rekey_collision_ours_redundant(rk->ni, sizeof(rk->ni), rk->nr, rk->nr_len, rk->their_ni,
+                                                rk->their_ni_len, rk->their_nr, rk->their_nr_len);
 }
 
 /* Ours lost a collision: the client's new SA took over from the old one
@@ -606,7 +591,7 @@ static void arm(struct ikev2_ike_sa *sa, uint64_t after_usec)
     struct ikev2_initiator *in = sa->initiator;
     if (!in)
         return;
-    uint64_t when = ikev2_now_usec() + after_usec;
+    uint64_t when = monotonic_usec() + after_usec;
     int r;
     if (in->ike_rekey_timer) {
         r = sd_event_source_set_time(in->ike_rekey_timer, when);

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "ikev2-fragment.h"
 #include "ikev2-sa.h"
 
@@ -86,7 +87,6 @@ struct ikev2_initiator {
 /* ---- ikev2-request.c ---- */
 
 /* CLOCK_MONOTONIC in microseconds. */
-uint64_t ikev2_now_usec(void);
 
 /* The SA's requester state, created on first use; NULL when out of memory. */
 struct ikev2_initiator *ikev2_initiator_get(struct ikev2_ike_sa *sa);

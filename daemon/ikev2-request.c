@@ -18,13 +18,6 @@
 /* The longest single wait between retransmissions (the doubling stops). */
 #define IKEV2_RETRANSMIT_WAIT_MAX_MS (10U * 60U * 1000U)
 
-uint64_t ikev2_now_usec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
-}
-
 struct ikev2_initiator *ikev2_initiator_get(struct ikev2_ike_sa *sa)
 {
     if (!sa->initiator) {
@@ -88,7 +81,7 @@ static int on_retransmit(sd_event_source *s, uint64_t usec, void *userdata);
 static void arm_timer(struct ikev2_ike_sa *sa, struct ikev2_request *r)
 {
     struct ikev2_initiator *in = sa->initiator;
-    uint64_t when = ikev2_now_usec() + wait_usec(sa, r);
+    uint64_t when = monotonic_usec() + wait_usec(sa, r);
     int e;
     if (in->retransmit_timer) {
         e = sd_event_source_set_time(in->retransmit_timer, when);
@@ -230,7 +223,7 @@ static int on_retransmit(sd_event_source *s, uint64_t usec, void *userdata)
 void ikev2_peer_heard(struct ikev2_ike_sa *sa)
 {
     if (sa->initiator)
-        sa->initiator->last_heard_usec = ikev2_now_usec();
+        sa->initiator->last_heard_usec = monotonic_usec();
 }
 
 void ikev2_handle_response(struct ike *ike, const struct ike_packet *pkt, const struct ikev2_header *hdr)
@@ -313,7 +306,7 @@ void ikev2_handle_response(struct ike *ike, const struct ike_packet *pkt, const 
     ikev2_message_describe(&msg->header, &msg->payloads, inner, desc, sizeof(desc));
     log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "received %s", desc);
 
-    in->last_heard_usec = ikev2_now_usec();
+    in->last_heard_usec = monotonic_usec();
     in->outstanding = NULL;
     if (in->retransmit_timer)
         (void)sd_event_source_set_enabled(in->retransmit_timer, SD_EVENT_OFF);
@@ -409,7 +402,7 @@ void ikev2_initiator_start(struct ikev2_ike_sa *sa)
         log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "out of memory: no liveness checks or rekeys for this peer");
         return;
     }
-    in->last_heard_usec = ikev2_now_usec();
+    in->last_heard_usec = monotonic_usec();
     ikev2_dpd_start(sa);
     ikev2_ike_rekey_schedule(sa);
 }

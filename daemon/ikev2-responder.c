@@ -12,6 +12,7 @@
 #include <time.h>
 #include <openssl/evp.h>
 
+#include "clock.h"
 #include "crypto-dh.h"
 #include "crypto-sk.h"
 #include "ikev2-auth-state.h"
@@ -363,36 +364,15 @@ static int on_half_open_timeout(sd_event_source *s, uint64_t usec, void *userdat
     return 0;
 }
 
-static uint64_t monotonic_usec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
-}
-
-/* How often the timeouts are checked: a quarter of the idle timeout, between
- * 1 and 60 seconds (the idle time is then exceeded by at most that much). */
-static uint64_t policy_check_usec(const struct config_group_policy *gp)
-{
-    if (!gp)
-        return 60 * 1000000ULL;
-    uint64_t s = gp->idle_timeout ? gp->idle_timeout / 4 : 60;
-    if (gp->session_timeout && gp->session_timeout / 4 < s)
-        s = gp->session_timeout / 4;
-    if (s < 1)
-        s = 1;
-    if (s > 60)
-        s = 60;
-    return s * 1000000ULL;
-}
-
 /* Reads the inbound counters of the CHILD SA (and of a pair a rekey is
  * replacing) into *c and the session's activity tracker. */
-static int read_counters(struct ikev2_ike_sa *sa, struct session_counters *c, uint64_t now)
+static int read_counters(struct ikev2_ike_sa *sa, const struct xfrm_snapshot *snap, struct session_counters *c,
+                         uint64_t now)
 {
     if (!sa->has_child)
         return -ENOENT;
-    int r = child_sa_session_counters(ike_xfrm(sa->ike), &sa->child, sa->has_old_child ? &sa->old_child : NULL, c);
+    int r = child_sa_session_counters(ike_xfrm(sa->ike), snap, &sa->child, sa->has_old_child ? &sa->old_child : NULL,
+                                      c);
     session_activity_note(&sa->activity, r, c->bytes_in, now);
     c->last_activity_usec = sa->activity.last_usec;
     return r;
@@ -405,7 +385,10 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
     uint64_t now = monotonic_usec();
     char reason[96];
 
-    if (gp && gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
+    /* The session timeout counts from the login, across IKE SA rekeys
+     * (an IKE SA that replaced another starts its own clock). */
+    uint64_t login = sa->session && sa->session->login_monotonic ? sa->session->login_monotonic : sa->established_usec;
+    if (gp && gp->session_timeout && now - login >= (uint64_t)gp->session_timeout * 1000000ULL) {
         snprintf(reason, sizeof(reason), "session timeout (%u s)", gp->session_timeout);
         session_set_end_cause(sa->session, SESSION_END_SESSION_TIMEOUT);
         ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
@@ -415,7 +398,7 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
      * idle time. Traffic from the client is what counts (ASA: idle = no data). */
     struct session_counters c = { 0 };
     if (sa->has_child)
-        (void)read_counters(sa, &c, now);
+        (void)read_counters(sa, NULL, &c, now);
     if (gp && gp->idle_timeout && sa->has_child &&
         session_activity_idle_usec(&sa->activity, now) >= (uint64_t)gp->idle_timeout * 1000000ULL) {
         snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
@@ -423,7 +406,7 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
         ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
         return 0;
     }
-    int r = sd_event_source_set_time(source, now + policy_check_usec(gp));
+    int r = sd_event_source_set_time(source, now + session_policy_check_usec(gp));
     if (r >= 0)
         r = sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
     if (r < 0) {
@@ -442,16 +425,16 @@ int ikev2_sa_start_policy_timer(struct ikev2_ike_sa *sa)
         session_activity_start(&sa->activity, sa->established_usec);
     ikev2_initiator_start(sa);
     return sd_event_add_time(sa->ike->event, &sa->policy_timer, CLOCK_MONOTONIC,
-                             sa->established_usec + policy_check_usec(sa->policy), 0, on_policy_timer, sa);
+                             sa->established_usec + session_policy_check_usec(sa->policy), 0, on_policy_timer, sa);
 }
 
-int ikev2_session_counters(struct session *s, struct session_counters *c)
+int ikev2_session_counters(struct session *s, const struct xfrm_snapshot *snap, struct session_counters *c)
 {
     struct ikev2_ike_sa *sa = s->owner;
     if (!sa)
         return -ENOENT;
     /* Until the client deletes them, the SAs a rekey replaced count too. */
-    return read_counters(sa, c, monotonic_usec());
+    return read_counters(sa, snap, c, monotonic_usec());
 }
 
 void ikev2_session_terminate(struct session *s, const char *reason)

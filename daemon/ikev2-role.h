@@ -18,6 +18,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ikev2-payload.h"
@@ -47,3 +48,15 @@ static inline bool ikev2_role_keys_receive(bool we_initiated)
 {
     return !we_initiated;
 }
+
+/* RFC 7296 2.8.1 / 2.8.2, simultaneous rekeying: both ends started a
+ * rekey of the same SA, so two new SAs exist, and the one whose exchange
+ * used the lowest of the four nonces is redundant. `ni`/`nr` are the
+ * nonces of our exchange (ours as initiator, theirs as responder),
+ * `their_ni`/`their_nr` those of the exchange the peer started. True when
+ * ours holds the lowest, i.e. our new SA is the one to delete. Nonces are
+ * compared as octet strings, a shorter one that is a prefix of a longer
+ * one being the lower. */
+bool ikev2_rekey_collision_ours_redundant(const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+                                          const uint8_t *their_ni, size_t their_ni_len, const uint8_t *their_nr,
+                                          size_t their_nr_len);

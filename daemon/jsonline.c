@@ -94,9 +94,13 @@ static int parse_line(const char *line, size_t len, json_object **ret)
 int jsonline_reader_next(struct jsonline_reader *r, json_object **ret)
 {
     for (;;) {
-        char *nl = r->len ? memchr(r->buf, '\n', r->len) : NULL;
-        if (!nl)
+        /* Only the bytes read since the last call are searched: a line of
+         * megabytes arrives in hundreds of reads. */
+        char *nl = r->len > r->scanned ? memchr(r->buf + r->scanned, '\n', r->len - r->scanned) : NULL;
+        if (!nl) {
+            r->scanned = r->len;
             return r->len >= r->max_line ? -EMSGSIZE : 0;
+        }
 
         size_t line_len = (size_t)(nl - r->buf);
         size_t consumed = line_len + 1;
@@ -110,6 +114,7 @@ int jsonline_reader_next(struct jsonline_reader *r, json_object **ret)
 
         memmove(r->buf, r->buf + consumed, r->len - consumed);
         r->len -= consumed;
+        r->scanned = 0;
         if (res != 0)
             return res;
     }
@@ -139,8 +144,10 @@ int jsonline_writer_queue(struct jsonline_writer *w, json_object *obj)
     if (!text)
         return -ENOMEM;
 
+    /* The bound is on what piles up unread: one answer, however large (a
+     * list of 10,000 sessions), is taken when nothing else waits. */
     size_t pending = w->len - w->start;
-    if (n + 1 > w->max_queued || pending > w->max_queued - (n + 1))
+    if (pending > 0 && (n + 1 > w->max_queued || pending > w->max_queued - (n + 1)))
         return -ENOBUFS;
 
     /* Compact first: written bytes at the front are dead weight. */

@@ -21,6 +21,7 @@
 struct jsonline_reader {
     char *buf;
     size_t len;         /* bytes held, not yet consumed */
+    size_t scanned;     /* of them, known to hold no newline */
     size_t cap;         /* bytes allocated; grows up to max_line */
     size_t max_line;    /* longest accepted line, newline included */
 };
@@ -54,7 +55,9 @@ bool jsonline_reader_has_partial(const struct jsonline_reader *r);
 void jsonline_writer_init(struct jsonline_writer *w, size_t max_queued);
 void jsonline_writer_done(struct jsonline_writer *w);
 
-/* Serialises obj as one line. -ENOBUFS when it would exceed max_queued. */
+/* Serialises obj as one line. -ENOBUFS when unwritten bytes are queued and
+ * the line would take them beyond max_queued (into an empty queue any line
+ * goes). */
 int jsonline_writer_queue(struct jsonline_writer *w, json_object *obj);
 
 /* Writes as much as the fd takes. Returns 1 when everything queued has been

@@ -25,3 +25,13 @@ uint64_t session_activity_idle_usec(const struct session_activity *a, uint64_t n
 {
     return now_usec > a->last_usec ? now_usec - a->last_usec : 0;
 }
+
+uint64_t session_policy_check_usec(const struct config_group_policy *gp)
+{
+    if (!gp)
+        return 60 * 1000000ULL;
+    uint64_t s = gp->idle_timeout ? gp->idle_timeout / 4 : 60;
+    if (gp->session_timeout && gp->session_timeout / 4 < s)
+        s = gp->session_timeout / 4;
+    return (s < 1 ? 1 : s > 60 ? 60 : s) * 1000000ULL;
+}

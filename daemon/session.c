@@ -179,6 +179,8 @@ void session_remove(struct session_registry *reg, struct session *s)
     }
     if (s->reqid && hashmap_get(reg->by_reqid, &s->reqid, sizeof(s->reqid)) == s)
         hashmap_remove(reg->by_reqid, &s->reqid, sizeof(s->reqid));
+    while (s->n_more_reqids > 0)
+        session_remove_reqid(reg, s, s->more_reqids[s->n_more_reqids - 1]);
     user_index_remove(reg, s);
     hashmap_remove(reg->by_index, &s->index, sizeof(s->index));
     free(s);
@@ -222,6 +224,34 @@ struct session *session_find_by_address(struct session_registry *reg, const stru
 struct session *session_find_by_reqid(struct session_registry *reg, uint32_t reqid)
 {
     return hashmap_get(reg->by_reqid, &reqid, sizeof(reqid));
+}
+
+int session_add_reqid(struct session_registry *reg, struct session *s, uint32_t reqid)
+{
+    if (!reqid || reqid == s->reqid)
+        return 0;
+    for (size_t i = 0; i < s->n_more_reqids; i++)
+        if (s->more_reqids[i] == reqid)
+            return 0;
+    if (s->n_more_reqids >= SESSION_MORE_REQIDS_MAX)
+        return -ENOSPC;
+    int r = hashmap_put(reg->by_reqid, &reqid, sizeof(reqid), s);
+    if (r < 0)
+        return r;
+    s->more_reqids[s->n_more_reqids++] = reqid;
+    return 0;
+}
+
+void session_remove_reqid(struct session_registry *reg, struct session *s, uint32_t reqid)
+{
+    for (size_t i = 0; i < s->n_more_reqids; i++) {
+        if (s->more_reqids[i] != reqid)
+            continue;
+        if (hashmap_get(reg->by_reqid, &reqid, sizeof(reqid)) == s)
+            hashmap_remove(reg->by_reqid, &reqid, sizeof(reqid));
+        s->more_reqids[i] = s->more_reqids[--s->n_more_reqids];
+        return;
+    }
 }
 
 size_t session_count(const struct session_registry *reg)

@@ -24,6 +24,7 @@
 struct hashmap;
 struct json_object;
 struct session;
+struct xfrm_snapshot;
 
 enum session_protocol {
     SESSION_IKEV2,
@@ -57,8 +58,14 @@ void session_activity_start(struct session_activity *a, uint64_t now_usec);
 void session_activity_note(struct session_activity *a, int read_result, uint64_t bytes_in, uint64_t now_usec);
 /* Microseconds since the inbound traffic was last seen to move. */
 uint64_t session_activity_idle_usec(const struct session_activity *a, uint64_t now_usec);
+/* How often a session's group policy timeouts are checked (and its idle
+ * time sampled): a quarter of the shorter of idle-timeout and
+ * session-timeout, between 1 and 60 s; 60 s without either. A timeout is
+ * then exceeded by at most that much. */
+uint64_t session_policy_check_usec(const struct config_group_policy *gp);
 
 #define SESSION_CHILD_SAS_MAX 4
+#define SESSION_MORE_REQIDS_MAX 8
 
 /* The SAs behind a session, as the protocol holds them right now (they
  * change with every rekey, so they are asked for, not copied). */
@@ -70,8 +77,10 @@ struct session_sas {
 
 /* The protocol's side of a session. */
 struct session_ops {
-    /* Kernel counters of the session's SAs, added into *c. */
-    int (*counters)(struct session *s, struct session_counters *c);
+    /* Kernel counters of the session's SAs, added into *c: from the
+     * snapshot when one is given (a view of many sessions), else asked of
+     * the kernel SA by SA (xfrm-snapshot.h). */
+    int (*counters)(struct session *s, const struct xfrm_snapshot *snap, struct session_counters *c);
     /* Ends the session as an operator asked (`vpnctl terminate`): tells the
      * client (DELETE), removes its SAs, releases its address. The session
      * is freed: `s` is invalid afterwards. */
@@ -80,8 +89,9 @@ struct session_ops {
     void (*sas)(struct session *s, struct session_sas *out);
     /* The detailed view (`vpnctl session`, `sas`, `ipsec`): adds to `out`
      * "ike_sa" (an object) and "child_sas" (an array, kernel counters
-     * included). -ENOMEM. NULL: the protocol has none. */
-    int (*describe)(struct session *s, struct json_object *out);
+     * included, from snap when given, see counters). -ENOMEM. NULL: the
+     * protocol has none. */
+    int (*describe)(struct session *s, const struct xfrm_snapshot *snap, struct json_object *out);
 };
 
 #define SESSION_NAME_MAX 256
@@ -114,6 +124,8 @@ struct session {
     bool has_address6;                  /* dual stack: an IPv6 inner address too */
     struct config_address address6;
     uint32_t reqid;                     /* of its CHILD SA (kernel events name it), 0 = none */
+    uint32_t more_reqids[SESSION_MORE_REQIDS_MAX];  /* of its further pairs (IKEv1: one per set of networks) */
+    uint8_t n_more_reqids;
     union ike_sockaddr remote;          /* public address:port of the client */
     union ike_sockaddr local;           /* our address:port it talks to */
     bool natt;                          /* behind NAT: ESP in UDP */
@@ -164,6 +176,12 @@ void session_retire_counters(struct session_registry *reg, uint32_t reqid, const
 struct session *session_find_by_index(struct session_registry *reg, uint32_t index);
 struct session *session_find_by_address(struct session_registry *reg, const struct config_address *addr);
 struct session *session_find_by_reqid(struct session_registry *reg, uint32_t reqid);
+/* A further CHILD SA pair of `s` (IKEv1 Quick Mode for other networks)
+ * under its own reqid: found by it, its counters retired into `s` when it
+ * goes. -ENOSPC beyond SESSION_MORE_REQIDS_MAX; an id already listed is
+ * not added twice. The first pair's `reqid` is never removed here. */
+int session_add_reqid(struct session_registry *reg, struct session *s, uint32_t reqid);
+void session_remove_reqid(struct session_registry *reg, struct session *s, uint32_t reqid);
 size_t session_count(const struct session_registry *reg);
 
 /* Calls fn for every session in index order; stops when fn returns < 0. */

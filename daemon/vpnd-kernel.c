@@ -5,9 +5,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "child-sa.h"
 #include "ike.h"
 #include "ikev2-nat.h"
+#include "kernel-timing.h"
 #include "log.h"
 #include "xfrm-monitor.h"
 #include "xfrm.h"
@@ -18,6 +21,7 @@ struct vpnd_kernel {
     struct xfrm_monitor *monitor;
     sd_event_source *resubscribe;   /* pending re-open of a failed monitor */
     struct ike *ike;                /* NAT mapping and SA expiry events go there */
+    struct kernel_timing timing;    /* what CHILD SA installs cost (`vpnctl stats`) */
 };
 
 static void on_xfrm_event(const struct xfrm_event *ev, void *userdata);
@@ -120,10 +124,17 @@ static void on_xfrm_event(const struct xfrm_event *ev, void *userdata)
     }
 }
 
+static void on_child_sa_installed(const struct kernel_install_cost *cost, void *userdata)
+{
+    struct vpnd_kernel *k = userdata;
+    kernel_timing_record(&k->timing, cost);
+}
+
 void vpnd_kernel_free(struct vpnd_kernel *k)
 {
     if (!k)
         return;
+    child_sa_set_install_observer(NULL, NULL);
     sd_event_source_unref(k->resubscribe);
     if (k->monitor)
         xfrm_monitor_free(k->monitor);
@@ -134,9 +145,44 @@ void vpnd_kernel_free(struct vpnd_kernel *k)
     free(k);
 }
 
-int vpnd_kernel_new(sd_event *event, struct vpnd_kernel **ret)
+/* Remote-access policies are host routes (/32, /128) to pool addresses:
+ * the thresholds make the kernel hash them instead of keeping them apart
+ * as inexact policies (netlink/xfrm-spd.c). They are a setting of the
+ * network namespace, not of our policies, and are not restored at exit:
+ * they only decide how the kernel indexes policies, never which policy
+ * matches, and a restarted vpnd needs them again. */
+static int setup_spd_hash(struct vpnd_kernel *k, enum config_spd_hash spd_hash)
 {
+    const struct xfrm_spd_hthresh *want = &xfrm_spd_hthresh_remote_access;
+    struct xfrm_spd_hthresh was;
     struct xfrm_status st = { 0 };
+
+    int r = xfrm_spd_get_hthresh(k->xfrm, &was, &st);
+    if (r < 0)
+        return log_error_errno(CONFIG_SUBSYS_NETLINK, r, "cannot read the SPD hash thresholds: %m%s%s",
+                               st.message[0] ? ": " : "", st.message);
+    if (spd_hash == CONFIG_SPD_HASH_KEEP) {
+        log_info(CONFIG_SUBSYS_NETLINK, "SPD hash thresholds kept as the system set them: IPv4 local /%u remote "
+                 "/%u, IPv6 local /%u remote /%u (spd-hash-thresholds = \"keep\")",
+                 was.lbits4, was.rbits4, was.lbits6, was.rbits6);
+        return 0;
+    }
+    if (memcmp(&was, want, sizeof(was)) == 0) {
+        log_debug(CONFIG_SUBSYS_NETLINK, 1, "SPD hash thresholds already set for remote access");
+        return 0;
+    }
+    r = xfrm_spd_set_hthresh(k->xfrm, want, &st);
+    if (r < 0)
+        return log_error_errno(CONFIG_SUBSYS_NETLINK, r, "cannot set the SPD hash thresholds: %m%s%s",
+                               st.message[0] ? ": " : "", st.message);
+    log_notice(CONFIG_SUBSYS_NETLINK, "SPD hash thresholds changed for remote access: IPv4 local /%u remote /%u "
+               "(were /%u /%u), IPv6 local /%u remote /%u (were /%u /%u)", want->lbits4, want->rbits4,
+               was.lbits4, was.rbits4, want->lbits6, want->rbits6, was.lbits6, was.rbits6);
+    return 0;
+}
+
+int vpnd_kernel_new(sd_event *event, enum config_spd_hash spd_hash, struct vpnd_kernel **ret)
+{
     int r;
 
     struct vpnd_kernel *k = calloc(1, sizeof(*k));
@@ -153,14 +199,9 @@ int vpnd_kernel_new(sd_event *event, struct vpnd_kernel **ret)
     if (r < 0)
         goto fail;
 
-    /* Remote-access policies are host routes (/32, /128) to pool addresses:
-     * the thresholds make the kernel hash them instead of searching a list. */
-    r = xfrm_spd_set_hthresh(k->xfrm, &xfrm_spd_hthresh_remote_access, &st);
-    if (r < 0) {
-        log_error_errno(CONFIG_SUBSYS_NETLINK, r, "cannot set the SPD hash thresholds: %m%s%s",
-                        st.message[0] ? ": " : "", st.message);
+    r = setup_spd_hash(k, spd_hash);
+    if (r < 0)
         goto fail;
-    }
 
     r = xfrm_monitor_new(event, on_xfrm_event, k, &k->monitor);
     if (r < 0) {
@@ -168,6 +209,7 @@ int vpnd_kernel_new(sd_event *event, struct vpnd_kernel **ret)
         goto fail;
     }
 
+    child_sa_set_install_observer(on_child_sa_installed, k);
     *ret = k;
     return 0;
 
@@ -190,4 +232,9 @@ void vpnd_kernel_set_ike(struct vpnd_kernel *k, struct ike *ike)
 struct xfrm_handle *vpnd_kernel_xfrm(struct vpnd_kernel *k)
 {
     return k->xfrm;
+}
+
+void vpnd_kernel_get_timing(const struct vpnd_kernel *k, struct kernel_timing_summary *ret)
+{
+    kernel_timing_summarize(&k->timing, ret);
 }

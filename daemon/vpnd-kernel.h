@@ -12,13 +12,16 @@
 
 #include <systemd/sd-event.h>
 
+#include "config.h"
+
 struct vpnd_kernel;
 struct xfrm_handle;
 
 /* Opens XFRM netlink (needs CAP_NET_ADMIN), removes the SAs and policies
- * vpnd owns, sets the SPD hash thresholds and subscribes to events. Logs
- * and returns a negative errno when the kernel cannot be reached. */
-int vpnd_kernel_new(sd_event *event, struct vpnd_kernel **ret);
+ * vpnd owns, sets the SPD hash thresholds (unless told to keep them:
+ * `kernel { spd-hash-thresholds }`) and subscribes to events. Logs and
+ * returns a negative errno when the kernel cannot be reached. */
+int vpnd_kernel_new(sd_event *event, enum config_spd_hash spd_hash, struct vpnd_kernel **ret);
 
 /* Removes every owned SA and policy, then closes. NULL is allowed. */
 void vpnd_kernel_free(struct vpnd_kernel *kernel);
@@ -31,3 +34,7 @@ void vpnd_kernel_set_ike(struct vpnd_kernel *kernel, struct ike *ike);
 
 /* For the protocol code: the handle requests are queued on. */
 struct xfrm_handle *vpnd_kernel_xfrm(struct vpnd_kernel *kernel);
+
+/* What the CHILD SA installations cost so far (kernel-timing.h). */
+struct kernel_timing_summary;
+void vpnd_kernel_get_timing(const struct vpnd_kernel *kernel, struct kernel_timing_summary *ret);

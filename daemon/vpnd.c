@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "clock.h"
 #include "vpnd.h"
 
 #include <errno.h>
@@ -33,13 +34,6 @@ const char *vpnd_state_name(enum vpnd_state state)
     case VPND_STOPPING:  return "stopping";
     }
     return "unknown";
-}
-
-static uint64_t now_usec(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
 }
 
 /* Takes the log settings of a configuration into effect. A reload resets
@@ -81,7 +75,7 @@ int vpnd_reload(struct vpnd *vpnd, char *error, size_t error_len)
     /* MONOTONIC_USEC lets systemd (Type=notify-reload, v253+) tell this
      * reload from an earlier one; older managers ignore it. */
     (void)sd_notifyf(0, "RELOADING=1\nSTATUS=Reloading configuration\nMONOTONIC_USEC=%llu",
-                     (unsigned long long)now_usec(CLOCK_MONOTONIC));
+                     (unsigned long long)clock_usec(CLOCK_MONOTONIC));
 
     int r = config_load(vpnd->config_path, &config, &err);
     if (r < 0) {
@@ -111,7 +105,7 @@ int vpnd_reload(struct vpnd *vpnd, char *error, size_t error_len)
     vpnd->config = config;
     accounting_reload(vpnd->accounting, config);
     (void)ike_reload(vpnd->ike, config);
-    vpnd->config_loaded_realtime = now_usec(CLOCK_REALTIME);
+    vpnd->config_loaded_realtime = clock_usec(CLOCK_REALTIME);
     vpnd->reloads_ok++;
     free(vpnd->last_reload_error);
     vpnd->last_reload_error = NULL;
@@ -187,8 +181,8 @@ int vpnd_start(const char *config_path, struct vpnd **ret)
     if (!vpnd)
         return log_error_errno(CONFIG_SUBSYS_MAIN, -ENOMEM, "out of memory");
     vpnd->state = VPND_STARTING;
-    vpnd->started_monotonic = now_usec(CLOCK_MONOTONIC);
-    vpnd->started_realtime = now_usec(CLOCK_REALTIME);
+    vpnd->started_monotonic = clock_usec(CLOCK_MONOTONIC);
+    vpnd->started_realtime = clock_usec(CLOCK_REALTIME);
     /* Absolute, so that status output and reload errors are unambiguous. */
     vpnd->config_path = realpath(config_path, NULL);
     if (!vpnd->config_path)
@@ -238,7 +232,7 @@ int vpnd_start(const char *config_path, struct vpnd **ret)
 
     /* Kernel state left by a crashed predecessor is stale: clear it before
      * anything new is negotiated. */
-    r = vpnd_kernel_new(vpnd->event, &vpnd->kernel);
+    r = vpnd_kernel_new(vpnd->event, vpnd->config->kernel.spd_hash_thresholds, &vpnd->kernel);
     if (r < 0)
         goto fail;
 

@@ -5,8 +5,12 @@
  * The kernel handles XFRM requests in the sender's context (xfrm_netlink_rcv
  * runs inside sendmsg), so when a batch has been sent every answer is already
  * queued on the socket; the receive timeout only guards against a kernel that
- * does not answer. Each message carries its own sequence number and asks for
- * an ack, and the acks are mapped back to their requests by that number.
+ * does not answer. Each message carries its own sequence number; only the
+ * last message of a batch asks for an ack. The kernel answers the others
+ * only when they fail (netlink_rcv_skb() acks a message on error or on
+ * request), in order, so once the last ack is in, every request not
+ * answered by then succeeded: one read per batch instead of one per
+ * message. Errors are mapped back to their requests by sequence number.
  *
  * NETLINK_CAP_ACK keeps the kernel from echoing whole requests (with their
  * keys) in error messages; NETLINK_EXT_ACK gives us its error text.
@@ -42,6 +46,7 @@ struct xfrm_handle {
     unsigned earlier_failures;
     int earlier_error;
     uint8_t *rx;
+    struct xfrm_io_counters io;
 };
 
 static uint32_t next_seq(struct xfrm_handle *h)
@@ -111,6 +116,11 @@ struct xfrm_handle *xfrm_close(struct xfrm_handle *h)
     return NULL;
 }
 
+void xfrm_get_io_counters(const struct xfrm_handle *h, struct xfrm_io_counters *ret)
+{
+    *ret = h->io;
+}
+
 size_t xfrm_queued(const struct xfrm_handle *h)
 {
     return h->n_pending;
@@ -119,7 +129,7 @@ size_t xfrm_queued(const struct xfrm_handle *h)
 void xfrm_batch_take_answer(struct xfrm_request *reqs, size_t n, const struct nlmsghdr *nlh)
 {
     if (nlh->nlmsg_type != NLMSG_ERROR)
-        return;                 /* a batch only asks for acks */
+        return;                 /* a batch only gets acks */
     /* A linear search: at most BATCH_MESSAGES, and safe across seq wrap. */
     for (size_t k = 0; k < n; k++) {
         if (reqs[k].seq != nlh->nlmsg_seq || reqs[k].answered)
@@ -133,19 +143,13 @@ void xfrm_batch_take_answer(struct xfrm_request *reqs, size_t n, const struct nl
     }
 }
 
-static size_t count_unanswered(const struct xfrm_request *reqs, size_t n)
-{
-    size_t left = 0;
-    for (size_t k = 0; k < n; k++)
-        left += !reqs[k].answered;
-    return left;
-}
-
-/* Receives until every request has its ack; marks the rest with an error. */
+/* Receives until the last request has its ack (the others' errors come
+ * before it); a socket error marks every unanswered request. */
 static int batch_receive(struct xfrm_handle *h, struct xfrm_request *reqs, size_t n)
 {
-    while (count_unanswered(reqs, n) > 0) {
+    while (!reqs[n - 1].answered) {
         ssize_t len = mnl_socket_recvfrom(h->nl, h->rx, RX_BUFFER);
+        h->io.syscalls++;
         if (len < 0) {
             int r = errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
             for (size_t k = 0; k < n; k++)
@@ -163,7 +167,23 @@ static int batch_receive(struct xfrm_handle *h, struct xfrm_request *reqs, size_
         /* Without NETLINK_CAP_ACK (old kernels) errors echo the request. */
         explicit_bzero(h->rx, (size_t)len);
     }
+    for (size_t k = 0; k < n; k++)
+        reqs[k].answered = true;    /* no error message: it succeeded */
     return 0;
+}
+
+/* Only the batch's last message asks for an ack (see the top). */
+static void ack_last_only(struct mnl_nlmsg_batch *batch)
+{
+    int rest = (int)mnl_nlmsg_batch_size(batch);
+    struct nlmsghdr *last = NULL;
+    for (struct nlmsghdr *nlh = mnl_nlmsg_batch_head(batch); mnl_nlmsg_ok(nlh, rest);
+         nlh = mnl_nlmsg_next(nlh, &rest)) {
+        nlh->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+        last = nlh;
+    }
+    if (last)
+        last->nlmsg_flags |= NLM_F_ACK;
 }
 
 /* Sends the queued batch and runs its callbacks. Returns 0 or a socket
@@ -184,6 +204,10 @@ static int send_batch(struct xfrm_handle *h, unsigned *failed)
     h->n_pending = 0;
 
     size_t size = mnl_nlmsg_batch_size(h->batch);
+    ack_last_only(h->batch);
+    h->io.round_trips++;
+    h->io.messages += n;
+    h->io.syscalls++;
     ssize_t sent = mnl_socket_sendto(h->nl, mnl_nlmsg_batch_head(h->batch), size);
     int send_errno = errno;
     explicit_bzero(mnl_nlmsg_batch_head(h->batch), size);
@@ -339,6 +363,9 @@ int xfrm_transact(struct xfrm_handle *h, struct nlmsghdr *nlh,
     uint32_t seq = nlh->nlmsg_seq = next_seq(h);
     if (dump)
         nlh->nlmsg_flags &= ~NLM_F_ACK;    /* NLMSG_DONE ends a dump */
+    h->io.round_trips++;
+    h->io.messages++;
+    h->io.syscalls++;
     ssize_t sent = mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len);
     int send_errno = errno;
     explicit_bzero(nlh, nlh->nlmsg_len);
@@ -347,6 +374,7 @@ int xfrm_transact(struct xfrm_handle *h, struct nlmsghdr *nlh,
 
     for (;;) {
         ssize_t len = mnl_socket_recvfrom(h->nl, h->rx, RX_BUFFER);
+        h->io.syscalls++;
         if (len < 0)
             return st->error = (errno == EAGAIN ? -ETIMEDOUT : -errno);
         int rest = (int)len;    /* len <= the buffer size, which fits an int */

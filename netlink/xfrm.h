@@ -181,6 +181,13 @@ int xfrm_queue_sp_delete(struct xfrm_handle *h, const struct xfrm_sp_id *id,
                          xfrm_done_fn done, void *userdata);
 size_t xfrm_queued(const struct xfrm_handle *h);
 
+/* What the handle cost since it was opened: exchanges (a batch or a query
+ * sent and its answer awaited), messages sent, sendmsg/recvmsg calls. */
+struct xfrm_io_counters {
+    uint64_t round_trips, messages, syscalls;
+};
+void xfrm_get_io_counters(const struct xfrm_handle *h, struct xfrm_io_counters *ret);
+
 /* Send what is queued and run each request's callback. Returns the number of
  * requests queued since the previous xfrm_flush() that failed (including
  * those sent early), or a negative errno when the socket failed (the
@@ -210,6 +217,11 @@ int xfrm_sa_dump(struct xfrm_handle *h, xfrm_sa_dump_fn fn, void *userdata,
                  struct xfrm_status *st);
 int xfrm_sp_dump(struct xfrm_handle *h, xfrm_sp_dump_fn fn, void *userdata,
                  struct xfrm_status *st);
+/* The SAs of dump answers already read (a buffer of netlink messages as
+ * the kernel sends them), each to fn, keys wiped. Ends at NLMSG_DONE or the
+ * end of the buffer; -EBADMSG for a malformed or truncated message, the
+ * kernel's error of an NLMSG_ERROR, or fn's first negative return. */
+int xfrm_sa_dump_parse(const void *buf, size_t len, xfrm_sa_dump_fn fn, void *userdata);
 
 /*
  * Delete every SA whose reqid and every policy with a template whose reqid

@@ -7,8 +7,10 @@
 # SA, and vpnd's kernel SAs of every session count those packets;
 # `vpnctl sessions` lists 50 sessions with the right user, address and
 # public address; the kernel holds 100 SAs, 150 policies and 50 routes of
-# vpnd.  Then every client disconnects and nothing is left: no xfrm state,
-# no policy but the IKE sockets' bypass policies, no route of vpnd, no
+# vpnd, and `vpnctl stats` counts as many kernel installs, timed, with two
+# netlink round trips each.  Then every client disconnects and nothing is
+# left: no xfrm state, no policy but the IKE sockets' bypass policies, no
+# route of vpnd, no
 # session, no lease in the pool.  How long things took (charon starts,
 # all 50 up, pings, all down) goes to timings.txt, as numbers for the
 # record (nothing is asserted about them); the VM's memory at the peak to
@@ -151,6 +153,30 @@ tb_log "vpnctl sessions lists the $N sessions with the right users, addresses, p
 [ "$(tb_xfrm_policy_count gw)" -eq $((3 * N)) ] || tb_fail "gw has $(tb_xfrm_policy_count gw) IPsec policies, expected $((3 * N))"
 routes=$(tb_exec gw ip route show proto 86 | wc -l)
 [ "$routes" -eq "$N" ] || tb_fail "gw has $routes routes of vpnd, expected $N"
+
+# vpnd's own account of those installs (`vpnctl stats`, kernel): each
+# session's SAs, policies and route counted and timed, in two netlink round
+# trips (one XFRM batch with the SPI chosen in it, one route).  The times
+# go to the record; none is judged.
+vpnctl --json stats > "$TB_RESULTS/stats-up.json"
+vpnctl stats > "$TB_RESULTS/stats-up.txt"
+python3 - "$TB_RESULTS/stats-up.json" "$N" > "$TB_RESULTS/kernel-installs.txt" <<'PY' || tb_fail "vpnctl stats: $(tail -n 1 "$TB_RESULTS/kernel-installs.txt")"
+import json, sys
+k = json.load(open(sys.argv[1]))["result"]["kernel"]
+n = int(sys.argv[2])
+print(json.dumps(k))
+if k["installs"] < n:
+    sys.exit(f"{k['installs']} kernel installs counted, expected at least {n}")
+if not (k["first_install_us"] > 0 and k["last_install_us"] > 0 and k["p99_us"] >= k["p50_us"] > 0):
+    sys.exit(f"install times missing: {k}")
+if k["window"] != min(k["installs"], 1024):
+    sys.exit(f"percentiles over {k['window']} installs, expected {min(k['installs'], 1024)}")
+if not 1 <= k["round_trips_per_install"] <= 2:
+    sys.exit(f"{k['round_trips_per_install']} netlink round trips per install, expected 2 (XFRM batch, route)")
+PY
+grep -q "^Kernel installs: *$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["kernel"]["installs"])' "$TB_RESULTS/stats-up.json") CHILD SAs" "$TB_RESULTS/stats-up.txt" ||
+  tb_fail "vpnctl stats does not show the kernel installs: $(grep -i kernel "$TB_RESULTS/stats-up.txt")"
+tb_log "vpnctl stats counts the kernel installs: $(head -n 1 "$TB_RESULTS/kernel-installs.txt")"
 
 # ---- traffic: a ping from every virtual IP, all hosts at once --------------------------------
 start=$EPOCHREALTIME

@@ -2,7 +2,8 @@
 # The group policy's timeouts: a client that sends nothing for idle-timeout
 # seconds is disconnected (vpnd sends DELETE, the client's charon takes it,
 # every SA goes); a client that keeps sending is not, but its session ends
-# after session-timeout seconds all the same.
+# after session-timeout seconds all the same, counted from its login even
+# though the client rekeys its IKE SA in between.
 # e2e-timeout: 300
 set -euo pipefail
 here=$(dirname "$0")
@@ -36,7 +37,7 @@ ss_client_conn idler vpn --remote "$TB_GW_ADDR" --psk idle@example.com "$PSK" \
   --ike aes256-sha256-ecp256 --esp aes256-sha256 --remote-ts "$TB_PROTECTED_NET"
 ss_client_start c2 busy
 ss_client_conn busy vpn --remote "$TB_GW_ADDR" --psk busy@example.com "$PSK" \
-  --ike aes256-sha256-ecp256 --esp aes256-sha256 --remote-ts "$TB_PROTECTED_NET"
+  --ike aes256-sha256-ecp256 --esp aes256-sha256 --remote-ts "$TB_PROTECTED_NET" --rekey-ike 12s
 
 # The busy client first: it sends all along (two pings a second). Then the
 # idle one, which pings once right away and then stays silent. (In this
@@ -67,5 +68,9 @@ grep -Eq "session down: user busy@example.com, .*idle timeout" "$TB_RESULTS/vpnd
   tb_fail "the busy client was disconnected as idle"
 elapsed=$((SECONDS - start))
 [ "$elapsed" -ge 18 ] || tb_fail "the session timeout struck after ${elapsed}s, before 20 s"
+# The client rekeyed its IKE SA at about 11 s; the timeout still counts
+# from the login (a clock restarted by the rekey would end it at 31 s or later).
+grep -q "IKE_SA rekeyed: " "$TB_RESULTS/vpnd.log" || tb_fail "the busy client did not rekey its IKE SA"
+[ "$elapsed" -le 27 ] || tb_fail "the session timeout struck ${elapsed}s after the login: the IKE rekey restarted its clock"
 tb_wait 20 bash -c "! ip -n '$(tb_ns gw)' xfrm state list | grep -q ."
 [ "$(vpnd_session_count)" -eq 0 ] || tb_fail "sessions remain after both timeouts"

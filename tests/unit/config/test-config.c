@@ -179,6 +179,30 @@ static void test_example_pix(void)
                   "algorithm, accepted because it is named explicitly");
 }
 
+/* AAA: both tunnel groups authenticate and account against the same
+ * RADIUS group, whose Filter-Id map names existing group policies. */
+static void test_example_radius(void)
+{
+    char src[4096], copy[4096];
+    struct vpnd_config *c = NULL;
+
+    check_example("asa-radius-aaa.conf", 2, 0, NULL);
+    snprintf(src, sizeof(src), "%s/examples/asa-radius-aaa.conf", conf_dir);
+    CHECK_INT_EQ(fixture_copy(src, fixture, copy, sizeof(copy)), 0);
+    CHECK_INT_EQ(config_load(copy, &c, NULL), 0);
+    if (!c)
+        return;
+    const struct config_aaa_group *g = config_aaa_group_find(c, "CORP");
+    CHECK(g && g->n_servers == 2 && g->n_group_policy_map == 2);
+    const struct config_tunnel_group *ez = config_tunnel_group_find(c, "EZ");
+    const struct config_tunnel_group *ac = config_tunnel_group_find(c, "AC");
+    CHECK(ez && ez->authentication_server_group == g && ez->accounting_server_group == g);
+    CHECK(ez && ez->authentication_fallback_local);
+    CHECK(ac && ac->authentication_server_group == g && ac->accounting_server_group == g);
+    CHECK(ac && !ac->authentication_fallback_local);
+    config_free(c);
+}
+
 static void test_example_scenarios(void)
 {
     char src[4096], copy[4096];
@@ -626,7 +650,15 @@ static void test_log_and_control(void)
     CHECK_INT_EQ(c->ike.fragment_size, 1280);
     CHECK_INT_EQ(c->ike.retransmit_timeout_ms, 4000);
     CHECK_INT_EQ(c->ike.retransmit_tries, 5);
+    CHECK_INT_EQ(c->kernel.spd_hash_thresholds, CONFIG_SPD_HASH_REMOTE_ACCESS);
     config_free(c);
+
+    c = load_text("kernel.conf", "kernel = { spd-hash-thresholds = \"keep\"; };\n", NULL);
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT_EQ(c->kernel.spd_hash_thresholds, CONFIG_SPD_HASH_KEEP);
+        config_free(c);
+    }
 
     c = load_text("ike.conf", "ike = { cookie-threshold = 0; retransmit-timeout = 2; fragment-size = 576; };\n", NULL);
     CHECK(c != NULL);
@@ -790,6 +822,7 @@ static void run_all(void)
         TEST(test_example_anyconnect),
         TEST(test_example_ezvpn),
         TEST(test_example_pix),
+        TEST(test_example_radius),
         TEST(test_example_scenarios),
         TEST(test_proposals),
         TEST(test_algorithm_table),

@@ -329,6 +329,16 @@ check(r["code"] == "bad-request", "unexpected arguments refused")
 s.sendall(b'{"command":"status","extra":true}\n')
 r = json.loads(read_line(s))
 check(r["code"] == "bad-request", "unknown request member refused")
+# Pipelined: three requests in one write, answered one after the other, in order.
+s.sendall(b'{"command":"status","id":1}\n{"command":"sessions","id":2}\n{"command":"help","id":3}\n')
+buf = b""
+while buf.count(b"\n") < 3:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+ids = [json.loads(l).get("id") for l in buf.split(b"\n") if l]
+check(ids == [1, 2, 3], "pipelined requests answered in order (%r)" % ids)
 s.close()
 
 # An oversized request: answered with too-large and disconnected.

@@ -240,9 +240,62 @@ static void test_writer_bounded_and_nonblocking(void)
     close(fds[0]);
 }
 
+/* One answer larger than the bound goes into an empty queue (a list of
+ * 10,000 sessions); nothing more is queued until it is written. It
+ * arrives in many reads, each new piece searched once for the newline. */
+static void test_large_answer(void)
+{
+    int fds[2];
+    struct jsonline_writer w;
+    struct jsonline_reader r;
+    json_object *big = json_object_new_array(), *small = json_object_new_object(), *back = NULL;
+    char item[64];
+
+    for (int i = 0; i < 20000; i++) {
+        snprintf(item, sizeof(item), "session %d", i);
+        json_object_array_add(big, json_object_new_string(item));
+    }
+    json_object *line = json_object_new_object();
+    json_object_object_add(line, "sessions", big);
+    make_pair(fds);
+    jsonline_writer_init(&w, 4096);
+    jsonline_reader_init(&r, 1024 * 1024);
+    CHECK_INT_EQ(jsonline_writer_queue(&w, line), 0);
+    CHECK(w.len > 4096);
+    CHECK_INT_EQ(jsonline_writer_queue(&w, small), -ENOBUFS);
+
+    int reads = 0, got = 0;
+    for (int rounds = 0; rounds < 100000 && !got; rounds++) {
+        int f = jsonline_writer_flush(&w, fds[0]);
+        CHECK(f >= 0);
+        ssize_t n = jsonline_reader_fill(&r, fds[1]);
+        if (n > 0)
+            reads++;
+        got = jsonline_reader_next(&r, &back);
+        CHECK(got >= 0);
+    }
+    CHECK_INT_EQ(got, 1);
+    CHECK(reads > 1);
+    CHECK(back && json_object_array_length(json_object_object_get(back, "sessions")) == 20000);
+    CHECK_STR_EQ(json_object_get_string(json_object_array_get_idx(json_object_object_get(back, "sessions"), 19999)),
+                 "session 19999");
+    /* Written: the queue takes the next answer again. */
+    CHECK(!jsonline_writer_pending(&w));
+    CHECK_INT_EQ(jsonline_writer_queue(&w, small), 0);
+
+    json_object_put(back);
+    json_object_put(line);
+    json_object_put(small);
+    jsonline_writer_done(&w);
+    jsonline_reader_done(&r);
+    close(fds[0]);
+    close(fds[1]);
+}
+
 TEST_MAIN(TEST(test_split_and_batched_lines),
           TEST(test_bad_lines_are_consumed),
           TEST(test_deep_nesting_refused),
           TEST(test_overlong_line),
           TEST(test_writer_roundtrip_and_escaping),
-          TEST(test_writer_bounded_and_nonblocking))
+          TEST(test_writer_bounded_and_nonblocking),
+          TEST(test_large_answer))

@@ -326,5 +326,55 @@ static void test_activity(void)
     CHECK_INT_EQ(session_activity_idle_usec(&a, 299 * s), 0);
 }
 
+/* An IKEv1 session with several pairs of IPsec SAs: each pair's reqid
+ * finds the session, and a removed pair's counters count for it. */
+static void test_more_reqids(void)
+{
+    setup();
+    struct session tmpl = { .protocol = SESSION_IKEV1, .address = addr(9), .reqid = 0x10, .ops = &stand_in_ops };
+    snprintf(tmpl.user, sizeof(tmpl.user), "bob");
+    struct session *s = NULL;
+    CHECK_INT_EQ(session_add(registry, &tmpl, &s), 0);
+    if (!s)
+        return;
+    CHECK_INT_EQ(session_add_reqid(registry, s, 0x11), 0);
+    CHECK_INT_EQ(session_add_reqid(registry, s, 0x11), 0);     /* once */
+    CHECK_INT_EQ(session_add_reqid(registry, s, 0x10), 0);     /* the first pair's: already there */
+    CHECK_INT_EQ(s->n_more_reqids, 1);
+    CHECK(session_find_by_reqid(registry, 0x11) == s);
+    struct session_counters gone = { .bytes_in = 1000, .bytes_out = 2000, .packets_in = 10, .packets_out = 20 };
+    session_retire_counters(registry, 0x11, &gone);
+    CHECK(s->retired.bytes_in == 1000 && s->retired.packets_out == 20);
+    session_remove_reqid(registry, s, 0x11);
+    CHECK(session_find_by_reqid(registry, 0x11) == NULL);
+    CHECK(session_find_by_reqid(registry, 0x10) == s);
+    for (uint32_t r = 0x20; r < 0x20 + SESSION_MORE_REQIDS_MAX; r++)
+        CHECK_INT_EQ(session_add_reqid(registry, s, r), 0);
+    CHECK_INT_EQ(session_add_reqid(registry, s, 0x99), -ENOSPC);
+    session_remove(registry, s);                                /* takes every reqid with it */
+    CHECK(session_find_by_reqid(registry, 0x20) == NULL);
+    CHECK(session_find_by_reqid(registry, 0x10) == NULL);
+    session_registry_free(registry);
+}
+
+/* The timeouts are checked at a quarter of the shorter one, 1 to 60 s. */
+static void test_policy_check_interval(void)
+{
+    const uint64_t s = 1000000;
+    struct config_group_policy gp = { 0 };
+    CHECK_INT_EQ(session_policy_check_usec(NULL), 60 * s);
+    CHECK_INT_EQ(session_policy_check_usec(&gp), 60 * s);            /* neither: sample the idle time */
+    gp.idle_timeout = 1800;
+    CHECK_INT_EQ(session_policy_check_usec(&gp), 60 * s);            /* capped */
+    gp.idle_timeout = 6;
+    CHECK_INT_EQ(session_policy_check_usec(&gp), 1 * s);             /* 6 / 4, whole seconds */
+    gp.idle_timeout = 0;
+    gp.session_timeout = 2;
+    CHECK_INT_EQ(session_policy_check_usec(&gp), 1 * s);             /* at least 1 s */
+    gp.idle_timeout = 120;
+    gp.session_timeout = 40;
+    CHECK_INT_EQ(session_policy_check_usec(&gp), 10 * s);            /* the shorter one */
+}
+
 TEST_MAIN(TEST(test_lookups), TEST(test_user_order), TEST(test_login_limit), TEST(test_address6), TEST(test_many),
-          TEST(test_accounting_hooks), TEST(test_activity))
+          TEST(test_accounting_hooks), TEST(test_activity), TEST(test_policy_check_interval), TEST(test_more_reqids))

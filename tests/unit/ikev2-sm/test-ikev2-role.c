@@ -52,5 +52,21 @@ static void test_we_initiated(void)
     CHECK(!ikev2_role_keys_receive(true));      /* SK_er/SK_ar */
 }
 
+/* RFC 7296 2.8.2: the exchange with the lowest of the four nonces made
+ * the redundant SA, wherever that nonce is. */
+static void test_rekey_collision(void)
+{
+    const uint8_t n10[] = { 0x10, 0x00 }, n20[] = { 0x20, 0x00 }, n30[] = { 0x30, 0x00 }, n40[] = { 0x40, 0x00 };
+    const uint8_t n10_short[] = { 0x10 };
+    CHECK(ikev2_rekey_collision_ours_redundant(n10, 2, n30, 2, n20, 2, n40, 2));     /* our Ni lowest */
+    CHECK(ikev2_rekey_collision_ours_redundant(n30, 2, n10, 2, n20, 2, n40, 2));     /* our Nr lowest */
+    CHECK(!ikev2_rekey_collision_ours_redundant(n30, 2, n20, 2, n10, 2, n40, 2));    /* their Ni lowest */
+    CHECK(!ikev2_rekey_collision_ours_redundant(n30, 2, n20, 2, n40, 2, n10, 2));    /* their Nr lowest */
+    /* a nonce that is a prefix of another is the lower one */
+    CHECK(!ikev2_rekey_collision_ours_redundant(n10, 2, n30, 2, n10_short, 1, n40, 2));
+    CHECK(ikev2_rekey_collision_ours_redundant(n10_short, 1, n30, 2, n10, 2, n40, 2));
+}
+
 TEST_MAIN(TEST(test_we_respond),
-          TEST(test_we_initiated))
+          TEST(test_we_initiated),
+          TEST(test_rekey_collision))

@@ -152,6 +152,32 @@ static void batch_reports_each_request(void)
     CHECK_INT_EQ(policies_in_kernel(), 0);
 }
 
+/* A batch that succeeds costs one sendmsg and one recvmsg: only its last
+ * message asks for an ack (failures are answered anyway, see above). */
+static void batch_reads_one_ack(void)
+{
+    struct xfrm_io_counters before, after;
+    struct outcome o[3] = {0};
+    xfrm_get_io_counters(h, &before);
+    for (int k = 0; k < 3; k++) {
+        char ip[32];
+        snprintf(ip, sizeof(ip), "10.8.1.%d", k + 1);
+        struct xfrm_sp sp = client_out(ip, XFRM_VPND_REQID_BASE + 20 + (uint32_t)k);
+        CHECK_INT_EQ(xfrm_queue_sp_add(h, &sp, false, record, &o[k]), 0);
+    }
+    CHECK_INT_EQ(xfrm_flush(h), 0);
+    xfrm_get_io_counters(h, &after);
+    for (int k = 0; k < 3; k++) {
+        CHECK_INT_EQ(o[k].calls, 1);
+        CHECK_INT_EQ(o[k].error, 0);
+    }
+    CHECK_INT_EQ(after.round_trips - before.round_trips, 1);
+    CHECK_INT_EQ(after.messages - before.messages, 3);
+    CHECK_INT_EQ(after.syscalls - before.syscalls, 2);
+    CHECK_INT_EQ(policies_in_kernel(), 3);
+    flush_everything();
+}
+
 static void sync_request_reports_error_text(void)
 {
     struct xfrm_status st;
@@ -504,6 +530,7 @@ static void tests_start(void)
 TEST_MAIN(
     TEST(policy_add_get_delete),
     TEST(batch_reports_each_request),
+    TEST(batch_reads_one_ack),
     TEST(sync_request_reports_error_text),
     TEST(large_batch),
     TEST(cleanup_spares_foreign_entries),
