@@ -70,6 +70,12 @@ static void client_fail(struct lg_client *c, const char *fmt, ...)
         lg_client_gone(lg, c);
 }
 
+void lg_client_give_up(struct lg_client *c, const char *reason)
+{
+    if (c->state == LG_INIT_SENT || c->state == LG_AUTH_SENT)
+        client_fail(c, "%s", reason);
+}
+
 /* ---- sending and retransmitting ------------------------------------------------- */
 
 static void arm_timer(struct lg_client *c, uint64_t at_usec)
@@ -229,7 +235,13 @@ int lg_client_start(struct lg_client *c)
         c->fd = -1;
         return r;
     }
-    r = sd_event_add_io(lg->event, &c->io, c->fd, EPOLLIN, lg_client_io, c);
+    /* Edge-triggered (lg_client_io reads until EAGAIN): sd-event dispatches
+     * one source per iteration, and with thousands of sockets holding
+     * answers a level-triggered epoll_wait would report every one of them
+     * again on each iteration, a cost quadratic in the storm's size (a
+     * 10000-client storm spent its time there and fell behind the
+     * responder's half-open timeout). */
+    r = sd_event_add_io(lg->event, &c->io, c->fd, EPOLLIN | EPOLLET, lg_client_io, c);
     if (r >= 0 && !c->timer) {
         r = sd_event_add_time(lg->event, &c->timer, CLOCK_MONOTONIC, UINT64_MAX, 1000, timer_cb, c);
         if (r >= 0)
@@ -787,13 +799,16 @@ int lg_client_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
     struct lg_client *c = userdata;
     struct ikev2_message *m = malloc(sizeof(*m));
     struct ikev2_parse_status st;
+    unsigned errors = 0;
 
     if (!m)
         return 0;
     for (;;) {
         ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || ++errors > 4))
+            break;          /* drained (edge-triggered: to the end) */
         if (n < 0)
-            break;          /* EAGAIN, or an ICMP error on the connected socket: retransmission handles it */
+            continue;       /* an ICMP error on the connected socket (reported once): retransmission handles it */
         if (ikev2_message_parse(buf, (size_t)n, m, &st) < 0 || m->header.ispi != c->spi_i)
             continue;
         if (!(m->header.flags & IKEV2_FLAG_RESPONSE)) {

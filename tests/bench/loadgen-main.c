@@ -50,7 +50,8 @@ static void usage(FILE *f)
           "      --ike PROPOSAL        [aes128gcm16-prfsha256-x25519]\n"
           "      --esp PROPOSAL        [aes128gcm16]\n"
           "      --retransmit-timeout S, --retransmit-base F, --retransmit-tries N  [4, 1.8, 5]\n"
-          "      --setup-timeout S     hold: stop waiting for handshakes after S seconds [0 = never]\n"
+          "      --setup-timeout S     hold: stop waiting for handshakes after S seconds: the\n"
+          "                            unfinished ones fail, the hold begins     [0 = never]\n"
           "      --no-delete           hold: leave without deleting the IKE SAs\n"
           "      --json PATH           write the results as JSON\n"
           "      --ready-file PATH     created once every client is established or failed\n"
@@ -114,7 +115,7 @@ static void finish_if_done(struct lg *lg);
 
 static bool can_start(const struct lg *lg)
 {
-    return !lg->ending && (lg->opt.concurrency == 0 || lg->in_flight < lg->opt.concurrency);
+    return !lg->ending && !lg->setup_expired && (lg->opt.concurrency == 0 || lg->in_flight < lg->opt.concurrency);
 }
 
 static void start_client(struct lg *lg, struct lg_client *c)
@@ -198,9 +199,33 @@ static void finish_if_done(struct lg *lg)
         (void)sd_event_exit(lg->event, 0);
 }
 
+/* --setup-timeout in hold mode: the clients still in their handshake (or
+ * not started yet) count as failed, and the hold begins with the tunnels
+ * there are, so that a responder that cannot cope is measured as it is
+ * within a bounded time. */
+static void setup_expired(struct lg *lg)
+{
+    static const char why[] = "unfinished when the setup limit ran out";
+    lg->setup_expired = true;
+    unsigned not_started = lg->opt.n - lg->next_to_start;
+    for (unsigned i = 0; i < not_started; i++)
+        lg_stats_reason(&lg->stats, "not started when the setup limit ran out");
+    lg->stats.failed += not_started;
+    lg->settled += not_started;
+    lg->next_to_start = lg->opt.n;
+    for (unsigned i = 0; i < lg->opt.n && !lg->setup_done; i++)
+        lg_client_give_up(&lg->clients[i], why);
+    if (!lg->setup_done)
+        lg_client_settled(lg, NULL);
+}
+
 static int phase_timer_cb(sd_event_source *s, uint64_t usec, void *userdata)
 {
-    end_run(userdata);
+    struct lg *lg = userdata;
+    if (lg->opt.mode == LG_MODE_HOLD && !lg->setup_done)
+        setup_expired(lg);
+    else
+        end_run(lg);
     return 0;
 }
 

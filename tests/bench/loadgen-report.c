@@ -140,8 +140,10 @@ int lg_report_json(const struct lg *lg, const char *path)
     json_object_object_add(o, "max_in_flight", json_object_new_int64(st->max_in_flight));
     json_object_object_add(o, "setup_wall_seconds", num(wall));
     json_object_object_add(o, "setup_rate_per_second", num(wall > 0 ? st->established / wall : 0.0));
-    if (lg->opt.mode == LG_MODE_FLOOD)
+    if (lg->opt.mode == LG_MODE_FLOOD) {
         json_object_object_add(o, "flood_sent", json_object_new_int64(st->flood_sent));
+        json_object_object_add(o, "flood_seconds", num((double)(st->end_usec - st->first_start_usec) / 1e6));
+    }
     for (int i = 0; i < LG_PHASE_MAX; i++) {
         const struct lg_samples *s = &st->phase[i];
         json_object *p = json_object_new_object();

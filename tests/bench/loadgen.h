@@ -164,6 +164,9 @@ int lg_client_start(struct lg_client *c);
 int lg_client_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 /* Sends the DELETE of the IKE SA (established clients only). */
 void lg_client_disconnect(struct lg_client *c);
+/* Ends a handshake still in progress as failed, for reason (the setup
+ * limit ran out); other states are left alone. */
+void lg_client_give_up(struct lg_client *c, const char *reason);
 /* Closes the socket and frees the exchange state (keeps the identity). */
 void lg_client_close(struct lg_client *c);
 
@@ -191,7 +194,8 @@ struct lg_options {
     double retransmit_timeout;          /* seconds before the first retransmission */
     double retransmit_base;             /* the wait grows by this factor */
     unsigned retransmit_tries;          /* retransmissions before the client gives up */
-    double setup_timeout;               /* hold: stop waiting for handshakes after this long */
+    double setup_timeout;               /* hold: stop waiting for handshakes after this long; the
+                                         * unfinished ones count as failed and the hold begins */
     bool no_delete;                     /* hold: leave without deleting the IKE SAs */
     const char *json_path;
     const char *ready_file;             /* written once every client established or gave up */
@@ -208,6 +212,7 @@ struct lg {
     unsigned settled;                   /* clients that established or failed this round */
     unsigned live;                      /* established sessions now */
     bool setup_done, ending;
+    bool setup_expired;                 /* hold: --setup-timeout ran out before every client settled */
     sd_event_source *launcher, *phase_timer;
     struct lg_stats stats;
 };
