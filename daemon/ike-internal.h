@@ -34,6 +34,8 @@ struct ike {
     struct ikev2_cookie_jar *cookies;   /* IKE_SA_INIT cookie secrets, made when first needed */
     uint64_t half_open_drop_logged_usec;    /* rate limit of the "dropped" log line */
     uint64_t half_open_drops_unlogged;
+    uint64_t cookie_logged_usec;            /* rate limit of the cookie defence line */
+    uint64_t cookies_unlogged;
     struct session_registry *sessions;
     struct hashmap *pools;          /* pool name -> struct pool */
     struct fixed_addresses *fixed;

@@ -66,6 +66,28 @@ static void log_drop(struct ike *ike, const struct log_ctx *ctx, const char *why
     ike->half_open_drops_unlogged = 0;
 }
 
+/* Cookie requests are logged per request at debug level only (a flood
+ * from forged addresses would flood the journal): at notice, one line when
+ * the defence starts and then at most one per IKEV2_HALF_OPEN_LOG_USEC
+ * with the count since the last. No peer in it: the addresses are forged. */
+static void log_cookie_defence(struct ike *ike, unsigned threshold, uint64_t now)
+{
+    ike->cookies_unlogged++;
+    if (ike->cookie_logged_usec && now - ike->cookie_logged_usec < IKEV2_HALF_OPEN_LOG_USEC)
+        return;
+    if (ike->cookie_logged_usec && now - ike->cookie_logged_usec < 2 * IKEV2_HALF_OPEN_LOG_USEC)
+        log_notice(CONFIG_SUBSYS_IKEV2, "cookie defence: %llu IKE_SA_INIT answered with a COOKIE in the last %llu s "
+                   "(%llu half-open IKE SAs, cookie-threshold %u)", (unsigned long long)ike->cookies_unlogged,
+                   (unsigned long long)((now - ike->cookie_logged_usec) / 1000000ULL),
+                   (unsigned long long)ike->stats.half_open, threshold);
+    else
+        log_notice(CONFIG_SUBSYS_IKEV2, "cookie defence on: %llu half-open IKE SAs (cookie-threshold %u), "
+                   "IKE_SA_INIT without a valid cookie is answered with a COOKIE (RFC 7296 2.6)",
+                   (unsigned long long)ike->stats.half_open, threshold);
+    ike->cookie_logged_usec = now;
+    ike->cookies_unlogged = 0;
+}
+
 enum ikev2_admission ikev2_half_open_admit(struct ike *ike, const struct ike_packet *pkt,
                                            const struct ikev2_header *hdr, const struct ikev2_payload_list *payloads,
                                            const struct ikev2_nonce *nonce, const struct log_ctx *ctx,
@@ -106,6 +128,7 @@ enum ikev2_admission ikev2_half_open_admit(struct ike *ike, const struct ike_pac
             log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%llu half-open IKE SAs (cookie-threshold %u): "
                           "asking for a cookie", (unsigned long long)ike->stats.half_open,
                           limits->cookie_threshold);
+            log_cookie_defence(ike, limits->cookie_threshold, now);
             return IKEV2_ADMIT_SEND_COOKIE;
         }
     }

@@ -48,21 +48,35 @@ static void peer_text(const union ike_sockaddr *a, char *buf, size_t len)
 
 /* ---- logging of messages ------------------------------------------------------ */
 
-static void log_message(const struct log_ctx *ctx, const char *verb, const struct ikev2_header *hdr,
-                        const struct ikev2_payload_list *outer, const struct ikev2_payload_list *inner)
+/* `quiet`: at debug level 1 instead of info. Stateless answers to
+ * IKE_SA_INIT (cookie requests) are logged so: anyone can send them from
+ * forged addresses, and a line each would flood the journal (and its rate
+ * limit would then swallow the lines that matter); ikev2-half-open.c logs
+ * a summary instead. */
+static void log_message_at(const struct log_ctx *ctx, bool quiet, const char *verb, const struct ikev2_header *hdr,
+                           const struct ikev2_payload_list *outer, const struct ikev2_payload_list *inner)
 {
-    if (!log_enabled(LOG_INFO))
+    if (quiet ? !log_debug_enabled(CONFIG_SUBSYS_IKEV2, 1) : !log_enabled(LOG_INFO))
         return;                         /* not printed: not described */
     char desc[512];
     ikev2_message_describe(hdr, outer, inner, desc, sizeof(desc));
-    log_info_ctx(ctx, CONFIG_SUBSYS_IKEV2, "%s %s", verb, desc);
+    if (quiet)
+        log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%s %s", verb, desc);
+    else
+        log_info_ctx(ctx, CONFIG_SUBSYS_IKEV2, "%s %s", verb, desc);
+}
+
+static void log_message(const struct log_ctx *ctx, const char *verb, const struct ikev2_header *hdr,
+                        const struct ikev2_payload_list *outer, const struct ikev2_payload_list *inner)
+{
+    log_message_at(ctx, false, verb, hdr, outer, inner);
 }
 
 /* Logs a message we built, from its bytes (and its plaintext chain). */
-static void log_sent(const struct log_ctx *ctx, const uint8_t *buf, size_t len, const uint8_t *inner,
-                     size_t inner_len, uint8_t first_inner)
+static void log_sent_at(const struct log_ctx *ctx, bool quiet, const uint8_t *buf, size_t len, const uint8_t *inner,
+                        size_t inner_len, uint8_t first_inner)
 {
-    if (!log_enabled(LOG_INFO))
+    if (quiet ? !log_debug_enabled(CONFIG_SUBSYS_IKEV2, 1) : !log_enabled(LOG_INFO))
         return;                         /* the line is off: no second parse */
     struct ikev2_message *m = malloc(sizeof(*m));
     struct ikev2_payload_list *in = malloc(sizeof(*in));
@@ -70,10 +84,16 @@ static void log_sent(const struct log_ctx *ctx, const uint8_t *buf, size_t len, 
     if (m && in && ikev2_message_parse(buf, len, m, &st) >= 0) {
         bool have_inner = inner && (inner_len == 0 ? (in->n = 0, in->n_skipped = 0, true) :
                                     ikev2_chain_parse(inner, inner_len, first_inner, 0, in, &st) >= 0);
-        log_message(ctx, "sending", &m->header, &m->payloads, have_inner ? in : NULL);
+        log_message_at(ctx, quiet, "sending", &m->header, &m->payloads, have_inner ? in : NULL);
     }
     free(m);
     free(in);
+}
+
+static void log_sent(const struct log_ctx *ctx, const uint8_t *buf, size_t len, const uint8_t *inner,
+                     size_t inner_len, uint8_t first_inner)
+{
+    log_sent_at(ctx, false, buf, len, inner, inner_len, first_inner);
 }
 
 /* ---- sending --------------------------------------------------------------------- */
@@ -169,8 +189,9 @@ int ikev2_send_encrypted(struct ikev2_ike_sa *sa, uint8_t exchange, bool respons
 
 /* An unprotected IKE_SA_INIT error response: one Notify, rspi 0 (RFC 7296
  * 2.6: nothing is kept for the peer). */
-static void send_init_error(struct ike *ike, const struct ike_packet *pkt, const struct ikev2_header *req,
-                            uint16_t notify, const void *data, size_t data_len, const struct log_ctx *ctx)
+static void send_init_notify(struct ike *ike, const struct ike_packet *pkt, const struct ikev2_header *req,
+                             uint16_t notify, const void *data, size_t data_len, const struct log_ctx *ctx,
+                             bool quiet)
 {
     uint8_t buf[128];
     struct ikev2_builder b;
@@ -188,8 +209,14 @@ static void send_init_error(struct ike *ike, const struct ike_packet *pkt, const
     ikev2_build_notify(&b, IKEV2_PROTOCOL_NONE, NULL, 0, notify, data, data_len);
     if (ikev2_builder_finish(&b, &len) < 0)
         return;
-    log_sent(ctx, buf, len, NULL, 0, 0);
+    log_sent_at(ctx, quiet, buf, len, NULL, 0, 0);
     (void)send_bytes(ike, &pkt->local, &pkt->remote, buf, len, ctx);
+}
+
+static void send_init_error(struct ike *ike, const struct ike_packet *pkt, const struct ikev2_header *req,
+                            uint16_t notify, const void *data, size_t data_len, const struct log_ctx *ctx)
+{
+    send_init_notify(ike, pkt, req, notify, data, data_len, ctx, false);
 }
 
 void ikev2_send_encrypted_notify_data(struct ikev2_ike_sa *sa, uint8_t exchange, uint32_t mid, uint16_t notify,
@@ -676,8 +703,6 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
             log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "malformed IKE_SA_INIT dropped: %s", why);
         goto out;
     }
-    log_message(&ctx, "received", &msg->header, &msg->payloads, NULL);
-
     const struct ikev2_payload *p_sa = ikev2_payload_find(&msg->payloads, IKEV2_PAYLOAD_SA);
     const struct ikev2_payload *p_ke = ikev2_payload_find(&msg->payloads, IKEV2_PAYLOAD_KE);
     const struct ikev2_payload *p_no = ikev2_payload_find(&msg->payloads, IKEV2_PAYLOAD_NONCE);
@@ -686,6 +711,7 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     if (!p_sa || !p_ke || !p_no || ikev2_sa_decode(p_sa, offered, &st) < 0 || ikev2_ke_decode(p_ke, &ke, &st) < 0 ||
         ikev2_nonce_decode(p_no, &nonce, &st) < 0) {
         ike->stats.parse_errors++;
+        log_message(&ctx, "received", &msg->header, &msg->payloads, NULL);
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "IKE_SA_INIT without a valid SA, KE and Nonce payload");
         send_init_error(ike, pkt, hdr, IKEV2_N_INVALID_SYNTAX, NULL, 0, &ctx);
         goto out;
@@ -694,11 +720,15 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     /* Before any state or Diffie-Hellman: the cookie and the half-open limits. */
     uint8_t cookie[IKEV2_COOKIE_LEN];
     size_t cookie_len = 0;
-    switch (ikev2_half_open_admit(ike, pkt, hdr, &msg->payloads, &nonce, &ctx, cookie, &cookie_len)) {
+    enum ikev2_admission admission = ikev2_half_open_admit(ike, pkt, hdr, &msg->payloads, &nonce, &ctx, cookie,
+                                                           &cookie_len);
+    /* Only an admitted request is logged at info (see log_message_at()). */
+    log_message_at(&ctx, admission != IKEV2_ADMIT, "received", &msg->header, &msg->payloads, NULL);
+    switch (admission) {
     case IKEV2_ADMIT:
         break;
     case IKEV2_ADMIT_SEND_COOKIE:
-        send_init_error(ike, pkt, hdr, IKEV2_N_COOKIE, cookie, cookie_len, &ctx);
+        send_init_notify(ike, pkt, hdr, IKEV2_N_COOKIE, cookie, cookie_len, &ctx, true);
         goto out;
     case IKEV2_ADMIT_DROP:
         goto out;

@@ -80,6 +80,8 @@ ss_client_conn alice vpn --remote "$TB_GW_ADDR" --psk alice@example.com "$PSK" \
 connect_and_ping "cookie-threshold 0"
 c1=${TB_ADDR[c1]}
 vpnd_log_has "sending IKE_SA_INIT response 0 \[ N\(COOKIE\) \]"
+# Logged per request at debug level only; the operator gets one notice.
+vpnd_log_has "notice ikev2: cookie defence on: [0-9]+ half-open IKE SAs \(cookie-threshold 0\)"
 vpnd_log_has "received IKE_SA_INIT request 0 \[ N\(COOKIE\) SA KE No"
 vpnd_log_has "KE payload for DH group 14, we prefer ECP-256: INVALID_KE_PAYLOAD"
 vpnd_log_has "IKE_SA established: peer $c1:[0-9]+, identity 'alice@example.com'"
