@@ -346,3 +346,14 @@ int ikev1_build_encrypted(struct ikev1_builder *b, uint8_t first_type, size_t le
     *body = p;
     return 0;
 }
+
+size_t ikev1_lifetime_seconds_data(uint8_t out[IKEV1_LIFETIME_DATA_LEN], uint16_t life_type_attr,
+                                   uint16_t life_duration_attr, uint32_t seconds)
+{
+    wire_put16(out, IKEV1_ATTRIBUTE_TV | life_type_attr);
+    wire_put16(out + 2, IKEV1_LIFE_SECONDS);
+    wire_put16(out + 4, life_duration_attr);
+    wire_put16(out + 6, 4);
+    wire_put32(out + 8, seconds);
+    return IKEV1_LIFETIME_DATA_LEN;
+}

@@ -449,6 +449,13 @@ struct ikev1_hash_slot {
 int ikev1_builder_hash_span(const struct ikev1_builder *b, struct ikev1_hash_slot *slot);
 int ikev1_build_sig(struct ikev1_builder *b, const void *data, size_t len);
 int ikev1_build_nonce(struct ikev1_builder *b, const void *data, size_t len);
+/* The notification data of RESPONDER-LIFETIME (RFC 2407 4.6.3.1) for a
+ * lifetime in seconds: the Life Type (TV, seconds) and Life Duration (4
+ * octets) attributes, with the attribute numbers of the SA's kind (phase 1:
+ * 11/12, IPsec: 1/2). Returns its length, 12. */
+#define IKEV1_LIFETIME_DATA_LEN 12
+size_t ikev1_lifetime_seconds_data(uint8_t out[IKEV1_LIFETIME_DATA_LEN], uint16_t life_type_attr,
+                                   uint16_t life_duration_attr, uint32_t seconds);
 int ikev1_build_notify(struct ikev1_builder *b, uint32_t doi, uint8_t protocol, const void *spi,
                        uint8_t spi_size, uint16_t type, const void *data, size_t len);
 int ikev1_build_delete(struct ikev1_builder *b, uint32_t doi, uint8_t protocol, uint8_t spi_size,

@@ -22,12 +22,8 @@ void ikev1_p1_lifetime_announce(struct ikev1_isakmp_sa *sa)
     sa->lifetime_announced = true;
     if (c->offered_lifetime && c->lifetime >= c->offered_lifetime)
         return;         /* the client's own lifetime, or a shorter one: nothing to tell */
-    uint8_t data[12];
-    wire_put16(data, IKEV1_ATTRIBUTE_TV | IKEV1_P1_LIFE_TYPE);
-    wire_put16(data + 2, IKEV1_LIFE_SECONDS);
-    wire_put16(data + 4, IKEV1_P1_LIFE_DURATION);
-    wire_put16(data + 6, 4);
-    wire_put32(data + 8, c->lifetime);
+    uint8_t data[IKEV1_LIFETIME_DATA_LEN];
+    (void)ikev1_lifetime_seconds_data(data, IKEV1_P1_LIFE_TYPE, IKEV1_P1_LIFE_DURATION, c->lifetime);
     /* Our own message, no answer to the one that completed phase 1: a
      * retransmission of that one must not bring this back. */
     bool reacting = sa->reacting;

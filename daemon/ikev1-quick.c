@@ -217,13 +217,9 @@ static void send_quick2(struct ikev1_quick *qm, const uint8_t *our_ke, size_t ou
     ikev1_build_payload(&b, IKEV1_PAYLOAD_ID, qm->idcr_b, qm->idcr_b_len);
     if (ikev1_esp_responder_lifetime_due(c)) {
         /* RESPONDER-LIFETIME (RFC 2407 4.6.3.1): ours is shorter. */
-        uint8_t data[12];
+        uint8_t data[IKEV1_LIFETIME_DATA_LEN];
         uint8_t peer_spi[4];
-        wire_put16(data, IKEV1_ATTRIBUTE_TV | IKEV1_IPSEC_SA_LIFE_TYPE);
-        wire_put16(data + 2, IKEV1_LIFE_SECONDS);
-        wire_put16(data + 4, IKEV1_IPSEC_SA_LIFE_DURATION);
-        wire_put16(data + 6, 4);
-        wire_put32(data + 8, c->lifetime);
+        (void)ikev1_lifetime_seconds_data(data, IKEV1_IPSEC_SA_LIFE_TYPE, IKEV1_IPSEC_SA_LIFE_DURATION, c->lifetime);
         wire_put32(peer_spi, c->peer_spi);
         ikev1_build_notify(&b, IKEV1_DOI_IPSEC, IKEV1_PROTO_IPSEC_ESP, peer_spi, 4, IKEV1_N_RESPONDER_LIFETIME, data,
                            sizeof(data));
