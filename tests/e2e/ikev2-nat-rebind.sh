@@ -76,7 +76,10 @@ tb_daemon n1 ping-during ping -i 0.2 -W 2 "$TB_SRV_ADDR"
 ping_pid=$TB_LAST_PID
 tb_wait 30 grep -q 'bytes from' "$TB_RESULTS/ping-during.log"
 nat_rebind 40000-40999
-vpnd_log_has "NAT mapping of the client changed \(seen in ESP\): $NAT:$p1 -> $NAT:40[0-9]{3}; ESP-in-UDP SAs spi in $out out $in updated" 30
+# (The client's liveness check may reach vpnd from the new mapping before
+# the first ESP packet does, under emulation: then the IKE request shows
+# it; either way the SAs must follow.)
+vpnd_log_has "NAT mapping of the client changed \(seen in (ESP|an IKE request)\): $NAT:$p1 -> $NAT:40[0-9]{3}; ESP-in-UDP SAs spi in $out out $in updated" 30
 p2=$(out_dport)
 [[ $p2 =~ ^40[0-9]{3}$ ]] || tb_fail "vpnd's outbound SA sends to port '$p2', not the new mapping"
 [ "$(in_sport)" = "$p2" ] || tb_fail "vpnd's inbound SA expects port $(in_sport), not $p2"
@@ -118,9 +121,11 @@ NFT
 tb_exec nat conntrack -D -p udp > "$TB_RESULTS/conntrack-address.log" 2>&1 || true
 tb_daemon n1 ping-moved ping -i 0.2 -W 2 "$TB_SRV_ADDR"
 ping_pid=$TB_LAST_PID
-vpnd_log_has "NAT mapping of the client changed \(seen in ESP\): $NAT:$p3 -> $NAT2:42[0-9]{3}; ESP-in-UDP SAs spi in $out out $in updated" 30
+vpnd_log_has "NAT mapping of the client changed \(seen in (ESP|an IKE request)\): $NAT:$p3 -> $NAT2:42[0-9]{3}; ESP-in-UDP SAs spi in $out out $in updated" 30
 tb_wait 30 bash -c "[ \$(grep -c 'bytes from' '$TB_RESULTS/ping-moved.log') -ge 3 ]"
 tb_stop "$ping_pid" || true
+grep -q "NAT mapping of the client changed (seen in ESP)" "$TB_RESULTS/vpnd.log" ||
+  tb_fail "neither ESP rebinding was seen in ESP (the kernel's mapping event)"
 tb_exec gw ip xfrm state list spi "$in" | grep -q "src $TB_GW_ADDR dst $NAT2" ||
   tb_fail "vpnd's outbound SA does not go to $NAT2"
 tb_exec gw ip xfrm state list spi "$out" | grep -q "src $NAT2 dst $TB_GW_ADDR" ||
