@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "child-sa.h"
+#include "clock.h"
 #include "session.h"
 
 #include <errno.h>
@@ -42,13 +43,6 @@ static void config_to_xfrm(const struct config_address *a, xfrm_address_t *x)
         memcpy(&x->a4, &a->in, 4);
     else
         memcpy(&x->a6, &a->in6, 16);
-}
-
-static uint64_t monotonic_usec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 int child_sa_allocate_spi(struct xfrm_handle *x, struct child_sa *c, char *err, size_t err_len)

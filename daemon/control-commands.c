@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 
+#include "clock.h"
 #include "control.h"
 #include "control-json.h"
 #include "control-list.h"
@@ -26,13 +27,6 @@
 #include "vpnd-build.h"
 #include "vpnd.h"
 #include "xfrm-snapshot.h"
-
-static uint64_t monotonic_usec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
-}
 
 static json_object *debug_levels(void)
 {

@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "clock.h"
 #include "radius.h"
 
 #define MAX_SOCKETS 16
@@ -105,10 +106,8 @@ static const char *server_name(const struct config_aaa_server *srv, bool account
  * armed from it would fire early. */
 static uint64_t now_usec(const struct radius_client *c)
 {
-    struct timespec ts;
     (void)c;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+    return monotonic_usec();
 }
 
 /* ---- sockets ------------------------------------------------------------------- */

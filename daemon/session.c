@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "clock.h"
 #include "session.h"
 
 #include <errno.h>
@@ -66,9 +67,7 @@ int session_registry_new(struct session_registry **ret)
     reg->next_index = 1;
     /* The clock at start, to the microsecond: with the index after it, an
      * Acct-Session-Id never repeats across restarts (unless the clock goes back). */
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    reg->id_prefix = (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
+    reg->id_prefix = clock_usec(CLOCK_REALTIME);
     *ret = reg;
     return 0;
 }
