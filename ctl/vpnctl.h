@@ -8,7 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <json-c/json.h>
+
+#include "json-reader.h"
 
 #define LABEL_WIDTH 20
 
@@ -26,3 +29,23 @@ void print_session(json_object *r);
 void print_sas(json_object *r);
 void print_ipsec(json_object *r);
 void print_stats(json_object *r);
+
+/* vpnctl-stream.c: answers read without a json-c tree (json-reader.h). */
+struct vpnctl_answer {
+    bool has_ok, ok;            /* the "ok" member, when it is a boolean */
+    bool has_error;
+    char code[64];              /* "code" of a failure, "" without one */
+    char error[512];            /* "error" of a failure */
+};
+/* Prints the value of "result", whose first token is `first`, to out,
+ * consuming all of it. 0 or -EBADMSG. */
+typedef int (*vpnctl_result_fn)(struct json_reader *r, enum json_token first, FILE *out);
+/* Checks the whole answer line and reads its members; "result" goes to
+ * `result` (NULL: skipped). -EBADMSG when the line is not one valid JSON
+ * object. */
+int vpnctl_read_answer(const char *line, size_t len, struct vpnctl_answer *a, vpnctl_result_fn result, FILE *out);
+/* The line pretty-printed as json-c did (one member per line). -EBADMSG. */
+int vpnctl_print_pretty(const char *line, size_t len, FILE *out);
+/* True when the line is one valid JSON object. */
+bool vpnctl_valid_json(const char *line, size_t len);
+int vpnctl_print_sessions(struct json_reader *r, enum json_token first, FILE *out);
