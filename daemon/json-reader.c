@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "json-writer.h"
 #include "jsonline.h"
 
 enum {
@@ -39,6 +38,21 @@ static bool is_hex(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* A UTF-8 sequence by its shape (a lead byte and as many continuation
+ * bytes as it announces): what json-c's parser checks, and vpnd's other
+ * answers pass names from the network through json-c's serialiser, so a
+ * stricter check here would refuse answers vpnctl used to print. */
+static size_t utf8_shape(const unsigned char *s, size_t left)
+{
+    size_t n = *s >= 0xf0 && *s <= 0xf7 ? 4 : *s >= 0xe0 && *s <= 0xef ? 3 : *s >= 0xc0 && *s <= 0xdf ? 2 : 0;
+    if (n == 0 || left < n)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
 /* r->p at the opening quote; on success r->text/len are the contents. */
 static bool scan_string(struct json_reader *r)
 {
@@ -69,7 +83,7 @@ static bool scan_string(struct json_reader *r)
             }
             continue;
         }
-        size_t n = json_utf8_sequence(s, (size_t)(end - s));
+        size_t n = utf8_shape(s, (size_t)(end - s));
         if (!n)
             return false;
         s += n;

@@ -4,10 +4,13 @@
  * building a tree. vpnctl reads its large answers with it (`sessions`, and
  * --json, which prints the answer as it came): parsing 10,000 sessions into
  * json-c objects (300,000 of them) cost more than everything else vpnctl
- * did. It is as strict as the control socket's json-c parser (jsonline.c):
- * RFC 8259 grammar, no control characters in strings, valid UTF-8, at most
- * JSONLINE_MAX_DEPTH levels, nothing after the value but whitespace. Any
- * violation is JSON_TOKEN_ERROR, and stays so.
+ * did. It refuses what the control socket's json-c parser refuses
+ * (jsonline.c), and more: the RFC 8259 grammar exactly (json-c also takes
+ * "1.", NaN, single quotes and raw tabs in strings, none of which its
+ * serialiser writes), no control characters in strings, UTF-8 checked for
+ * its shape as json-c does, at most JSONLINE_MAX_DEPTH levels, nothing
+ * after the value but whitespace. Any violation is JSON_TOKEN_ERROR, and
+ * stays so.
  *
  * Token texts point into the input, which must outlive the reader.
  */

@@ -58,7 +58,7 @@ void json_writer_raw(struct json_writer *w, const char *text, size_t len);
 
 /* Length of the valid UTF-8 sequence at s (1..4 bytes, of left), 0 when
  * the bytes are not one (RFC 3629: no overlong forms, no surrogates,
- * nothing above U+10FFFF). Shared with json-reader.c. */
+ * nothing above U+10FFFF). */
 size_t json_utf8_sequence(const unsigned char *s, size_t left);
 
 /* Members: key and value in one call. */
