@@ -22,6 +22,8 @@ uint64_t get_uint(json_object *o, const char *key);
 void field(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void format_duration(uint64_t s, char *buf, size_t len);
 void format_bytes(uint64_t b, char *buf, size_t len);
+/* v in decimal, as %" PRIu64 " would. */
+void format_uint(uint64_t v, char *buf, size_t len);
 
 /* vpnctl-views.c: session, sas, ipsec, stats. */
 bool session_args(int argc, char **argv, json_object *args);
