@@ -539,14 +539,19 @@ static int on_streamed_response(struct call *call, const char *line, size_t len)
     char *text = NULL;
     size_t text_len = 0;
     struct vpnctl_answer a;
-    FILE *out = open_memstream(&text, &text_len);
-    if (!out)
-        return -ENOMEM;
-    int r = vpnctl_read_answer(line, len, &a, call->json ? NULL : call->print_stream, out);
-    if (r >= 0 && call->json && a.has_ok && !call->follow)
-        r = vpnctl_print_pretty(line, len, out);
-    if (fclose(out) != 0 && r >= 0)
-        r = -ENOMEM;
+    FILE *out = NULL;
+    int r;
+    if (call->json) {
+        /* The whole line checked, then printed straight from it. */
+        r = vpnctl_read_answer(line, len, &a, NULL, NULL);
+    } else {
+        out = open_memstream(&text, &text_len);
+        if (!out)
+            return -ENOMEM;
+        r = vpnctl_read_answer(line, len, &a, call->print_stream, out);
+        if (fclose(out) != 0 && r >= 0)
+            r = -ENOMEM;
+    }
     if (r < 0) {
         free(text);
         return r;
@@ -562,7 +567,9 @@ static int on_streamed_response(struct call *call, const char *line, size_t len)
     if (call->json && call->follow) {
         fwrite(line, 1, len, stdout);
         putchar('\n');
-    } else if (call->json || a.ok) {
+    } else if (call->json) {
+        vpnctl_print_pretty(line, len, stdout);     /* cannot fail: checked above */
+    } else if (a.ok) {
         fwrite(text, 1, text_len, stdout);
     }
     free(text);

@@ -53,13 +53,21 @@ static size_t utf8_shape(const unsigned char *s, size_t left)
     return n;
 }
 
+/* Bytes a string holds as they are: printable ASCII but the quote and the
+ * backslash (one look-up per byte: strings are most of an answer). */
+static const bool plain_byte[256] = {
+    [0x20 ... '"' - 1] = true, ['"' + 1 ... '\\' - 1] = true, ['\\' + 1 ... 0x7f] = true,
+};
+
 /* r->p at the opening quote; on success r->text/len are the contents. */
 static bool scan_string(struct json_reader *r)
 {
     const unsigned char *s = (const unsigned char *)r->p + 1, *end = (const unsigned char *)r->end;
     r->escaped = false;
     for (;;) {
-        while (s < end && *s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\')
+        while (end - s >= 4 && plain_byte[s[0]] && plain_byte[s[1]] && plain_byte[s[2]] && plain_byte[s[3]])
+            s += 4;
+        while (s < end && plain_byte[*s])
             s++;
         if (s >= end)
             return false;
