@@ -232,6 +232,15 @@ struct sessions_walk {
     uint64_t now_monotonic;
 };
 
+/* v as `digits` lower-case hex digits at p, like "%0*x"; returns the end
+ * (snprintf was a tenth of a 10,000-session list). */
+static char *put_hex(char *p, uint64_t v, int digits)
+{
+    for (int i = digits - 1; i >= 0; i--, v >>= 4)
+        p[i] = "0123456789abcdef"[v & 15];
+    return p + digits;
+}
+
 /* What `sessions` lists of one session, written straight as JSON (no
  * json-c object per session: json-writer.h); the members are documented in
  * vpnctl(8). */
@@ -277,15 +286,21 @@ static void write_session_summary(struct json_writer *j, struct ike *ike, const 
     }
     if (s->ops && s->ops->sas) {
         struct session_sas sas;
-        char spi[40];
+        char spi[40], *p;
         s->ops->sas(s, &sas);
-        snprintf(spi, sizeof(spi), "%016" PRIx64 "_i %016" PRIx64 "_r", sas.ike_spi_i, sas.ike_spi_r);
-        json_writer_member_string(j, "ike_sa", spi);
+        p = put_hex(spi, sas.ike_spi_i, 16);                    /* "%016" PRIx64 "_i %016" PRIx64 "_r" */
+        memcpy(p, "_i ", 3);
+        p = put_hex(p + 3, sas.ike_spi_r, 16);
+        memcpy(p, "_r", 2);
+        json_writer_member_string_len(j, "ike_sa", spi, (size_t)(p + 2 - spi));
         json_writer_key(j, "child_sas");
         json_writer_array_begin(j);
         for (size_t i = 0; i < sas.n_child; i++) {
-            snprintf(spi, sizeof(spi), "in 0x%08x out 0x%08x", sas.child[i].spi_in, sas.child[i].spi_out);
-            json_writer_string(j, spi);
+            memcpy(spi, "in 0x", 5);                            /* "in 0x%08x out 0x%08x" */
+            p = put_hex(spi + 5, sas.child[i].spi_in, 8);
+            memcpy(p, " out 0x", 7);
+            p = put_hex(p + 7, sas.child[i].spi_out, 8);
+            json_writer_string_len(j, spi, (size_t)(p - spi));
         }
         json_writer_array_end(j);
     }

@@ -2,7 +2,6 @@
 #include "json-writer.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,46 +129,57 @@ size_t json_utf8_sequence(const unsigned char *s, size_t left)
     return n;
 }
 
+/* Bytes a string holds as they are: printable ASCII but the quote and the
+ * backslash. */
+static const bool plain_byte[256] = {
+    [0x20 ... '"' - 1] = true, ['"' + 1 ... '\\' - 1] = true, ['\\' + 1 ... 0x7f] = true,
+};
+
 static void put_escaped(struct json_writer *w, const char *text, size_t len)
 {
+    static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)text;
-    size_t run = 0;     /* bytes at s[i - run .. i) to copy as they are */
-    put(w, "\"", 1);
+    /* Room for the worst case at once (every byte a \u escape), so the
+     * loop writes without checking. */
+    if (len > (SIZE_MAX - 2) / 6 || !reserve(w, 6 * len + 2)) {
+        w->error = w->error ? w->error : -ENOMEM;
+        return;
+    }
+    char *out = w->buf + w->len;
+    *out++ = '"';
     for (size_t i = 0; i < len;) {
         unsigned char c = s[i];
-        char esc[8];
-        size_t n_esc = 0;
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-            run++, i++;
+        if (plain_byte[c]) {
+            *out++ = (char)c;
+            i++;
             continue;
         }
         if (c >= 0x80) {
             size_t n = json_utf8_sequence(s + i, len - i);
             if (n) {
-                run += n, i += n;
+                memcpy(out, s + i, n);
+                out += n, i += n;
                 continue;
             }
-            memcpy(esc, "\\ufffd", 6);      /* not UTF-8: the replacement character */
-            n_esc = 6;
+            memcpy(out, "\\ufffd", 6);      /* not UTF-8: the replacement character */
+            out += 6;
         } else if (c == '"' || c == '\\') {
-            esc[0] = '\\', esc[1] = (char)c, n_esc = 2;
+            *out++ = '\\', *out++ = (char)c;
         } else if (c == '\n') {
-            memcpy(esc, "\\n", 2), n_esc = 2;
+            *out++ = '\\', *out++ = 'n';
         } else if (c == '\r') {
-            memcpy(esc, "\\r", 2), n_esc = 2;
+            *out++ = '\\', *out++ = 'r';
         } else if (c == '\t') {
-            memcpy(esc, "\\t", 2), n_esc = 2;
+            *out++ = '\\', *out++ = 't';
         } else {
-            snprintf(esc, sizeof(esc), "\\u%04x", c);
-            n_esc = 6;
+            memcpy(out, "\\u00", 4);
+            out[4] = hex[c >> 4], out[5] = hex[c & 15];
+            out += 6;
         }
-        put(w, (const char *)s + i - run, run);
-        put(w, esc, n_esc);
-        run = 0;
         i++;
     }
-    put(w, (const char *)s + len - run, run);
-    put(w, "\"", 1);
+    *out++ = '"';
+    w->len = (size_t)(out - w->buf);
 }
 
 void json_writer_key(struct json_writer *w, const char *key)
@@ -232,6 +242,12 @@ void json_writer_member_string(struct json_writer *w, const char *key, const cha
 {
     json_writer_key(w, key);
     json_writer_string(w, s);
+}
+
+void json_writer_member_string_len(struct json_writer *w, const char *key, const char *s, size_t len)
+{
+    json_writer_key(w, key);
+    json_writer_string_len(w, s, len);
 }
 
 void json_writer_member_uint(struct json_writer *w, const char *key, uint64_t v)

@@ -63,6 +63,7 @@ size_t json_utf8_sequence(const unsigned char *s, size_t left);
 
 /* Members: key and value in one call. */
 void json_writer_member_string(struct json_writer *w, const char *key, const char *s);
+void json_writer_member_string_len(struct json_writer *w, const char *key, const char *s, size_t len);
 void json_writer_member_uint(struct json_writer *w, const char *key, uint64_t v);
 void json_writer_member_bool(struct json_writer *w, const char *key, bool v);
 void json_writer_member_null(struct json_writer *w, const char *key);
