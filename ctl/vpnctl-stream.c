@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "json-reader.h"
+#include "jsonline.h"
 #include "vpnctl.h"
 
 /* The value of the member just read into buf, or NULL when it is null or
@@ -315,4 +316,53 @@ int vpnctl_print_sessions(struct json_reader *r, enum json_token first, FILE *ou
     else
         fprintf(out, "%zu session%s\n", n, n == 1 ? "" : "s");
     return 0;
+}
+
+int vpnctl_read_list(struct json_reader *r, enum json_token first, const char *key,
+                     void (*fn)(json_object *item, void *userdata), void *userdata)
+{
+    if (first != JSON_TOKEN_OBJECT_BEGIN)
+        return json_reader_skip(r, first);
+    json_tokener *tok = json_tokener_new_ex(JSONLINE_MAX_DEPTH);
+    if (!tok)
+        return -ENOMEM;
+    int res = 0;
+    for (;;) {
+        enum json_token t = json_reader_next(r);
+        if (t == JSON_TOKEN_OBJECT_END)
+            break;
+        if (t != JSON_TOKEN_KEY) {
+            res = -EBADMSG;
+            break;
+        }
+        bool wanted = json_reader_equals(r, key);
+        t = json_reader_next(r);
+        if (!wanted || t != JSON_TOKEN_ARRAY_BEGIN) {
+            if ((res = json_reader_skip(r, t)) < 0)
+                break;
+            continue;
+        }
+        while (res == 0 && (t = json_reader_next(r)) != JSON_TOKEN_ARRAY_END) {
+            const char *start = r->text;    /* the object's '{' */
+            if (t != JSON_TOKEN_OBJECT_BEGIN) {
+                res = json_reader_skip(r, t);
+                continue;
+            }
+            if ((res = json_reader_skip(r, t)) < 0)
+                break;
+            /* The reader checked the object; json-c builds it alone. */
+            json_tokener_reset(tok);
+            json_object *item = json_tokener_parse_ex(tok, start, (int)(r->p - start));
+            if (!item) {
+                res = -EBADMSG;
+                break;
+            }
+            fn(item, userdata);
+            json_object_put(item);
+        }
+        if (res < 0)
+            break;
+    }
+    json_tokener_free(tok);
+    return res;
 }

@@ -464,7 +464,8 @@ static const struct {
       "  USER     each of that user's sessions\n"
       "  ADDRESS  the session holding that assigned address\n" },
     { "sas",       "",                     "the IKE SAs: SPIs, identities, algorithms, lifetimes", no_args, print_sas },
-    { "ipsec",     "",                     "the IPsec SAs with the kernel's counters",    no_args, print_ipsec },
+    { "ipsec",     "",                     "the IPsec SAs with the kernel's counters",    no_args, NULL, NULL,
+      print_ipsec_stream },
     { "stats",     "",                     "counters since start: handshakes, failures, drops", no_args, print_stats },
     { "commands",  "",                     "list the commands the daemon lets you run",   no_args, print_help },
 };

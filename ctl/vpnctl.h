@@ -29,7 +29,7 @@ void format_uint(uint64_t v, char *buf, size_t len);
 bool session_args(int argc, char **argv, json_object *args);
 void print_session(json_object *r);
 void print_sas(json_object *r);
-void print_ipsec(json_object *r);
+int print_ipsec_stream(struct json_reader *r, enum json_token first, FILE *out);
 void print_stats(json_object *r);
 
 /* vpnctl-stream.c: answers read without a json-c tree (json-reader.h). */
@@ -51,3 +51,9 @@ int vpnctl_print_pretty(const char *line, size_t len, FILE *out);
 /* True when the line is one valid JSON object. */
 bool vpnctl_valid_json(const char *line, size_t len);
 int vpnctl_print_sessions(struct json_reader *r, enum json_token first, FILE *out);
+/* For a result {"key":[{...},...],...} (first: its first token): each
+ * object of the list parsed on its own into json-c and given to fn (it
+ * stays the caller's: freed after fn), the rest of the result skipped.
+ * 0 or -EBADMSG. */
+int vpnctl_read_list(struct json_reader *r, enum json_token first, const char *key,
+                     void (*fn)(json_object *item, void *userdata), void *userdata);

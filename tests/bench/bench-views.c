@@ -24,8 +24,9 @@
  * With --check (meson test 'bench-views', suite bench) the figures are
  * not the point: every session's counters and SAs in the result must be
  * the synthetic kernel's (read with json-c, not with vpnd's own reader),
- * vpnctl must print every session in its table, and what `vpnctl --json
- * sessions` prints must parse and hold the same sessions.
+ * vpnctl must print every session in its table, what `vpnctl --json
+ * sessions` prints must parse and hold the same sessions, and `vpnctl
+ * ipsec` must print every SA.
  *
  *     bench-views [-n N] [--reps R] [--vpnctl PATH] [--check]
  */
@@ -602,6 +603,12 @@ int main(int argc, char **argv)
                            count_lines(out, "      encryption:"), n);
                 if (check && rep == 0 && k == 1)
                     check_printed_json(out, n);
+                if (check && rep == 0 && k == 2) {
+                    char footer[64];
+                    snprintf(footer, sizeof(footer), "%zu IPsec SAs\n", n);
+                    EXPECT(count_lines(out, "        kernel:") == 0 && count_lines(out, footer) == 1,
+                           "vpnctl ipsec did not print %zu SAs without kernel errors", n);
+                }
             }
             printf("%-28s %10.1f\n", names[k], best_ms);
         }
