@@ -463,7 +463,8 @@ static const struct {
       "  ID       a session index\n"
       "  USER     each of that user's sessions\n"
       "  ADDRESS  the session holding that assigned address\n" },
-    { "sas",       "",                     "the IKE SAs: SPIs, identities, algorithms, lifetimes", no_args, print_sas },
+    { "sas",       "",                     "the IKE SAs: SPIs, identities, algorithms, lifetimes", no_args, NULL,
+      NULL, print_sas_stream },
     { "ipsec",     "",                     "the IPsec SAs with the kernel's counters",    no_args, NULL, NULL,
       print_ipsec_stream },
     { "stats",     "",                     "counters since start: handshakes, failures, drops", no_args, print_stats },

@@ -28,7 +28,7 @@ void format_uint(uint64_t v, char *buf, size_t len);
 /* vpnctl-views.c: session, sas, ipsec, stats. */
 bool session_args(int argc, char **argv, json_object *args);
 void print_session(json_object *r);
-void print_sas(json_object *r);
+int print_sas_stream(struct json_reader *r, enum json_token first, FILE *out);
 int print_ipsec_stream(struct json_reader *r, enum json_token first, FILE *out);
 void print_stats(json_object *r);
 
