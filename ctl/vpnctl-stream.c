@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Answers read token by token (json-reader.h) instead of as a json-c tree:
- * --json (the answer printed as it came, pretty) and the `sessions` table.
+ * --json (the answer printed as it came, pretty), the `sessions` table, and
+ * the lists of `sas` and `ipsec`, whose entries are parsed one at a time.
  * At 10,000 sessions the answer is some 5 MB; turning it into 300,000
  * json-c objects and freeing them was most of what vpnctl spent. The whole
  * line is checked before anything is printed (output goes to a memory
