@@ -51,8 +51,8 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int control_client_stream(int fd, json_object *request, int timeout_ms, control_client_object_fn fn,
-                          void *userdata)
+int control_client_stream_lines(int fd, json_object *request, int timeout_ms, control_client_line_fn fn,
+                                void *userdata)
 {
     struct jsonline_writer out;
     struct jsonline_reader in;
@@ -74,12 +74,12 @@ int control_client_stream(int fd, json_object *request, int timeout_ms, control_
                 goto done;
         }
 
-        json_object *obj = NULL;
-        r = jsonline_reader_next(&in, &obj);
+        const char *line;
+        size_t len;
+        r = jsonline_reader_next_line(&in, &line, &len);
         if (r == 1) {
             answered = true;
-            r = fn(obj, userdata);
-            json_object_put(obj);
+            r = fn(line, len, userdata);
             if (r != 0)
                 goto done;
             continue;
@@ -128,6 +128,30 @@ done:
     jsonline_writer_done(&out);
     jsonline_reader_done(&in);
     return r;
+}
+
+struct object_call {
+    control_client_object_fn fn;
+    void *userdata;
+};
+
+static int parse_and_call(const char *line, size_t len, void *userdata)
+{
+    struct object_call *call = userdata;
+    json_object *obj = NULL;
+    int r = jsonline_parse(line, len, &obj);
+    if (r < 0)
+        return r;
+    r = call->fn(obj, call->userdata);
+    json_object_put(obj);
+    return r;
+}
+
+int control_client_stream(int fd, json_object *request, int timeout_ms, control_client_object_fn fn,
+                          void *userdata)
+{
+    struct object_call call = { fn, userdata };
+    return control_client_stream_lines(fd, request, timeout_ms, parse_and_call, &call);
 }
 
 static int keep_first(json_object *obj, void *userdata)

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <json-c/json.h>
 
 /* Connects to the socket at path. -ENOENT / -ECONNREFUSED: no daemon
@@ -24,3 +25,10 @@ int control_client_call(int fd, json_object *request, int timeout_ms, json_objec
 typedef int (*control_client_object_fn)(json_object *obj, void *userdata);
 int control_client_stream(int fd, json_object *request, int timeout_ms, control_client_object_fn fn,
                           void *userdata);
+
+/* The same with each line as it came (without its newline), for callers
+ * that read it themselves (json-reader.h); fn returns < 0 to stop with
+ * that error (-EBADMSG for a line that is not JSON). */
+typedef int (*control_client_line_fn)(const char *line, size_t len, void *userdata);
+int control_client_stream_lines(int fd, json_object *request, int timeout_ms, control_client_line_fn fn,
+                                void *userdata);

@@ -171,52 +171,80 @@ void print_session(json_object *r)
     }
 }
 
-void print_sas(json_object *r)
+struct sa_rows {
+    FILE *out;
+    size_t n;
+};
+
+static void sas_row(json_object *s, void *userdata)
 {
-    json_object *list = get(r, "ike_sas");
-    size_t n = array_length(list);
-    if (n == 0) {
-        printf("no IKE SAs\n");
-        return;
-    }
-    printf("%-7s %-6s %-16s %-16s %-21s %-24s %-12s %-28s %10s\n", "SESSION", "PROTO", "SPI-I", "SPI-R", "REMOTE",
-           "USER", "STATE", "ENCRYPTION", "LIFE-LEFT");
-    for (size_t i = 0; i < n; i++) {
-        json_object *s = json_object_array_get_idx(list, i);
-        char left[32];
-        snprintf(left, sizeof(left), "%" PRIu64 "s", get_uint(s, "lifetime_left_seconds"));
-        printf("%-7" PRIu64 " %-6s %-16s %-16s %-21s %-24s %-12s %-28s %10s\n", get_uint(s, "session"),
-               get_str(s, "version") ?: "?", get_str(s, "spi_i") ?: "?", get_str(s, "spi_r") ?: "?",
-               get_str(s, "remote") ?: "?", get_str(s, "user") ?: "?", get_str(s, "state") ?: "?",
-               get_str(s, "encryption") ?: "?", left);
-    }
-    printf("%zu IKE SA%s\n", n, n == 1 ? "" : "s");
+    struct sa_rows *rows = userdata;
+    char left[32];
+    if (rows->n++ == 0)
+        fprintf(rows->out, "%-7s %-6s %-16s %-16s %-21s %-24s %-12s %-28s %10s\n", "SESSION", "PROTO", "SPI-I",
+                "SPI-R", "REMOTE", "USER", "STATE", "ENCRYPTION", "LIFE-LEFT");
+    snprintf(left, sizeof(left), "%" PRIu64 "s", get_uint(s, "lifetime_left_seconds"));
+    fprintf(rows->out, "%-7" PRIu64 " %-6s %-16s %-16s %-21s %-24s %-12s %-28s %10s\n", get_uint(s, "session"),
+            get_str(s, "version") ?: "?", get_str(s, "spi_i") ?: "?", get_str(s, "spi_r") ?: "?",
+            get_str(s, "remote") ?: "?", get_str(s, "user") ?: "?", get_str(s, "state") ?: "?",
+            get_str(s, "encryption") ?: "?", left);
 }
 
-void print_ipsec(json_object *r)
+/* `sas`: each IKE SA parsed on its own as the answer is read. */
+int print_sas_stream(struct json_reader *r, enum json_token first, FILE *out)
 {
-    json_object *list = get(r, "ipsec_sas");
-    size_t n = array_length(list);
-    if (n == 0) {
-        printf("no IPsec SAs\n");
-        return;
-    }
-    printf("%-7s %-24s %-10s %-10s %12s %9s %12s %9s %6s %6s %9s\n", "SESSION", "USER", "SPI-IN", "SPI-OUT",
-           "BYTES-IN", "PKTS-IN", "BYTES-OUT", "PKTS-OUT", "REPLAY", "INTEG", "LIFE-LEFT");
-    for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(list, i);
-        json_object *in = get(c, "inbound"), *out = get(c, "outbound");
-        char left[32];
-        uint_or(get(in, "lifetime"), "seconds_left", "-", left, sizeof(left));
-        printf("%-7" PRIu64 " %-24s %-10s %-10s %12" PRIu64 " %9" PRIu64 " %12" PRIu64 " %9" PRIu64 " %6" PRIu64
-               " %6" PRIu64 " %9s\n", get_uint(c, "session"), get_str(c, "user") ?: "?", get_str(c, "spi_in") ?: "?",
-               get_str(c, "spi_out") ?: "?", get_uint(in, "bytes"), get_uint(in, "packets"), get_uint(out, "bytes"),
-               get_uint(out, "packets"), get_uint(in, "replay_errors") + get_uint(in, "replay_window_errors"),
-               get_uint(in, "integrity_failures"), get_str(get(in, "lifetime"), "seconds_left") ? left : "-");
-        if (get_str(in, "kernel_error") || get_str(out, "kernel_error"))
-            printf("        kernel: %s\n", get_str(in, "kernel_error") ?: get_str(out, "kernel_error"));
-    }
-    printf("%zu IPsec SA%s\n", n, n == 1 ? "" : "s");
+    struct sa_rows rows = { .out = out };
+    int res = vpnctl_read_list(r, first, "ike_sas", sas_row, &rows);
+    if (res < 0)
+        return res;
+    if (rows.n == 0)
+        fprintf(out, "no IKE SAs\n");
+    else
+        fprintf(out, "%zu IKE SA%s\n", rows.n, rows.n == 1 ? "" : "s");
+    return 0;
+}
+
+static void print_ipsec_header(FILE *out)
+{
+    fprintf(out, "%-7s %-24s %-10s %-10s %12s %9s %12s %9s %6s %6s %9s\n", "SESSION", "USER", "SPI-IN", "SPI-OUT",
+            "BYTES-IN", "PKTS-IN", "BYTES-OUT", "PKTS-OUT", "REPLAY", "INTEG", "LIFE-LEFT");
+}
+
+static void print_ipsec_row(FILE *f, json_object *c)
+{
+    json_object *in = get(c, "inbound"), *out = get(c, "outbound");
+    char left[32];
+    uint_or(get(in, "lifetime"), "seconds_left", "-", left, sizeof(left));
+    fprintf(f, "%-7" PRIu64 " %-24s %-10s %-10s %12" PRIu64 " %9" PRIu64 " %12" PRIu64 " %9" PRIu64 " %6" PRIu64
+            " %6" PRIu64 " %9s\n", get_uint(c, "session"), get_str(c, "user") ?: "?", get_str(c, "spi_in") ?: "?",
+            get_str(c, "spi_out") ?: "?", get_uint(in, "bytes"), get_uint(in, "packets"), get_uint(out, "bytes"),
+            get_uint(out, "packets"), get_uint(in, "replay_errors") + get_uint(in, "replay_window_errors"),
+            get_uint(in, "integrity_failures"), get_str(get(in, "lifetime"), "seconds_left") ? left : "-");
+    if (get_str(in, "kernel_error") || get_str(out, "kernel_error"))
+        fprintf(f, "        kernel: %s\n", get_str(in, "kernel_error") ?: get_str(out, "kernel_error"));
+}
+
+static void ipsec_row(json_object *c, void *userdata)
+{
+    struct sa_rows *rows = userdata;
+    if (rows->n++ == 0)
+        print_ipsec_header(rows->out);
+    print_ipsec_row(rows->out, c);
+}
+
+/* `ipsec`: each SA parsed on its own as the list is read (vpnctl-stream.c),
+ * never the whole list as one json-c tree. */
+int print_ipsec_stream(struct json_reader *r, enum json_token first, FILE *out)
+{
+    struct sa_rows rows = { .out = out };
+    int res = vpnctl_read_list(r, first, "ipsec_sas", ipsec_row, &rows);
+    if (res < 0)
+        return res;
+    if (rows.n == 0)
+        fprintf(out, "no IPsec SAs\n");
+    else
+        fprintf(out, "%zu IPsec SA%s\n", rows.n, rows.n == 1 ? "" : "s");
+    return 0;
 }
 
 void print_stats(json_object *r)

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 
 #include "control-client.h"
+#include "jsonline.h"
 #include "vpnctl.h"
 #include "vpnd-build.h"
 
@@ -62,17 +63,50 @@ void field(const char *label, const char *fmt, ...)
     putchar('\n');
 }
 
+/* Decimal digits of v, at least min_digits of them, at *p (before end;
+ * what does not fit is cut). Used instead of snprintf where the sessions
+ * table calls it 60,000 times. */
+static void append_uint(char **p, char *end, uint64_t v, int min_digits)
+{
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n < min_digits)
+        digits[n++] = '0';
+    while (n > 0 && *p < end)
+        *(*p)++ = digits[--n];
+}
+
+static void append_text(char **p, char *end, const char *text)
+{
+    while (*text && *p < end)
+        *(*p)++ = *text++;
+}
+
+void format_uint(uint64_t v, char *buf, size_t len)
+{
+    char *p = buf, *end = buf + len - 1;
+    append_uint(&p, end, v, 1);
+    *p = '\0';
+}
+
+/* "1d 02h 03m 04s", "2h 03m 04s", "3m 04s", "4s". */
 void format_duration(uint64_t s, char *buf, size_t len)
 {
-    uint64_t d = s / 86400, h = s / 3600 % 24, m = s / 60 % 60, sec = s % 60;
-    if (d)
-        snprintf(buf, len, "%" PRIu64 "d %02" PRIu64 "h %02" PRIu64 "m %02" PRIu64 "s", d, h, m, sec);
-    else if (h)
-        snprintf(buf, len, "%" PRIu64 "h %02" PRIu64 "m %02" PRIu64 "s", h, m, sec);
-    else if (m)
-        snprintf(buf, len, "%" PRIu64 "m %02" PRIu64 "s", m, sec);
-    else
-        snprintf(buf, len, "%" PRIu64 "s", sec);
+    uint64_t parts[4] = { s / 86400, s / 3600 % 24, s / 60 % 60, s % 60 };
+    static const char units[4][3] = { "d ", "h ", "m ", "s" };
+    char *p = buf, *end = buf + len - 1;
+    int first = 0;
+    while (first < 3 && parts[first] == 0)
+        first++;
+    for (int i = first; i < 4; i++) {
+        append_uint(&p, end, parts[i], i == first ? 1 : 2);
+        append_text(&p, end, units[i]);
+    }
+    *p = '\0';
 }
 
 /* --- commands ------------------------------------------------------------ */
@@ -169,51 +203,16 @@ static void print_reload(json_object *r)
 
 void format_bytes(uint64_t b, char *buf, size_t len)
 {
+    char *p = buf, *end = buf + len - 1;
     if (b >= 10ULL * 1024 * 1024 * 1024)
-        snprintf(buf, len, "%" PRIu64 "G", b >> 30);
+        append_uint(&p, end, b >> 30, 1), append_text(&p, end, "G");
     else if (b >= 10ULL * 1024 * 1024)
-        snprintf(buf, len, "%" PRIu64 "M", b >> 20);
+        append_uint(&p, end, b >> 20, 1), append_text(&p, end, "M");
     else if (b >= 10ULL * 1024)
-        snprintf(buf, len, "%" PRIu64 "K", b >> 10);
+        append_uint(&p, end, b >> 10, 1), append_text(&p, end, "K");
     else
-        snprintf(buf, len, "%" PRIu64, b);
-}
-
-static void print_sessions(json_object *r)
-{
-    json_object *list = get(r, "sessions");
-    size_t n = list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
-    if (n == 0) {
-        printf("no sessions\n");
-        return;
-    }
-    printf("%-5s %-24s %-16s %-15s %-21s %-12s %-20s %-10s %-10s %9s %9s %9s %9s\n", "INDEX", "USER",
-           "TUNNEL-GROUP", "ADDRESS", "PUBLIC", "PROTOCOL", "LOGIN", "DURATION", "IDLE", "BYTES-IN", "BYTES-OUT",
-           "PKTS-IN", "PKTS-OUT");
-    for (size_t i = 0; i < n; i++) {
-        json_object *s = json_object_array_get_idx(list, i);
-        char dur[64], idle[64] = "-", bin[24] = "-", bout[24] = "-", pin[24] = "-", pout[24] = "-", proto[32];
-        format_duration(get_uint(s, "duration_seconds"), dur, sizeof(dur));
-        if (get_str(s, "idle_seconds"))
-            format_duration(get_uint(s, "idle_seconds"), idle, sizeof(idle));
-        if (get_str(s, "bytes_in")) {
-            format_bytes(get_uint(s, "bytes_in"), bin, sizeof(bin));
-            format_bytes(get_uint(s, "bytes_out"), bout, sizeof(bout));
-            snprintf(pin, sizeof(pin), "%" PRIu64, get_uint(s, "packets_in"));
-            snprintf(pout, sizeof(pout), "%" PRIu64, get_uint(s, "packets_out"));
-        }
-        json_object *natt = get(s, "natt");
-        snprintf(proto, sizeof(proto), "%s%s", get_str(s, "protocol") ?: "?",
-                 natt && json_object_get_boolean(natt) ? " NAT-T" : "");
-        printf("%-5" PRIu64 " %-24s %-16s %-15s %-21s %-12s %-20s %-10s %-10s %9s %9s %9s %9s\n",
-               get_uint(s, "index"), get_str(s, "user") ?: "?", get_str(s, "tunnel_group") ?: "?",
-               get_str(s, "address") ?: "?", get_str(s, "public_address") ?: "?", proto, get_str(s, "login") ?: "?",
-               dur, idle, bin, bout, pin, pout);
-        if (get_str(s, "address6"))
-            printf("      IPv6 address: %s\n", get_str(s, "address6"));
-        printf("      encryption: %s\n", get_str(s, "encryption") ?: "?");
-    }
-    printf("%zu session%s\n", n, n == 1 ? "" : "s");
+        append_uint(&p, end, b, 1);
+    *p = '\0';
 }
 
 static void print_help(json_object *r)
@@ -432,10 +431,12 @@ static const struct {
     bool (*args)(int argc, char **argv, json_object *args);
     void (*print)(json_object *result);
     const char *details;        /* for `vpnctl COMMAND --help`: arguments and options */
+    vpnctl_result_fn print_stream;  /* instead of print: reads the answer as it prints (vpnctl-stream.c) */
 } commands[] = {
     { "status",    "",                     "show the daemon's state and counters",        no_args, print_status },
     { "reload",    "",                     "re-read the configuration file",              no_args, print_reload },
-    { "sessions",  "",                     "list the connected clients and their traffic", no_args, print_sessions },
+    { "sessions",  "",                     "list the connected clients and their traffic", no_args, NULL, NULL,
+      vpnctl_print_sessions },
     { "terminate", "ID|USER|ADDRESS|--all", "end sessions (the clients get a DELETE)",     terminate_args,
       print_terminate,
       "  ID       a session index (a number, as `vpnctl sessions` shows)\n"
@@ -462,8 +463,10 @@ static const struct {
       "  ID       a session index\n"
       "  USER     each of that user's sessions\n"
       "  ADDRESS  the session holding that assigned address\n" },
-    { "sas",       "",                     "the IKE SAs: SPIs, identities, algorithms, lifetimes", no_args, print_sas },
-    { "ipsec",     "",                     "the IPsec SAs with the kernel's counters",    no_args, print_ipsec },
+    { "sas",       "",                     "the IKE SAs: SPIs, identities, algorithms, lifetimes", no_args, NULL,
+      NULL, print_sas_stream },
+    { "ipsec",     "",                     "the IPsec SAs with the kernel's counters",    no_args, NULL, NULL,
+      print_ipsec_stream },
     { "stats",     "",                     "counters since start: handshakes, failures, drops", no_args, print_stats },
     { "commands",  "",                     "list the commands the daemon lets you run",   no_args, print_help },
 };
@@ -481,6 +484,7 @@ struct call {
     bool json;
     bool follow;
     void (*print)(json_object *result);
+    vpnctl_result_fn print_stream;
     bool answered;
     int status;
 };
@@ -526,6 +530,82 @@ static int on_object(json_object *obj, void *userdata)
         printf("-- %" PRIu64 " lines missed (vpnctl did not keep up) --\n", get_uint(obj, "lines"));
     fflush(stdout);
     return 0;
+}
+
+/* The answer read token by token (vpnctl-stream.c): for --json, and for
+ * the commands whose answers grow with the number of sessions. What is
+ * printed goes to memory first: nothing is printed from an answer that
+ * turns out malformed. */
+static int on_streamed_response(struct call *call, const char *line, size_t len)
+{
+    char *text = NULL;
+    size_t text_len = 0;
+    struct vpnctl_answer a;
+    FILE *out = NULL;
+    int r;
+    if (call->json) {
+        /* The whole line checked, then printed straight from it. */
+        r = vpnctl_read_answer(line, len, &a, NULL, NULL);
+    } else {
+        out = open_memstream(&text, &text_len);
+        if (!out)
+            return -ENOMEM;
+        r = vpnctl_read_answer(line, len, &a, call->print_stream, out);
+        if (fclose(out) != 0 && r >= 0)
+            r = -ENOMEM;
+    }
+    if (r < 0) {
+        free(text);
+        return r;
+    }
+    call->answered = true;
+    if (!a.has_ok) {
+        free(text);
+        fprintf(stderr, "vpnctl: malformed answer from vpnd (no \"ok\")\n");
+        call->status = EXIT_PROTOCOL;
+        return 1;
+    }
+    call->status = EXIT_OK;
+    if (call->json && call->follow) {
+        fwrite(line, 1, len, stdout);
+        putchar('\n');
+    } else if (call->json) {
+        vpnctl_print_pretty(line, len, stdout);     /* cannot fail: checked above */
+    } else if (a.ok) {
+        fwrite(text, 1, text_len, stdout);
+    }
+    free(text);
+    if (!a.ok) {
+        if (!call->json)
+            fprintf(stderr, "vpnctl: %s failed: %s\n", call->name, a.has_error ? a.error : "unknown error");
+        call->status = strcmp(a.code, "permission-denied") == 0 ? EXIT_DENIED : EXIT_COMMAND_FAILED;
+        return 1;
+    }
+    fflush(stdout);
+    return call->follow ? 0 : 1;
+}
+
+static int on_line(const char *line, size_t len, void *userdata)
+{
+    struct call *call = userdata;
+    if (!call->answered && (call->json || call->print_stream))
+        return on_streamed_response(call, line, len);
+    if (call->answered && call->json) {
+        /* Events of a follower, one line each as they came. */
+        if (!vpnctl_valid_json(line, len))
+            return -EBADMSG;
+        fwrite(line, 1, len, stdout);
+        putchar('\n');
+        fflush(stdout);
+        return 0;
+    }
+    json_object *obj = NULL;
+    int r = jsonline_parse(line, len, &obj);
+    if (r < 0)
+        return r;
+    r = on_object(obj, call);
+    json_object_put(obj);
+    return r;
 }
 
 /* --- main ---------------------------------------------------------------- */
@@ -684,8 +764,9 @@ int main(int argc, char **argv)
         return connect_error(socket_path, r);
     }
     struct call call = { .name = name, .json = json, .print = commands[idx].print,
+                         .print_stream = commands[idx].print_stream,
                          .follow = get(args, "follow") && json_object_get_boolean(get(args, "follow")) };
-    r = control_client_stream(fd, request, (int)(timeout_s * 1000), on_object, &call);
+    r = control_client_stream_lines(fd, request, (int)(timeout_s * 1000), on_line, &call);
     json_object_put(request);
     close(fd);
     if (call.answered && call.follow && call.status == EXIT_OK) {

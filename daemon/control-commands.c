@@ -21,6 +21,7 @@
 #include "control-list.h"
 #include "ike.h"
 #include "ike-socket.h"
+#include "json-writer.h"
 #include "session.h"
 #include "session-reload.h"
 #include "log.h"
@@ -231,79 +232,107 @@ struct sessions_walk {
     uint64_t now_monotonic;
 };
 
-static json_object *session_summary(struct sessions_walk *w, struct session *s)
+/* v as `digits` lower-case hex digits at p, like "%0*x"; returns the end
+ * (snprintf was a tenth of a 10,000-session list). */
+static char *put_hex(char *p, uint64_t v, int digits)
 {
-    char addr[INET6_ADDRSTRLEN] = "", remote[IKE_SOCKADDR_STRING_MAX];
-    json_object *o = json_object_new_object();
-    if (!o)
-        return NULL;
+    for (int i = digits - 1; i >= 0; i--, v >>= 4)
+        p[i] = "0123456789abcdef"[v & 15];
+    return p + digits;
+}
+
+/* What `sessions` lists of one session, written straight as JSON (no
+ * json-c object per session: json-writer.h); the members are documented in
+ * vpnctl(8). */
+static void write_session_summary(struct json_writer *j, struct ike *ike, const struct xfrm_snapshot *snap,
+                                  uint64_t now_monotonic, struct session *s)
+{
+    char addr[INET6_ADDRSTRLEN] = "", remote[IKE_SOCKADDR_STRING_MAX], login[32];
     inet_ntop(s->address.family, s->address.family == AF_INET ? (const void *)&s->address.in
                                                                : (const void *)&s->address.in6, addr, sizeof(addr));
-    control_add_uint(o, "index", s->index);
-    control_add_string(o, "user", s->user);
-    control_add_string(o, "tunnel_group", s->tunnel_group);
-    control_add_string(o, "group_policy", s->group_policy[0] ? s->group_policy : NULL);
-    control_add_string(o, "address", addr);
+    json_writer_object_begin(j);
+    json_writer_member_uint(j, "index", s->index);
+    json_writer_member_string(j, "user", s->user);
+    json_writer_member_string(j, "tunnel_group", s->tunnel_group);
+    json_writer_member_string(j, "group_policy", s->group_policy[0] ? s->group_policy : NULL);
+    json_writer_member_string(j, "address", addr);
     char addr6[INET6_ADDRSTRLEN] = "";
     if (s->has_address6)
         inet_ntop(AF_INET6, &s->address6.in6, addr6, sizeof(addr6));
-    control_add_string(o, "address6", s->has_address6 ? addr6 : NULL);
-    control_add_string(o, "public_address", ike_sockaddr_to_string(&s->remote, remote, sizeof(remote)));
-    control_add_string(o, "protocol", s->protocol == SESSION_IKEV2 ? "IKEv2" : "IKEv1");
-    control_add(o, "natt", json_object_new_boolean(s->natt));
-    control_add_string(o, "encryption", s->encryption);
-    control_add_time(o, "login", s->login_realtime);
-    control_add_uint(o, "duration_seconds", (w->now_monotonic - s->login_monotonic) / 1000000ULL);
-    control_add_string(o, "acct_session_id", s->acct_session_id);
+    json_writer_member_string(j, "address6", s->has_address6 ? addr6 : NULL);
+    json_writer_member_string(j, "public_address", ike_sockaddr_to_string(&s->remote, remote, sizeof(remote)));
+    json_writer_member_string(j, "protocol", s->protocol == SESSION_IKEV2 ? "IKEv2" : "IKEv1");
+    json_writer_member_bool(j, "natt", s->natt);
+    json_writer_member_string(j, "encryption", s->encryption);
+    json_writer_member_string(j, "login", control_format_time(s->login_realtime, login));
+    json_writer_member_uint(j, "duration_seconds", (now_monotonic - s->login_monotonic) / 1000000ULL);
+    json_writer_member_string(j, "acct_session_id", s->acct_session_id);
     struct session_counters c;
-    if (ike_session_counters(w->ike, s, w->snap, &c) >= 0) {
-        control_add_uint(o, "bytes_in", c.bytes_in);
-        control_add_uint(o, "bytes_out", c.bytes_out);
-        control_add_uint(o, "packets_in", c.packets_in);
-        control_add_uint(o, "packets_out", c.packets_out);
+    if (ike_session_counters(ike, s, snap, &c) >= 0) {
+        json_writer_member_uint(j, "bytes_in", c.bytes_in);
+        json_writer_member_uint(j, "bytes_out", c.bytes_out);
+        json_writer_member_uint(j, "packets_in", c.packets_in);
+        json_writer_member_uint(j, "packets_out", c.packets_out);
         /* Read just now: it may be a little later than now_monotonic. */
-        uint64_t idle = w->now_monotonic > c.last_activity_usec ? w->now_monotonic - c.last_activity_usec : 0;
-        control_add_uint(o, "idle_seconds", idle / 1000000ULL);
+        uint64_t idle = now_monotonic > c.last_activity_usec ? now_monotonic - c.last_activity_usec : 0;
+        json_writer_member_uint(j, "idle_seconds", idle / 1000000ULL);
     } else {
         /* The kernel did not answer: say so rather than print zeros. */
-        control_add(o, "bytes_in", NULL);
-        control_add(o, "bytes_out", NULL);
-        control_add(o, "packets_in", NULL);
-        control_add(o, "packets_out", NULL);
-        control_add(o, "idle_seconds", NULL);
+        json_writer_member_null(j, "bytes_in");
+        json_writer_member_null(j, "bytes_out");
+        json_writer_member_null(j, "packets_in");
+        json_writer_member_null(j, "packets_out");
+        json_writer_member_null(j, "idle_seconds");
     }
     if (s->ops && s->ops->sas) {
         struct session_sas sas;
-        char spi[40];
+        char spi[40], *p;
         s->ops->sas(s, &sas);
-        snprintf(spi, sizeof(spi), "%016" PRIx64 "_i %016" PRIx64 "_r", sas.ike_spi_i, sas.ike_spi_r);
-        control_add_string(o, "ike_sa", spi);
-        json_object *children = json_object_new_array();
-        for (size_t i = 0; children && i < sas.n_child; i++) {
-            snprintf(spi, sizeof(spi), "in 0x%08x out 0x%08x", sas.child[i].spi_in, sas.child[i].spi_out);
-            json_object_array_add(children, json_object_new_string(spi));
+        p = put_hex(spi, sas.ike_spi_i, 16);                    /* "%016" PRIx64 "_i %016" PRIx64 "_r" */
+        memcpy(p, "_i ", 3);
+        p = put_hex(p + 3, sas.ike_spi_r, 16);
+        memcpy(p, "_r", 2);
+        json_writer_member_string_len(j, "ike_sa", spi, (size_t)(p + 2 - spi));
+        json_writer_key(j, "child_sas");
+        json_writer_array_begin(j);
+        for (size_t i = 0; i < sas.n_child; i++) {
+            memcpy(spi, "in 0x", 5);                            /* "in 0x%08x out 0x%08x" */
+            p = put_hex(spi + 5, sas.child[i].spi_in, 8);
+            memcpy(p, " out 0x", 7);
+            p = put_hex(p + 7, sas.child[i].spi_out, 8);
+            json_writer_string_len(j, spi, (size_t)(p - spi));
         }
-        control_add(o, "child_sas", children);
+        json_writer_array_end(j);
     }
-    return o;
+    json_writer_object_end(j);
 }
 
-/* Each session's object is turned into text and freed at once (control-list.h). */
 static int add_session(struct session *s, void *userdata)
 {
     struct sessions_walk *w = userdata;
-    json_object *o = session_summary(w, s);
-    if (!o)
-        return -ENOMEM;
-    int r = control_list_append(&w->list, o);
-    json_object_put(o);
-    return r;
+    struct json_writer *j = control_list_next(&w->list);
+    write_session_summary(j, w->ike, w->snap, w->now_monotonic, s);
+    return json_writer_error(j);
 }
 
+/* The same members as a json-c object, for `session` to add its details
+ * to: a few sessions, so parsing the text back costs nothing and the list
+ * of members is written once. */
 json_object *control_session_summary(struct ike *ike, struct session *s, const struct xfrm_snapshot *snap)
 {
-    struct sessions_walk w = { .ike = ike, .snap = snap, .now_monotonic = monotonic_usec() };
-    return session_summary(&w, s);
+    struct json_writer j;
+    json_writer_init(&j);
+    write_session_summary(&j, ike, snap, monotonic_usec(), s);
+    json_object *o = NULL;
+    if (!json_writer_error(&j)) {
+        json_tokener *tok = json_tokener_new();
+        if (tok) {
+            o = json_tokener_parse_ex(tok, j.buf, (int)j.len);
+            json_tokener_free(tok);
+        }
+    }
+    json_writer_done(&j);
+    return o;
 }
 
 int control_sessions_list(struct ike *ike, struct session_registry *reg, const struct xfrm_snapshot *snap,

@@ -25,17 +25,19 @@ void control_add_uint(json_object *o, const char *key, unsigned long long value)
 }
 
 /* RFC 3339, UTC: unambiguous for scripts and humans alike. */
+const char *control_format_time(uint64_t realtime_usec, char buf[static 32])
+{
+    time_t t = (time_t)(realtime_usec / 1000000ULL);
+    struct tm tm;
+    if (realtime_usec == 0 || !gmtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return NULL;
+    return buf;
+}
+
 void control_add_time(json_object *o, const char *key, uint64_t realtime_usec)
 {
     char buf[32];
-    time_t t = (time_t)(realtime_usec / 1000000ULL);
-    struct tm tm;
-    if (realtime_usec == 0 || !gmtime_r(&t, &tm) ||
-        strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-        control_add(o, key, NULL);
-        return;
-    }
-    control_add_string(o, key, buf);
+    control_add_string(o, key, control_format_time(realtime_usec, buf));
 }
 
 void control_add_address(json_object *o, const char *key, const struct config_address *addr)

@@ -20,6 +20,8 @@ void control_add_string(json_object *o, const char *key, const char *value);
 void control_add_uint(json_object *o, const char *key, unsigned long long value);
 /* RFC 3339, UTC; 0 becomes null. */
 void control_add_time(json_object *o, const char *key, uint64_t realtime_usec);
+/* The same text in buf, or NULL for 0 (null). */
+const char *control_format_time(uint64_t realtime_usec, char buf[static 32]);
 /* An address as text ("10.0.0.1", "2001:db8::1"). */
 void control_add_address(json_object *o, const char *key, const struct config_address *addr);
 

@@ -15,24 +15,14 @@ int control_list_append(struct control_list *l, json_object *item)
     const char *text = json_object_to_json_string_length(item, ITEM_FLAGS, &n);
     if (!text)
         return -ENOMEM;
-    size_t need = l->len + n + 1;
-    if (need > INT_MAX)
-        return -E2BIG;         /* printbuf_memappend takes an int */
-    if (need > l->cap) {
-        size_t cap = l->cap ? l->cap : 64 * 1024;
-        while (cap < need)
-            cap *= 2;
-        char *p = realloc(l->text, cap);
-        if (!p)
-            return -ENOMEM;
-        l->text = p;
-        l->cap = cap;
-    }
-    if (l->count++)
-        l->text[l->len++] = ',';
-    memcpy(l->text + l->len, text, n);
-    l->len += n;
-    return 0;
+    json_writer_raw(control_list_next(l), text, n);
+    return json_writer_error(&l->text);
+}
+
+struct json_writer *control_list_next(struct control_list *l)
+{
+    l->count++;
+    return &l->text;
 }
 
 struct list_text {
@@ -59,6 +49,11 @@ static void free_list(json_object *jso, void *userdata)
 
 json_object *control_list_finish(struct control_list *l)
 {
+    /* printbuf_memappend takes an int. */
+    if (json_writer_error(&l->text) || l->text.depth != 0 || l->text.len > INT_MAX - 2) {
+        control_list_done(l);
+        return NULL;
+    }
     json_object *a = json_object_new_array();
     struct list_text *t = calloc(1, sizeof(*t));
     if (!a || !t) {
@@ -67,8 +62,7 @@ json_object *control_list_finish(struct control_list *l)
         control_list_done(l);
         return NULL;
     }
-    t->text = l->text;
-    t->len = l->len;
+    t->text = json_writer_steal(&l->text, &t->len);
     *l = (struct control_list){ 0 };
     json_object_set_serializer(a, write_list, t, free_list);
     return a;
@@ -76,6 +70,6 @@ json_object *control_list_finish(struct control_list *l)
 
 void control_list_done(struct control_list *l)
 {
-    free(l->text);
+    json_writer_done(&l->text);
     *l = (struct control_list){ 0 };
 }

@@ -20,13 +20,25 @@ void jsonline_reader_done(struct jsonline_reader *r)
     *r = (struct jsonline_reader) { .max_line = r->max_line };
 }
 
+/* Drops the line next_line handed out (a large answer: moved once). */
+static void drop_handed_out(struct jsonline_reader *r)
+{
+    if (!r->handed_out)
+        return;
+    memmove(r->buf, r->buf + r->handed_out, r->len - r->handed_out);
+    r->len -= r->handed_out;
+    r->scanned = 0;
+    r->handed_out = 0;
+}
+
 bool jsonline_reader_has_partial(const struct jsonline_reader *r)
 {
-    return r->len > 0;
+    return r->len > r->handed_out;
 }
 
 ssize_t jsonline_reader_fill(struct jsonline_reader *r, int fd)
 {
+    drop_handed_out(r);
     if (r->len >= r->max_line)
         return -ENOBUFS;
 
@@ -57,7 +69,7 @@ static bool only_whitespace(const char *s, size_t len)
     return true;
 }
 
-static int parse_line(const char *line, size_t len, json_object **ret)
+int jsonline_parse(const char *line, size_t len, json_object **ret)
 {
     /* A NUL would end the parse early and hide the rest of the line. */
     if (memchr(line, '\0', len))
@@ -91,8 +103,36 @@ static int parse_line(const char *line, size_t len, json_object **ret)
     return 1;
 }
 
+int jsonline_reader_next_line(struct jsonline_reader *r, const char **line, size_t *len)
+{
+    drop_handed_out(r);
+    for (;;) {
+        char *nl = r->len > r->scanned ? memchr(r->buf + r->scanned, '\n', r->len - r->scanned) : NULL;
+        if (!nl) {
+            r->scanned = r->len;
+            return r->len >= r->max_line ? -EMSGSIZE : 0;
+        }
+        size_t line_len = (size_t)(nl - r->buf);
+        if (line_len + 1 > r->max_line) {
+            r->handed_out = line_len + 1;
+            return -EMSGSIZE;
+        }
+        if (only_whitespace(r->buf, line_len)) {
+            memmove(r->buf, r->buf + line_len + 1, r->len - line_len - 1);
+            r->len -= line_len + 1;
+            r->scanned = 0;
+            continue;
+        }
+        r->handed_out = line_len + 1;
+        *line = r->buf;
+        *len = line_len;
+        return 1;
+    }
+}
+
 int jsonline_reader_next(struct jsonline_reader *r, json_object **ret)
 {
+    drop_handed_out(r);
     for (;;) {
         /* Only the bytes read since the last call are searched: a line of
          * megabytes arrives in hundreds of reads. */
@@ -110,7 +150,7 @@ int jsonline_reader_next(struct jsonline_reader *r, json_object **ret)
         else if (only_whitespace(r->buf, line_len))
             res = 0;    /* blank lines are tolerated (interactive use) */
         else
-            res = parse_line(r->buf, line_len, ret);
+            res = jsonline_parse(r->buf, line_len, ret);
 
         memmove(r->buf, r->buf + consumed, r->len - consumed);
         r->len -= consumed;

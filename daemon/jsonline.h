@@ -24,6 +24,7 @@ struct jsonline_reader {
     size_t scanned;     /* of them, known to hold no newline */
     size_t cap;         /* bytes allocated; grows up to max_line */
     size_t max_line;    /* longest accepted line, newline included */
+    size_t handed_out;  /* bytes at the front given by next_line, dropped at the next call */
 };
 
 struct jsonline_writer {
@@ -47,6 +48,14 @@ ssize_t jsonline_reader_fill(struct jsonline_reader *r, int fd);
  * exactly one JSON object (strict JSON, valid UTF-8). A bad line is consumed,
  * so the caller may answer it and go on with the next one. */
 int jsonline_reader_next(struct jsonline_reader *r, json_object **ret);
+
+/* Parses one line as jsonline_reader_next does: 1 with *ret, or -EBADMSG. */
+int jsonline_parse(const char *line, size_t len, json_object **ret);
+
+/* Like jsonline_reader_next, without parsing: 1 with the line (without its
+ * newline, not NUL-terminated) in *line, valid until the next call on r,
+ * for a reader of its own (json-reader.h). Blank lines are skipped. */
+int jsonline_reader_next_line(struct jsonline_reader *r, const char **line, size_t *len);
 
 /* True when bytes of an unfinished line are buffered (used to tell a clean
  * end of file from a truncated message). */

@@ -292,7 +292,51 @@ static void test_large_answer(void)
     close(fds[1]);
 }
 
+/* Raw lines for readers of their own (vpnctl's json-reader): each stays
+ * valid until the next call, blank lines are skipped, bytes of a partial
+ * line are kept. */
+static void test_next_line(void)
+{
+    int fds[2];
+    struct jsonline_reader r;
+    const char *line = NULL;
+    size_t len = 0;
+
+    make_pair(fds);
+    jsonline_reader_init(&r, 64);
+    send_text(fds[1], "{\"a\":1}\n\n  \n{\"b\":2}\n{\"c\"");
+    CHECK(jsonline_reader_fill(&r, fds[0]) > 0);
+    CHECK_INT_EQ(jsonline_reader_next_line(&r, &line, &len), 1);
+    CHECK_INT_EQ((int)len, 7);
+    CHECK(memcmp(line, "{\"a\":1}", 7) == 0);
+    CHECK_INT_EQ(jsonline_reader_next_line(&r, &line, &len), 1);
+    CHECK_INT_EQ((int)len, 7);
+    CHECK(memcmp(line, "{\"b\":2}", 7) == 0);
+    CHECK_INT_EQ(jsonline_reader_next_line(&r, &line, &len), 0);
+    CHECK(jsonline_reader_has_partial(&r));
+    send_text(fds[1], ":3}\n");
+    CHECK(jsonline_reader_fill(&r, fds[0]) > 0);
+    CHECK_INT_EQ(jsonline_reader_next_line(&r, &line, &len), 1);
+    CHECK_INT_EQ((int)len, 7);
+    CHECK(memcmp(line, "{\"c\":3}", 7) == 0);
+    CHECK(!jsonline_reader_has_partial(&r));    /* the handed-out line is spent */
+
+    /* Longer than max_line: refused. */
+    char big[100];
+    memset(big, ' ', sizeof(big));
+    big[0] = '{', big[97] = '}', big[98] = '\n', big[99] = '\0';
+    send_text(fds[1], big);
+    int res = 0;
+    while ((res = jsonline_reader_next_line(&r, &line, &len)) == 0 && jsonline_reader_fill(&r, fds[0]) > 0)
+        ;
+    CHECK_INT_EQ(res, -EMSGSIZE);
+    jsonline_reader_done(&r);
+    close(fds[0]);
+    close(fds[1]);
+}
+
 TEST_MAIN(TEST(test_split_and_batched_lines),
+          TEST(test_next_line),
           TEST(test_bad_lines_are_consumed),
           TEST(test_deep_nesting_refused),
           TEST(test_overlong_line),
