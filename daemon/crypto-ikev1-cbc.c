@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "crypto-fetch.h"
 #include "crypto-ikev1.h"
 #include "crypto-ikev1-internal.h"
 
@@ -164,7 +165,7 @@ static int cbc_run(const struct crypto_ikev1_cbc *cbc, bool encrypt, const uint8
     EVP_CIPHER_CTX *ctx = NULL;
     int outl = 0, finl = 0, r = -EIO;
 
-    cipher = EVP_CIPHER_fetch(NULL, cbc->encr->openssl_name, NULL);
+    cipher = crypto_fetch_cipher(cbc->encr->openssl_name);
     if (!cipher)
         return -EOPNOTSUPP;
     ctx = EVP_CIPHER_CTX_new();

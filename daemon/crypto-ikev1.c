@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "crypto-fetch.h"
 #include "crypto-ikev1.h"
 #include "crypto-ikev1-internal.h"
 #include "crypto-prf.h"
@@ -50,7 +51,7 @@ int crypto_ikev1_digest(const struct crypto_prf *hash, const struct crypto_chunk
         return -EINVAL;
     if (out_max < hash->out_len)
         return -ENOBUFS;
-    md = EVP_MD_fetch(NULL, hash->digest, NULL);
+    md = crypto_fetch_md(hash->digest);
     if (!md)
         return -EOPNOTSUPP;
     ctx = EVP_MD_CTX_new();

@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "crypto-fetch.h"
 #include "crypto-prf.h"
 #include "crypto-sk.h"
 
@@ -103,7 +104,7 @@ static int run_cipher(const struct sk_dir *d, bool encrypt, const uint8_t *iv,
 
     if (len > INT32_MAX || aad_len > INT32_MAX)
         return -EINVAL;
-    cipher = EVP_CIPHER_fetch(NULL, d->encr->openssl_name, NULL);
+    cipher = crypto_fetch_cipher(d->encr->openssl_name);
     if (!cipher)
         return -EOPNOTSUPP;
     ctx = EVP_CIPHER_CTX_new();

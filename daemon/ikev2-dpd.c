@@ -90,7 +90,11 @@ void ikev2_dpd_start(struct ikev2_ike_sa *sa)
     if (!in || !interval)
         return;
     in->last_heard_usec = monotonic_usec();
-    (void)inbound_bytes(sa, &in->dpd_bytes_in);
+    /* The count the idle tracker last read (session-activity.c) is the
+     * baseline: zero for a CHILD SA installed with this IKE SA, carried
+     * over by an IKE SA rekey. Asking the kernel instead cost a netlink
+     * round trip per new session. */
+    in->dpd_bytes_in = sa->activity.bytes_in;
     in->dpd_timer = sd_event_source_disable_unref(in->dpd_timer);
     int e = sd_event_add_time(sa->ike->event, &in->dpd_timer, CLOCK_MONOTONIC, in->last_heard_usec + interval, 0,
                               on_dpd_timer, sa);

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "crypto-dh.h"
+#include "crypto-fetch.h"
 #include "crypto-sk.h"
 #include "ikev2-auth-state.h"
 #include "ikev2-fragment-sa.h"
@@ -256,8 +257,7 @@ static int natd_hash(uint64_t ispi, uint64_t rspi, const union ike_sockaddr *a, 
         memcpy(buf + n, &a->in6.sin6_port, 2);
     }
     n += 2;
-    unsigned int out_len = 0;
-    return EVP_Digest(buf, n, out, &out_len, EVP_sha1(), NULL) == 1 && out_len == 20 ? 0 : -EIO;
+    return crypto_digest("SHA1", buf, n, out, 20) == 20 ? 0 : -EIO;
 }
 
 /* Whether some Notify of `type` carries the hash of `a`; -ENOENT when the
