@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Host routes. One is added and deleted per session, so those two are
- * built by hand (libmnl) and cost one sendmsg and one recvmsg each; the
- * flush at start walks the routing table through libnl-route-3. The kernel
- * matches rtm_protocol on delete (fib_table_delete(), ip6_route_del()), so
- * deleting with our protocol number never removes a route someone else
- * installed.
+ * Host routes through libnl-route-3. The kernel matches rtm_protocol on
+ * delete (fib_table_delete(), ip6_route_del()), so deleting with our
+ * protocol number never removes a route someone else installed.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <linux/rtnetlink.h>
-#include <libmnl/libmnl.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
 #include <netlink/route/route.h>
@@ -20,10 +15,7 @@
 #include "route.h"
 
 struct route_handle {
-    struct nl_sock *sk;         /* libnl: the flush's table dump */
-    struct mnl_socket *nl;      /* adds and deletes */
-    uint32_t portid;
-    uint32_t seq;
+    struct nl_sock *sk;
 };
 
 /* libnl folds kernel errnos into its own codes; map back what it can. */
@@ -71,17 +63,17 @@ int route_open(struct route_handle **ret)
         free(h);
         return errno_from_nl(r);
     }
-    h->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-    if (!h->nl || mnl_socket_bind(h->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-        r = -errno;
-        if (h->nl)
-            mnl_socket_close(h->nl);
+    /* libnl reads every message twice by default (MSG_PEEK for its size,
+     * then for real): one add or delete per session is then four system
+     * calls instead of two. A buffer as large as the kernel's largest dump
+     * message (32 kB) makes the peek unnecessary. */
+    nl_socket_disable_msg_peek(h->sk);
+    r = nl_socket_set_msg_buf_size(h->sk, 32768);
+    if (r < 0) {
         nl_socket_free(h->sk);
         free(h);
-        return r;
+        return errno_from_nl(r);
     }
-    h->portid = mnl_socket_get_portid(h->nl);
-    h->seq = (uint32_t)getpid();
     *ret = h;
     return 0;
 }
@@ -91,7 +83,6 @@ struct route_handle *route_close(struct route_handle *h)
     if (!h)
         return NULL;
     nl_socket_free(h->sk);
-    mnl_socket_close(h->nl);
     free(h);
     return NULL;
 }
@@ -106,99 +97,90 @@ static uint32_t table_or_main(uint32_t table)
     return table ? table : RT_TABLE_MAIN;
 }
 
-/* RTM_NEWROUTE / RTM_DELROUTE for r, as libnl built them before: the
- * table in rtm_table when it fits and always in RTA_TABLE, one next hop
- * as RTA_OIF / RTA_GATEWAY (add only), scope "nowhere" on delete (which
- * the kernel takes as any scope). */
-static int build_request(const struct route_host *r, bool add, uint32_t seq, char *buf)
+/* Builds the route object for r; with_nexthop: add needs it, delete not. */
+static int build_route(const struct route_host *r, bool with_nexthop, struct rtnl_route **ret)
 {
-    uint32_t table = table_or_main(r->table);
-    size_t alen;
+    struct rtnl_route *route = NULL;
+    struct nl_addr *dst = NULL, *gw = NULL;
+    struct rtnl_nexthop *nh = NULL;
+    int err;
 
     if (r->family != AF_INET && r->family != AF_INET6)
         return -EAFNOSUPPORT;
-    if (add && r->ifindex <= 0 && !r->has_gateway)
+    if (with_nexthop && r->ifindex <= 0 && !r->has_gateway)
         return -EINVAL;         /* the kernel needs a device or a gateway */
-    alen = addr_len(r->family);
 
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-    nlh->nlmsg_seq = seq;
-    struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-    rtm->rtm_family = (uint8_t)r->family;
-    rtm->rtm_dst_len = (uint8_t)(alen * 8);
-    rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
-    rtm->rtm_protocol = ROUTE_PROTO_VPND;
-    rtm->rtm_type = RTN_UNICAST;
-    rtm->rtm_scope = !add ? RT_SCOPE_NOWHERE : r->has_gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-    mnl_attr_put(nlh, RTA_DST, alen, &r->dst);
-    mnl_attr_put_u32(nlh, RTA_TABLE, table);
+    route = rtnl_route_alloc();
+    dst = nl_addr_build(r->family, &r->dst, addr_len(r->family));
+    if (!route || !dst) {
+        err = -ENOMEM;
+        goto fail;
+    }
+    nl_addr_set_prefixlen(dst, (int)addr_len(r->family) * 8);
+    rtnl_route_set_family(route, (uint8_t)r->family);
+    rtnl_route_set_table(route, table_or_main(r->table));
+    rtnl_route_set_protocol(route, ROUTE_PROTO_VPND);
+    rtnl_route_set_type(route, RTN_UNICAST);
+    err = errno_from_nl(rtnl_route_set_dst(route, dst));
+    if (err < 0)
+        goto fail;
     if (r->metric)
-        mnl_attr_put_u32(nlh, RTA_PRIORITY, r->metric);
-    if (add) {
+        rtnl_route_set_priority(route, r->metric);
+
+    if (with_nexthop) {
+        rtnl_route_set_scope(route, r->has_gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+        nh = rtnl_route_nh_alloc();
+        if (!nh) {
+            err = -ENOMEM;
+            goto fail;
+        }
         if (r->ifindex > 0)
-            mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)r->ifindex);
-        if (r->has_gateway)
-            mnl_attr_put(nlh, RTA_GATEWAY, alen, &r->gateway);
-    }
-    return (int)nlh->nlmsg_len;
-}
-
-/* Sends one request and reads until its acknowledgement: 0 or the
- * kernel's negative errno. Anything else on the socket (an answer to an
- * earlier request that gave up) is skipped. */
-static int transact(struct route_handle *h, const char *req, size_t len, uint32_t seq)
-{
-    char buf[8192];   /* an ack, or an error with our request quoted */
-
-    if (mnl_socket_sendto(h->nl, req, len) < 0)
-        return -errno;
-    for (;;) {
-        ssize_t n = mnl_socket_recvfrom(h->nl, buf, sizeof(buf));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
+            rtnl_route_nh_set_ifindex(nh, r->ifindex);
+        if (r->has_gateway) {
+            gw = nl_addr_build(r->family, &r->gateway, addr_len(r->family));
+            if (!gw) {
+                err = -ENOMEM;
+                goto fail;
+            }
+            rtnl_route_nh_set_gateway(nh, gw);
         }
-        int left = (int)n;
-        for (const struct nlmsghdr *m = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(m, left);
-             m = mnl_nlmsg_next(m, &left)) {
-            if (m->nlmsg_seq != seq || (m->nlmsg_pid != h->portid && m->nlmsg_pid != 0))
-                continue;
-            if (m->nlmsg_type != NLMSG_ERROR)
-                continue;
-            if (m->nlmsg_len < mnl_nlmsg_size(sizeof(struct nlmsgerr)))
-                return -EBADMSG;
-            const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
-            return e->error <= 0 ? e->error : -EIO;
-        }
+        rtnl_route_add_nexthop(route, nh);      /* the route owns nh now */
+        nh = NULL;
     }
-}
-
-static int route_request(struct route_handle *h, const struct route_host *r, bool add)
-{
-    char req[256];  /* header, rtmsg and five attributes of at most 16 bytes */
-    uint32_t seq;
-    int len;
-
-    if (!h || !r)
-        return -EINVAL;
-    seq = ++h->seq;
-    len = build_request(r, add, seq, req);
-    if (len < 0)
-        return len;
-    return transact(h, req, (size_t)len, seq);
+    nl_addr_put(dst);
+    nl_addr_put(gw);
+    *ret = route;
+    return 0;
+fail:
+    if (nh)
+        rtnl_route_nh_free(nh);
+    nl_addr_put(dst);
+    nl_addr_put(gw);
+    if (route)
+        rtnl_route_put(route);
+    return err;
 }
 
 int route_host_add(struct route_handle *h, const struct route_host *r)
 {
-    return route_request(h, r, true);
+    struct rtnl_route *route;
+    int err = build_route(r, true, &route);
+    if (err < 0)
+        return err;
+    err = errno_from_nl(rtnl_route_add(h->sk, route, NLM_F_EXCL));
+    rtnl_route_put(route);
+    return err;
 }
 
 int route_host_del(struct route_handle *h, const struct route_host *r)
 {
-    return route_request(h, r, false);
+    struct rtnl_route *route;
+    int err = build_route(r, false, &route);
+    if (err < 0)
+        return err;
+    err = errno_from_nl(rtnl_route_delete(h->sk, route, 0));
+    rtnl_route_put(route);
+    return err;
 }
 
 struct flush_ctx {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Host routes for addresses assigned to clients (reverse route injection),
- * over NETLINK_ROUTE (route.c). Routes are tagged with vpnd's routing protocol
+ * through libnl-route-3. Routes are tagged with vpnd's routing protocol
  * number so that route_flush_owned() removes ours and nothing else after a
  * crash. Functions return 0 or a negative errno.
  */
