@@ -42,8 +42,8 @@ static struct config_address addr(unsigned host)
 static struct session *add(const char *user, unsigned host)
 {
     struct session tmpl = { .protocol = SESSION_IKEV2, .address = addr(host), .ops = &stand_in_ops };
-    snprintf(tmpl.user, sizeof(tmpl.user), "%s", user);
-    snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "rw");
+    tmpl.user = user;
+    tmpl.tunnel_group = "rw";
     struct session *s = NULL;
     int r = session_add(registry, &tmpl, &s);
     CHECK_INT_EQ(r, 0);
@@ -80,7 +80,7 @@ static void test_lookups(void)
 
     /* An address already in use is refused and nothing is registered. */
     struct session tmpl = { .address = addr(11) };
-    snprintf(tmpl.user, sizeof(tmpl.user), "carol");
+    tmpl.user = "carol";
     struct session *dup = NULL;
     CHECK_INT_EQ(session_add(registry, &tmpl, &dup), -EEXIST);
     CHECK_INT_EQ(session_count_by_user(registry, "carol"), 0);
@@ -186,7 +186,7 @@ static void test_address6(void)
     tmpl.has_address6 = true;
     tmpl.address6.family = AF_INET6;
     inet_pton(AF_INET6, "2001:db8:3::40", &tmpl.address6.in6);
-    snprintf(tmpl.user, sizeof(tmpl.user), "dual");
+    tmpl.user = "dual";
     struct session *s = NULL;
     CHECK_INT_EQ(session_add(registry, &tmpl, &s), 0);
     struct config_address six = tmpl.address6;
@@ -195,7 +195,7 @@ static void test_address6(void)
     CHECK(session_find_by_address(registry, &four) == s);
     /* Another session may not take the IPv6 address. */
     struct session other = { .address = addr(41), .has_address6 = true, .address6 = six };
-    snprintf(other.user, sizeof(other.user), "other");
+    other.user = "other";
     struct session *o = NULL;
     CHECK_INT_EQ(session_add(registry, &other, &o), -EEXIST);
     four = addr(41);
@@ -261,7 +261,7 @@ static void test_accounting_hooks(void)
     n_observed = 0;
     session_registry_set_observer(registry, &observer, NULL);
     struct session tmpl = { .protocol = SESSION_IKEV2, .address = addr(7), .reqid = 0x4711, .ops = &stand_in_ops };
-    snprintf(tmpl.user, sizeof(tmpl.user), "alice");
+    tmpl.user = "alice";
     struct session *a = NULL, *b = NULL;
     CHECK_INT_EQ(session_add(registry, &tmpl, &a), 0);
     tmpl.address = addr(8);
@@ -332,7 +332,7 @@ static void test_more_reqids(void)
 {
     setup();
     struct session tmpl = { .protocol = SESSION_IKEV1, .address = addr(9), .reqid = 0x10, .ops = &stand_in_ops };
-    snprintf(tmpl.user, sizeof(tmpl.user), "bob");
+    tmpl.user = "bob";
     struct session *s = NULL;
     CHECK_INT_EQ(session_add(registry, &tmpl, &s), 0);
     if (!s)
