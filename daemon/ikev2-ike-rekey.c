@@ -107,7 +107,7 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     old->has_child = false;
     old->has_old_child = false;
     old->session = NULL;
-    old->policy_timer = sd_event_source_disable_unref(old->policy_timer);
+    queued_timer_disarm(old->ike->timers, &old->policy_timer);
     ikev2_initiator_take_over(n, old);
 }
 

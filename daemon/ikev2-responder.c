@@ -336,7 +336,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         sa->job = NULL;
     }
     sa->timer = sd_event_source_disable_unref(sa->timer);
-    sa->policy_timer = sd_event_source_disable_unref(sa->policy_timer);
+    queued_timer_disarm(ike->timers, &sa->policy_timer);
     if (sa->has_old_child) {
         (void)child_sa_remove_sas(ike_xfrm(ike), &sa->old_child);
         sa->has_old_child = false;
@@ -417,11 +417,10 @@ static int read_counters(struct ikev2_ike_sa *sa, const struct xfrm_snapshot *sn
     return r;
 }
 
-static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdata)
+static void on_policy_timer(struct queued_timer *t, uint64_t now, void *userdata)
 {
     struct ikev2_ike_sa *sa = userdata;
     const struct config_group_policy *gp = sa->policy;
-    uint64_t now = monotonic_usec();
     char reason[96];
 
     /* The session timeout counts from the login, across IKE SA rekeys
@@ -431,7 +430,7 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
         snprintf(reason, sizeof(reason), "session timeout (%u s)", gp->session_timeout);
         session_set_end_cause(sa->session, SESSION_END_SESSION_TIMEOUT);
         ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
-        return 0;
+        return;
     }
     /* Sampled even without an idle timeout: `vpnctl sessions` shows the
      * idle time. Traffic from the client is what counts (ASA: idle = no data). */
@@ -443,17 +442,14 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
         snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
         session_set_end_cause(sa->session, SESSION_END_IDLE_TIMEOUT);
         ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
-        return 0;
+        return;
     }
-    int r = sd_event_source_set_time(source, now + session_policy_check_usec(gp));
-    if (r >= 0)
-        r = sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
+    int r = queued_timer_arm(sa->ike->timers, t, now + session_policy_check_usec(gp), on_policy_timer, sa);
     if (r < 0) {
         struct log_ctx ctx;
         ikev2_sa_log_ctx(sa, &ctx);
         log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "idle/session timeout watch stopped: %s", strerror(-r));
     }
-    return 0;
 }
 
 int ikev2_sa_start_policy_timer(struct ikev2_ike_sa *sa)
@@ -463,8 +459,8 @@ int ikev2_sa_start_policy_timer(struct ikev2_ike_sa *sa)
     if (!sa->activity.last_usec)
         session_activity_start(&sa->activity, sa->established_usec);
     ikev2_initiator_start(sa);
-    return sd_event_add_time(sa->ike->event, &sa->policy_timer, CLOCK_MONOTONIC,
-                             sa->established_usec + session_policy_check_usec(sa->policy), 0, on_policy_timer, sa);
+    return queued_timer_arm(sa->ike->timers, &sa->policy_timer,
+                            sa->established_usec + session_policy_check_usec(sa->policy), on_policy_timer, sa);
 }
 
 int ikev2_session_counters(struct session *s, const struct xfrm_snapshot *snap, struct session_counters *c)

@@ -42,6 +42,7 @@
 #include "ikev2-role.h"
 #include "ikev2-ts.h"
 #include "log.h"
+#include "timer-queue.h"
 
 enum ikev2_sa_state {
     IKEV2_SA_INIT_PENDING,
@@ -127,7 +128,7 @@ struct ikev2_ike_sa {
     struct ikev2_ts_selector *tsr;      /* n_tsr of them (allocated: usually 1 or 2 of IKEV2_TS_OUT_MAX) */
     size_t n_tsr;
     struct session *session;
-    sd_event_source *policy_timer;      /* idle and session timeouts of the group policy */
+    struct queued_timer policy_timer;   /* idle and session timeouts of the group policy (ike->timers) */
     struct session_activity activity;   /* inbound ESP last seen to move */
     uint64_t established_usec;
 };
