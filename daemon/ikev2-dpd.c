@@ -32,7 +32,7 @@ static bool inbound_bytes(struct ikev2_ike_sa *sa, uint64_t *bytes)
     if (child_sa_counters(ike_xfrm(sa->ike), &sa->child, bytes, &bout, &pin, &pout) < 0)
         return false;
     if (sa->has_old_child)
-        (void)child_sa_counters(ike_xfrm(sa->ike), &sa->old_child, bytes, &bout, &pin, &pout);
+        (void)child_sa_counters(ike_xfrm(sa->ike), sa->old_child, bytes, &bout, &pin, &pout);
     return true;
 }
 

@@ -90,7 +90,9 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     n->child = old->child;
     n->esp = old->esp;
     n->has_old_child = old->has_old_child;
-    n->old_child = old->old_child;
+    free(n->old_child);
+    n->old_child = old->old_child;      /* moves */
+    old->old_child = NULL;
     memcpy(n->tsi, old->tsi, sizeof(n->tsi));
     n->n_tsi = old->n_tsi;
     free(n->tsr);

@@ -338,8 +338,8 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     sa->timer = sd_event_source_disable_unref(sa->timer);
     queued_timer_disarm(ike->timers, &sa->policy_timer);
     if (sa->has_old_child) {
-        (void)child_sa_remove_sas(ike_xfrm(ike), &sa->old_child);
-        sa->has_old_child = false;
+        (void)child_sa_remove_sas(ike_xfrm(ike), sa->old_child);
+        ikev2_old_child_gone(sa);
     }
     if (sa->has_child) {
         int r = child_sa_remove(ike_xfrm(ike), ike->routes, &sa->child);
@@ -387,6 +387,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     ikev2_datagrams_clear(&sa->response);
     ikev2_fragment_sa_free(sa);
     free(sa->tsr);
+    free(sa->old_child);
     free(sa->ni);
     free(sa->local_identity);
     free(sa->client_version);
@@ -410,7 +411,7 @@ static int read_counters(struct ikev2_ike_sa *sa, const struct xfrm_snapshot *sn
 {
     if (!sa->has_child)
         return -ENOENT;
-    int r = child_sa_session_counters(ike_xfrm(sa->ike), snap, &sa->child, sa->has_old_child ? &sa->old_child : NULL,
+    int r = child_sa_session_counters(ike_xfrm(sa->ike), snap, &sa->child, sa->has_old_child ? sa->old_child : NULL,
                                       c);
     session_activity_note(&sa->activity, r, c->bytes_in, now);
     c->last_activity_usec = sa->activity.last_usec;
@@ -487,7 +488,7 @@ void ikev2_session_sas(struct session *s, struct session_sas *out)
         return;
     out->ike_spi_i = sa->ispi;
     out->ike_spi_r = sa->rspi;
-    child_sa_session_sas(sa->has_child ? &sa->child : NULL, sa->has_old_child ? &sa->old_child : NULL, out);
+    child_sa_session_sas(sa->has_child ? &sa->child : NULL, sa->has_old_child ? sa->old_child : NULL, out);
 }
 
 /* ---- IKE_SA_INIT ---------------------------------------------------------------------- */
@@ -882,8 +883,8 @@ static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_mes
                 if (sa->has_child && spi == sa->child.spi_out && !deleted_child) {
                     ikev2_put32(our_spis + 4 * n_our_spis++, sa->child.spi_in);
                     deleted_child = true;
-                } else if (sa->has_old_child && spi == sa->old_child.spi_out && !deleted_old) {
-                    ikev2_put32(our_spis + 4 * n_our_spis++, sa->old_child.spi_in);
+                } else if (sa->has_old_child && spi == sa->old_child->spi_out && !deleted_old) {
+                    ikev2_put32(our_spis + 4 * n_our_spis++, sa->old_child->spi_in);
                     deleted_old = true;
                 } else if (n_our_spis < 3 && ikev2_child_rekey_peer_deleted(sa, spi, &redundant_spi))
                     ikev2_put32(our_spis + 4 * n_our_spis++, redundant_spi);
@@ -909,15 +910,15 @@ static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_mes
         return;
     }
     if (deleted_old) {
-        int r = child_sa_remove_sas(ike_xfrm(sa->ike), &sa->old_child);
+        int r = child_sa_remove_sas(ike_xfrm(sa->ike), sa->old_child);
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "rekeyed CHILD_SA deleted by the client: spi in 0x%08x out 0x%08x%s%s",
-                     sa->old_child.spi_in, sa->old_child.spi_out, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
-        sa->has_old_child = false;
+                     sa->old_child->spi_in, sa->old_child->spi_out, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+        ikev2_old_child_gone(sa);
     }
     if (deleted_child) {
         if (sa->has_old_child) {
-            (void)child_sa_remove_sas(ike_xfrm(sa->ike), &sa->old_child);
-            sa->has_old_child = false;
+            (void)child_sa_remove_sas(ike_xfrm(sa->ike), sa->old_child);
+            ikev2_old_child_gone(sa);
         }
         int r = child_sa_remove(ike_xfrm(sa->ike), sa->ike->routes, &sa->child);
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA deleted by the client: spi in 0x%08x out 0x%08x%s%s",

@@ -122,7 +122,7 @@ struct ikev2_ike_sa {
     struct child_sa child;
     struct ikev2_esp_choice esp;
     bool has_old_child;                 /* rekeyed: the old SAs until they are deleted (by either side) */
-    struct child_sa old_child;
+    struct child_sa *old_child;         /* allocated while has_old_child (ikev2_keep_old_child) */
     struct ikev2_ts_selector tsi[IKEV2_TSI_MAX];     /* the CHILD SA's narrowed selectors (for rekeys) */
     size_t n_tsi;
     struct ikev2_ts_selector *tsr;      /* n_tsr of them (allocated: usually 1 or 2 of IKEV2_TS_OUT_MAX) */
@@ -178,6 +178,13 @@ int ikev2_narrow_tsi_to_addresses(struct ikev2_ike_sa *sa, const struct ikev2_ts
  * thought the client was, the SA, its ESP-in-UDP SAs and the session follow
  * and the change is logged. */
 void ikev2_peer_moved(struct ikev2_ike_sa *sa, const union ike_sockaddr *local, const union ike_sockaddr *remote);
+
+/* A rekey replaced sa->child: the old pair moves to sa->old_child (its own
+ * allocation: it exists only until the old SAs are deleted) with its route
+ * left to the new one. -ENOMEM: nothing changed (ikev2-child-rekey.c). */
+int ikev2_keep_old_child(struct ikev2_ike_sa *sa);
+/* The old pair is gone (its SAs removed): has_old_child false, its memory freed. */
+void ikev2_old_child_gone(struct ikev2_ike_sa *sa);
 
 /* Starts the group policy's idle-timeout / session-timeout watch of an
  * established SA with a CHILD SA (nothing when both are 0). */
