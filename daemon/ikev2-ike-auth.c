@@ -422,7 +422,10 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
         return;
     }
     sa->group = group;
-    snprintf(sa->identity, sizeof(sa->identity), "%s", identity);
+    if (ikev2_sa_set_identity(sa, identity) < 0) {
+        auth_failed(sa, mid, identity, "out of memory");
+        return;
+    }
     ikev2_sa_log_ctx(sa, &ctx);
 
     if (!ikev2_ike_choice_allowed(&sa->choice, (const struct config_ike_proposal *const *)group->ike_proposals,

@@ -388,6 +388,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     ikev2_fragment_sa_free(sa);
     free(sa->tsr);
     free(sa->old_child);
+    ikev2_sa_clear_identity(sa);
     free(sa->ni);
     free(sa->local_identity);
     free(sa->client_version);
@@ -763,6 +764,8 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     }
 
     sa = calloc(1, sizeof(*sa));
+    if (sa)
+        sa->identity = ikev2_no_identity;
     j = calloc(1, sizeof(*j));
     if (!sa || !j)
         goto out;

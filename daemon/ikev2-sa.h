@@ -109,7 +109,8 @@ struct ikev2_ike_sa {
     /* After IKE_AUTH. */
     const struct config_tunnel_group *group;
     const struct config_group_policy *policy;
-    char identity[SESSION_NAME_MAX];
+    char *identity;                     /* the peer's identity, the EAP user once known: text of at most
+                                           SESSION_NAME_MAX - 1 bytes, never NULL (ikev2-sa-identity.c) */
     char *local_identity;               /* our IDr as text, for `vpnctl session`; NULL = none (allocated) */
     char *client_version;               /* APPLICATION_VERSION the client sent, NULL = none (allocated) */
     bool has_address;
@@ -178,6 +179,14 @@ int ikev2_narrow_tsi_to_addresses(struct ikev2_ike_sa *sa, const struct ikev2_ts
  * thought the client was, the SA, its ESP-in-UDP SAs and the session follow
  * and the change is logged. */
 void ikev2_peer_moved(struct ikev2_ike_sa *sa, const union ike_sockaddr *local, const union ike_sockaddr *remote);
+
+/* sa->identity (ikev2-sa-identity.c): "" (ikev2_no_identity, not
+ * allocated) from the SA's creation until set; set to a copy of text, cut
+ * at SESSION_NAME_MAX - 1 bytes (-ENOMEM: unchanged); cleared ("" again,
+ * freed) when the SA goes. */
+extern char ikev2_no_identity[1];
+int ikev2_sa_set_identity(struct ikev2_ike_sa *sa, const char *text);
+void ikev2_sa_clear_identity(struct ikev2_ike_sa *sa);
 
 /* A rekey replaced sa->child: the old pair moves to sa->old_child (its own
  * allocation: it exists only until the old SAs are deleted) with its route
