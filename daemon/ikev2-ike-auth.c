@@ -642,7 +642,7 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
     ike->stats.established++;
     if (sa->has_child)
         ike->stats.handshakes_succeeded++;
-    sa->timer = sd_event_source_disable_unref(sa->timer);
+    queued_timer_disarm(sa->ike->timers, &sa->timer);
     ikev2_half_open_peer_release(ike, sa);
     if (sa->in_half_open) {
         hashmap_remove(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key));

@@ -335,7 +335,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         job_cancel(sa->job);
         sa->job = NULL;
     }
-    sa->timer = sd_event_source_disable_unref(sa->timer);
+    queued_timer_disarm(ike->timers, &sa->timer);
     queued_timer_disarm(ike->timers, &sa->policy_timer);
     if (sa->has_old_child) {
         (void)child_sa_remove_sas(ike_xfrm(ike), sa->old_child);
@@ -397,12 +397,13 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         mem_trim_note_handshake_ended(ike->stats.half_open);
 }
 
-static int on_half_open_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+static void on_half_open_timeout(struct queued_timer *t, uint64_t now, void *userdata)
 {
     struct ikev2_ike_sa *sa = userdata;
+    (void)t;
+    (void)now;
     sa->ike->stats.handshake_failures[IKE_FAIL_TIMEOUT]++;
     ikev2_ike_sa_terminate(sa->ike, sa, false, "no IKE_AUTH within 60 seconds");
-    return 0;
 }
 
 /* Reads the inbound counters of the CHILD SA (and of a pair a rekey is
@@ -822,8 +823,7 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     r = ikev2_half_open_add(ike, sa);
     if (r < 0)
         goto out_free;
-    r = sd_event_add_time_relative(ike->event, &sa->timer, CLOCK_MONOTONIC, IKEV2_HALF_OPEN_USEC, 0,
-                                   on_half_open_timeout, sa);
+    r = queued_timer_arm(ike->timers, &sa->timer, monotonic_usec() + IKEV2_HALF_OPEN_USEC, on_half_open_timeout, sa);
     if (r >= 0)
         r = job_submit(ike_jobs(ike), dh_work, dh_done, j, &sa->job);
     if (r < 0) {

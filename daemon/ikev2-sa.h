@@ -102,7 +102,7 @@ struct ikev2_ike_sa {
     struct job *job;                    /* DH on a worker (INIT_PENDING) */
     struct ikev2_ike_sa **job_sa;       /* the job's pointer back to us: cleared when we go */
     bool response_pending;              /* request expected_mid - 1 is being worked on (job) */
-    sd_event_source *timer;             /* half-open timeout */
+    struct queued_timer timer;          /* half-open timeout (ike->timers) */
     struct ikev2_auth_state *auth;      /* IKE_AUTH in progress: EAP rounds, certificate jobs (ikev2-auth-state.h) */
     struct aaa_grant *grant;            /* what a RADIUS Access-Accept authorized (aaa.h); NULL otherwise */
 
