@@ -3,10 +3,11 @@
  * Many long timers behind one sd-event source (timer-queue.c).
  *
  * Every established IKE SA watches its group policy's timeouts, its
- * peer's liveness and its own rekey: three timers for hours on end. As
- * sd-event sources they cost about 300 bytes of heap each (the source and
- * its place in the loop's queues), the largest part of an established
- * session's memory after the SA itself. Here a timer is a small struct
+ * peer's liveness and its own rekey: three timers for hours on end (IKEv1:
+ * two), and every handshake its half-open timeout. As sd-event sources they
+ * cost about 300 bytes of heap each (the source and its place in the loop's
+ * queues), the largest part of an established session's memory after the
+ * SA itself, and an allocation per handshake. Here a timer is a small struct
  * inside its owner; the queue keeps the armed ones in a binary heap
  * ordered by due time (8 bytes each) and keeps one sd-event source armed
  * for the earliest. Arming and disarming cost O(log n), firing O(log n)
