@@ -214,7 +214,7 @@ static int add_sessions(struct session_registry *reg, struct owner *owners, size
         tmpl.remote.in.sin_family = AF_INET;
         client_address(i, &tmpl.remote.in.sin_addr);
         tmpl.remote.in.sin_port = htons((uint16_t)(10000 + i % 50000));
-        char user[32];
+        char user[48];
         snprintf(user, sizeof(user), "u%zu@example.com", i + 1);
         tmpl.user = user;
         tmpl.tunnel_group = "rw";
