@@ -376,5 +376,42 @@ static void test_policy_check_interval(void)
     CHECK_INT_EQ(session_policy_check_usec(&gp), 10 * s);            /* the shorter one */
 }
 
-TEST_MAIN(TEST(test_lookups), TEST(test_user_order), TEST(test_login_limit), TEST(test_address6), TEST(test_many),
+/* The session keeps its own copies of the template's strings and RADIUS
+ * Class (the protocol's buffers are gone once IKE_AUTH returns); a template
+ * without them gives empty strings and no Class. */
+static void test_strings_copied(void)
+{
+    setup();
+    char user[32] = "dave", group[16] = "corp", policy[16] = "staff", encryption[64] = "ESP AES-GCM-16-128";
+    uint8_t class_[5] = { 1, 2, 0, 4, 5 };
+    struct session tmpl = { .address = addr(60), .ops = &stand_in_ops, .user = user, .tunnel_group = group,
+                            .group_policy = policy, .encryption = encryption, .radius_class = class_,
+                            .radius_class_len = sizeof(class_) };
+    struct session *s = NULL;
+    CHECK_INT_EQ(session_add(registry, &tmpl, &s), 0);
+    memset(user, 'x', sizeof(user) - 1);
+    memset(group, 0, sizeof(group));
+    memset(policy, 0, sizeof(policy));
+    memset(encryption, 0, sizeof(encryption));
+    memset(class_, 0, sizeof(class_));
+    CHECK_STR_EQ(s->user, "dave");
+    CHECK_STR_EQ(s->tunnel_group, "corp");
+    CHECK_STR_EQ(s->group_policy, "staff");
+    CHECK_STR_EQ(s->encryption, "ESP AES-GCM-16-128");
+    CHECK_INT_EQ(s->radius_class_len, 5);
+    CHECK(s->radius_class && memcmp(s->radius_class, (const uint8_t[]){ 1, 2, 0, 4, 5 }, 5) == 0);
+    CHECK(session_find_by_user(registry, "dave") == s);
+
+    struct session bare = { .address = addr(61), .ops = &stand_in_ops };
+    struct session *b = NULL;
+    CHECK_INT_EQ(session_add(registry, &bare, &b), 0);
+    CHECK_STR_EQ(b->user, "");
+    CHECK_STR_EQ(b->tunnel_group, "");
+    CHECK_STR_EQ(b->group_policy, "");
+    CHECK_STR_EQ(b->encryption, "");
+    CHECK(b->radius_class == NULL && b->radius_class_len == 0);
+    session_registry_free(registry);
+}
+
+TEST_MAIN(TEST(test_strings_copied), TEST(test_lookups), TEST(test_user_order), TEST(test_login_limit), TEST(test_address6), TEST(test_many),
           TEST(test_accounting_hooks), TEST(test_activity), TEST(test_policy_check_interval), TEST(test_more_reqids))
