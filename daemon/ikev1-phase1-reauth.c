@@ -39,13 +39,22 @@ static bool same_host(const union ike_sockaddr *a, const union ike_sockaddr *b)
     return memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(a->in6.sin6_addr)) == 0;
 }
 
+/* The same client: the same user from the same host in the same tunnel
+ * group (the test for the takeover of a session and for a DELETE naming
+ * another of the client's ISAKMP SAs). */
+static bool same_client(const struct ikev1_isakmp_sa *a, const struct ikev1_isakmp_sa *b)
+{
+    return a->user[0] && strcmp(a->user, b->user) == 0 && a->group && b->group &&
+           strcmp(a->group->name, b->group->name) == 0 && same_host(&a->remote, &b->remote);
+}
+
 static int check_session(struct session *s, void *userdata)
 {
     struct find_predecessor *f = userdata;
     struct ikev1_isakmp_sa *old = s->owner;
     if (s->protocol != SESSION_IKEV1 || !old || old == f->sa || old->state != IKEV1_SA_READY || !old->has_address)
         return 0;
-    if (!old->group || strcmp(old->group->name, f->sa->group->name) != 0 || !same_host(&old->remote, &f->sa->remote))
+    if (!same_client(old, f->sa))
         return 0;
     f->found = old;
     return -1;          /* stop: the user's oldest such session */
@@ -122,8 +131,7 @@ bool ikev1_reauth_pending(struct ikev1_isakmp_sa *sa)
 {
     struct ikev1_isakmp_sa *newer = sa->user[0] ? hashmap_get_str(sa->ike->ikev1_users, sa->user) : NULL;
     return newer && newer != sa && (newer->state == IKEV1_SA_XAUTH || newer->state == IKEV1_SA_MODECFG) &&
-           newer->group && sa->group && strcmp(newer->group->name, sa->group->name) == 0 &&
-           same_host(&newer->remote, &sa->remote);
+           same_client(newer, sa);
 }
 
 static bool deletes_ipsec_sas(const struct ikev1_payload_list *pl)
@@ -189,10 +197,8 @@ bool ikev1_client_deletes_isakmp_sa(struct ikev1_isakmp_sa *sa, const struct ike
             log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV1, 1, "DELETE for an ISAKMP SA we do not have (any more)");
             continue;
         }
-        /* Only the client's own: the same user from the same host in the
-         * same tunnel group, as for the takeover of its session. */
-        if (!sa->user[0] || strcmp(other->user, sa->user) != 0 || !other->group || !sa->group ||
-            strcmp(other->group->name, sa->group->name) != 0 || !same_host(&other->remote, &sa->remote)) {
+        /* Only the client's own, as for the takeover of its session. */
+        if (!same_client(sa, other)) {
             log_notice_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "DELETE for ISAKMP SA %s of %s ignored: not this client's",
                            other->name, other->peer);
             continue;
