@@ -37,6 +37,7 @@ struct ike {
     uint64_t cookie_logged_usec;            /* rate limit of the cookie defence line */
     uint64_t cookies_unlogged;
     struct session_registry *sessions;
+    struct timer_queue *timers;     /* the long per-SA timers (policy, liveness, rekey): timer-queue.h */
     struct hashmap *pools;          /* pool name -> struct pool */
     struct fixed_addresses *fixed;
     struct route_handle *routes;

@@ -12,6 +12,7 @@
 #include "ike-internal.h"
 #include "ikev2-half-open.h"
 #include "session-reload.h"
+#include "timer-queue.h"
 #include "ikev2-payload.h"
 #include "ikev2-wire.h"
 #include "log.h"
@@ -392,6 +393,7 @@ void ike_free(struct ike *ike)
     fixed_addresses_free(ike->fixed);
     route_close(ike->routes);
     free(ike->reload_ended);
+    timer_queue_free(ike->timers);      /* after every SA that had a timer in it */
     free(ike);
 }
 
@@ -425,6 +427,8 @@ int ike_new(struct vpnd *vpnd, struct ike **ret)
         r = session_registry_new(&ike->sessions);
     if (r >= 0)
         r = fixed_addresses_new(&ike->fixed);
+    if (r >= 0)
+        r = timer_queue_new(ike->event, &ike->timers);
     if (r < 0) {
         log_error_errno(CONFIG_SUBSYS_IKE, r, "cannot set up the IKE tables: %m");
         goto fail;

@@ -18,20 +18,19 @@ static uint64_t interval_usec(const struct ikev1_isakmp_sa *sa)
     return (uint64_t)sa->group->dpd_interval * 1000000ULL;
 }
 
+static void on_dpd_timer(struct queued_timer *t, uint64_t now, void *userdata);
+
 static int rearm(struct ikev1_isakmp_sa *sa)
 {
-    int r = sd_event_source_set_time_relative(sa->dpd_timer, interval_usec(sa));
-    if (r >= 0)
-        r = sd_event_source_set_enabled(sa->dpd_timer, SD_EVENT_ONESHOT);
-    return r;
+    return queued_timer_arm(sa->ike->timers, &sa->dpd_timer, monotonic_usec() + interval_usec(sa), on_dpd_timer, sa);
 }
 
-static int on_dpd_timer(sd_event_source *s, uint64_t usec, void *userdata)
+static void on_dpd_timer(struct queued_timer *t, uint64_t now, void *userdata)
 {
     struct ikev1_isakmp_sa *sa = userdata;
     struct log_ctx ctx;
-    (void)s;
-    (void)usec;
+    (void)t;
+    (void)now;
     ikev1_sa_log_ctx(sa, &ctx);
 
     uint64_t bytes_in = sa->dpd_bytes_in;
@@ -48,7 +47,7 @@ static int on_dpd_timer(sd_event_source *s, uint64_t usec, void *userdata)
                  sa->group->dpd_interval);
         session_set_end_cause(sa->session, SESSION_END_LOST_CARRIER);
         ikev1_sa_terminate(sa, true, reason);
-        return 0;
+        return;
     } else {
         uint8_t seq[4];
         wire_put32(seq, ++sa->dpd_seq);
@@ -59,18 +58,16 @@ static int on_dpd_timer(sd_event_source *s, uint64_t usec, void *userdata)
     }
     if (rearm(sa) < 0)
         log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "dead peer detection stopped: cannot rearm its timer");
-    return 0;
 }
 
 int ikev1_dpd_start(struct ikev1_isakmp_sa *sa)
 {
-    if (!sa->peer_dpd || sa->group->dpd_interval == 0 || sa->dpd_timer)
+    if (!sa->peer_dpd || sa->group->dpd_interval == 0 || queued_timer_armed(&sa->dpd_timer))
         return 0;
     /* RFC 3706 5.5: the first sequence number is random. */
     if (crypto_random(&sa->dpd_seq, sizeof(sa->dpd_seq)) < 0)
         sa->dpd_seq = 1;
     sa->dpd_seq &= 0x7fffffffu;     /* room before it wraps */
     sa->dpd_checked_usec = monotonic_usec();
-    return sd_event_add_time_relative(sa->ike->event, &sa->dpd_timer, CLOCK_MONOTONIC, interval_usec(sa), 0,
-                                      on_dpd_timer, sa);
+    return rearm(sa);
 }

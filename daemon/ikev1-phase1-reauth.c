@@ -113,8 +113,8 @@ bool ikev1_reauth_adopt(struct ikev1_isakmp_sa *sa)
     sa->session->natt = sa->nat_detected;
     uint64_t established = old->established_usec;
     struct session_activity activity = old->activity;
-    old->policy_timer = sd_event_source_disable_unref(old->policy_timer);
-    old->dpd_timer = sd_event_source_disable_unref(old->dpd_timer);
+    queued_timer_disarm(old->ike->timers, &old->policy_timer);
+    queued_timer_disarm(old->ike->timers, &old->dpd_timer);
     int r = ikev1_start_policy_timer(sa);
     sa->established_usec = established;         /* session-timeout counts from the login */
     sa->activity = activity;                    /* the idle time goes on across the re-authentication */

@@ -531,15 +531,17 @@ static void register_session(struct ikev1_isakmp_sa *sa, const char *esp)
         .ops = &ops,
         .owner = sa,
     };
-    snprintf(tmpl.user, sizeof(tmpl.user), "%s", sa->user);
-    snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "%s", sa->group->name);
-    snprintf(tmpl.group_policy, sizeof(tmpl.group_policy), "%s", sa->policy ? sa->policy->name : "");
+    char encryption[256];
+    tmpl.user = sa->user;
+    tmpl.tunnel_group = sa->group->name;
+    tmpl.group_policy = sa->policy ? sa->policy->name : "";
     if (sa->grant) {
-        memcpy(tmpl.radius_class, sa->grant->authz.class_, sa->grant->authz.class_len);
+        tmpl.radius_class = sa->grant->authz.class_;
         tmpl.radius_class_len = sa->grant->authz.class_len;
     }
-    snprintf(tmpl.encryption, sizeof(tmpl.encryption), "ESP %s, IKE %s/%s/%s", esp, sa->choice.encr->name,
+    snprintf(encryption, sizeof(encryption), "ESP %s, IKE %s/%s/%s", esp, sa->choice.encr->name,
              sa->choice.prf->name, sa->choice.dh->name);
+    tmpl.encryption = encryption;
     int r = session_add(sa->ike->sessions, &tmpl, &sa->session);
     if (r < 0) {
         log_error_ctx(&ctx, CONFIG_SUBSYS_IKE, "cannot register the session: %s", strerror(-r));

@@ -344,8 +344,8 @@ void ikev1_sa_terminate(struct ikev1_isakmp_sa *sa, bool send_del, const char *r
     ikev1_quick_free_all(sa);
     sa->timer = sd_event_source_disable_unref(sa->timer);
     sa->req_timer = sd_event_source_disable_unref(sa->req_timer);
-    sa->policy_timer = sd_event_source_disable_unref(sa->policy_timer);
-    sa->dpd_timer = sd_event_source_disable_unref(sa->dpd_timer);
+    queued_timer_disarm(sa->ike->timers, &sa->policy_timer);
+    queued_timer_disarm(sa->ike->timers, &sa->dpd_timer);
     ikev1_children_remove_all(sa);
     if (sa->session) {
         char addr[INET6_ADDRSTRLEN] = "";
@@ -472,18 +472,16 @@ void ikev1_session_sas(struct session *s, struct session_sas *out)
 
 /* ---- group policy timeouts ------------------------------------------------------------------ */
 
-static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdata)
+static void on_policy_timer(struct queued_timer *t, uint64_t now, void *userdata)
 {
     struct ikev1_isakmp_sa *sa = userdata;
     const struct config_group_policy *gp = sa->policy;
-    uint64_t now = monotonic_usec();
     char reason[96];
-    (void)usec;
     if (gp && gp->session_timeout && now - sa->established_usec >= (uint64_t)gp->session_timeout * 1000000ULL) {
         snprintf(reason, sizeof(reason), "session timeout (%u s)", gp->session_timeout);
         session_set_end_cause(sa->session, SESSION_END_SESSION_TIMEOUT);
         ikev1_sa_terminate(sa, true, reason);
-        return 0;
+        return;
     }
     /* Traffic from the client is what counts. Without a CHILD SA (between
      * Quick Modes) there is nothing to read: the time goes on. */
@@ -495,25 +493,23 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
         snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
         session_set_end_cause(sa->session, SESSION_END_IDLE_TIMEOUT);
         ikev1_sa_terminate(sa, true, reason);
-        return 0;
+        return;
     }
-    if (sd_event_source_set_time(source, now + session_policy_check_usec(gp)) < 0 ||
-        sd_event_source_set_enabled(source, SD_EVENT_ONESHOT) < 0) {
+    if (queued_timer_arm(sa->ike->timers, t, now + session_policy_check_usec(gp), on_policy_timer, sa) < 0) {
         struct log_ctx ctx;
         ikev1_sa_log_ctx(sa, &ctx);
         log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV1, "idle/session timeout watch stopped");
     }
-    return 0;
 }
 
 int ikev1_start_policy_timer(struct ikev1_isakmp_sa *sa)
 {
     sa->established_usec = monotonic_usec();
     session_activity_start(&sa->activity, sa->established_usec);
-    if (sa->policy_timer)
+    if (queued_timer_armed(&sa->policy_timer))
         return 0;
-    return sd_event_add_time(sa->ike->event, &sa->policy_timer, CLOCK_MONOTONIC,
-                             sa->established_usec + session_policy_check_usec(sa->policy), 0, on_policy_timer, sa);
+    return queued_timer_arm(sa->ike->timers, &sa->policy_timer,
+                            sa->established_usec + session_policy_check_usec(sa->policy), on_policy_timer, sa);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------------- */

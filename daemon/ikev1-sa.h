@@ -35,6 +35,7 @@
 #include "ikev1-payload.h"
 #include "ikev1-quick-proposal.h"
 #include "log.h"
+#include "timer-queue.h"
 
 enum ikev1_sa_state {
     IKEV1_SA_P1_PENDING,
@@ -186,8 +187,8 @@ struct ikev1_isakmp_sa {
     size_t n_children, children_cap;
     uint8_t **capture; size_t *capture_len;    /* set: the next message sent is copied there */
     struct session *session;
-    sd_event_source *policy_timer;      /* group policy idle and session timeouts */
-    sd_event_source *dpd_timer;         /* dead peer detection (ikev1-dpd.c) */
+    struct queued_timer policy_timer;   /* group policy idle and session timeouts (ike->timers) */
+    struct queued_timer dpd_timer;      /* dead peer detection (ikev1-dpd.c) */
     uint32_t dpd_seq;                   /* our last R-U-THERE sequence number */
     unsigned dpd_unanswered;
     uint64_t dpd_bytes_in, dpd_checked_usec;

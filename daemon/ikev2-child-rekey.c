@@ -218,11 +218,30 @@ static void old_deleted(struct ikev2_ike_sa *sa, const struct ikev2_payload_list
 {
     uint32_t spi = (uint32_t)(uintptr_t)userdata;
     /* Without an answer the SA is going away and takes the pair with it. */
-    if (!inner || !sa->has_old_child || sa->old_child.spi_in != spi)
+    if (!inner || !sa->has_old_child || sa->old_child->spi_in != spi)
         return;
-    int r = child_sa_remove_sas(ike_xfrm(sa->ike), &sa->old_child);
+    int r = child_sa_remove_sas(ike_xfrm(sa->ike), sa->old_child);
+    log_removed(sa, "rekeyed CHILD_SA deleted", sa->old_child, r);
+    ikev2_old_child_gone(sa);
+}
+
+int ikev2_keep_old_child(struct ikev2_ike_sa *sa)
+{
+    struct child_sa *old = sa->old_child ? sa->old_child : malloc(sizeof(*old));
+    if (!old)
+        return -ENOMEM;
+    *old = sa->child;
+    old->route_installed = false;       /* the route stays with the tunnel */
+    sa->old_child = old;
+    sa->has_old_child = true;
+    return 0;
+}
+
+void ikev2_old_child_gone(struct ikev2_ike_sa *sa)
+{
+    free(sa->old_child);
+    sa->old_child = NULL;
     sa->has_old_child = false;
-    log_removed(sa, "rekeyed CHILD_SA deleted", &sa->old_child, r);
 }
 
 static int queue_delete(struct ikev2_ike_sa *sa, uint32_t spi_in, ikev2_response_fn done)
@@ -373,7 +392,7 @@ static void rekey_finish(struct ikev2_ike_sa *sa, struct ikev2_child_rekey *rk, 
                      rk->old_spi_in, rk->old_spi_out);
         rekey_free(sa, rk, true);
         if (sa->has_old_child)
-            (void)ikev2_child_delete_old(sa, &sa->old_child);
+            (void)ikev2_child_delete_old(sa, sa->old_child);
         return;
     }
 
@@ -389,18 +408,24 @@ static void rekey_finish(struct ikev2_ike_sa *sa, struct ikev2_child_rekey *rk, 
         return;
     }
     bool route = sa->child.route_installed;    /* the route stays with the tunnel */
-    sa->old_child = sa->child;
-    sa->old_child.route_installed = false;
-    sa->has_old_child = true;
+    struct child_sa replaced = sa->child;
+    bool kept = ikev2_keep_old_child(sa) >= 0;
+    if (!kept) {
+        /* No memory to keep the old pair for its DELETE: it goes now. */
+        log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "out of memory: rekeyed CHILD_SA spi in 0x%08x removed at once",
+                        replaced.spi_in);
+        (void)child_sa_remove_sas(ike_xfrm(sa->ike), &replaced);
+    }
     sa->child = rk->next;
     sa->child.route_installed = route;
     sa->esp = rk->esp;
     sa->esp.peer_spi = rk->next.spi_out;
     log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA rekeyed by vpnd: spi in 0x%08x out 0x%08x, %s%s (replaces "
-                 "spi in 0x%08x out 0x%08x)", sa->child.spi_in, sa->child.spi_out, suite, pfs, sa->old_child.spi_in,
-                 sa->old_child.spi_out);
+                 "spi in 0x%08x out 0x%08x)", sa->child.spi_in, sa->child.spi_out, suite, pfs, replaced.spi_in,
+                 replaced.spi_out);
     rekey_free(sa, rk, true);
-    (void)ikev2_child_delete_old(sa, &sa->old_child);
+    if (kept)
+        (void)ikev2_child_delete_old(sa, sa->old_child);
     return;
 
 fail:
@@ -723,7 +748,7 @@ void ikev2_child_rekey_collided(struct ikev2_ike_sa *sa, const uint8_t *ni, size
 {
     struct ikev2_initiator *in = sa->initiator;
     struct ikev2_child_rekey *rk = in ? in->rekey : NULL;
-    if (!rk || !sa->has_old_child || sa->old_child.spi_in != rk->old_spi_in)
+    if (!rk || !sa->has_old_child || sa->old_child->spi_in != rk->old_spi_in)
         return;
     struct log_ctx ctx;
     rekey_log_ctx(sa, &ctx);
@@ -749,10 +774,10 @@ void ikev2_child_hard_expired(struct ikev2_ike_sa *sa, uint32_t spi, bool inboun
     struct log_ctx ctx;
     struct ikev2_initiator *in = sa->initiator;
     rekey_log_ctx(sa, &ctx);
-    if (sa->has_old_child && (inbound ? spi == sa->old_child.spi_in : spi == sa->old_child.spi_out)) {
-        int r = child_sa_remove_sas(ike_xfrm(sa->ike), &sa->old_child);
-        sa->has_old_child = false;
-        log_removed(sa, "rekeyed CHILD_SA reached its hard lifetime, removed", &sa->old_child, r);
+    if (sa->has_old_child && (inbound ? spi == sa->old_child->spi_in : spi == sa->old_child->spi_out)) {
+        int r = child_sa_remove_sas(ike_xfrm(sa->ike), sa->old_child);
+        log_removed(sa, "rekeyed CHILD_SA reached its hard lifetime, removed", sa->old_child, r);
+        ikev2_old_child_gone(sa);
         return;
     }
     if (in && in->redundant && (inbound ? spi == in->redundant->spi_in : spi == in->redundant->spi_out)) {

@@ -109,9 +109,14 @@ static void answer_rekey(struct ikev2_ike_sa *sa, uint32_t mid, const struct ike
         ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_TEMPORARY_FAILURE);
         return;
     }
-    sa->old_child = sa->child;
-    sa->old_child.route_installed = false;
-    sa->has_old_child = true;
+    if (ikev2_keep_old_child(sa) < 0) {
+        free(out);
+        ikev2_child_drop_deferred_outbound(sa);
+        (void)child_sa_remove_sas(ike_xfrm(sa->ike), &next);
+        log_error_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "out of memory: cannot keep the CHILD_SA being rekeyed");
+        ikev2_send_encrypted_notify(sa, exchange, mid, IKEV2_N_TEMPORARY_FAILURE);
+        return;
+    }
     sa->child = next;
     sa->esp = *esp;
     char suite[80], pfs[48] = "";
@@ -119,8 +124,8 @@ static void answer_rekey(struct ikev2_ike_sa *sa, uint32_t mid, const struct ike
     if (esp->dh)
         snprintf(pfs, sizeof(pfs), ", PFS %s", esp->dh->name);
     log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA rekeyed: spi in 0x%08x out 0x%08x, %s%s (replaces spi in "
-                 "0x%08x out 0x%08x)", sa->child.spi_in, sa->child.spi_out, suite, pfs, sa->old_child.spi_in,
-                 sa->old_child.spi_out);
+                 "0x%08x out 0x%08x)", sa->child.spi_in, sa->child.spi_out, suite, pfs, sa->old_child->spi_in,
+                 sa->old_child->spi_out);
     ikev2_child_rekey_collided(sa, ni, ni_len, nr, sizeof(nr), &sa->child);    /* ours under way too? */    /* ours under way too? */
     (void)ikev2_send_encrypted(sa, exchange, true, mid, out, len, ikev2_builder_first_type(&b));
     free(out);

@@ -115,6 +115,6 @@ int ikev2_session_describe(struct session *s, const struct xfrm_snapshot *snap, 
     if (sa->has_child)
         r = child_sa_describe(ike_xfrm(sa->ike), snap, &sa->child, esp, "current", children);
     if (r >= 0 && sa->has_old_child)
-        r = child_sa_describe(ike_xfrm(sa->ike), snap, &sa->old_child, esp, "rekeyed", children);
+        r = child_sa_describe(ike_xfrm(sa->ike), snap, sa->old_child, esp, "rekeyed", children);
     return r;
 }

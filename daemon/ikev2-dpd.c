@@ -32,7 +32,7 @@ static bool inbound_bytes(struct ikev2_ike_sa *sa, uint64_t *bytes)
     if (child_sa_counters(ike_xfrm(sa->ike), &sa->child, bytes, &bout, &pin, &pout) < 0)
         return false;
     if (sa->has_old_child)
-        (void)child_sa_counters(ike_xfrm(sa->ike), &sa->old_child, bytes, &bout, &pin, &pout);
+        (void)child_sa_counters(ike_xfrm(sa->ike), sa->old_child, bytes, &bout, &pin, &pout);
     return true;
 }
 
@@ -45,16 +45,16 @@ static void liveness_answered(struct ikev2_ike_sa *sa, const struct ikev2_payloa
     log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "liveness check answered");
 }
 
-static int on_dpd_timer(sd_event_source *s, uint64_t usec, void *userdata)
+static void on_dpd_timer(struct queued_timer *t, uint64_t now, void *userdata)
 {
     struct ikev2_ike_sa *sa = userdata;
     struct ikev2_initiator *in = sa->initiator;
-    uint64_t now = monotonic_usec(), interval = interval_usec(sa), bytes = 0;
+    uint64_t interval = interval_usec(sa), bytes = 0;
     struct log_ctx ctx;
 
     ikev2_sa_log_ctx(sa, &ctx);
     if (!interval || in->deleting)
-        return 0;
+        return;
     /* A rekey resets the counters: any change counts as traffic. */
     if (inbound_bytes(sa, &bytes) && bytes != in->dpd_bytes_in) {
         in->dpd_bytes_in = bytes;
@@ -75,12 +75,9 @@ static int on_dpd_timer(sd_event_source *s, uint64_t usec, void *userdata)
         /* The request queue gives up on a dead peer; look again later. */
         next = now + interval;
     }
-    int e = sd_event_source_set_time(s, next);
-    if (e >= 0)
-        e = sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+    int e = queued_timer_arm(sa->ike->timers, t, next, on_dpd_timer, sa);
     if (e < 0)
         log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "liveness checks stopped: %s", strerror(-e));
-    return 0;
 }
 
 void ikev2_dpd_start(struct ikev2_ike_sa *sa)
@@ -95,9 +92,7 @@ void ikev2_dpd_start(struct ikev2_ike_sa *sa)
      * over by an IKE SA rekey. Asking the kernel instead cost a netlink
      * round trip per new session. */
     in->dpd_bytes_in = sa->activity.bytes_in;
-    in->dpd_timer = sd_event_source_disable_unref(in->dpd_timer);
-    int e = sd_event_add_time(sa->ike->event, &in->dpd_timer, CLOCK_MONOTONIC, in->last_heard_usec + interval, 0,
-                              on_dpd_timer, sa);
+    int e = queued_timer_arm(sa->ike->timers, &in->dpd_timer, in->last_heard_usec + interval, on_dpd_timer, sa);
     if (e < 0) {
         struct log_ctx ctx;
         ikev2_sa_log_ctx(sa, &ctx);
@@ -108,5 +103,5 @@ void ikev2_dpd_start(struct ikev2_ike_sa *sa)
 void ikev2_dpd_stop(struct ikev2_ike_sa *sa)
 {
     if (sa->initiator)
-        sa->initiator->dpd_timer = sd_event_source_disable_unref(sa->initiator->dpd_timer);
+        queued_timer_disarm(sa->ike->timers, &sa->initiator->dpd_timer);
 }

@@ -102,7 +102,10 @@ static void accepted(struct ikev2_ike_sa *sa, uint32_t mid, const struct aaa_res
     memcpy(er->msk, res->msk, res->msk_len);
     er->msk_len = res->msk_len;
     sa->auth->eap_succeeded = true;
-    snprintf(sa->identity, sizeof(sa->identity), "%s", er->identity);
+    if (ikev2_sa_set_identity(sa, er->identity) < 0) {
+        ikev2_auth_fail(sa, mid, er->identity, "out of memory");
+        return;
+    }
     ikev2_sa_log_ctx(sa, &ctx);
     if (res->authz.policy_value[0] && !res->authz.group_policy)
         log_info_ctx(&ctx, CONFIG_SUBSYS_AUTH, "user %s: RADIUS %s '%s' is not in the group-policy-map of "

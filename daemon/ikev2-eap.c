@@ -286,7 +286,10 @@ static void answer(struct ikev2_ike_sa *sa, uint32_t mid, int r, const uint8_t *
         const char *user = eap_server_user(as->eap);
         as->eap_succeeded = true;
         /* The authenticated user is the session's user from here on. */
-        snprintf(sa->identity, sizeof(sa->identity), "%s", user ? user : "");
+        if (ikev2_sa_set_identity(sa, user) < 0) {
+            ikev2_auth_fail(sa, mid, user, "out of memory");
+            return;
+        }
         ikev2_sa_log_ctx(sa, &ctx);
         log_info_ctx(&ctx, CONFIG_SUBSYS_AUTH, "EAP-%s succeeded: peer %s, user '%s', tunnel group %s",
                      eap_method_name((enum eap_method)as->peer_method->eap_method), sa->peer, sa->identity,

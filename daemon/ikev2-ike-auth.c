@@ -422,7 +422,10 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
         return;
     }
     sa->group = group;
-    snprintf(sa->identity, sizeof(sa->identity), "%s", identity);
+    if (ikev2_sa_set_identity(sa, identity) < 0) {
+        auth_failed(sa, mid, identity, "out of memory");
+        return;
+    }
     ikev2_sa_log_ctx(sa, &ctx);
 
     if (!ikev2_ike_choice_allowed(&sa->choice, (const struct config_ike_proposal *const *)group->ike_proposals,
@@ -639,7 +642,7 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
     ike->stats.established++;
     if (sa->has_child)
         ike->stats.handshakes_succeeded++;
-    sa->timer = sd_event_source_disable_unref(sa->timer);
+    queued_timer_disarm(sa->ike->timers, &sa->timer);
     ikev2_half_open_peer_release(ike, sa);
     if (sa->in_half_open) {
         hashmap_remove(ike->half_open, &sa->half_open_key, sizeof(sa->half_open_key));
@@ -691,14 +694,16 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
         static const struct session_ops ops = { ikev2_session_counters, ikev2_session_terminate,
                                                 ikev2_session_sas, ikev2_session_describe };
         tmpl.ops = &ops;
-        snprintf(tmpl.user, sizeof(tmpl.user), "%s", sa->identity);
-        snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "%s", group->name);
-        snprintf(tmpl.group_policy, sizeof(tmpl.group_policy), "%s", sa->policy ? sa->policy->name : "");
+        char encryption[256];
+        tmpl.user = sa->identity;
+        tmpl.tunnel_group = group->name;
+        tmpl.group_policy = sa->policy ? sa->policy->name : "";
         if (sa->grant) {
-            memcpy(tmpl.radius_class, sa->grant->authz.class_, sa->grant->authz.class_len);
+            tmpl.radius_class = sa->grant->authz.class_;
             tmpl.radius_class_len = sa->grant->authz.class_len;
         }
-        snprintf(tmpl.encryption, sizeof(tmpl.encryption), "ESP %s, IKE %s", esp, suite);
+        snprintf(encryption, sizeof(encryption), "ESP %s, IKE %s", esp, suite);
+        tmpl.encryption = encryption;
         r = ikev2_sa_start_policy_timer(sa);
         if (r < 0)
             log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "cannot watch the idle and session timeouts: %s",

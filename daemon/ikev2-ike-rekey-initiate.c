@@ -580,10 +580,11 @@ fail:
     arm(sa, IKE_REKEY_RETRY_USEC);
 }
 
-static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+static void on_timer(struct queued_timer *t, uint64_t now, void *userdata)
 {
+    (void)t;
+    (void)now;
     start(userdata);
-    return 0;
 }
 
 static void arm(struct ikev2_ike_sa *sa, uint64_t after_usec)
@@ -592,13 +593,7 @@ static void arm(struct ikev2_ike_sa *sa, uint64_t after_usec)
     if (!in)
         return;
     uint64_t when = monotonic_usec() + after_usec;
-    int r;
-    if (in->ike_rekey_timer) {
-        r = sd_event_source_set_time(in->ike_rekey_timer, when);
-        if (r >= 0)
-            r = sd_event_source_set_enabled(in->ike_rekey_timer, SD_EVENT_ONESHOT);
-    } else
-        r = sd_event_add_time(sa->ike->event, &in->ike_rekey_timer, CLOCK_MONOTONIC, when, 0, on_timer, sa);
+    int r = queued_timer_arm(sa->ike->timers, &in->ike_rekey_timer, when, on_timer, sa);
     if (r < 0) {
         struct log_ctx ctx;
         ikev2_sa_log_ctx(sa, &ctx);
@@ -623,7 +618,7 @@ void ikev2_ike_rekey_abandon(struct ikev2_ike_sa *sa)
     struct ikev2_initiator *in = sa->initiator;
     if (!in)
         return;
-    in->ike_rekey_timer = sd_event_source_disable_unref(in->ike_rekey_timer);
+    queued_timer_disarm(sa->ike->timers, &in->ike_rekey_timer);
     rekey_free(sa, in->ike_rekey);
 }
 

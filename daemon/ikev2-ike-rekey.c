@@ -75,7 +75,9 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     n->policy = old->policy;            /* may point into the grant: both move */
     n->grant = old->grant;
     old->grant = NULL;
-    snprintf(n->identity, sizeof(n->identity), "%s", old->identity);
+    /* n has a copy already (ikev2_ike_sa_rekeyed): the same text. */
+    if (strcmp(n->identity, old->identity) != 0)
+        (void)ikev2_sa_set_identity(n, old->identity);
     free(n->local_identity);
     n->local_identity = old->local_identity ? strdup(old->local_identity) : NULL;
     free(n->client_version);
@@ -90,7 +92,9 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     n->child = old->child;
     n->esp = old->esp;
     n->has_old_child = old->has_old_child;
-    n->old_child = old->old_child;
+    free(n->old_child);
+    n->old_child = old->old_child;      /* moves */
+    old->old_child = NULL;
     memcpy(n->tsi, old->tsi, sizeof(n->tsi));
     n->n_tsi = old->n_tsi;
     free(n->tsr);
@@ -107,7 +111,7 @@ static void take_over(struct ikev2_ike_sa *n, struct ikev2_ike_sa *old)
     old->has_child = false;
     old->has_old_child = false;
     old->session = NULL;
-    old->policy_timer = sd_event_source_disable_unref(old->policy_timer);
+    queued_timer_disarm(old->ike->timers, &old->policy_timer);
     ikev2_initiator_take_over(n, old);
 }
 
@@ -130,11 +134,17 @@ struct ikev2_ike_sa *ikev2_ike_sa_rekeyed(struct ikev2_ike_sa *old, bool we_init
     struct ikev2_ike_sa *n = calloc(1, sizeof(*n));
     if (!n)
         return NULL;
+    n->identity = ikev2_no_identity;
+    if (ikev2_sa_set_identity(n, old->identity) < 0) {
+        free(n);
+        return NULL;
+    }
     n->original_initiator = we_initiated;
     n->ispi = ispi;
     n->rspi = rspi;
     uint64_t local_spi = ikev2_sa_local_spi(n);
     if (hashmap_put(ike->sas, &local_spi, sizeof(local_spi), n) < 0) {
+        ikev2_sa_clear_identity(n);
         free(n);
         return NULL;
     }
@@ -166,7 +176,6 @@ struct ikev2_ike_sa *ikev2_ike_sa_rekeyed(struct ikev2_ike_sa *old, bool we_init
      * it, n keeps the configuration's own. */
     if (old->grant && old->policy == &old->grant->policy_copy)
         n->policy = old->grant->authz.group_policy ? old->grant->authz.group_policy : old->group->group_policy;
-    snprintf(n->identity, sizeof(n->identity), "%s", old->identity);
     ike->stats.established++;
     if (adopt)
         ikev2_ike_sa_adopt(n, old);

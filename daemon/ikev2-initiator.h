@@ -65,11 +65,11 @@ struct ikev2_deferred_outbound {
 struct ikev2_initiator {
     struct ikev2_request *outstanding;
     struct ikev2_request *queue, **queue_tail;
-    sd_event_source *retransmit_timer;
+    struct queued_timer retransmit_timer;   /* ike->timers, like the two below */
     bool capturing;                     /* ikev2_send_encrypted is sending `outstanding` */
     bool deleting;                      /* our DELETE of the IKE SA is out: nothing else is sent */
     /* Liveness (ikev2-dpd.c). */
-    sd_event_source *dpd_timer;
+    struct queued_timer dpd_timer;
     uint64_t last_heard_usec;           /* CLOCK_MONOTONIC: last IKE message or ESP from the peer */
     uint64_t dpd_bytes_in;              /* inbound ESP bytes when last read */
     /* Our CHILD SA rekey in flight (ikev2-child-rekey.c). */
@@ -84,7 +84,7 @@ struct ikev2_initiator {
     struct ikev2_deferred_outbound *pending;
     sd_event_source *outbound_timer;
     /* Our IKE SA rekey (ikev2-ike-rekey-initiate.c): timer, exchange in flight. */
-    sd_event_source *ike_rekey_timer;
+    struct queued_timer ike_rekey_timer;
     struct ikev2_ike_rekey *ike_rekey;
 };
 

@@ -24,9 +24,9 @@ static void rebind(struct ikev2_ike_sa *sa, const union ike_sockaddr *local, con
     if (r >= 0 && sa->has_old_child) {
         /* The SAs a rekey replaced still carry packets in flight. */
         char old_err[300];
-        if (child_sa_update_remote(ike_xfrm(sa->ike), &sa->old_child, remote, old_err, sizeof(old_err)) < 0) {
-            (void)child_sa_remove_sas(ike_xfrm(sa->ike), &sa->old_child);
-            sa->has_old_child = false;
+        if (child_sa_update_remote(ike_xfrm(sa->ike), sa->old_child, remote, old_err, sizeof(old_err)) < 0) {
+            (void)child_sa_remove_sas(ike_xfrm(sa->ike), sa->old_child);
+            ikev2_old_child_gone(sa);
         }
     }
     sa->local = *local;
@@ -82,7 +82,7 @@ void ikev2_nat_mapping(struct ike *ike, const struct xfrm_event_mapping *m)
     }
     struct ikev2_ike_sa *sa = s->owner;
     if (sa->state != IKEV2_SA_ESTABLISHED || !sa->has_child || !sa->nat_detected ||
-        (m->id.spi != sa->child.spi_in && !(sa->has_old_child && m->id.spi == sa->old_child.spi_in)))
+        (m->id.spi != sa->child.spi_in && !(sa->has_old_child && m->id.spi == sa->old_child->spi_in)))
         return;
     union ike_sockaddr remote;
     memset(&remote, 0, sizeof(remote));

@@ -76,19 +76,13 @@ static uint64_t wait_usec(const struct ikev2_ike_sa *sa, const struct ikev2_requ
     return ms * 1000ULL;
 }
 
-static int on_retransmit(sd_event_source *s, uint64_t usec, void *userdata);
+static void on_retransmit(struct queued_timer *t, uint64_t now, void *userdata);
 
 static void arm_timer(struct ikev2_ike_sa *sa, struct ikev2_request *r)
 {
     struct ikev2_initiator *in = sa->initiator;
     uint64_t when = monotonic_usec() + wait_usec(sa, r);
-    int e;
-    if (in->retransmit_timer) {
-        e = sd_event_source_set_time(in->retransmit_timer, when);
-        if (e >= 0)
-            e = sd_event_source_set_enabled(in->retransmit_timer, SD_EVENT_ONESHOT);
-    } else
-        e = sd_event_add_time(sa->ike->event, &in->retransmit_timer, CLOCK_MONOTONIC, when, 0, on_retransmit, sa);
+    int e = queued_timer_arm(sa->ike->timers, &in->retransmit_timer, when, on_retransmit, sa);
     if (e < 0) {
         struct log_ctx ctx;
         ikev2_sa_log_ctx(sa, &ctx);
@@ -198,16 +192,18 @@ static void give_up(struct ikev2_ike_sa *sa, struct ikev2_request *r)
     ikev2_ike_sa_terminate(sa->ike, sa, false, reason);
 }
 
-static int on_retransmit(sd_event_source *s, uint64_t usec, void *userdata)
+static void on_retransmit(struct queued_timer *t, uint64_t now, void *userdata)
 {
     struct ikev2_ike_sa *sa = userdata;
     struct ikev2_initiator *in = sa->initiator;
     struct ikev2_request *r = in->outstanding;
+    (void)t;
+    (void)now;
     if (!r)
-        return 0;
+        return;
     if (r->transmissions >= max_transmissions(sa, r) || r->sent.n == 0) {
         give_up(sa, r);
-        return 0;
+        return;
     }
     struct log_ctx ctx;
     ikev2_sa_log_ctx(sa, &ctx);
@@ -217,7 +213,6 @@ static int on_retransmit(sd_event_source *s, uint64_t usec, void *userdata)
                   ikev2_exchange_name(r->exchange), r->mid, r->what, r->transmissions, max_transmissions(sa, r));
     (void)ikev2_datagrams_send(sa->ike, &sa->local, &sa->remote, &r->sent, &ctx);
     arm_timer(sa, r);
-    return 0;
 }
 
 void ikev2_peer_heard(struct ikev2_ike_sa *sa)
@@ -310,8 +305,7 @@ void ikev2_handle_response(struct ike *ike, const struct ike_packet *pkt, const 
 
     in->last_heard_usec = monotonic_usec();
     in->outstanding = NULL;
-    if (in->retransmit_timer)
-        (void)sd_event_source_set_enabled(in->retransmit_timer, SD_EVENT_OFF);
+    queued_timer_disarm(sa->ike->timers, &in->retransmit_timer);
     ikev2_response_fn done = r->done;
     void *userdata = r->userdata;
     request_free(r);
@@ -389,8 +383,9 @@ void ikev2_initiator_free(struct ikev2_ike_sa *sa)
     abandon_all(sa);
     request_free(in->outstanding);
     in->outstanding = NULL;
-    in->retransmit_timer = sd_event_source_disable_unref(in->retransmit_timer);
-    in->dpd_timer = sd_event_source_disable_unref(in->dpd_timer);
+    queued_timer_disarm(sa->ike->timers, &in->retransmit_timer);
+    queued_timer_disarm(sa->ike->timers, &in->dpd_timer);
+    queued_timer_disarm(sa->ike->timers, &in->ike_rekey_timer);    /* abandon_all stopped it already */
     free(in);
     sa->initiator = NULL;
 }

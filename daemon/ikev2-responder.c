@@ -335,11 +335,11 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         job_cancel(sa->job);
         sa->job = NULL;
     }
-    sa->timer = sd_event_source_disable_unref(sa->timer);
-    sa->policy_timer = sd_event_source_disable_unref(sa->policy_timer);
+    queued_timer_disarm(ike->timers, &sa->timer);
+    queued_timer_disarm(ike->timers, &sa->policy_timer);
     if (sa->has_old_child) {
-        (void)child_sa_remove_sas(ike_xfrm(ike), &sa->old_child);
-        sa->has_old_child = false;
+        (void)child_sa_remove_sas(ike_xfrm(ike), sa->old_child);
+        ikev2_old_child_gone(sa);
     }
     if (sa->has_child) {
         int r = child_sa_remove(ike_xfrm(ike), ike->routes, &sa->child);
@@ -387,6 +387,8 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     ikev2_datagrams_clear(&sa->response);
     ikev2_fragment_sa_free(sa);
     free(sa->tsr);
+    free(sa->old_child);
+    ikev2_sa_clear_identity(sa);
     free(sa->ni);
     free(sa->local_identity);
     free(sa->client_version);
@@ -395,12 +397,13 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
         mem_trim_note_handshake_ended(ike->stats.half_open);
 }
 
-static int on_half_open_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+static void on_half_open_timeout(struct queued_timer *t, uint64_t now, void *userdata)
 {
     struct ikev2_ike_sa *sa = userdata;
+    (void)t;
+    (void)now;
     sa->ike->stats.handshake_failures[IKE_FAIL_TIMEOUT]++;
     ikev2_ike_sa_terminate(sa->ike, sa, false, "no IKE_AUTH within 60 seconds");
-    return 0;
 }
 
 /* Reads the inbound counters of the CHILD SA (and of a pair a rekey is
@@ -410,18 +413,17 @@ static int read_counters(struct ikev2_ike_sa *sa, const struct xfrm_snapshot *sn
 {
     if (!sa->has_child)
         return -ENOENT;
-    int r = child_sa_session_counters(ike_xfrm(sa->ike), snap, &sa->child, sa->has_old_child ? &sa->old_child : NULL,
+    int r = child_sa_session_counters(ike_xfrm(sa->ike), snap, &sa->child, sa->has_old_child ? sa->old_child : NULL,
                                       c);
     session_activity_note(&sa->activity, r, c->bytes_in, now);
     c->last_activity_usec = sa->activity.last_usec;
     return r;
 }
 
-static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdata)
+static void on_policy_timer(struct queued_timer *t, uint64_t now, void *userdata)
 {
     struct ikev2_ike_sa *sa = userdata;
     const struct config_group_policy *gp = sa->policy;
-    uint64_t now = monotonic_usec();
     char reason[96];
 
     /* The session timeout counts from the login, across IKE SA rekeys
@@ -431,7 +433,7 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
         snprintf(reason, sizeof(reason), "session timeout (%u s)", gp->session_timeout);
         session_set_end_cause(sa->session, SESSION_END_SESSION_TIMEOUT);
         ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
-        return 0;
+        return;
     }
     /* Sampled even without an idle timeout: `vpnctl sessions` shows the
      * idle time. Traffic from the client is what counts (ASA: idle = no data). */
@@ -443,17 +445,14 @@ static int on_policy_timer(sd_event_source *source, uint64_t usec, void *userdat
         snprintf(reason, sizeof(reason), "idle timeout (%u s without traffic)", gp->idle_timeout);
         session_set_end_cause(sa->session, SESSION_END_IDLE_TIMEOUT);
         ikev2_ike_sa_terminate(sa->ike, sa, true, reason);
-        return 0;
+        return;
     }
-    int r = sd_event_source_set_time(source, now + session_policy_check_usec(gp));
-    if (r >= 0)
-        r = sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
+    int r = queued_timer_arm(sa->ike->timers, t, now + session_policy_check_usec(gp), on_policy_timer, sa);
     if (r < 0) {
         struct log_ctx ctx;
         ikev2_sa_log_ctx(sa, &ctx);
         log_warning_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "idle/session timeout watch stopped: %s", strerror(-r));
     }
-    return 0;
 }
 
 int ikev2_sa_start_policy_timer(struct ikev2_ike_sa *sa)
@@ -463,8 +462,8 @@ int ikev2_sa_start_policy_timer(struct ikev2_ike_sa *sa)
     if (!sa->activity.last_usec)
         session_activity_start(&sa->activity, sa->established_usec);
     ikev2_initiator_start(sa);
-    return sd_event_add_time(sa->ike->event, &sa->policy_timer, CLOCK_MONOTONIC,
-                             sa->established_usec + session_policy_check_usec(sa->policy), 0, on_policy_timer, sa);
+    return queued_timer_arm(sa->ike->timers, &sa->policy_timer,
+                            sa->established_usec + session_policy_check_usec(sa->policy), on_policy_timer, sa);
 }
 
 int ikev2_session_counters(struct session *s, const struct xfrm_snapshot *snap, struct session_counters *c)
@@ -491,7 +490,7 @@ void ikev2_session_sas(struct session *s, struct session_sas *out)
         return;
     out->ike_spi_i = sa->ispi;
     out->ike_spi_r = sa->rspi;
-    child_sa_session_sas(sa->has_child ? &sa->child : NULL, sa->has_old_child ? &sa->old_child : NULL, out);
+    child_sa_session_sas(sa->has_child ? &sa->child : NULL, sa->has_old_child ? sa->old_child : NULL, out);
 }
 
 /* ---- IKE_SA_INIT ---------------------------------------------------------------------- */
@@ -766,6 +765,8 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     }
 
     sa = calloc(1, sizeof(*sa));
+    if (sa)
+        sa->identity = ikev2_no_identity;
     j = calloc(1, sizeof(*j));
     if (!sa || !j)
         goto out;
@@ -822,8 +823,7 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     r = ikev2_half_open_add(ike, sa);
     if (r < 0)
         goto out_free;
-    r = sd_event_add_time_relative(ike->event, &sa->timer, CLOCK_MONOTONIC, IKEV2_HALF_OPEN_USEC, 0,
-                                   on_half_open_timeout, sa);
+    r = queued_timer_arm(ike->timers, &sa->timer, monotonic_usec() + IKEV2_HALF_OPEN_USEC, on_half_open_timeout, sa);
     if (r >= 0)
         r = job_submit(ike_jobs(ike), dh_work, dh_done, j, &sa->job);
     if (r < 0) {
@@ -886,8 +886,8 @@ static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_mes
                 if (sa->has_child && spi == sa->child.spi_out && !deleted_child) {
                     ikev2_put32(our_spis + 4 * n_our_spis++, sa->child.spi_in);
                     deleted_child = true;
-                } else if (sa->has_old_child && spi == sa->old_child.spi_out && !deleted_old) {
-                    ikev2_put32(our_spis + 4 * n_our_spis++, sa->old_child.spi_in);
+                } else if (sa->has_old_child && spi == sa->old_child->spi_out && !deleted_old) {
+                    ikev2_put32(our_spis + 4 * n_our_spis++, sa->old_child->spi_in);
                     deleted_old = true;
                 } else if (n_our_spis < 3 && ikev2_child_rekey_peer_deleted(sa, spi, &redundant_spi))
                     ikev2_put32(our_spis + 4 * n_our_spis++, redundant_spi);
@@ -913,15 +913,15 @@ static void handle_informational(struct ikev2_ike_sa *sa, const struct ikev2_mes
         return;
     }
     if (deleted_old) {
-        int r = child_sa_remove_sas(ike_xfrm(sa->ike), &sa->old_child);
+        int r = child_sa_remove_sas(ike_xfrm(sa->ike), sa->old_child);
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "rekeyed CHILD_SA deleted by the client: spi in 0x%08x out 0x%08x%s%s",
-                     sa->old_child.spi_in, sa->old_child.spi_out, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
-        sa->has_old_child = false;
+                     sa->old_child->spi_in, sa->old_child->spi_out, r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+        ikev2_old_child_gone(sa);
     }
     if (deleted_child) {
         if (sa->has_old_child) {
-            (void)child_sa_remove_sas(ike_xfrm(sa->ike), &sa->old_child);
-            sa->has_old_child = false;
+            (void)child_sa_remove_sas(ike_xfrm(sa->ike), sa->old_child);
+            ikev2_old_child_gone(sa);
         }
         int r = child_sa_remove(ike_xfrm(sa->ike), sa->ike->routes, &sa->child);
         log_info_ctx(&ctx, CONFIG_SUBSYS_IKEV2, "CHILD_SA deleted by the client: spi in 0x%08x out 0x%08x%s%s",

@@ -42,6 +42,7 @@
 #include "ikev2-role.h"
 #include "ikev2-ts.h"
 #include "log.h"
+#include "timer-queue.h"
 
 enum ikev2_sa_state {
     IKEV2_SA_INIT_PENDING,
@@ -101,14 +102,15 @@ struct ikev2_ike_sa {
     struct job *job;                    /* DH on a worker (INIT_PENDING) */
     struct ikev2_ike_sa **job_sa;       /* the job's pointer back to us: cleared when we go */
     bool response_pending;              /* request expected_mid - 1 is being worked on (job) */
-    sd_event_source *timer;             /* half-open timeout */
+    struct queued_timer timer;          /* half-open timeout (ike->timers) */
     struct ikev2_auth_state *auth;      /* IKE_AUTH in progress: EAP rounds, certificate jobs (ikev2-auth-state.h) */
     struct aaa_grant *grant;            /* what a RADIUS Access-Accept authorized (aaa.h); NULL otherwise */
 
     /* After IKE_AUTH. */
     const struct config_tunnel_group *group;
     const struct config_group_policy *policy;
-    char identity[SESSION_NAME_MAX];
+    char *identity;                     /* the peer's identity, the EAP user once known: text of at most
+                                           SESSION_NAME_MAX - 1 bytes, never NULL (ikev2-sa-identity.c) */
     char *local_identity;               /* our IDr as text, for `vpnctl session`; NULL = none (allocated) */
     char *client_version;               /* APPLICATION_VERSION the client sent, NULL = none (allocated) */
     bool has_address;
@@ -121,13 +123,13 @@ struct ikev2_ike_sa {
     struct child_sa child;
     struct ikev2_esp_choice esp;
     bool has_old_child;                 /* rekeyed: the old SAs until they are deleted (by either side) */
-    struct child_sa old_child;
+    struct child_sa *old_child;         /* allocated while has_old_child (ikev2_keep_old_child) */
     struct ikev2_ts_selector tsi[IKEV2_TSI_MAX];     /* the CHILD SA's narrowed selectors (for rekeys) */
     size_t n_tsi;
     struct ikev2_ts_selector *tsr;      /* n_tsr of them (allocated: usually 1 or 2 of IKEV2_TS_OUT_MAX) */
     size_t n_tsr;
     struct session *session;
-    sd_event_source *policy_timer;      /* idle and session timeouts of the group policy */
+    struct queued_timer policy_timer;   /* idle and session timeouts of the group policy (ike->timers) */
     struct session_activity activity;   /* inbound ESP last seen to move */
     uint64_t established_usec;
 };
@@ -177,6 +179,21 @@ int ikev2_narrow_tsi_to_addresses(struct ikev2_ike_sa *sa, const struct ikev2_ts
  * thought the client was, the SA, its ESP-in-UDP SAs and the session follow
  * and the change is logged. */
 void ikev2_peer_moved(struct ikev2_ike_sa *sa, const union ike_sockaddr *local, const union ike_sockaddr *remote);
+
+/* sa->identity (ikev2-sa-identity.c): "" (ikev2_no_identity, not
+ * allocated) from the SA's creation until set; set to a copy of text, cut
+ * at SESSION_NAME_MAX - 1 bytes (-ENOMEM: unchanged); cleared ("" again,
+ * freed) when the SA goes. */
+extern char ikev2_no_identity[1];
+int ikev2_sa_set_identity(struct ikev2_ike_sa *sa, const char *text);
+void ikev2_sa_clear_identity(struct ikev2_ike_sa *sa);
+
+/* A rekey replaced sa->child: the old pair moves to sa->old_child (its own
+ * allocation: it exists only until the old SAs are deleted) with its route
+ * left to the new one. -ENOMEM: nothing changed (ikev2-child-rekey.c). */
+int ikev2_keep_old_child(struct ikev2_ike_sa *sa);
+/* The old pair is gone (its SAs removed): has_old_child false, its memory freed. */
+void ikev2_old_child_gone(struct ikev2_ike_sa *sa);
 
 /* Starts the group policy's idle-timeout / session-timeout watch of an
  * established SA with a CHILD SA (nothing when both are 0). */

@@ -103,6 +103,33 @@ void session_registry_free(struct session_registry *reg)
     free(reg);
 }
 
+/* One allocation: the session, then its strings and RADIUS Class, each
+ * to its length. */
+static struct session *session_alloc(const struct session *tmpl)
+{
+    const char *user = tmpl->user ? tmpl->user : "", *group = tmpl->tunnel_group ? tmpl->tunnel_group : "";
+    const char *policy = tmpl->group_policy ? tmpl->group_policy : "";
+    const char *encryption = tmpl->encryption ? tmpl->encryption : "";
+    size_t user_len = strlen(user) + 1, group_len = strlen(group) + 1, policy_len = strlen(policy) + 1;
+    size_t encryption_len = strlen(encryption) + 1, class_len = tmpl->radius_class ? tmpl->radius_class_len : 0;
+    struct session *s = malloc(sizeof(*s) + user_len + group_len + policy_len + encryption_len + class_len);
+    if (!s)
+        return NULL;
+    *s = *tmpl;
+    char *p = (char *)(s + 1);
+    s->user = memcpy(p, user, user_len);
+    p += user_len;
+    s->tunnel_group = memcpy(p, group, group_len);
+    p += group_len;
+    s->group_policy = memcpy(p, policy, policy_len);
+    p += policy_len;
+    s->encryption = memcpy(p, encryption, encryption_len);
+    p += encryption_len;
+    s->radius_class_len = class_len;
+    s->radius_class = class_len ? memcpy(p, tmpl->radius_class, class_len) : NULL;
+    return s;
+}
+
 int session_add(struct session_registry *reg, const struct session *tmpl, struct session **ret)
 {
     struct address_key ak = address_key(&tmpl->address);
@@ -112,10 +139,9 @@ int session_add(struct session_registry *reg, const struct session *tmpl, struct
     struct address_key ak6 = has6 ? address_key(&tmpl->address6) : ak;
     if (has6 && (memcmp(&ak6, &ak, sizeof(ak)) == 0 || hashmap_get(reg->by_address, &ak6, sizeof(ak6))))
         return -EEXIST;
-    struct session *s = malloc(sizeof(*s));
+    struct session *s = session_alloc(tmpl);
     if (!s)
         return -ENOMEM;
-    *s = *tmpl;
     s->index = reg->next_index;
     s->accounting = NULL;
     snprintf(s->acct_session_id, sizeof(s->acct_session_id), "%013" PRIx64 "-%08" PRIx32, reg->id_prefix, s->index);

@@ -117,9 +117,13 @@ struct accounting_session;
 struct session {
     uint32_t index;                     /* 1, 2, ...: never reused while vpnd runs */
     enum session_protocol protocol;
-    char user[SESSION_NAME_MAX];        /* the authenticated user or identity */
-    char tunnel_group[SESSION_NAME_MAX];
-    char group_policy[SESSION_NAME_MAX];
+    /* The strings (and radius_class) point into the session's own
+     * allocation: session_add copies them from the template's pointers
+     * (NULL there is ""), each to its length, so that a session holds a
+     * few dozen bytes of names rather than fixed buffers. */
+    const char *user;                   /* the authenticated user or identity */
+    const char *tunnel_group;
+    const char *group_policy;           /* "" = none */
     struct config_address address;      /* assigned inner address */
     bool has_address6;                  /* dual stack: an IPv6 inner address too */
     struct config_address address6;
@@ -129,10 +133,10 @@ struct session {
     union ike_sockaddr remote;          /* public address:port of the client */
     union ike_sockaddr local;           /* our address:port it talks to */
     bool natt;                          /* behind NAT: ESP in UDP */
-    char encryption[256];               /* "AES-GCM-16-256 (IKE AES-CBC-256/...)" */
+    const char *encryption;             /* "ESP AES-GCM-16-256, IKE AES-CBC-256/..." */
     uint64_t login_realtime;            /* usec */
     uint64_t login_monotonic;           /* usec */
-    uint8_t radius_class[253];          /* Class of the RADIUS Access-Accept (RFC 2865 5.25), for accounting */
+    const uint8_t *radius_class;        /* Class of the RADIUS Access-Accept (RFC 2865 5.25), for accounting */
     size_t radius_class_len;            /* 0: none (local users, or the server sent none) */
     const struct session_ops *ops;
     void *owner;                        /* the protocol's IKE SA */
@@ -159,8 +163,8 @@ int session_registry_new(struct session_registry **ret);
 void session_registry_free(struct session_registry *reg);
 
 /* A new session with the next index, registered by index, address(es),
- * reqid and user (address must be set). -EEXIST when an address already
- * has a session. */
+ * reqid and user (address must be set); the template's strings are copied.
+ * -EEXIST when an address already has a session. */
 int session_add(struct session_registry *reg, const struct session *tmpl, struct session **ret);
 /* Unregisters and frees. NULL is allowed. */
 void session_remove(struct session_registry *reg, struct session *s);

@@ -221,11 +221,12 @@ static int add_sessions(struct session_registry *reg, struct owner *owners, size
         tmpl.remote.in.sin_family = AF_INET;
         client_address(i, &tmpl.remote.in.sin_addr);
         tmpl.remote.in.sin_port = htons((uint16_t)(10000 + i % 50000));
-        snprintf(tmpl.user, sizeof(tmpl.user), "u%zu@example.com", i + 1);
-        snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "rw");
-        snprintf(tmpl.group_policy, sizeof(tmpl.group_policy), "bench-policy");
-        snprintf(tmpl.encryption, sizeof(tmpl.encryption),
-                 "ESP AES-GCM-16-128, IKE AES-GCM-16-128/PRF-HMAC-SHA2-256/Curve25519");
+        char user[48];
+        snprintf(user, sizeof(user), "u%zu@example.com", i + 1);
+        tmpl.user = user;
+        tmpl.tunnel_group = "rw";
+        tmpl.group_policy = "bench-policy";
+        tmpl.encryption = "ESP AES-GCM-16-128, IKE AES-GCM-16-128/PRF-HMAC-SHA2-256/Curve25519";
         snprintf(tmpl.acct_session_id, sizeof(tmpl.acct_session_id), "660e129535dd1-%08zx", i + 1);
 
         o->spi_i = 0x1000000000000000ULL + i;

@@ -42,8 +42,8 @@ static struct config_address addr(unsigned host)
 static struct session *add(const char *user, unsigned host)
 {
     struct session tmpl = { .protocol = SESSION_IKEV2, .address = addr(host), .ops = &stand_in_ops };
-    snprintf(tmpl.user, sizeof(tmpl.user), "%s", user);
-    snprintf(tmpl.tunnel_group, sizeof(tmpl.tunnel_group), "rw");
+    tmpl.user = user;
+    tmpl.tunnel_group = "rw";
     struct session *s = NULL;
     int r = session_add(registry, &tmpl, &s);
     CHECK_INT_EQ(r, 0);
@@ -80,7 +80,7 @@ static void test_lookups(void)
 
     /* An address already in use is refused and nothing is registered. */
     struct session tmpl = { .address = addr(11) };
-    snprintf(tmpl.user, sizeof(tmpl.user), "carol");
+    tmpl.user = "carol";
     struct session *dup = NULL;
     CHECK_INT_EQ(session_add(registry, &tmpl, &dup), -EEXIST);
     CHECK_INT_EQ(session_count_by_user(registry, "carol"), 0);
@@ -186,7 +186,7 @@ static void test_address6(void)
     tmpl.has_address6 = true;
     tmpl.address6.family = AF_INET6;
     inet_pton(AF_INET6, "2001:db8:3::40", &tmpl.address6.in6);
-    snprintf(tmpl.user, sizeof(tmpl.user), "dual");
+    tmpl.user = "dual";
     struct session *s = NULL;
     CHECK_INT_EQ(session_add(registry, &tmpl, &s), 0);
     struct config_address six = tmpl.address6;
@@ -195,7 +195,7 @@ static void test_address6(void)
     CHECK(session_find_by_address(registry, &four) == s);
     /* Another session may not take the IPv6 address. */
     struct session other = { .address = addr(41), .has_address6 = true, .address6 = six };
-    snprintf(other.user, sizeof(other.user), "other");
+    other.user = "other";
     struct session *o = NULL;
     CHECK_INT_EQ(session_add(registry, &other, &o), -EEXIST);
     four = addr(41);
@@ -261,7 +261,7 @@ static void test_accounting_hooks(void)
     n_observed = 0;
     session_registry_set_observer(registry, &observer, NULL);
     struct session tmpl = { .protocol = SESSION_IKEV2, .address = addr(7), .reqid = 0x4711, .ops = &stand_in_ops };
-    snprintf(tmpl.user, sizeof(tmpl.user), "alice");
+    tmpl.user = "alice";
     struct session *a = NULL, *b = NULL;
     CHECK_INT_EQ(session_add(registry, &tmpl, &a), 0);
     tmpl.address = addr(8);
@@ -332,7 +332,7 @@ static void test_more_reqids(void)
 {
     setup();
     struct session tmpl = { .protocol = SESSION_IKEV1, .address = addr(9), .reqid = 0x10, .ops = &stand_in_ops };
-    snprintf(tmpl.user, sizeof(tmpl.user), "bob");
+    tmpl.user = "bob";
     struct session *s = NULL;
     CHECK_INT_EQ(session_add(registry, &tmpl, &s), 0);
     if (!s)
@@ -376,5 +376,42 @@ static void test_policy_check_interval(void)
     CHECK_INT_EQ(session_policy_check_usec(&gp), 10 * s);            /* the shorter one */
 }
 
-TEST_MAIN(TEST(test_lookups), TEST(test_user_order), TEST(test_login_limit), TEST(test_address6), TEST(test_many),
+/* The session keeps its own copies of the template's strings and RADIUS
+ * Class (the protocol's buffers are gone once IKE_AUTH returns); a template
+ * without them gives empty strings and no Class. */
+static void test_strings_copied(void)
+{
+    setup();
+    char user[32] = "dave", group[16] = "corp", policy[16] = "staff", encryption[64] = "ESP AES-GCM-16-128";
+    uint8_t class_[5] = { 1, 2, 0, 4, 5 };
+    struct session tmpl = { .address = addr(60), .ops = &stand_in_ops, .user = user, .tunnel_group = group,
+                            .group_policy = policy, .encryption = encryption, .radius_class = class_,
+                            .radius_class_len = sizeof(class_) };
+    struct session *s = NULL;
+    CHECK_INT_EQ(session_add(registry, &tmpl, &s), 0);
+    memset(user, 'x', sizeof(user) - 1);
+    memset(group, 0, sizeof(group));
+    memset(policy, 0, sizeof(policy));
+    memset(encryption, 0, sizeof(encryption));
+    memset(class_, 0, sizeof(class_));
+    CHECK_STR_EQ(s->user, "dave");
+    CHECK_STR_EQ(s->tunnel_group, "corp");
+    CHECK_STR_EQ(s->group_policy, "staff");
+    CHECK_STR_EQ(s->encryption, "ESP AES-GCM-16-128");
+    CHECK_INT_EQ(s->radius_class_len, 5);
+    CHECK(s->radius_class && memcmp(s->radius_class, (const uint8_t[]){ 1, 2, 0, 4, 5 }, 5) == 0);
+    CHECK(session_find_by_user(registry, "dave") == s);
+
+    struct session bare = { .address = addr(61), .ops = &stand_in_ops };
+    struct session *b = NULL;
+    CHECK_INT_EQ(session_add(registry, &bare, &b), 0);
+    CHECK_STR_EQ(b->user, "");
+    CHECK_STR_EQ(b->tunnel_group, "");
+    CHECK_STR_EQ(b->group_policy, "");
+    CHECK_STR_EQ(b->encryption, "");
+    CHECK(b->radius_class == NULL && b->radius_class_len == 0);
+    session_registry_free(registry);
+}
+
+TEST_MAIN(TEST(test_strings_copied), TEST(test_lookups), TEST(test_user_order), TEST(test_login_limit), TEST(test_address6), TEST(test_many),
           TEST(test_accounting_hooks), TEST(test_activity), TEST(test_policy_check_interval), TEST(test_more_reqids))
