@@ -18,6 +18,7 @@
 #include "ikev2-auth-state.h"
 #include "ikev2-fragment-sa.h"
 #include "ikev2-half-open.h"
+#include "ikev2-init-copy.h"
 #include "ikev2-initiator.h"
 #include "ikev2-sa.h"
 #include "ikev2-wire.h"
@@ -383,6 +384,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     crypto_ike_keys_wipe(&sa->keys);
     crypto_wipe(sa->nr, sizeof(sa->nr));
     free(sa->init_request);
+    free(sa->init_request_alt);
     free(sa->init_response);
     ikev2_datagrams_clear(&sa->response);
     ikev2_fragment_sa_free(sa);
@@ -676,6 +678,11 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
             memcmp(old->init_request, pkt->data, pkt->len) == 0) {
             ike->stats.retransmits_answered++;
             log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "retransmitted IKE_SA_INIT: sending the response again");
+            (void)ikev2_datagrams_send(ike, &old->local, &old->remote, &old->response, &ctx);
+        } else if (old->state == IKEV2_SA_INIT_DONE && old->response.n && ikev2_init_copy_keep(ike, old, pkt)) {
+            ike->stats.retransmits_answered++;
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE_SA_INIT again with our cookie: sending the response "
+                          "again, AUTH may sign either copy");
             (void)ikev2_datagrams_send(ike, &old->local, &old->remote, &old->response, &ctx);
         } else
             log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE_SA_INIT for a negotiation in progress ignored");
