@@ -401,7 +401,7 @@ static int on_half_open_timeout(sd_event_source *s, uint64_t usec, void *userdat
 {
     struct ikev2_ike_sa *sa = userdata;
     sa->ike->stats.handshake_failures[IKE_FAIL_TIMEOUT]++;
-    ikev2_ike_sa_terminate(sa->ike, sa, false, "no IKE_AUTH within 60 seconds");
+    ikev2_ike_sa_terminate(sa->ike, sa, false, "no IKE_AUTH within 60 seconds of the IKE_SA_INIT answer");
     return 0;
 }
 
@@ -622,6 +622,9 @@ static void dh_done(void *userdata, int result)
     sa->expected_mid = 1;
     log_sent(&ctx, buf, len, NULL, 0, 0);
     (void)send_bytes(sa->ike, &sa->local, &sa->remote, buf, len, &ctx);
+    /* The client's 60 s for IKE_AUTH start with our answer: time its
+     * request waited for a worker is not its fault. */
+    (void)sd_event_source_set_time_relative(sa->timer, IKEV2_HALF_OPEN_USEC);
 }
 
 struct reject_log {
