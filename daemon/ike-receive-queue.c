@@ -20,7 +20,7 @@
 /* Buffers at most this large are kept for reuse with their entry; larger
  * ones (certificates, big fragments) are given back. */
 #define KEEP_BUFFER 4096
-#define MIN_BUFFER 2048
+#define MIN_BUFFER 1024
 /* Idle entries kept for the next burst. */
 #define KEEP_FREE 1024
 
@@ -206,14 +206,11 @@ int ike_receive_queue_push(struct ike_receive_queue *q, const struct ike_packet 
         struct entry *w = hashmap_get(q->waiting_new, &key, sizeof(key));
         if (w)
             return replace_waiting(q, w, pkt);
-        /* Room by dropping the oldest new ones: they have waited longest
-         * and their clients are the first to retransmit. */
-        while (q->fresh.head && (q->fresh.n >= q->new_max || q->bytes + pkt->len > q->bytes_max)) {
-            struct entry *old = q->fresh.head;
-            entry_take(q, old);
-            entry_retire(q, old);
-            q->stats.new_dropped++;
-        }
+        /* Full: this one is dropped, not a waiting one. A waiting client
+         * keeps its place in line across its retransmissions (merged
+         * above), so dropping the oldest would push back exactly the
+         * clients about to be served; this client retransmits and may
+         * find room then. */
         if (q->fresh.n >= q->new_max || q->bytes + pkt->len > q->bytes_max) {
             q->stats.new_dropped++;
             return -ENOBUFS;
@@ -247,13 +244,13 @@ int ike_receive_queue_push(struct ike_receive_queue *q, const struct ike_packet 
     return (int)class;
 }
 
-bool ike_receive_queue_pop(struct ike_receive_queue *q, struct ike_packet *out)
+bool ike_receive_queue_pop(struct ike_receive_queue *q, bool new_too, struct ike_packet *out)
 {
     if (q->current) {
         entry_retire(q, q->current);
         q->current = NULL;
     }
-    struct entry *e = q->existing.head ? q->existing.head : q->fresh.head;
+    struct entry *e = q->existing.head ? q->existing.head : new_too ? q->fresh.head : NULL;
     if (!e)
         return false;
     entry_take(q, e);
@@ -266,6 +263,11 @@ bool ike_receive_queue_pop(struct ike_receive_queue *q, struct ike_packet *out)
 size_t ike_receive_queue_length(const struct ike_receive_queue *q)
 {
     return q ? q->existing.n + q->fresh.n : 0;
+}
+
+size_t ike_receive_queue_existing(const struct ike_receive_queue *q)
+{
+    return q ? q->existing.n : 0;
 }
 
 void ike_receive_queue_get_stats(const struct ike_receive_queue *q, struct ike_receive_queue_stats *stats)

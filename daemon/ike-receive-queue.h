@@ -15,10 +15,11 @@
  *    IKE_AUTH, INFORMATIONAL, CREATE_CHILD_SA, IKEv1 past its first
  *    message, and every response) before messages that start one
  *    (IKE_SA_INIT, the first IKEv1 message: responder SPI zero);
- *  - keeps at most `new_max` of the latter: a copy of a message already
- *    waiting (same peer address:port and initiator SPI: a retransmission,
- *    or the retry carrying a COOKIE) takes the waiting one's place, and
- *    beyond the limit the oldest is dropped (its client retransmits);
+ *  - keeps at most `new_max` of the latter, in order of arrival: a copy of
+ *    a message already waiting (same peer address:port and initiator SPI:
+ *    a retransmission, or the retry carrying a COOKIE) takes the waiting
+ *    one's place, keeping its place in line; beyond the limit the message
+ *    read is dropped (its client retransmits and may find room then);
  *  - keeps at most `existing_max` of the former and `bytes_max` bytes in
  *    all; beyond, the message read is dropped.
  * Every drop is counted (`vpnctl stats`, "receive queue").
@@ -34,10 +35,10 @@
 
 #include "ike-socket.h"
 
-/* Limits ike-socket.c uses: a backlog of IKE_SA_INIT the loop answers in
- * about a second under a storm, and room for every established client's
- * next request many times over. */
-#define IKE_RECEIVE_QUEUE_NEW_MAX 1024
+/* Limits ike-socket.c uses: about what the kernel's socket buffer held
+ * before (so a storm's first burst is not lost), and room for every
+ * established client's next request many times over. */
+#define IKE_RECEIVE_QUEUE_NEW_MAX 8192
 #define IKE_RECEIVE_QUEUE_EXISTING_MAX 8192
 #define IKE_RECEIVE_QUEUE_BYTES_MAX (32u * 1024u * 1024u)
 
@@ -56,7 +57,7 @@ struct ike_receive_queue_stats {
     uint64_t queued;                /* waiting now */
     uint64_t queued_peak;           /* most ever waiting at once */
     uint64_t new_replaced;          /* IKE_SA_INIT copies that replaced a waiting copy */
-    uint64_t new_dropped;           /* oldest waiting IKE_SA_INIT dropped for a newer one */
+    uint64_t new_dropped;           /* IKE_SA_INIT dropped: as many waiting already */
     uint64_t existing_dropped;      /* messages for existing SAs dropped, the queue full */
 };
 
@@ -69,10 +70,12 @@ struct ike_receive_queue *ike_receive_queue_free(struct ike_receive_queue *q);
  * -ENOBUFS when it was dropped (counted), -ENOMEM. */
 int ike_receive_queue_push(struct ike_receive_queue *q, const struct ike_packet *pkt);
 
-/* The next message (existing SAs first, then the oldest new one) into
- * *out, whose data stays valid until the next pop, push or free. false
- * when empty. */
-bool ike_receive_queue_pop(struct ike_receive_queue *q, struct ike_packet *out);
+/* The next message (existing SAs first, then, when new_too, the oldest new
+ * one) into *out, whose data stays valid until the next pop, push or free.
+ * false when there is none. */
+bool ike_receive_queue_pop(struct ike_receive_queue *q, bool new_too, struct ike_packet *out);
 
 size_t ike_receive_queue_length(const struct ike_receive_queue *q);
+/* Of those, messages for existing IKE SAs. */
+size_t ike_receive_queue_existing(const struct ike_receive_queue *q);
 void ike_receive_queue_get_stats(const struct ike_receive_queue *q, struct ike_receive_queue_stats *stats);

@@ -2,9 +2,9 @@
 /*
  * The IKE receive queue (daemon/ike-receive-queue.c): the classification by
  * the IKE header, messages for existing IKE SAs handed out before new
- * IKE_SA_INITs, copies of a waiting IKE_SA_INIT merged, the oldest dropped
- * when the backlog is full, the existing-SA side bounded, and every drop
- * counted.
+ * IKE_SA_INITs, copies of a waiting IKE_SA_INIT merged, the newcomer
+ * dropped when the backlog is full, new ones held back on request, the
+ * existing-SA side bounded, and every drop counted.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -68,7 +68,7 @@ static int push(struct ike_receive_queue *q, const struct msg *m, const char *ad
 static int pop_tag(struct ike_receive_queue *q)
 {
     struct ike_packet p;
-    if (!ike_receive_queue_pop(q, &p))
+    if (!ike_receive_queue_pop(q, true, &p))
         return -1;
     return p.len > 28 ? p.data[28] : -2;
 }
@@ -154,7 +154,8 @@ static void copies_merged(void)
     ike_receive_queue_free(q);
 }
 
-/* Four may wait: the fifth drops the oldest. Messages for existing SAs
+/* Four may wait: the fifth and sixth are dropped, the four keep their
+ * places (a retransmission of one still merges). Messages for existing SAs
  * beyond their limit are dropped themselves, never an IKE_SA_INIT for
  * them. */
 static void bounded(void)
@@ -164,9 +165,12 @@ static void bounded(void)
 
     for (int i = 0; i < 6; i++) {
         struct msg m = ikev2(100 + (uint64_t)i, 0, 34, false, (uint8_t)i);
-        CHECK_INT_EQ(push(q, &m, "198.51.100.7", 500), IKE_RECEIVE_NEW);
+        CHECK_INT_EQ(push(q, &m, "198.51.100.7", 500), i < 4 ? IKE_RECEIVE_NEW : -ENOBUFS);
     }
     CHECK_INT_EQ(stats(q).new_dropped, 2);
+    struct msg again = ikev2(101, 0, 34, false, 1);
+    CHECK_INT_EQ(push(q, &again, "198.51.100.7", 500), IKE_RECEIVE_NEW);
+    CHECK_INT_EQ(stats(q).new_replaced, 1);
     for (int i = 0; i < 3; i++) {
         struct msg m = ikev2(5, 6 + (uint64_t)i, 35, false, (uint8_t)(50 + i));
         CHECK_INT_EQ(push(q, &m, "198.51.100.8", 4500), i < 2 ? IKE_RECEIVE_EXISTING : -ENOBUFS);
@@ -175,14 +179,14 @@ static void bounded(void)
     CHECK_INT_EQ(ike_receive_queue_length(q), 6);
     CHECK_INT_EQ(pop_tag(q), 50);
     CHECK_INT_EQ(pop_tag(q), 51);
-    for (int i = 2; i < 6; i++)
+    for (int i = 0; i < 4; i++)
         CHECK_INT_EQ(pop_tag(q), i);
     CHECK_INT_EQ(pop_tag(q), -1);
     ike_receive_queue_free(q);
 }
 
-/* The byte limit: a large message for an existing SA does not fit and is
- * dropped; a new one makes room by dropping older new ones. */
+/* The byte limit: a message that does not fit is dropped, whatever its
+ * class. */
 static void byte_limit(void)
 {
     struct ike_receive_queue *q = NULL;
@@ -196,11 +200,36 @@ static void byte_limit(void)
     CHECK_INT_EQ(push(q, &auth, "192.0.2.1", 500), -ENOBUFS);
     CHECK_INT_EQ(stats(q).existing_dropped, 1);
     struct msg d = ikev2(6, 0, 34, false, 6);
-    CHECK_INT_EQ(push(q, &d, "192.0.2.1", 500), IKE_RECEIVE_NEW);
+    CHECK_INT_EQ(push(q, &d, "192.0.2.1", 500), -ENOBUFS);
     CHECK_INT_EQ(stats(q).new_dropped, 1);
+    CHECK_INT_EQ(pop_tag(q), 1);
+    CHECK(push(q, &d, "192.0.2.1", 500) == IKE_RECEIVE_NEW);
     CHECK_INT_EQ(pop_tag(q), 2);
     CHECK_INT_EQ(pop_tag(q), 3);
     CHECK_INT_EQ(pop_tag(q), 6);
+    ike_receive_queue_free(q);
+}
+
+/* New exchanges held back (the daemon's Diffie-Hellman backlog is long):
+ * messages for existing SAs still come out, new ones wait in order. */
+static void new_held_back(void)
+{
+    struct ike_receive_queue *q = NULL;
+    struct ike_packet p;
+    CHECK_INT_EQ(ike_receive_queue_new(&q, 4, 4, 1 << 20), 0);
+
+    struct msg a = ikev2(1, 0, 34, false, 1), b = ikev2(2, 0, 34, false, 2), auth = ikev2(3, 4, 35, false, 3);
+    CHECK_INT_EQ(push(q, &a, "192.0.2.1", 500), IKE_RECEIVE_NEW);
+    CHECK_INT_EQ(push(q, &b, "192.0.2.1", 500), IKE_RECEIVE_NEW);
+    CHECK(!ike_receive_queue_pop(q, false, &p));
+    CHECK_INT_EQ(push(q, &auth, "192.0.2.1", 500), IKE_RECEIVE_EXISTING);
+    CHECK_INT_EQ(ike_receive_queue_existing(q), 1);
+    CHECK(ike_receive_queue_pop(q, false, &p));
+    CHECK_INT_EQ(p.data[28], 3);
+    CHECK(!ike_receive_queue_pop(q, false, &p));
+    CHECK_INT_EQ(ike_receive_queue_length(q), 2);
+    CHECK_INT_EQ(pop_tag(q), 1);
+    CHECK_INT_EQ(pop_tag(q), 2);
     ike_receive_queue_free(q);
 }
 
@@ -214,7 +243,7 @@ static void popped_stays_valid(void)
 
     struct msg a = ikev2(1, 2, 35, false, 11), b = ikev2(3, 4, 35, false, 12);
     CHECK_INT_EQ(push(q, &a, "192.0.2.1", 500), IKE_RECEIVE_EXISTING);
-    CHECK(ike_receive_queue_pop(q, &p));
+    CHECK(ike_receive_queue_pop(q, true, &p));
     CHECK_INT_EQ(push(q, &b, "192.0.2.1", 500), IKE_RECEIVE_EXISTING);
     CHECK_INT_EQ(p.data[28], 11);
     CHECK_INT_EQ(p.len, 29);
@@ -229,5 +258,6 @@ TEST_MAIN(
     TEST(copies_merged),
     TEST(bounded),
     TEST(byte_limit),
+    TEST(new_held_back),
     TEST(popped_stays_valid),
 )
