@@ -244,13 +244,13 @@ int ike_receive_queue_push(struct ike_receive_queue *q, const struct ike_packet 
     return (int)class;
 }
 
-bool ike_receive_queue_pop(struct ike_receive_queue *q, bool new_too, struct ike_packet *out)
+bool ike_receive_queue_pop(struct ike_receive_queue *q, struct ike_packet *out)
 {
     if (q->current) {
         entry_retire(q, q->current);
         q->current = NULL;
     }
-    struct entry *e = q->existing.head ? q->existing.head : new_too ? q->fresh.head : NULL;
+    struct entry *e = q->existing.head ? q->existing.head : q->fresh.head;
     if (!e)
         return false;
     entry_take(q, e);
@@ -265,10 +265,6 @@ size_t ike_receive_queue_length(const struct ike_receive_queue *q)
     return q ? q->existing.n + q->fresh.n : 0;
 }
 
-size_t ike_receive_queue_existing(const struct ike_receive_queue *q)
-{
-    return q ? q->existing.n : 0;
-}
 
 void ike_receive_queue_get_stats(const struct ike_receive_queue *q, struct ike_receive_queue_stats *stats)
 {

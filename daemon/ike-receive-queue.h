@@ -70,12 +70,10 @@ struct ike_receive_queue *ike_receive_queue_free(struct ike_receive_queue *q);
  * -ENOBUFS when it was dropped (counted), -ENOMEM. */
 int ike_receive_queue_push(struct ike_receive_queue *q, const struct ike_packet *pkt);
 
-/* The next message (existing SAs first, then, when new_too, the oldest new
- * one) into *out, whose data stays valid until the next pop, push or free.
- * false when there is none. */
-bool ike_receive_queue_pop(struct ike_receive_queue *q, bool new_too, struct ike_packet *out);
+/* The next message (existing SAs first, then the oldest new one) into
+ * *out, whose data stays valid until the next pop, push or free. false
+ * when there is none. */
+bool ike_receive_queue_pop(struct ike_receive_queue *q, struct ike_packet *out);
 
 size_t ike_receive_queue_length(const struct ike_receive_queue *q);
-/* Of those, messages for existing IKE SAs. */
-size_t ike_receive_queue_existing(const struct ike_receive_queue *q);
 void ike_receive_queue_get_stats(const struct ike_receive_queue *q, struct ike_receive_queue_stats *stats);

@@ -31,9 +31,6 @@
 /* Messages handed to the protocol code per loop turn (from a socket's
  * wakeup, or from the drain source when the sockets are quiet). */
 #define IKE_SOCKET_DISPATCH_BUDGET 64
-/* While the gate holds new exchanges back, the queue is looked at again
- * after this long (the gate has no way to call us). */
-#define IKE_SOCKET_GATE_RETRY_USEC 5000
 /* Receive buffer asked for (the kernel doubles it for its bookkeeping). */
 #define IKE_SOCKET_RCVBUF (2 * 1024 * 1024)
 
@@ -59,9 +56,6 @@ struct ike_socket_set {
     bool in_handler;                /* update/free refused while set */
     struct ike_receive_queue *queue;    /* read, not yet handed to the handler */
     sd_event_source *drain;             /* hands out the queue when the sockets are quiet */
-    sd_event_source *gate_retry;        /* re-arms `drain` while the gate is shut */
-    ike_new_gate_t gate;                /* may a new exchange start now? (NULL: always) */
-    void *gate_userdata;
     uint8_t buffer[IKE_SOCKET_RECEIVE_BATCH][IKE_SOCKET_BUFFER_SIZE];
 };
 
@@ -415,44 +409,16 @@ static int receive_batch(struct ike_socket *s, unsigned max)
 static void dispatch(struct ike_socket_set *set, unsigned budget)
 {
     struct ike_packet pkt;
-    bool gate_open = true;
 
-    for (unsigned i = 0; i < budget; i++) {
-        gate_open = !set->gate || ike_receive_queue_existing(set->queue) > 0 || set->gate(set->gate_userdata);
-        if (!ike_receive_queue_pop(set->queue, gate_open, &pkt))
-            break;
+    for (unsigned i = 0; i < budget && ike_receive_queue_pop(set->queue, &pkt); i++) {
         set->stats.received++;
         set->in_handler = true;
         set->handler(&pkt, set->userdata);
         set->in_handler = false;
     }
-    if (!set->drain)
-        return;
-    size_t left = ike_receive_queue_length(set->queue);
-    if (left && !gate_open && ike_receive_queue_existing(set->queue) == 0) {
-        /* Only new exchanges wait and the gate is shut: look again soon
-         * rather than spin. */
-        (void)sd_event_source_set_enabled(set->drain, SD_EVENT_OFF);
-        if (sd_event_source_set_time_relative(set->gate_retry, IKE_SOCKET_GATE_RETRY_USEC) >= 0)
-            (void)sd_event_source_set_enabled(set->gate_retry, SD_EVENT_ONESHOT);
-        return;
-    }
-    (void)sd_event_source_set_enabled(set->drain, left ? SD_EVENT_ON : SD_EVENT_OFF);
-}
-
-static int on_gate_retry(sd_event_source *source, uint64_t usec, void *userdata)
-{
-    struct ike_socket_set *set = userdata;
-    (void)source; (void)usec;
-    if (ike_receive_queue_length(set->queue))
-        (void)sd_event_source_set_enabled(set->drain, SD_EVENT_ON);
-    return 0;
-}
-
-void ike_socket_set_gate(struct ike_socket_set *set, ike_new_gate_t gate, void *userdata)
-{
-    set->gate = gate;
-    set->gate_userdata = userdata;
+    if (set->drain)
+        (void)sd_event_source_set_enabled(set->drain,
+                                          ike_receive_queue_length(set->queue) ? SD_EVENT_ON : SD_EVENT_OFF);
 }
 
 static int on_readable(sd_event_source *source, int fd, uint32_t revents, void *userdata)
@@ -604,11 +570,6 @@ int ike_socket_set_new(struct ike_socket_set **ret, sd_event *event,
         r = sd_event_source_set_priority(set->drain, SD_EVENT_PRIORITY_NORMAL + 1);
     if (r >= 0)
         r = sd_event_source_set_enabled(set->drain, SD_EVENT_OFF);
-    if (r >= 0)
-        r = sd_event_add_time_relative(event, &set->gate_retry, CLOCK_MONOTONIC, IKE_SOCKET_GATE_RETRY_USEC, 0,
-                                       on_gate_retry, set);
-    if (r >= 0)
-        r = sd_event_source_set_enabled(set->gate_retry, SD_EVENT_OFF);
     if (r < 0) {
         ike_socket_set_free(set);
         return r;
@@ -626,7 +587,6 @@ struct ike_socket_set *ike_socket_set_free(struct ike_socket_set *set)
         socket_close(set->sockets[i]);
     free(set->sockets);
     sd_event_source_disable_unref(set->drain);
-    sd_event_source_disable_unref(set->gate_retry);
     ike_receive_queue_free(set->queue);
     sd_event_unref(set->event);
     free(set);

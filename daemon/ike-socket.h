@@ -126,15 +126,6 @@ int ike_socket_set_new(struct ike_socket_set **ret, sd_event *event,
 int ike_socket_set_update(struct ike_socket_set *set, const struct config_listen *listen, size_t n,
                           char *err, size_t err_len);
 
-/* Whether a new exchange (IKE_SA_INIT, a first IKEv1 message) may be handed
- * to the handler now. While it says no, such messages wait in the receive
- * queue (in order, up to its limit) and messages for existing IKE SAs still
- * go through: the daemon shuts it while its Diffie-Hellman backlog is long,
- * so that new clients wait in line instead of being taken on faster than
- * they can be answered. NULL (the default): always. */
-typedef bool (*ike_new_gate_t)(void *userdata);
-void ike_socket_set_gate(struct ike_socket_set *set, ike_new_gate_t gate, void *userdata);
-
 /* Closes every socket and frees the set. Returns NULL. Not from the handler. */
 struct ike_socket_set *ike_socket_set_free(struct ike_socket_set *set);
 

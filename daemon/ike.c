@@ -100,19 +100,6 @@ static void on_packet(const struct ike_packet *pkt, void *userdata)
         send_invalid_major_version(ike, pkt);
 }
 
-/* New exchanges wait in the sockets' receive queue while this many
- * computations wait for a worker: each new IKE SA adds a Diffie-Hellman
- * job, and one taken on faster than the workers answer only grows a
- * backlog its client times out in (ike-socket.h, ike_socket_set_gate). */
-#define IKE_NEW_EXCHANGE_JOBS_QUEUED_MAX 16
-
-static bool may_start_exchange(void *userdata)
-{
-    struct job_pool_stats js;
-    job_pool_get_stats(ike_jobs(userdata), &js);
-    return js.queued < IKE_NEW_EXCHANGE_JOBS_QUEUED_MAX;
-}
-
 struct pool *ike_pool_find(struct ike *ike, const char *name)
 {
     return hashmap_get_str(ike->pools, name);
@@ -465,7 +452,6 @@ int ike_new(struct vpnd *vpnd, struct ike **ret)
         log_error_errno(CONFIG_SUBSYS_IKE, r, "cannot create the IKE sockets: %m");
         goto fail;
     }
-    ike_socket_set_gate(ike->sockets, may_start_exchange, ike);
     r = ike_socket_set_update(ike->sockets, vpnd->config->listen, vpnd->config->n_listen, err, sizeof(err));
     if (r < 0) {
         log_error_errno(CONFIG_SUBSYS_IKE, r, "%s", err);

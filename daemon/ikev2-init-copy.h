@@ -34,10 +34,11 @@ struct ike;
 struct ikev2_ike_sa;
 struct ike_packet;
 
-/* `pkt` is an IKE_SA_INIT request for sa (half-open, answered) that is
- * not its request byte for byte. true when it is the same request with a
- * valid cookie of ours (or the copy kept before): then it is kept as the
- * second candidate and the caller answers it like a retransmission. */
+/* `pkt` is an IKE_SA_INIT request for sa (half-open) that is not its
+ * request byte for byte. true when it is the same request with a valid
+ * cookie of ours (or the copy kept before): then it is kept as the second
+ * candidate, and the caller answers it like a retransmission once sa's
+ * answer exists. */
 bool ikev2_init_copy_keep(struct ike *ike, struct ikev2_ike_sa *sa, const struct ike_packet *pkt);
 
 /* Exchanges sa's request with the second candidate, if any (true); for

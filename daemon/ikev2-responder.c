@@ -682,11 +682,12 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
             ike->stats.retransmits_answered++;
             log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "retransmitted IKE_SA_INIT: sending the response again");
             (void)ikev2_datagrams_send(ike, &old->local, &old->remote, &old->response, &ctx);
-        } else if (old->state == IKEV2_SA_INIT_DONE && old->response.n && ikev2_init_copy_keep(ike, old, pkt)) {
-            ike->stats.retransmits_answered++;
-            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE_SA_INIT again with our cookie: sending the response "
-                          "again, AUTH may sign either copy");
-            (void)ikev2_datagrams_send(ike, &old->local, &old->remote, &old->response, &ctx);
+        } else if (ikev2_init_copy_keep(ike, old, pkt)) {
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE_SA_INIT again with our cookie: AUTH may sign either copy");
+            if (old->state == IKEV2_SA_INIT_DONE && old->response.n) {
+                ike->stats.retransmits_answered++;
+                (void)ikev2_datagrams_send(ike, &old->local, &old->remote, &old->response, &ctx);
+            }
         } else
             log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE_SA_INIT for a negotiation in progress ignored");
         return;

@@ -3,8 +3,7 @@
  * The IKE receive queue (daemon/ike-receive-queue.c): the classification by
  * the IKE header, messages for existing IKE SAs handed out before new
  * IKE_SA_INITs, copies of a waiting IKE_SA_INIT merged, the newcomer
- * dropped when the backlog is full, new ones held back on request, the
- * existing-SA side bounded, and every drop counted.
+ * dropped when the backlog is full, the existing-SA side bounded, and every drop counted.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -68,7 +67,7 @@ static int push(struct ike_receive_queue *q, const struct msg *m, const char *ad
 static int pop_tag(struct ike_receive_queue *q)
 {
     struct ike_packet p;
-    if (!ike_receive_queue_pop(q, true, &p))
+    if (!ike_receive_queue_pop(q, &p))
         return -1;
     return p.len > 28 ? p.data[28] : -2;
 }
@@ -210,29 +209,6 @@ static void byte_limit(void)
     ike_receive_queue_free(q);
 }
 
-/* New exchanges held back (the daemon's Diffie-Hellman backlog is long):
- * messages for existing SAs still come out, new ones wait in order. */
-static void new_held_back(void)
-{
-    struct ike_receive_queue *q = NULL;
-    struct ike_packet p;
-    CHECK_INT_EQ(ike_receive_queue_new(&q, 4, 4, 1 << 20), 0);
-
-    struct msg a = ikev2(1, 0, 34, false, 1), b = ikev2(2, 0, 34, false, 2), auth = ikev2(3, 4, 35, false, 3);
-    CHECK_INT_EQ(push(q, &a, "192.0.2.1", 500), IKE_RECEIVE_NEW);
-    CHECK_INT_EQ(push(q, &b, "192.0.2.1", 500), IKE_RECEIVE_NEW);
-    CHECK(!ike_receive_queue_pop(q, false, &p));
-    CHECK_INT_EQ(push(q, &auth, "192.0.2.1", 500), IKE_RECEIVE_EXISTING);
-    CHECK_INT_EQ(ike_receive_queue_existing(q), 1);
-    CHECK(ike_receive_queue_pop(q, false, &p));
-    CHECK_INT_EQ(p.data[28], 3);
-    CHECK(!ike_receive_queue_pop(q, false, &p));
-    CHECK_INT_EQ(ike_receive_queue_length(q), 2);
-    CHECK_INT_EQ(pop_tag(q), 1);
-    CHECK_INT_EQ(pop_tag(q), 2);
-    ike_receive_queue_free(q);
-}
-
 /* A message handed out stays readable until the next pop, while more are
  * queued (the entry is reused only afterwards). */
 static void popped_stays_valid(void)
@@ -243,7 +219,7 @@ static void popped_stays_valid(void)
 
     struct msg a = ikev2(1, 2, 35, false, 11), b = ikev2(3, 4, 35, false, 12);
     CHECK_INT_EQ(push(q, &a, "192.0.2.1", 500), IKE_RECEIVE_EXISTING);
-    CHECK(ike_receive_queue_pop(q, true, &p));
+    CHECK(ike_receive_queue_pop(q, &p));
     CHECK_INT_EQ(push(q, &b, "192.0.2.1", 500), IKE_RECEIVE_EXISTING);
     CHECK_INT_EQ(p.data[28], 11);
     CHECK_INT_EQ(p.len, 29);
@@ -258,6 +234,5 @@ TEST_MAIN(
     TEST(copies_merged),
     TEST(bounded),
     TEST(byte_limit),
-    TEST(new_held_back),
     TEST(popped_stays_valid),
 )
