@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The IKE receive queue (see ike-receive-queue.h): two FIFOs, messages for
- * existing IKE SAs ahead of new ones, and a hash of the waiting new ones
- * by peer and initiator SPI to merge copies.
+ * The IKE receive queue (see ike-receive-queue.h): two lists, messages for
+ * existing IKE SAs (first in, first out) ahead of new ones (last in, first
+ * out), and a hash of the waiting new ones by peer and initiator SPI to
+ * merge copies.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -175,9 +176,9 @@ static void note_depth(struct ike_receive_queue *q)
         q->stats.queued_peak = q->stats.queued;
 }
 
-/* A copy of a waiting new message: it takes the waiting one's place in
- * line (the newest copy is the one its client expects an answer to; a
- * retry with a COOKIE must not lose to the copy without). */
+/* A copy of a waiting new message replaces it (the newest copy is the one
+ * its client expects an answer to; a retry with a COOKIE must not lose to
+ * the copy without) and goes to the front, as a new arrival. */
 static int replace_waiting(struct ike_receive_queue *q, struct entry *w, const struct ike_packet *pkt)
 {
     if (q->bytes - w->pkt.len + pkt->len > q->bytes_max) {
@@ -191,6 +192,8 @@ static int replace_waiting(struct ike_receive_queue *q, struct entry *w, const s
         return r;
     w->key = key;
     q->bytes = q->bytes - old_len + pkt->len;
+    fifo_unlink(&q->fresh, w);
+    fifo_append(&q->fresh, w);
     q->stats.new_replaced++;
     return IKE_RECEIVE_NEW;
 }
@@ -206,11 +209,14 @@ int ike_receive_queue_push(struct ike_receive_queue *q, const struct ike_packet 
         struct entry *w = hashmap_get(q->waiting_new, &key, sizeof(key));
         if (w)
             return replace_waiting(q, w, pkt);
-        /* Full: this one is dropped, not a waiting one. A waiting client
-         * keeps its place in line across its retransmissions (merged
-         * above), so dropping the oldest would push back exactly the
-         * clients about to be served; this client retransmits and may
-         * find room then. */
+        /* Room by dropping the oldest: served last anyway (newest first),
+         * and their clients have retransmitted or given up meanwhile. */
+        while (q->fresh.head && (q->fresh.n >= q->new_max || q->bytes + pkt->len > q->bytes_max)) {
+            struct entry *old = q->fresh.head;
+            entry_take(q, old);
+            entry_retire(q, old);
+            q->stats.new_dropped++;
+        }
         if (q->fresh.n >= q->new_max || q->bytes + pkt->len > q->bytes_max) {
             q->stats.new_dropped++;
             return -ENOBUFS;
@@ -250,7 +256,12 @@ bool ike_receive_queue_pop(struct ike_receive_queue *q, struct ike_packet *out)
         entry_retire(q, q->current);
         q->current = NULL;
     }
-    struct entry *e = q->existing.head ? q->existing.head : q->fresh.head;
+    /* New ones newest first: under overload a request served at once is
+     * answered before its client's next retransmission, while one that
+     * waited behind thousands is answered after its client gave up. Each
+     * retransmission comes to the front again, so every client gets a
+     * chance per transmission. */
+    struct entry *e = q->existing.head ? q->existing.head : q->fresh.tail;
     if (!e)
         return false;
     entry_take(q, e);

@@ -15,11 +15,13 @@
  *    IKE_AUTH, INFORMATIONAL, CREATE_CHILD_SA, IKEv1 past its first
  *    message, and every response) before messages that start one
  *    (IKE_SA_INIT, the first IKEv1 message: responder SPI zero);
- *  - keeps at most `new_max` of the latter, in order of arrival: a copy of
- *    a message already waiting (same peer address:port and initiator SPI:
- *    a retransmission, or the retry carrying a COOKIE) takes the waiting
- *    one's place, keeping its place in line; beyond the limit the message
- *    read is dropped (its client retransmits and may find room then);
+ *  - hands out the latter newest first, and keeps at most `new_max`: a
+ *    copy of a message already waiting (same peer address:port and
+ *    initiator SPI: a retransmission, or the retry carrying a COOKIE)
+ *    replaces it and counts as the newest; beyond the limit the oldest is
+ *    dropped. Under overload, first-in-first-out would answer each client
+ *    after it gave up; newest first answers most clients on one of their
+ *    transmissions, in time;
  *  - keeps at most `existing_max` of the former and `bytes_max` bytes in
  *    all; beyond, the message read is dropped.
  * Every drop is counted (`vpnctl stats`, "receive queue").
@@ -35,10 +37,10 @@
 
 #include "ike-socket.h"
 
-/* Limits ike-socket.c uses: about what the kernel's socket buffer held
- * before (so a storm's first burst is not lost), and room for every
- * established client's next request many times over. */
-#define IKE_RECEIVE_QUEUE_NEW_MAX 8192
+/* Limits ike-socket.c uses: about what the kernel's socket buffer holds
+ * (so a storm's first burst is not lost), and room for every established
+ * client's next request many times over. */
+#define IKE_RECEIVE_QUEUE_NEW_MAX 4096
 #define IKE_RECEIVE_QUEUE_EXISTING_MAX 8192
 #define IKE_RECEIVE_QUEUE_BYTES_MAX (32u * 1024u * 1024u)
 
@@ -57,7 +59,7 @@ struct ike_receive_queue_stats {
     uint64_t queued;                /* waiting now */
     uint64_t queued_peak;           /* most ever waiting at once */
     uint64_t new_replaced;          /* IKE_SA_INIT copies that replaced a waiting copy */
-    uint64_t new_dropped;           /* IKE_SA_INIT dropped: as many waiting already */
+    uint64_t new_dropped;           /* oldest waiting IKE_SA_INIT dropped for newer ones */
     uint64_t existing_dropped;      /* messages for existing SAs dropped, the queue full */
 };
 
@@ -70,7 +72,7 @@ struct ike_receive_queue *ike_receive_queue_free(struct ike_receive_queue *q);
  * -ENOBUFS when it was dropped (counted), -ENOMEM. */
 int ike_receive_queue_push(struct ike_receive_queue *q, const struct ike_packet *pkt);
 
-/* The next message (existing SAs first, then the oldest new one) into
+/* The next message (existing SAs first, oldest first; then the newest new one) into
  * *out, whose data stays valid until the next pop, push or free. false
  * when there is none. */
 bool ike_receive_queue_pop(struct ike_receive_queue *q, struct ike_packet *out);

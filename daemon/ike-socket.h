@@ -97,7 +97,7 @@ struct ike_socket_stats {
     uint64_t queued;                /* waiting now */
     uint64_t queued_peak;           /* most waiting at once */
     uint64_t queue_new_replaced;    /* IKE_SA_INIT copies merged into the one waiting */
-    uint64_t queue_new_dropped;     /* IKE_SA_INIT dropped: the backlog full */
+    uint64_t queue_new_dropped;     /* oldest waiting IKE_SA_INIT dropped (backlog full) */
     uint64_t queue_existing_dropped;/* messages for existing IKE SAs dropped (queue full) */
 };
 

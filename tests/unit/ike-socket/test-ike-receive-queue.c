@@ -2,8 +2,8 @@
 /*
  * The IKE receive queue (daemon/ike-receive-queue.c): the classification by
  * the IKE header, messages for existing IKE SAs handed out before new
- * IKE_SA_INITs, copies of a waiting IKE_SA_INIT merged, the newcomer
- * dropped when the backlog is full, the existing-SA side bounded, and every drop counted.
+ * IKE_SA_INITs (those newest first), copies of a waiting IKE_SA_INIT
+ * merged, the oldest dropped when the backlog is full, the existing-SA side bounded, and every drop counted.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -98,8 +98,8 @@ static void classify_by_header(void)
 }
 
 /* Ten IKE_SA_INITs wait; an IKE_AUTH and an IKEv1 message 3 read after
- * them are handed out first, in their order; then the IKE_SA_INITs in
- * theirs. */
+ * them are handed out first, in their order; then the IKE_SA_INITs, newest
+ * first. */
 static void existing_before_new(void)
 {
     struct ike_receive_queue *q = NULL;
@@ -118,7 +118,7 @@ static void existing_before_new(void)
 
     CHECK_INT_EQ(pop_tag(q), 200);
     CHECK_INT_EQ(pop_tag(q), 201);
-    for (int i = 0; i < 10; i++)
+    for (int i = 9; i >= 0; i--)
         CHECK_INT_EQ(pop_tag(q), i);
     CHECK_INT_EQ(pop_tag(q), -1);
     CHECK_INT_EQ(ike_receive_queue_length(q), 0);
@@ -127,7 +127,7 @@ static void existing_before_new(void)
 }
 
 /* A retransmission (same peer address:port and initiator SPI) replaces the
- * waiting copy in its place in line; the same SPI from another port is
+ * waiting copy and counts as the newest; the same SPI from another port is
  * another exchange. */
 static void copies_merged(void)
 {
@@ -143,9 +143,9 @@ static void copies_merged(void)
     CHECK_INT_EQ(ike_receive_queue_length(q), 3);
     CHECK_INT_EQ(stats(q).new_replaced, 1);
 
-    CHECK_INT_EQ(pop_tag(q), 3);
+    CHECK_INT_EQ(pop_tag(q), 1);     /* a from port 501 */
+    CHECK_INT_EQ(pop_tag(q), 3);     /* a's retry from 500 */
     CHECK_INT_EQ(pop_tag(q), 2);
-    CHECK_INT_EQ(pop_tag(q), 1);
     /* Handed out: a new copy waits again. */
     CHECK_INT_EQ(push(q, &a, "192.0.2.1", 500), IKE_RECEIVE_NEW);
     CHECK_INT_EQ(ike_receive_queue_length(q), 1);
@@ -153,8 +153,8 @@ static void copies_merged(void)
     ike_receive_queue_free(q);
 }
 
-/* Four may wait: the fifth and sixth are dropped, the four keep their
- * places (a retransmission of one still merges). Messages for existing SAs
+/* Four may wait: the fifth and sixth push out the two oldest (a
+ * retransmission of one waiting still merges). Messages for existing SAs
  * beyond their limit are dropped themselves, never an IKE_SA_INIT for
  * them. */
 static void bounded(void)
@@ -164,10 +164,10 @@ static void bounded(void)
 
     for (int i = 0; i < 6; i++) {
         struct msg m = ikev2(100 + (uint64_t)i, 0, 34, false, (uint8_t)i);
-        CHECK_INT_EQ(push(q, &m, "198.51.100.7", 500), i < 4 ? IKE_RECEIVE_NEW : -ENOBUFS);
+        CHECK_INT_EQ(push(q, &m, "198.51.100.7", 500), IKE_RECEIVE_NEW);
     }
     CHECK_INT_EQ(stats(q).new_dropped, 2);
-    struct msg again = ikev2(101, 0, 34, false, 1);
+    struct msg again = ikev2(103, 0, 34, false, 3);
     CHECK_INT_EQ(push(q, &again, "198.51.100.7", 500), IKE_RECEIVE_NEW);
     CHECK_INT_EQ(stats(q).new_replaced, 1);
     for (int i = 0; i < 3; i++) {
@@ -178,14 +178,16 @@ static void bounded(void)
     CHECK_INT_EQ(ike_receive_queue_length(q), 6);
     CHECK_INT_EQ(pop_tag(q), 50);
     CHECK_INT_EQ(pop_tag(q), 51);
-    for (int i = 0; i < 4; i++)
-        CHECK_INT_EQ(pop_tag(q), i);
+    CHECK_INT_EQ(pop_tag(q), 3);
+    CHECK_INT_EQ(pop_tag(q), 5);
+    CHECK_INT_EQ(pop_tag(q), 4);
+    CHECK_INT_EQ(pop_tag(q), 2);
     CHECK_INT_EQ(pop_tag(q), -1);
     ike_receive_queue_free(q);
 }
 
-/* The byte limit: a message that does not fit is dropped, whatever its
- * class. */
+/* The byte limit: a message for an existing SA that does not fit is
+ * dropped; a new one makes room by dropping the oldest new ones. */
 static void byte_limit(void)
 {
     struct ike_receive_queue *q = NULL;
@@ -199,13 +201,12 @@ static void byte_limit(void)
     CHECK_INT_EQ(push(q, &auth, "192.0.2.1", 500), -ENOBUFS);
     CHECK_INT_EQ(stats(q).existing_dropped, 1);
     struct msg d = ikev2(6, 0, 34, false, 6);
-    CHECK_INT_EQ(push(q, &d, "192.0.2.1", 500), -ENOBUFS);
+    CHECK_INT_EQ(push(q, &d, "192.0.2.1", 500), IKE_RECEIVE_NEW);
     CHECK_INT_EQ(stats(q).new_dropped, 1);
-    CHECK_INT_EQ(pop_tag(q), 1);
-    CHECK(push(q, &d, "192.0.2.1", 500) == IKE_RECEIVE_NEW);
-    CHECK_INT_EQ(pop_tag(q), 2);
-    CHECK_INT_EQ(pop_tag(q), 3);
     CHECK_INT_EQ(pop_tag(q), 6);
+    CHECK_INT_EQ(pop_tag(q), 3);
+    CHECK_INT_EQ(pop_tag(q), 2);
+    CHECK_INT_EQ(pop_tag(q), -1);
     ike_receive_queue_free(q);
 }
 
