@@ -138,7 +138,8 @@ static void entry_take(struct ike_receive_queue *q, struct entry *e)
 {
     if (e->is_new) {
         fifo_unlink(&q->fresh, e);
-        hashmap_remove(q->waiting_new, &e->key, sizeof(e->key));
+        if (hashmap_get(q->waiting_new, &e->key, sizeof(e->key)) == e)
+            hashmap_remove(q->waiting_new, &e->key, sizeof(e->key));
     } else
         fifo_unlink(&q->existing, e);
     q->bytes -= e->pkt.len;
@@ -192,22 +193,12 @@ static void note_depth(struct ike_receive_queue *q)
         q->stats.queued_peak = q->stats.queued;
 }
 
-/* A copy of a waiting new message replaces it (the newest copy is the one
- * its client expects an answer to; a retry with a COOKIE must not lose to
- * the copy without) and goes to the front, as a new arrival. */
+/* A retransmission of a waiting new message (the same bytes) takes its
+ * place and goes to the front, as a new arrival: one answer serves both. */
 static int replace_waiting(struct ike_receive_queue *q, struct entry *w, const struct ike_packet *pkt)
 {
-    if (q->bytes - w->pkt.len + pkt->len > q->bytes_max) {
-        q->stats.new_dropped++;
-        return -ENOBUFS;
-    }
-    size_t old_len = w->pkt.len;
-    struct new_key key = w->key;
-    int r = entry_fill(w, pkt);
-    if (r < 0)
-        return r;
-    w->key = key;
-    q->bytes = q->bytes - old_len + pkt->len;
+    w->pkt.local = pkt->local;
+    w->pkt.ifindex = pkt->ifindex;
     fifo_unlink(&q->fresh, w);
     fifo_append(&q->fresh, w);
     q->stats.new_replaced++;
@@ -223,7 +214,7 @@ int ike_receive_queue_push(struct ike_receive_queue *q, const struct ike_packet 
     if (class == IKE_RECEIVE_NEW) {
         make_key(&key, pkt);
         struct entry *w = hashmap_get(q->waiting_new, &key, sizeof(key));
-        if (w)
+        if (w && w->pkt.len == pkt->len && memcmp(w->pkt.data, pkt->data, pkt->len) == 0)
             return replace_waiting(q, w, pkt);
         /* Room by dropping the oldest: served last anyway (newest first),
          * and their clients have retransmitted or given up meanwhile. */
@@ -253,7 +244,9 @@ int ike_receive_queue_push(struct ike_receive_queue *q, const struct ike_packet 
     e->is_new = class == IKE_RECEIVE_NEW;
     if (e->is_new) {
         e->key = key;
-        r = hashmap_put(q->waiting_new, &key, sizeof(key), e);
+        /* Another message with the same peer and SPIi (not a copy) waits
+         * on as well; the hash names the newest. */
+        r = hashmap_replace(q->waiting_new, &key, sizeof(key), e, NULL);
         if (r < 0) {
             entry_retire(q, e);
             return r;

@@ -17,10 +17,9 @@
  *    before messages that start one (IKE_SA_INIT, the first IKEv1
  *    message: responder SPI zero);
  *  - hands out the latter newest first, and keeps at most `new_max`: a
- *    copy of a message already waiting (same peer address:port and
- *    initiator SPI: a retransmission, or the retry carrying a COOKIE)
- *    replaces it and counts as the newest; beyond the limit the oldest is
- *    dropped. Under overload, first-in-first-out would answer each client
+ *    copy of a message already waiting (same peer address:port, initiator
+ *    SPI and bytes: a retransmission) replaces it and counts as the
+ *    newest; beyond the limit the oldest is dropped. Under overload, first-in-first-out would answer each client
  *    after it gave up; newest first answers most clients on one of their
  *    transmissions, in time;
  *  - keeps at most `existing_max` of the former and `bytes_max` bytes in
@@ -60,7 +59,7 @@ enum ike_receive_class ike_receive_classify(const uint8_t *msg, size_t len);
 struct ike_receive_queue_stats {
     uint64_t queued;                /* waiting now */
     uint64_t queued_peak;           /* most ever waiting at once */
-    uint64_t new_replaced;          /* IKE_SA_INIT copies that replaced a waiting copy */
+    uint64_t new_replaced;          /* IKE_SA_INIT retransmissions merged with the waiting copy */
     uint64_t new_dropped;           /* oldest waiting IKE_SA_INIT dropped for newer ones */
     uint64_t existing_dropped;      /* messages for existing SAs dropped, the queue full */
 };

@@ -138,30 +138,36 @@ static void existing_before_new(void)
     ike_receive_queue_free(q);
 }
 
-/* A retransmission (same peer address:port and initiator SPI) replaces the
- * waiting copy and counts as the newest; the same SPI from another port is
- * another exchange. */
+/* A retransmission (same peer address:port, initiator SPI and bytes)
+ * replaces the waiting copy and counts as the newest; the same SPI from
+ * another port, or other bytes, is another message. */
 static void copies_merged(void)
 {
     struct ike_receive_queue *q = NULL;
     CHECK_INT_EQ(ike_receive_queue_new(&q, 16, 16, 1 << 20), 0);
 
     struct msg a = ikev2(1, 0, 34, false, 1), b = ikev2(2, 0, 34, false, 2);
-    struct msg a_retry = ikev2(1, 0, 34, false, 3);   /* with a COOKIE, say */
+    struct msg a_other = ikev2(1, 0, 34, false, 3);   /* same SPI, other bytes */
     CHECK_INT_EQ(push(q, &a, "192.0.2.1", 500), IKE_RECEIVE_NEW);
     CHECK_INT_EQ(push(q, &b, "192.0.2.1", 500), IKE_RECEIVE_NEW);
-    CHECK_INT_EQ(push(q, &a_retry, "192.0.2.1", 500), IKE_RECEIVE_NEW);
+    CHECK_INT_EQ(push(q, &a, "192.0.2.1", 500), IKE_RECEIVE_NEW);
     CHECK_INT_EQ(push(q, &a, "192.0.2.1", 501), IKE_RECEIVE_NEW);
-    CHECK_INT_EQ(ike_receive_queue_length(q), 3);
+    CHECK_INT_EQ(push(q, &a_other, "192.0.2.1", 500), IKE_RECEIVE_NEW);
+    CHECK_INT_EQ(ike_receive_queue_length(q), 4);
     CHECK_INT_EQ(stats(q).new_replaced, 1);
+    /* A copy of the newest message of that peer and SPI merges too. */
+    CHECK_INT_EQ(push(q, &a_other, "192.0.2.1", 500), IKE_RECEIVE_NEW);
+    CHECK_INT_EQ(ike_receive_queue_length(q), 4);
+    CHECK_INT_EQ(stats(q).new_replaced, 2);
 
+    CHECK_INT_EQ(pop_tag(q), 3);     /* the other message */
     CHECK_INT_EQ(pop_tag(q), 1);     /* a from port 501 */
-    CHECK_INT_EQ(pop_tag(q), 3);     /* a's retry from 500 */
+    CHECK_INT_EQ(pop_tag(q), 1);     /* a, retransmitted, from 500 */
     CHECK_INT_EQ(pop_tag(q), 2);
     /* Handed out: a new copy waits again. */
     CHECK_INT_EQ(push(q, &a, "192.0.2.1", 500), IKE_RECEIVE_NEW);
     CHECK_INT_EQ(ike_receive_queue_length(q), 1);
-    CHECK_INT_EQ(stats(q).new_replaced, 1);
+    CHECK_INT_EQ(stats(q).new_replaced, 2);
     ike_receive_queue_free(q);
 }
 
