@@ -29,7 +29,7 @@
  * restarts the client's retransmissions (about 165 s of patience for a
  * strongSwan-like 4 s x 1.8^n, 5 tries), so that a storm's clients wait
  * their turn instead of giving up. */
-#define IKEV2_HALF_OPEN_BACKLOG_MAX 16
+#define IKEV2_HALF_OPEN_BACKLOG_MAX 256
 #define IKEV2_HALF_OPEN_COOKIE_REFRESH_USEC (30ULL * 1000000ULL)
 
 enum ikev2_admission {
