@@ -16,13 +16,7 @@
 #define HDR_RSPI 8
 #define HDR_VERSION 17
 #define HDR_FLAGS 19
-#define HDR_NEXT 16
 #define IKEV2_FLAG_R 0x20
-/* A first payload Notify (41): generic header (4), protocol, SPI size,
- * then its type, COOKIE (16390). */
-#define IKEV2_PAYLOAD_N 41
-#define HDR_COOKIE_TYPE (28 + 6)
-#define IKEV2_N_COOKIE_TYPE 16390
 
 /* Buffers at most this large are kept for reuse with their entry; larger
  * ones (certificates, big fragments) are given back. */
@@ -66,19 +60,12 @@ enum ike_receive_class ike_receive_classify(const uint8_t *msg, size_t len)
 
     if (len < IKE_SOCKET_MIN_MESSAGE || memcmp(msg + HDR_RSPI, zero, sizeof(zero)) != 0)
         return IKE_RECEIVE_EXISTING;
-    if ((msg[HDR_VERSION] >> 4) != 2)
-        return IKE_RECEIVE_NEW;
     /* A response with a zero responder SPI (an IKEv2 IKE_SA_INIT error
-     * answer to a request of ours) belongs to an exchange under way. */
-    if (msg[HDR_FLAGS] & IKEV2_FLAG_R)
-        return IKE_RECEIVE_EXISTING;
-    /* An IKE_SA_INIT that starts with N(COOKIE) continues an exchange too:
-     * its client got our COOKIE answer, and may have got a normal answer
-     * to another copy and sent IKE_AUTH signing this one; handled in order
-     * with that IKE_AUTH, this copy is known when the AUTH is checked
-     * (ikev2-init-copy.h). Its cookie is checked as usual. */
-    if (len >= HDR_COOKIE_TYPE + 2 && msg[HDR_NEXT] == IKEV2_PAYLOAD_N &&
-        msg[HDR_COOKIE_TYPE] == (IKEV2_N_COOKIE_TYPE >> 8) && msg[HDR_COOKIE_TYPE + 1] == (IKEV2_N_COOKIE_TYPE & 0xff))
+     * answer to a request of ours) belongs to an exchange under way. An
+     * IKE_SA_INIT returning a COOKIE stays with the new ones: a storm's
+     * clients all send one, and ahead of IKE_AUTH they would hold it up
+     * as the kernel's one queue did. */
+    if ((msg[HDR_VERSION] >> 4) == 2 && (msg[HDR_FLAGS] & IKEV2_FLAG_R))
         return IKE_RECEIVE_EXISTING;
     return IKE_RECEIVE_NEW;
 }

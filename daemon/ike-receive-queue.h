@@ -13,9 +13,8 @@
  *
  *  - hands out messages for existing IKE SAs (a non-zero responder SPI:
  *    IKE_AUTH, INFORMATIONAL, CREATE_CHILD_SA, IKEv1 past its first
- *    message, and every response; also an IKE_SA_INIT returning a COOKIE)
- *    before messages that start one (IKE_SA_INIT, the first IKEv1
- *    message: responder SPI zero);
+ *    message, and every response) before messages that start one
+ *    (IKE_SA_INIT, the first IKEv1 message: responder SPI zero);
  *  - hands out the latter newest first, and keeps at most `new_max`: a
  *    copy of a message already waiting (same peer address:port, initiator
  *    SPI and bytes: a retransmission) replaces it and counts as the
@@ -50,10 +49,9 @@ enum ike_receive_class {
 };
 
 /* From the IKE header alone (msg: at least IKE_SOCKET_MIN_MESSAGE bytes,
- * marker removed). A request with a zero responder SPI is NEW, unless it is
- * an IKEv2 IKE_SA_INIT whose first payload is N(COOKIE); everything else
- * EXISTING (an unknown non-zero SPI or a wrong cookie is dropped cheaply
- * later, by the SA lookup or the cookie check). */
+ * marker removed). A request with a zero responder SPI is NEW; everything
+ * else EXISTING (an unknown non-zero SPI is dropped cheaply later, by the
+ * SA lookup). */
 enum ike_receive_class ike_receive_classify(const uint8_t *msg, size_t len);
 
 struct ike_receive_queue_stats {

@@ -22,9 +22,10 @@
 /* Datagrams read per socket per wakeup, into the receive queue
  * (ike-receive-queue.h): reading is a copy, much cheaper than answering, so
  * the kernel's queue empties faster than the loop answers and an overload
- * is shed in our queue (IKE_SA_INIT beyond its backlog), never by the
- * kernel dropping an IKE_AUTH. Bounded, so a flood yields to the rest of the loop;
- * epoll is level-triggered, the rest is read on the next iteration. */
+ * is shed in our queue (the oldest waiting IKE_SA_INIT), never by the
+ * kernel dropping an IKE_AUTH. Bounded, so a flood yields to the rest of
+ * the loop; epoll is level-triggered, the rest is read on the next
+ * iteration. */
 #define IKE_SOCKET_RECEIVE_BUDGET 512
 /* Datagrams per recvmmsg() call. */
 #define IKE_SOCKET_RECEIVE_BATCH 16
