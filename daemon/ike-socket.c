@@ -16,12 +16,22 @@
 
 #include <linux/xfrm.h>
 
+#include "ike-receive-queue.h"
 #include "ike-socket.h"
 
-/* Datagrams read per socket per wakeup: a flood on one socket yields to the
- * rest of the loop after this many; epoll is level-triggered, so the rest is
- * read on the next iteration. */
-#define IKE_SOCKET_RECEIVE_BUDGET 64
+/* Datagrams read per socket per wakeup, into the receive queue
+ * (ike-receive-queue.h): reading is a copy, much cheaper than answering, so
+ * the kernel's queue empties faster than the loop answers and an overload
+ * is shed in our queue (the oldest waiting IKE_SA_INIT), never by the
+ * kernel dropping an IKE_AUTH. Bounded, so a flood yields to the rest of
+ * the loop; epoll is level-triggered, the rest is read on the next
+ * iteration. */
+#define IKE_SOCKET_RECEIVE_BUDGET 512
+/* Datagrams per recvmmsg() call. */
+#define IKE_SOCKET_RECEIVE_BATCH 16
+/* Messages handed to the protocol code per loop turn (from a socket's
+ * wakeup, or from the drain source when the sockets are quiet). */
+#define IKE_SOCKET_DISPATCH_BUDGET 64
 /* Receive buffer asked for (the kernel doubles it for its bookkeeping). */
 #define IKE_SOCKET_RCVBUF (2 * 1024 * 1024)
 
@@ -45,7 +55,9 @@ struct ike_socket_set {
     size_t n_sockets;
     struct ike_socket_stats stats;
     bool in_handler;                /* update/free refused while set */
-    uint8_t buffer[IKE_SOCKET_BUFFER_SIZE];
+    struct ike_receive_queue *queue;    /* read, not yet handed to the handler */
+    sd_event_source *drain;             /* hands out the queue when the sockets are quiet */
+    uint8_t buffer[IKE_SOCKET_RECEIVE_BATCH][IKE_SOCKET_BUFFER_SIZE];
 };
 
 /* ------------------------------------------------------------------------
@@ -321,27 +333,64 @@ static bool classify(struct ike_socket_set *set, const struct ike_socket *s, str
     return true;
 }
 
-/* Reads one datagram. Returns 1 when one was read (delivered or dropped),
- * 0 when the socket is empty, negative errno on error. */
-static int receive_one(struct ike_socket *s)
+/* One datagram recvmmsg() filled: into the receive queue, or dropped and
+ * counted. */
+static void queue_one(struct ike_socket *s, struct mmsghdr *m, const union ike_sockaddr *remote, uint8_t *data)
 {
     struct ike_socket_set *set = s->set;
-    union ike_sockaddr remote;
+    struct ike_packet pkt;
+
+    if (m->msg_hdr.msg_flags & MSG_TRUNC) {
+        set->stats.dropped_truncated++;
+        return;
+    }
+    if (remote->sa.sa_family != s->bound.sa.sa_family) {
+        set->stats.dropped_malformed++;
+        return;
+    }
+    memset(&pkt, 0, sizeof(pkt));
+    pkt.data = data;
+    pkt.len = m->msg_len;
+    pkt.remote = *remote;
+    if (!local_from_cmsg(&m->msg_hdr, s, &pkt) && s->wildcard) {
+        /* Without the destination we could not answer from it. */
+        set->stats.receive_errors++;
+        return;
+    }
+    if (!classify(set, s, &pkt))
+        return;
+    int r = ike_receive_queue_push(set->queue, &pkt);
+    if (r == -ENOMEM)
+        set->stats.receive_errors++;
+}
+
+/* Reads up to `max` datagrams in one recvmmsg() into the queue. Returns
+ * the number read, 0 when the socket is empty, negative errno on error. */
+static int receive_batch(struct ike_socket *s, unsigned max)
+{
+    struct ike_socket_set *set = s->set;
+    union ike_sockaddr remote[IKE_SOCKET_RECEIVE_BATCH];
     union {
         struct cmsghdr align;
         uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct in_pktinfo))];
-    } control;
-    struct iovec iov = { .iov_base = set->buffer, .iov_len = sizeof(set->buffer) };
-    struct msghdr msg = {
-        .msg_name = &remote, .msg_namelen = sizeof(remote),
-        .msg_iov = &iov, .msg_iovlen = 1,
-        .msg_control = &control, .msg_controllen = sizeof(control),
-    };
-    struct ike_packet pkt;
-    ssize_t n;
+    } control[IKE_SOCKET_RECEIVE_BATCH];
+    struct iovec iov[IKE_SOCKET_RECEIVE_BATCH];
+    struct mmsghdr msgs[IKE_SOCKET_RECEIVE_BATCH];
+    int n;
 
-    memset(&remote, 0, sizeof(remote));
-    n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+    if (max > IKE_SOCKET_RECEIVE_BATCH)
+        max = IKE_SOCKET_RECEIVE_BATCH;
+    memset(remote, 0, sizeof(remote[0]) * max);
+    memset(msgs, 0, sizeof(msgs[0]) * max);
+    for (unsigned i = 0; i < max; i++) {
+        iov[i] = (struct iovec){ .iov_base = set->buffer[i], .iov_len = sizeof(set->buffer[i]) };
+        msgs[i].msg_hdr = (struct msghdr){
+            .msg_name = &remote[i], .msg_namelen = sizeof(remote[i]),
+            .msg_iov = &iov[i], .msg_iovlen = 1,
+            .msg_control = &control[i], .msg_controllen = sizeof(control[i]),
+        };
+    }
+    n = recvmmsg(s->fd, msgs, max, MSG_DONTWAIT, NULL);
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return 0;
@@ -350,32 +399,27 @@ static int receive_one(struct ike_socket *s)
         set->stats.receive_errors++;
         return -errno;
     }
-    if (msg.msg_flags & MSG_TRUNC) {
-        set->stats.dropped_truncated++;
-        return 1;
-    }
-    if (remote.sa.sa_family != s->bound.sa.sa_family) {
-        set->stats.dropped_malformed++;
-        return 1;
-    }
+    for (int i = 0; i < n; i++)
+        queue_one(s, &msgs[i], &remote[i], set->buffer[i]);
+    return n;
+}
 
-    memset(&pkt, 0, sizeof(pkt));
-    pkt.data = set->buffer;
-    pkt.len = (size_t)n;
-    pkt.remote = remote;
-    if (!local_from_cmsg(&msg, s, &pkt) && s->wildcard) {
-        /* Without the destination we could not answer from it. */
-        set->stats.receive_errors++;
-        return 1;
-    }
-    if (!classify(set, s, &pkt))
-        return 1;
+/* Hands up to `budget` queued messages to the handler: those for existing
+ * IKE SAs first (ike-receive-queue.h). Leaves the drain source on while
+ * anything is left. */
+static void dispatch(struct ike_socket_set *set, unsigned budget)
+{
+    struct ike_packet pkt;
 
-    set->stats.received++;
-    set->in_handler = true;
-    set->handler(&pkt, set->userdata);
-    set->in_handler = false;
-    return 1;
+    for (unsigned i = 0; i < budget && ike_receive_queue_pop(set->queue, &pkt); i++) {
+        set->stats.received++;
+        set->in_handler = true;
+        set->handler(&pkt, set->userdata);
+        set->in_handler = false;
+    }
+    if (set->drain)
+        (void)sd_event_source_set_enabled(set->drain,
+                                          ike_receive_queue_length(set->queue) ? SD_EVENT_ON : SD_EVENT_OFF);
 }
 
 static int on_readable(sd_event_source *source, int fd, uint32_t revents, void *userdata)
@@ -383,13 +427,24 @@ static int on_readable(sd_event_source *source, int fd, uint32_t revents, void *
     struct ike_socket *s = userdata;
     (void)source; (void)fd; (void)revents;
 
-    for (unsigned i = 0; i < IKE_SOCKET_RECEIVE_BUDGET; i++) {
-        int r = receive_one(s);
+    for (unsigned n = 0; n < IKE_SOCKET_RECEIVE_BUDGET;) {
+        int r = receive_batch(s, IKE_SOCKET_RECEIVE_BUDGET - n);
         /* An error (a queued ICMP error, say) ends this round; the socket
          * stays registered and the next datagram wakes us again. */
         if (r <= 0)
             break;
+        n += (unsigned)r;
     }
+    dispatch(s->set, IKE_SOCKET_DISPATCH_BUDGET);
+    return 0;
+}
+
+/* Below the sockets' priority: it runs when no socket has anything to
+ * read, and hands out what the last reads queued. */
+static int on_drain(sd_event_source *source, void *userdata)
+{
+    (void)source;
+    dispatch(userdata, IKE_SOCKET_DISPATCH_BUDGET);
     return 0;
 }
 
@@ -508,6 +563,19 @@ int ike_socket_set_new(struct ike_socket_set **ret, sd_event *event,
     set->event = sd_event_ref(event);
     set->handler = handler;
     set->userdata = userdata;
+    int r = ike_receive_queue_new(&set->queue, IKE_RECEIVE_QUEUE_NEW_MAX, IKE_RECEIVE_QUEUE_EXISTING_MAX,
+                                  IKE_RECEIVE_QUEUE_BYTES_MAX);
+    if (r >= 0)
+        r = sd_event_add_defer(event, &set->drain, on_drain, set);
+    if (r >= 0)
+        r = sd_event_source_set_priority(set->drain, SD_EVENT_PRIORITY_NORMAL + 1);
+    if (r >= 0)
+        r = sd_event_source_set_enabled(set->drain, SD_EVENT_OFF);
+    if (r < 0) {
+        ike_socket_set_free(set);
+        return r;
+    }
+    (void)sd_event_source_set_description(set->drain, "ike-receive-queue");
     *ret = set;
     return 0;
 }
@@ -519,6 +587,8 @@ struct ike_socket_set *ike_socket_set_free(struct ike_socket_set *set)
     for (size_t i = 0; i < set->n_sockets; i++)
         socket_close(set->sockets[i]);
     free(set->sockets);
+    sd_event_source_disable_unref(set->drain);
+    ike_receive_queue_free(set->queue);
     sd_event_unref(set->event);
     free(set);
     return NULL;
@@ -644,6 +714,13 @@ void ike_socket_get_stats(const struct ike_socket_set *set, struct ike_socket_st
         return;
     }
     *stats = set->stats;
+    struct ike_receive_queue_stats q;
+    ike_receive_queue_get_stats(set->queue, &q);
+    stats->queued = q.queued;
+    stats->queued_peak = q.queued_peak;
+    stats->queue_new_replaced = q.new_replaced;
+    stats->queue_new_dropped = q.new_dropped;
+    stats->queue_existing_dropped = q.existing_dropped;
 }
 
 size_t ike_socket_set_list(const struct ike_socket_set *set, struct ike_socket_info *info, size_t max)

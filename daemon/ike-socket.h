@@ -15,7 +15,10 @@
  *       ike_socket_send(set, &pkt->local, &pkt->remote, reply, reply_len);
  *   }
  *
- * Receiving: every datagram delivered has at least an IKE header (28 bytes);
+ * Receiving: the sockets are read dry in batches (recvmmsg) into a receive
+ * queue that hands messages for existing IKE SAs to the handler before new
+ * IKE_SA_INITs and sheds an IKE_SA_INIT backlog itself (ike-receive-queue.h),
+ * a bounded number per loop turn. Every datagram delivered has at least an IKE header (28 bytes);
  * on the NAT-T port the 4-byte non-ESP marker has already been removed, NAT
  * keepalives and marker-less (ESP) datagrams are dropped and counted. The
  * local address is the datagram's destination even on a wildcard socket.
@@ -90,6 +93,12 @@ struct ike_socket_stats {
     uint64_t receive_errors;        /* recvmsg failures other than EAGAIN */
     uint64_t send_dropped;          /* send would block (EAGAIN/ENOBUFS): dropped, IKE retransmits */
     uint64_t send_errors;           /* other send failures */
+    /* The receive queue (ike-receive-queue.h): read, not yet handled. */
+    uint64_t queued;                /* waiting now */
+    uint64_t queued_peak;           /* most waiting at once */
+    uint64_t queue_new_replaced;    /* IKE_SA_INIT copies merged into the one waiting */
+    uint64_t queue_new_dropped;     /* oldest waiting IKE_SA_INIT dropped (backlog full) */
+    uint64_t queue_existing_dropped;/* messages for existing IKE SAs dropped (queue full) */
 };
 
 /* One open socket, for status output and tests. */

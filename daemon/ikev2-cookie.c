@@ -74,22 +74,25 @@ static void rotate_if_due(struct ikev2_cookie_jar *jar, uint64_t now_usec)
     (void)new_secret(jar, now_usec);
 }
 
-static int cookie_mac(const struct cookie_secret *s, const uint8_t *ni, size_t ni_len,
+static int cookie_mac(const struct cookie_secret *s, uint32_t issued_sec, const uint8_t *ni, size_t ni_len,
                       const struct ikev2_peer_addr *peer, uint64_t ispi, uint8_t out[IKEV2_COOKIE_LEN])
 {
-    uint8_t spi[8];
+    uint8_t spi[8], issued[4];
     size_t addr_len = peer->family == AF_INET6 ? 16 : 4;
     if (peer->family != AF_INET && peer->family != AF_INET6)
         return -EAFNOSUPPORT;
     ikev2_put64(spi, ispi);
-    const struct crypto_chunk data[] = { { ni, ni_len }, { peer->addr, addr_len }, { spi, sizeof(spi) } };
+    ikev2_put32(issued, issued_sec);
+    const struct crypto_chunk data[] = { { issued, sizeof(issued) }, { ni, ni_len }, { peer->addr, addr_len },
+                                         { spi, sizeof(spi) } };
     uint8_t mac[CRYPTO_PRF_OUT_MAX];
-    int r = crypto_hmac("SHA256", s->key, sizeof(s->key), data, 3, mac, sizeof(mac));
-    if (r >= 0 && r < IKEV2_COOKIE_LEN - 4)
+    int r = crypto_hmac("SHA256", s->key, sizeof(s->key), data, 4, mac, sizeof(mac));
+    if (r >= 0 && r < IKEV2_COOKIE_LEN - 8)
         r = -EIO;
     if (r >= 0) {
         ikev2_put32(out, s->version);
-        memcpy(out + 4, mac, IKEV2_COOKIE_LEN - 4);
+        memcpy(out + 4, issued, sizeof(issued));
+        memcpy(out + 8, mac, IKEV2_COOKIE_LEN - 8);
         r = IKEV2_COOKIE_LEN;
     }
     crypto_wipe(mac, sizeof(mac));
@@ -100,7 +103,14 @@ int ikev2_cookie_make(struct ikev2_cookie_jar *jar, uint64_t now_usec, const uin
                       const struct ikev2_peer_addr *initiator, uint64_t ispi, uint8_t out[IKEV2_COOKIE_LEN])
 {
     rotate_if_due(jar, now_usec);
-    return cookie_mac(&jar->current, ni, ni_len, initiator, ispi, out);
+    return cookie_mac(&jar->current, (uint32_t)(now_usec / 1000000ULL), ni, ni_len, initiator, ispi, out);
+}
+
+uint64_t ikev2_cookie_age_usec(const uint8_t cookie[IKEV2_COOKIE_LEN], uint64_t now_usec)
+{
+    uint32_t now_sec = (uint32_t)(now_usec / 1000000ULL);
+    /* Unsigned difference: right across the 32-bit wrap too. */
+    return (uint64_t)(uint32_t)(now_sec - ikev2_get32(cookie + 4)) * 1000000ULL;
 }
 
 bool ikev2_cookie_valid(struct ikev2_cookie_jar *jar, uint64_t now_usec, const uint8_t *cookie, size_t cookie_len,
@@ -117,7 +127,7 @@ bool ikev2_cookie_valid(struct ikev2_cookie_jar *jar, uint64_t now_usec, const u
         s = &jar->current;
     else if (jar->previous.valid && version == jar->previous.version)
         s = &jar->previous;
-    if (!s || cookie_mac(s, ni, ni_len, initiator, ispi, want) < 0)
+    if (!s || cookie_mac(s, ikev2_get32(cookie + 4), ni, ni_len, initiator, ispi, want) < 0)
         return false;
     bool ok = crypto_memequal(want, cookie, IKEV2_COOKIE_LEN);
     crypto_wipe(want, sizeof(want));

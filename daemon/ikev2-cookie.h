@@ -2,14 +2,15 @@
 /*
  * Stateless IKE_SA_INIT cookies (RFC 7296 2.6):
  *
- *     Cookie = <VersionIDofSecret> | HMAC-SHA256(<secret>, Ni | IPi | SPIi)
+ *     Cookie = <VersionIDofSecret> | <Issued> | HMAC-SHA256(<secret>, Issued | Ni | IPi | SPIi)
  *
  * The secret is random (OpenSSL's generator), replaced every
  * IKEV2_COOKIE_ROTATE_USEC; the one before stays valid until the next
  * replacement, so a cookie handed out just before a rotation is still
  * accepted on the client's retry. Secrets are wiped when replaced and when
  * the jar is freed. No I/O, no protocol state: the responder decides when a
- * cookie is needed (ikev2-half-open.c).
+ * cookie is needed (ikev2-half-open.c). The issue time lets the responder
+ * tell how long a client has been kept waiting on one cookie.
  */
 #pragma once
 
@@ -20,8 +21,9 @@
 
 #define IKEV2_COOKIE_ROTATE_USEC (120ULL * 1000000ULL)
 #define IKEV2_COOKIE_SECRET_LEN 32
-/* 4-byte version of the secret, 32-byte MAC. */
-#define IKEV2_COOKIE_LEN (4 + 32)
+/* 4-byte version of the secret, 4-byte issue time (seconds of the
+ * monotonic clock), 32-byte MAC over both and the initiator's data. */
+#define IKEV2_COOKIE_LEN (4 + 4 + 32)
 
 struct ikev2_cookie_jar;
 
@@ -46,3 +48,7 @@ int ikev2_cookie_make(struct ikev2_cookie_jar *jar, uint64_t now_usec, const uin
  * current or the previous secret (compared in constant time). */
 bool ikev2_cookie_valid(struct ikev2_cookie_jar *jar, uint64_t now_usec, const uint8_t *cookie, size_t cookie_len,
                         const uint8_t *ni, size_t ni_len, const struct ikev2_peer_addr *initiator, uint64_t ispi);
+
+/* How long ago a cookie that ikev2_cookie_valid() accepted was handed out
+ * (from the time in it; a MAC covers it). */
+uint64_t ikev2_cookie_age_usec(const uint8_t cookie[IKEV2_COOKIE_LEN], uint64_t now_usec);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ikev2-auth-state.h"
+#include "ikev2-init-copy.h"
 #include "ikev2-wire.h"
 
 /* The user table of the configuration the SA was negotiated under. */
@@ -239,6 +240,13 @@ static void final_auth(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2
                                     .id_body = as->idi.body, .id_body_len = as->idi.body_len };
     int r = crypto_ikev2_eap_auth(&sa->keys, &in, msk, msk_len, expected, sizeof(expected));
     bool match = r > 0 && (size_t)r == auth.len && crypto_memequal(expected, auth.data, auth.len);
+    if (!match && r > 0 && ikev2_init_copy_swap(sa)) {
+        /* The client may have signed its IKE_SA_INIT copy with our cookie. */
+        in.message = sa->init_request;
+        in.message_len = sa->init_request_len;
+        r = crypto_ikev2_eap_auth(&sa->keys, &in, msk, msk_len, expected, sizeof(expected));
+        match = r > 0 && (size_t)r == auth.len && crypto_memequal(expected, auth.data, auth.len);
+    }
     crypto_wipe(expected, sizeof(expected));
     if (!match) {
         ikev2_auth_fail(sa, mid, sa->identity, r < 0 ? "cannot compute the AUTH expected after EAP"

@@ -47,6 +47,14 @@ static const struct ikev2_payload *returned_cookie(const struct ikev2_payload_li
     return NULL;
 }
 
+/* Diffie-Hellman computations (and other work) waiting for a worker. */
+static unsigned dh_backlog(struct ike *ike)
+{
+    struct job_pool_stats js;
+    job_pool_get_stats(ike_jobs(ike), &js);
+    return js.queued;
+}
+
 static void log_drop(struct ike *ike, const struct log_ctx *ctx, const char *why)
 {
     uint64_t now = monotonic_usec();
@@ -98,7 +106,9 @@ enum ikev2_admission ikev2_half_open_admit(struct ike *ike, const struct ike_pac
     char why[160];
 
     peer_addr(&peer, &pkt->remote);
-    if (ike->stats.half_open >= limits->cookie_threshold) {
+    unsigned backlog = dh_backlog(ike);
+    bool busy = backlog >= IKEV2_HALF_OPEN_BACKLOG_MAX;
+    if (ike->stats.half_open >= limits->cookie_threshold || busy) {
         uint64_t now = monotonic_usec();
         struct ikev2_notify n;
         if (!ike->cookies) {
@@ -109,11 +119,24 @@ enum ikev2_admission ikev2_half_open_admit(struct ike *ike, const struct ike_pac
             }
         }
         bool returned = returned_cookie(payloads, &n) != NULL;
-        if (returned && ikev2_cookie_valid(ike->cookies, now, n.data, n.len, nonce->data, nonce->len, &peer,
-                                           hdr->ispi)) {
+        bool valid = returned && ikev2_cookie_valid(ike->cookies, now, n.data, n.len, nonce->data, nonce->len,
+                                                    &peer, hdr->ispi);
+        if (valid && busy && ikev2_cookie_age_usec(n.data, now) < IKEV2_HALF_OPEN_COOKIE_REFRESH_USEC) {
+            snprintf(why, sizeof(why), "%u Diffie-Hellman computations waiting for a worker (the client retries)",
+                     backlog);
+            log_drop(ike, ctx, why);
+            return IKEV2_ADMIT_DROP;
+        }
+        if (valid && !busy) {
             log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE_SA_INIT with a valid cookie");
         } else {
-            if (returned) {
+            if (valid) {
+                /* Kept waiting that long on this cookie: a new one starts
+                 * the client's retransmissions afresh, so it waits on
+                 * instead of giving up. */
+                log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE_SA_INIT with a cookie %llu s old while busy: "
+                              "a new cookie", (unsigned long long)(ikev2_cookie_age_usec(n.data, now) / 1000000ULL));
+            } else if (returned) {
                 /* RFC 7296 2.6: as if there were none; a new cookie. */
                 ike->stats.cookies_rejected++;
                 log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE_SA_INIT with a wrong or expired cookie");

@@ -7,6 +7,8 @@
  *  - above ike.cookie-threshold half-open SAs, an IKE_SA_INIT must carry
  *    the cookie vpnd handed out (RFC 7296 2.6, ikev2-cookie.c); without it
  *    the answer is N(COOKIE) and nothing is kept;
+ *  - while the workers' backlog is long (IKEV2_HALF_OPEN_BACKLOG_MAX) too,
+ *    and a valid cookie is then only let in when the backlog is short;
  *  - a peer address holds at most ike.half-open-per-peer half-open SAs, and
  *    all peers together ike.half-open-max; beyond, IKE_SA_INIT is dropped,
  *    counted and logged (at most one line per IKEV2_HALF_OPEN_LOG_USEC).
@@ -19,6 +21,16 @@
 #include "ikev2-sa.h"
 
 #define IKEV2_HALF_OPEN_LOG_USEC (10ULL * 1000000ULL)
+/* Admission while this many computations wait for a worker ("busy"): a
+ * new IKE SA only adds to a backlog its client may time out in. Then every
+ * IKE_SA_INIT needs a cookie (whatever the half-open count), and one with a
+ * valid cookie is dropped (its client retransmits) unless that cookie is
+ * IKEV2_HALF_OPEN_COOKIE_REFRESH_USEC old: then it gets a new cookie, which
+ * restarts the client's retransmissions (about 165 s of patience for a
+ * strongSwan-like 4 s x 1.8^n, 5 tries), so that a storm's clients wait
+ * their turn instead of giving up. */
+#define IKEV2_HALF_OPEN_BACKLOG_MAX 256
+#define IKEV2_HALF_OPEN_COOKIE_REFRESH_USEC (30ULL * 1000000ULL)
 
 enum ikev2_admission {
     IKEV2_ADMIT,                    /* go on with the exchange */

@@ -21,6 +21,7 @@
 #include "ikev2-auth-state.h"
 #include "ikev2-cp.h"
 #include "ikev2-half-open.h"
+#include "ikev2-init-copy.h"
 #include "ikev2-initiator.h"
 #include "ikev2-sa.h"
 #include "ikev2-ts.h"
@@ -500,6 +501,12 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
                    .nonce = sa->nr, .nonce_len = sa->nr_len, .id_body = id.body, .id_body_len = id.body_len },
     };
     r = method->verify(&actx, &auth, reason, sizeof(reason));
+    if (r == 0 && ikev2_init_copy_swap(sa)) {
+        /* The client may have signed its IKE_SA_INIT copy with our cookie. */
+        actx.input.message = sa->init_request;
+        actx.input.message_len = sa->init_request_len;
+        r = method->verify(&actx, &auth, reason, sizeof(reason));
+    }
     if (r <= 0) {
         if (r < 0)
             snprintf(reason, sizeof(reason), "cannot check AUTH: %s", strerror(-r));
@@ -656,6 +663,8 @@ void ikev2_auth_complete(struct ikev2_ike_sa *sa, uint32_t mid, bool send_idr, u
     free(out);
     free(sa->init_request);
     sa->init_request = NULL;
+    free(sa->init_request_alt);
+    sa->init_request_alt = NULL;
     free(sa->init_response);
     sa->init_response = NULL;
     free(sa->ni);                       /* read by IKE_AUTH only (AUTH, the first CHILD SA's keys) */

@@ -19,6 +19,7 @@
 #include "ikev2-auth-state.h"
 #include "ikev2-fragment-sa.h"
 #include "ikev2-half-open.h"
+#include "ikev2-init-copy.h"
 #include "ikev2-initiator.h"
 #include "ikev2-sa.h"
 #include "ikev2-wire.h"
@@ -383,6 +384,7 @@ void ikev2_ike_sa_terminate(struct ike *ike, struct ikev2_ike_sa *sa, bool send_
     crypto_ike_keys_wipe(&sa->keys);
     crypto_wipe(sa->nr, sizeof(sa->nr));
     free(sa->init_request);
+    free(sa->init_request_alt);
     free(sa->init_response);
     ikev2_datagrams_clear(&sa->response);
     ikev2_fragment_sa_free(sa);
@@ -403,7 +405,7 @@ static void on_half_open_timeout(struct queued_timer *t, uint64_t now, void *use
     (void)t;
     (void)now;
     sa->ike->stats.handshake_failures[IKE_FAIL_TIMEOUT]++;
-    ikev2_ike_sa_terminate(sa->ike, sa, false, "no IKE_AUTH within 60 seconds");
+    ikev2_ike_sa_terminate(sa->ike, sa, false, "no IKE_AUTH within 60 seconds of the IKE_SA_INIT answer");
 }
 
 /* Reads the inbound counters of the CHILD SA (and of a pair a rekey is
@@ -619,6 +621,10 @@ static void dh_done(void *userdata, int result)
     sa->expected_mid = 1;
     log_sent(&ctx, buf, len, NULL, 0, 0);
     (void)send_bytes(sa->ike, &sa->local, &sa->remote, buf, len, &ctx);
+    /* The client's 60 s for IKE_AUTH start with our answer: time its
+     * request waited for a worker is not its fault. */
+    (void)queued_timer_arm(sa->ike->timers, &sa->timer, monotonic_usec() + IKEV2_HALF_OPEN_USEC,
+                           on_half_open_timeout, sa);
 }
 
 struct reject_log {
@@ -676,6 +682,12 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
             ike->stats.retransmits_answered++;
             log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "retransmitted IKE_SA_INIT: sending the response again");
             (void)ikev2_datagrams_send(ike, &old->local, &old->remote, &old->response, &ctx);
+        } else if (ikev2_init_copy_keep(ike, old, pkt)) {
+            log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE_SA_INIT again with our cookie: AUTH may sign either copy");
+            if (old->state == IKEV2_SA_INIT_DONE && old->response.n) {
+                ike->stats.retransmits_answered++;
+                (void)ikev2_datagrams_send(ike, &old->local, &old->remote, &old->response, &ctx);
+            }
         } else
             log_debug_ctx(&ctx, CONFIG_SUBSYS_IKEV2, 1, "IKE_SA_INIT for a negotiation in progress ignored");
         return;

@@ -89,6 +89,7 @@ struct ikev2_ike_sa {
     uint8_t *ni;                  size_t ni_len;  /* up to IKEV2_NONCE_MAX, allocated: until IKE_AUTH */
     uint8_t nr[32];               size_t nr_len;
     uint8_t *init_request;  size_t init_request_len;     /* RealMessage1, until IKE_AUTH */
+    uint8_t *init_request_alt; size_t init_request_alt_len;  /* its copy with our COOKIE (ikev2-init-copy.h) */
     uint8_t *init_response; size_t init_response_len;    /* RealMessage2, until IKE_AUTH */
 
     uint32_t expected_mid;              /* next request we accept */

@@ -29,6 +29,7 @@ struct received {
     unsigned count;
     uint8_t data[256];
     size_t len;
+    uint8_t first[32];              /* the start of the first message delivered */
     struct ike_packet pkt;          /* data pointer not valid afterwards */
     struct ike_socket_set *set;
     bool reply;                     /* answer every message with "reply-" + data */
@@ -40,7 +41,8 @@ static void on_packet(const struct ike_packet *pkt, void *userdata)
 {
     struct received *rx = userdata;
 
-    rx->count++;
+    if (rx->count++ == 0)
+        memcpy(rx->first, pkt->data, pkt->len < sizeof(rx->first) ? pkt->len : sizeof(rx->first));
     rx->pkt = *pkt;
     rx->len = pkt->len < sizeof(rx->data) ? pkt->len : sizeof(rx->data);
     memcpy(rx->data, pkt->data, rx->len);
@@ -550,6 +552,48 @@ static void receive_budget(void)
     ike_socket_set_free(set);
 }
 
+/* A storm: 100 IKE_SA_INITs (responder SPI zero), then one IKE_AUTH (an
+ * SPI), all waiting in the socket. The IKE_AUTH is handed out first, then
+ * the IKE_SA_INITs newest first; copies of a waiting IKE_SA_INIT merge. */
+static void existing_sa_first(void)
+{
+    struct config_listen l[] = { listen_on("127.0.0.1", 40600, 44600) };
+    struct received rx;
+    struct ike_socket_set *set = open_set(&rx, l, 1, 2);
+    int p = peer_socket("127.0.0.1", 0);
+    uint8_t msg[32];
+    const unsigned total = 100;
+
+    for (unsigned i = 0; i <= total; i++) {
+        size_t n = ike_message(msg, sizeof(msg), (uint8_t)i, sizeof(msg));
+        if (i < total) {                        /* IKE_SA_INIT: no responder SPI yet, a request */
+            memset(msg + 8, 0, 8);
+            msg[17] = 0x20;
+            msg[18] = 34;
+            msg[19] = 0x08;
+        }
+        CHECK_INT_EQ(peer_send(p, "127.0.0.1", 40600, msg, n), (ssize_t)n);
+        if (i == 3)                             /* a retransmission of #3 */
+            CHECK_INT_EQ(peer_send(p, "127.0.0.1", 40600, msg, n), (ssize_t)n);
+    }
+    CHECK_INT_EQ(sd_event_run(event, 1000 * 1000), 1);
+    CHECK_INT_EQ(rx.count, 64);
+    CHECK_INT_EQ(rx.first[0], (uint8_t)(total | 0x80));
+    /* Newest first; #3's copy arrived after #3 and counts as new as it. */
+    CHECK_INT_EQ(rx.data[0], (uint8_t)(37 | 0x80));
+    run_idle();
+    CHECK_INT_EQ(rx.count, total + 1);
+    CHECK_INT_EQ(rx.data[0], (uint8_t)(0 | 0x80));
+    struct ike_socket_stats st;
+    ike_socket_get_stats(set, &st);
+    CHECK_INT_EQ(st.queue_new_replaced, 1);
+    CHECK_INT_EQ(st.queue_new_dropped, 0);
+    CHECK_INT_EQ(st.queued, 0);
+    CHECK_INT_EQ(st.queued_peak, total + 1);
+    close(p);
+    ike_socket_set_free(set);
+}
+
 /* The ports the daemon uses by default, and the configuration's default
  * listen entries (every IPv4 and IPv6 address). */
 static void default_ports_500_and_4500(void)
@@ -878,6 +922,7 @@ TEST_MAIN(
     TEST(specific_and_wildcard_share_a_port),
     TEST(send_errors),
     TEST(receive_budget),
+    TEST(existing_sa_first),
     TEST(default_ports_500_and_4500),
     TEST(bypass_policies),
     TEST(reload_keeps_opens_and_closes),

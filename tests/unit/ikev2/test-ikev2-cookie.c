@@ -85,4 +85,24 @@ static void test_rotation(void)
     ikev2_cookie_jar_free(NULL);
 }
 
-TEST_MAIN(TEST(test_valid_only_for_its_initiator), TEST(test_rotation))
+/* The issue time in the cookie: its age, and a cookie whose time was
+ * changed (to look younger) no longer passes. */
+static void test_age(void)
+{
+    struct ikev2_cookie_jar *jar = NULL;
+    uint8_t ni[16], c[IKEV2_COOKIE_LEN];
+    memset(ni, 2, sizeof(ni));
+    struct ikev2_peer_addr a = addr(AF_INET, "192.0.2.11");
+    uint64_t t0 = 7000000;
+
+    CHECK_INT_EQ(ikev2_cookie_jar_new(t0, &jar), 0);
+    CHECK_INT_EQ(ikev2_cookie_make(jar, t0, ni, sizeof(ni), &a, 9, c), IKEV2_COOKIE_LEN);
+    CHECK_INT_EQ(ikev2_cookie_age_usec(c, t0), 0);
+    CHECK_INT_EQ(ikev2_cookie_age_usec(c, t0 + 45000000), 45000000);
+    CHECK(ikev2_cookie_valid(jar, t0 + 45000000, c, sizeof(c), ni, sizeof(ni), &a, 9));
+    c[7] ^= 0x10;                                   /* issued 16 s later */
+    CHECK(!ikev2_cookie_valid(jar, t0 + 45000000, c, sizeof(c), ni, sizeof(ni), &a, 9));
+    ikev2_cookie_jar_free(jar);
+}
+
+TEST_MAIN(TEST(test_valid_only_for_its_initiator), TEST(test_rotation), TEST(test_age))

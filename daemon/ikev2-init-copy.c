@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Two copies of one IKE_SA_INIT request, with and without a COOKIE (see
+ * ikev2-init-copy.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ikev2-init-copy.h"
+#include "ikev2-payload.h"
+
+/* Index of the first payload that is not the leading COOKIE notify. */
+static size_t after_cookie(const struct ikev2_payload_list *list)
+{
+    struct ikev2_parse_status st;
+    struct ikev2_notify n;
+
+    if (list->n > 0 && list->p[0].type == IKEV2_PAYLOAD_NOTIFY && ikev2_notify_decode(&list->p[0], &n, &st) >= 0 &&
+        n.type == IKEV2_N_COOKIE)
+        return 1;
+    return 0;
+}
+
+bool ikev2_init_copy_same_request(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
+{
+    struct ikev2_parse_status st;
+    struct ikev2_message *ma = malloc(sizeof(*ma)), *mb = malloc(sizeof(*mb));
+    bool same = false;
+
+    if (!ma || !mb || ikev2_message_parse(a, a_len, ma, &st) < 0 || ikev2_message_parse(b, b_len, mb, &st) < 0)
+        goto out;
+    const struct ikev2_header *ha = &ma->header, *hb = &mb->header;
+    if (ha->ispi != hb->ispi || ha->rspi != hb->rspi || ha->exchange != hb->exchange ||
+        ha->major_version != hb->major_version || ha->minor_version != hb->minor_version ||
+        ha->flags != hb->flags || ha->message_id != hb->message_id)
+        goto out;
+    size_t ia = after_cookie(&ma->payloads), ib = after_cookie(&mb->payloads);
+    if (ma->payloads.n - ia != mb->payloads.n - ib)
+        goto out;
+    for (; ia < ma->payloads.n; ia++, ib++) {
+        const struct ikev2_payload *pa = &ma->payloads.p[ia], *pb = &mb->payloads.p[ib];
+        if (pa->type != pb->type || pa->critical != pb->critical || pa->len != pb->len ||
+            memcmp(pa->body, pb->body, pa->len) != 0)
+            goto out;
+    }
+    same = true;
+out:
+    free(ma);
+    free(mb);
+    return same;
+}
