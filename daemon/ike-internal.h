@@ -32,6 +32,7 @@ struct ike {
     struct hashmap *ikev1_users;    /* Xauth user -> that user's latest struct ikev1_isakmp_sa (INITIAL-CONTACT) */
     struct hashmap *half_open_peers;    /* struct ikev2_peer_addr -> its half-open count (ikev2-half-open.c) */
     struct ikev2_cookie_jar *cookies;   /* IKE_SA_INIT cookie secrets, made when first needed */
+    struct ikev2_cookies_sent *cookies_sent;    /* the cookies sent lately (ikev2-cookies-sent.h), ditto */
     uint64_t half_open_drop_logged_usec;    /* rate limit of the "dropped" log line */
     uint64_t half_open_drops_unlogged;
     uint64_t cookie_logged_usec;            /* rate limit of the cookie defence line */

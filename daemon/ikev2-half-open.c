@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "ikev2-cookies-sent.h"
 #include "ikev2-half-open.h"
 
 struct peer_count {
@@ -148,6 +149,9 @@ enum ikev2_admission ikev2_half_open_admit(struct ike *ike, const struct ike_pac
             }
             *cookie_len = (size_t)r;
             ike->stats.cookies_sent++;
+            if (!ike->cookies_sent)
+                ike->cookies_sent = ikev2_cookies_sent_new();   /* without it, only the race goes unhandled */
+            ikev2_cookies_sent_note(ike->cookies_sent, hdr->ispi, &pkt->remote, cookie, *cookie_len, now);
             log_debug_ctx(ctx, CONFIG_SUBSYS_IKEV2, 1, "%llu half-open IKE SAs (cookie-threshold %u): "
                           "asking for a cookie", (unsigned long long)ike->stats.half_open,
                           limits->cookie_threshold);
@@ -242,4 +246,5 @@ void ikev2_half_open_free(struct ike *ike)
     }
     ikev2_cookie_jar_free(ike->cookies);
     ike->cookies = NULL;
+    ike->cookies_sent = ikev2_cookies_sent_free(ike->cookies_sent);
 }

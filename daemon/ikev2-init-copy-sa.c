@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "clock.h"
+#include "ike-internal.h"
+#include "ikev2-cookies-sent.h"
 #include "ikev2-init-copy.h"
 #include "ikev2-sa.h"
 #include "ikev2-wire.h"
@@ -48,8 +50,9 @@ bool ikev2_init_copy_keep(struct ike *ike, struct ikev2_ike_sa *sa, const struct
 {
     if (!sa->init_request)
         return false;
-    if (sa->init_request_alt)
-        return sa->init_request_alt_len == pkt->len && memcmp(sa->init_request_alt, pkt->data, pkt->len) == 0;
+    if (sa->init_request_alt && sa->init_request_alt_len == pkt->len &&
+        memcmp(sa->init_request_alt, pkt->data, pkt->len) == 0)
+        return true;
     if (!ikev2_init_copy_same_request(sa->init_request, sa->init_request_len, pkt->data, pkt->len) ||
         !carries_valid_cookie(ike, pkt))
         return false;
@@ -57,6 +60,9 @@ bool ikev2_init_copy_keep(struct ike *ike, struct ikev2_ike_sa *sa, const struct
     if (!copy)
         return false;
     memcpy(copy, pkt->data, pkt->len);
+    /* The client signs the copy it sent last: this one replaces one made
+     * from an earlier cookie (ikev2_init_copy_expect_retry()). */
+    free(sa->init_request_alt);
     sa->init_request_alt = copy;
     sa->init_request_alt_len = pkt->len;
     return true;
@@ -73,4 +79,21 @@ bool ikev2_init_copy_swap(struct ikev2_ike_sa *sa)
     sa->init_request_alt = m;
     sa->init_request_alt_len = len;
     return true;
+}
+
+void ikev2_init_copy_expect_retry(struct ike *ike, struct ikev2_ike_sa *sa)
+{
+    uint8_t cookie[IKEV2_COOKIE_LEN];
+    /* The client's retry schedule is minutes long at most; a cookie is
+     * valid for less (ikev2-cookie.c). */
+    size_t cookie_len = ikev2_cookies_sent_find(ike->cookies_sent, sa->ispi, &sa->remote, monotonic_usec(),
+                                                120 * 1000000ULL, cookie, sizeof(cookie));
+    if (!cookie_len || sa->init_request_alt)
+        return;
+    size_t len;
+    uint8_t *retry = ikev2_init_copy_with_cookie(sa->init_request, sa->init_request_len, cookie, cookie_len, &len);
+    if (!retry)
+        return;
+    sa->init_request_alt = retry;
+    sa->init_request_alt_len = len;
 }

@@ -49,3 +49,38 @@ out:
     free(mb);
     return same;
 }
+
+uint8_t *ikev2_init_copy_with_cookie(const uint8_t *request, size_t len, const uint8_t *cookie, size_t cookie_len,
+                                     size_t *out_len)
+{
+    const size_t hdr_len = 28, notify_len = 8 + cookie_len;
+    if (len < hdr_len || cookie_len == 0 || notify_len > UINT16_MAX || len > UINT32_MAX - notify_len)
+        return NULL;
+    /* A request that already starts with N(COOKIE) is a retry itself. */
+    if (request[16] == IKEV2_PAYLOAD_NOTIFY && len >= hdr_len + 8 &&
+        ((uint16_t)(request[hdr_len + 6] << 8) | request[hdr_len + 7]) == IKEV2_N_COOKIE)
+        return NULL;
+    size_t total = len + notify_len;
+    uint8_t *m = malloc(total);
+    if (!m)
+        return NULL;
+    memcpy(m, request, hdr_len);
+    m[16] = IKEV2_PAYLOAD_NOTIFY;                   /* the COOKIE first ... */
+    m[24] = (uint8_t)(total >> 24);
+    m[25] = (uint8_t)(total >> 16);
+    m[26] = (uint8_t)(total >> 8);
+    m[27] = (uint8_t)total;
+    uint8_t *n = m + hdr_len;
+    n[0] = request[16];                             /* ... then what came first before */
+    n[1] = 0;
+    n[2] = (uint8_t)(notify_len >> 8);
+    n[3] = (uint8_t)notify_len;
+    n[4] = 0;                                       /* protocol: none */
+    n[5] = 0;                                       /* SPI size */
+    n[6] = (uint8_t)(IKEV2_N_COOKIE >> 8);
+    n[7] = (uint8_t)(IKEV2_N_COOKIE & 0xff);
+    memcpy(n + 8, cookie, cookie_len);
+    memcpy(n + notify_len, request + hdr_len, len - hdr_len);
+    *out_len = total;
+    return m;
+}

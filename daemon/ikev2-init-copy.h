@@ -29,6 +29,13 @@
  * anything that does not parse. */
 bool ikev2_init_copy_same_request(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len);
 
+/* The retry of `request` (an IKE_SA_INIT without a COOKIE) that a client
+ * sends after our N(COOKIE) `cookie`: the notify first, all else unchanged
+ * (RFC 7296 2.6). A new buffer (its length in *out_len), or NULL (out of
+ * memory, a request too short or already starting with a COOKIE). */
+uint8_t *ikev2_init_copy_with_cookie(const uint8_t *request, size_t len, const uint8_t *cookie, size_t cookie_len,
+                                     size_t *out_len);
+
 /* The half-open IKE SA's side (ikev2-init-copy-sa.c). */
 struct ike;
 struct ikev2_ike_sa;
@@ -37,10 +44,16 @@ struct ike_packet;
 /* `pkt` is an IKE_SA_INIT request for sa (half-open) that is not its
  * request byte for byte. true when it is the same request with a valid
  * cookie of ours (or the copy kept before): then it is kept as the second
- * candidate, and the caller answers it like a retransmission once sa's
- * answer exists. */
+ * candidate (replacing an earlier one), and the caller answers it like a
+ * retransmission once sa's answer exists. */
 bool ikev2_init_copy_keep(struct ike *ike, struct ikev2_ike_sa *sa, const struct ike_packet *pkt);
 
 /* Exchanges sa's request with the second candidate, if any (true); for
  * trying the peer's AUTH over the other copy. */
 bool ikev2_init_copy_swap(struct ikev2_ike_sa *sa);
+
+/* For a new half-open IKE SA built from a request without a COOKIE: when
+ * we sent this initiator a COOKIE lately (ikev2-cookies-sent.h), its retry
+ * with that cookie becomes the second candidate at once, so IKE_AUTH can
+ * sign it even if the retry itself arrives after the IKE_AUTH or never. */
+void ikev2_init_copy_expect_retry(struct ike *ike, struct ikev2_ike_sa *sa);

@@ -810,6 +810,7 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
         goto out_free;
     memcpy(sa->init_request, pkt->data, pkt->len);
     sa->init_request_len = pkt->len;
+    ikev2_init_copy_expect_retry(ike, sa);
 
     /* NAT detection: the peer hashed the addresses as it saw them. */
     int d = natd_matches(&msg->payloads, IKEV2_N_NAT_DETECTION_DESTINATION_IP, sa->ispi, &sa->local);

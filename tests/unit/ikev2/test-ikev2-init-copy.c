@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
+#include "ikev2-cookie.h"
+#include "ikev2-cookies-sent.h"
 #include "ikev2-init-copy.h"
 #include "strongswan-ike-sa-init.h"
 #include "testing.h"
@@ -80,7 +84,58 @@ static void not_a_cookie_or_not_parsable(void)
     CHECK(!ikev2_init_copy_same_request(NULL, 0, strongswan_ike_sa_init, BASE_LEN));
 }
 
+/* The retry vpnd makes itself from the request and the cookie it sent is
+ * the one the client sends (built above by hand, as strongSwan does); a
+ * request that already carries a cookie or is no IKE message gets none. */
+static void retry_made_from_the_cookie(void)
+{
+    uint8_t cookie[IKEV2_COOKIE_LEN], expected[BASE_LEN + 64];
+    memset(cookie, 0x5a, sizeof(cookie));
+    size_t expected_len = with_cookie(expected, 0x5a, sizeof(cookie)), len = 0;
+
+    uint8_t *retry = ikev2_init_copy_with_cookie(strongswan_ike_sa_init, BASE_LEN, cookie, sizeof(cookie), &len);
+    CHECK(retry != NULL);
+    CHECK(len == expected_len);
+    CHECK(retry && memcmp(retry, expected, expected_len) == 0);
+    CHECK(retry && ikev2_init_copy_same_request(strongswan_ike_sa_init, BASE_LEN, retry, len));
+    CHECK(ikev2_init_copy_with_cookie(expected, expected_len, cookie, sizeof(cookie), &len) == NULL);
+    CHECK(ikev2_init_copy_with_cookie(strongswan_ike_sa_init, 27, cookie, sizeof(cookie), &len) == NULL);
+    CHECK(ikev2_init_copy_with_cookie(strongswan_ike_sa_init, BASE_LEN, cookie, 0, &len) == NULL);
+    free(retry);
+}
+
+/* The memory of cookies sent: found for the same SPIi and address while
+ * young enough, not for another SPI or address, not once too old. */
+static void cookies_sent_remembered(void)
+{
+    struct ikev2_cookies_sent *cs = ikev2_cookies_sent_new();
+    union ike_sockaddr a = { 0 }, b = { 0 };
+    uint8_t cookie[IKEV2_COOKIE_LEN], out[IKEV2_COOKIE_LEN];
+    const uint64_t t0 = 1000000000ULL, age = 120000000ULL;
+
+    CHECK(cs != NULL);
+    a.in.sin_family = AF_INET;
+    a.in.sin_addr.s_addr = htonl(0xcb00710aU);      /* 203.0.113.10 */
+    b = a;
+    b.in.sin_addr.s_addr = htonl(0xcb00710bU);
+    memset(cookie, 0x77, sizeof(cookie));
+    ikev2_cookies_sent_note(cs, 0x1122334455667788ULL, &a, cookie, sizeof(cookie), t0);
+
+    memset(out, 0, sizeof(out));
+    CHECK(ikev2_cookies_sent_find(cs, 0x1122334455667788ULL, &a, t0 + 5000000, age, out, sizeof(out)) ==
+          sizeof(cookie));
+    CHECK(memcmp(out, cookie, sizeof(cookie)) == 0);
+    CHECK(ikev2_cookies_sent_find(cs, 0x1122334455667789ULL, &a, t0 + 5000000, age, out, sizeof(out)) == 0);
+    CHECK(ikev2_cookies_sent_find(cs, 0x1122334455667788ULL, &b, t0 + 5000000, age, out, sizeof(out)) == 0);
+    CHECK(ikev2_cookies_sent_find(cs, 0x1122334455667788ULL, &a, t0 + age + 1, age, out, sizeof(out)) == 0);
+    CHECK(ikev2_cookies_sent_find(cs, 0x1122334455667788ULL, &a, t0 + 5000000, age, out, 8) == 0);
+    CHECK(ikev2_cookies_sent_find(NULL, 0x1122334455667788ULL, &a, t0, age, out, sizeof(out)) == 0);
+    ikev2_cookies_sent_free(cs);
+}
+
 TEST_MAIN(
+    TEST(retry_made_from_the_cookie),
+    TEST(cookies_sent_remembered),
     TEST(same_but_for_the_cookie),
     TEST(any_other_change),
     TEST(not_a_cookie_or_not_parsable),

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The COOKIEs we sent lately (see ikev2-cookies-sent.h).
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "hashmap.h"
+#include "ikev2-cookie.h"
+#include "ikev2-cookies-sent.h"
+
+/* 1024 slots of 64 bytes: 64 kB, enough for the clients of a storm that
+ * are between their COOKIE and their retry at any one time. */
+#define SLOTS 1024
+
+struct initiator_key {
+    uint64_t ispi;
+    uint8_t family;
+    uint8_t addr[16];
+};
+
+struct slot {
+    struct initiator_key key;
+    uint8_t cookie_len;
+    uint8_t cookie[IKEV2_COOKIE_LEN];
+    uint64_t sent_usec;
+};
+
+struct ikev2_cookies_sent {
+    struct hashmap_seed seed;       /* keyed: a sender cannot aim at another client's slot */
+    struct slot slots[SLOTS];
+};
+
+static void make_key(struct initiator_key *k, uint64_t ispi, const union ike_sockaddr *initiator)
+{
+    memset(k, 0, sizeof(*k));
+    k->ispi = ispi;
+    k->family = (uint8_t)initiator->sa.sa_family;
+    if (initiator->sa.sa_family == AF_INET6)
+        memcpy(k->addr, &initiator->in6.sin6_addr, 16);
+    else
+        memcpy(k->addr, &initiator->in.sin_addr, 4);
+}
+
+static size_t slot_of(const struct ikev2_cookies_sent *cs, const struct initiator_key *k)
+{
+    return (size_t)(hashmap_siphash(&cs->seed, k, sizeof(*k)) % SLOTS);
+}
+
+struct ikev2_cookies_sent *ikev2_cookies_sent_new(void)
+{
+    struct ikev2_cookies_sent *cs = calloc(1, sizeof(*cs));
+    if (cs && crypto_random(&cs->seed, sizeof(cs->seed)) < 0) {
+        free(cs);
+        return NULL;
+    }
+    return cs;
+}
+
+struct ikev2_cookies_sent *ikev2_cookies_sent_free(struct ikev2_cookies_sent *cs)
+{
+    free(cs);
+    return NULL;
+}
+
+void ikev2_cookies_sent_note(struct ikev2_cookies_sent *cs, uint64_t ispi, const union ike_sockaddr *initiator,
+                             const uint8_t *cookie, size_t cookie_len, uint64_t now_usec)
+{
+    struct initiator_key k;
+    if (!cs || cookie_len == 0 || cookie_len > IKEV2_COOKIE_LEN)
+        return;
+    make_key(&k, ispi, initiator);
+    struct slot *s = &cs->slots[slot_of(cs, &k)];
+    s->key = k;
+    memcpy(s->cookie, cookie, cookie_len);
+    s->cookie_len = (uint8_t)cookie_len;
+    s->sent_usec = now_usec;
+}
+
+size_t ikev2_cookies_sent_find(const struct ikev2_cookies_sent *cs, uint64_t ispi,
+                               const union ike_sockaddr *initiator, uint64_t now_usec, uint64_t max_age_usec,
+                               uint8_t *out, size_t out_size)
+{
+    struct initiator_key k;
+    if (!cs)
+        return 0;
+    make_key(&k, ispi, initiator);
+    const struct slot *s = &cs->slots[slot_of(cs, &k)];
+    if (s->cookie_len == 0 || memcmp(&s->key, &k, sizeof(k)) != 0 || s->cookie_len > out_size ||
+        now_usec < s->sent_usec || now_usec - s->sent_usec > max_age_usec)
+        return 0;
+    memcpy(out, s->cookie, s->cookie_len);
+    return s->cookie_len;
+}
