@@ -132,32 +132,13 @@ int jsonline_reader_next_line(struct jsonline_reader *r, const char **line, size
 
 int jsonline_reader_next(struct jsonline_reader *r, json_object **ret)
 {
-    drop_handed_out(r);
-    for (;;) {
-        /* Only the bytes read since the last call are searched: a line of
-         * megabytes arrives in hundreds of reads. */
-        char *nl = r->len > r->scanned ? memchr(r->buf + r->scanned, '\n', r->len - r->scanned) : NULL;
-        if (!nl) {
-            r->scanned = r->len;
-            return r->len >= r->max_line ? -EMSGSIZE : 0;
-        }
-
-        size_t line_len = (size_t)(nl - r->buf);
-        size_t consumed = line_len + 1;
-        int res;
-        if (consumed > r->max_line)
-            res = -EMSGSIZE;
-        else if (only_whitespace(r->buf, line_len))
-            res = 0;    /* blank lines are tolerated (interactive use) */
-        else
-            res = jsonline_parse(r->buf, line_len, ret);
-
-        memmove(r->buf, r->buf + consumed, r->len - consumed);
-        r->len -= consumed;
-        r->scanned = 0;
-        if (res != 0)
-            return res;
-    }
+    const char *line;
+    size_t len;
+    int res = jsonline_reader_next_line(r, &line, &len);
+    if (res > 0)
+        res = jsonline_parse(line, len, ret);
+    drop_handed_out(r);         /* the line is parsed (or refused): consumed */
+    return res;
 }
 
 void jsonline_writer_init(struct jsonline_writer *w, size_t max_queued)
