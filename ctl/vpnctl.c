@@ -168,10 +168,9 @@ static void print_status(json_object *r)
               get_uint(sk, "dropped_esp"), get_uint(sk, "dropped_keepalive"));
         field("  receive queue:", "%" PRIu64 " waiting (peak %" PRIu64 "), IKE_SA_INIT %" PRIu64
               " merged with a waiting copy, %" PRIu64 " dropped (backlog full), %" PRIu64
-              " queued last (young cookie), %" PRIu64 " for existing SAs dropped (queue full)",
+              " for existing SAs dropped (queue full)",
               get_uint(sk, "queued"), get_uint(sk, "queued_peak"), get_uint(sk, "queue_init_replaced"),
-              get_uint(sk, "queue_init_dropped"), get_uint(sk, "queue_init_young_cookie"),
-              get_uint(sk, "queue_existing_dropped"));
+              get_uint(sk, "queue_init_dropped"), get_uint(sk, "queue_existing_dropped"));
     }
 
     json_object *log = get(r, "log");

@@ -126,7 +126,6 @@ static int cmd_status(struct vpnd *vpnd, const struct control_request *req,
         control_add_uint(sock, "queued_peak", ss.queued_peak);
         control_add_uint(sock, "queue_init_replaced", ss.queue_new_replaced);
         control_add_uint(sock, "queue_init_dropped", ss.queue_new_dropped);
-        control_add_uint(sock, "queue_init_young_cookie", ss.queue_new_young_cookie);
         control_add_uint(sock, "queue_existing_dropped", ss.queue_existing_dropped);
         json_object_object_add(ike, "sockets", sock);
         json_object_object_add(o, "ike", ike);

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "hashmap.h"
 #include "ike-receive-queue.h"
 
@@ -17,14 +16,7 @@
 #define HDR_RSPI 8
 #define HDR_VERSION 17
 #define HDR_FLAGS 19
-#define HDR_NEXT_PAYLOAD 16
-#define HDR_LEN 28
 #define IKEV2_FLAG_R 0x20
-#define IKEV2_PAYLOAD_N 41
-#define IKEV2_N_COOKIE_TYPE 16390
-/* vpnd's cookie (ikev2-cookie.h): version of the secret, issue time, MAC. */
-#define COOKIE_LEN 40
-#define COOKIE_ISSUED 4
 
 /* Buffers at most this large are kept for reuse with their entry; larger
  * ones (certificates, big fragments) are given back. */
@@ -46,7 +38,6 @@ struct entry {
     uint8_t *buf;
     size_t cap;
     bool is_new;
-    bool young_cookie;              /* is_new, in `young` rather than `fresh` */
     struct new_key key;             /* when is_new */
 };
 
@@ -56,11 +47,10 @@ struct fifo {
 };
 
 struct ike_receive_queue {
-    struct fifo existing, fresh, young, idle;
+    struct fifo existing, fresh, idle;
     struct entry *current;          /* handed out by the last pop */
-    struct hashmap *waiting_new;    /* new_key -> entry in `fresh` or `young` */
+    struct hashmap *waiting_new;    /* new_key -> entry in `fresh` */
     size_t new_max, existing_max, bytes_max, bytes;
-    uint64_t cookie_young_usec;     /* 0: no `young` class */
     struct ike_receive_queue_stats stats;
 };
 
@@ -134,7 +124,7 @@ static void entry_retire(struct ike_receive_queue *q, struct entry *e)
 static void entry_take(struct ike_receive_queue *q, struct entry *e)
 {
     if (e->is_new) {
-        fifo_unlink(e->young_cookie ? &q->young : &q->fresh, e);
+        fifo_unlink(&q->fresh, e);
         if (hashmap_get(q->waiting_new, &e->key, sizeof(e->key)) == e)
             hashmap_remove(q->waiting_new, &e->key, sizeof(e->key));
     } else
@@ -183,39 +173,9 @@ static struct entry *entry_get(struct ike_receive_queue *q)
     return calloc(1, sizeof(*e));
 }
 
-static uint32_t get16(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 8 | p[1];
-}
-
-/* Whether an IKEv2 request returns, as its first payload, a cookie of ours
- * (by its length) issued less than cookie_young_usec ago. Its MAC is not
- * checked here: the time only orders the queue, a forged one gains nothing
- * over a request without a cookie, and the loop checks the MAC. */
-static bool carries_young_cookie(const struct ike_receive_queue *q, const uint8_t *msg, size_t len)
-{
-    const uint8_t *n = msg + HDR_LEN;
-
-    if (!q->cookie_young_usec || len < HDR_LEN + 8 + COOKIE_LEN || (msg[HDR_VERSION] >> 4) != 2 ||
-        msg[HDR_NEXT_PAYLOAD] != IKEV2_PAYLOAD_N)
-        return false;
-    /* Notify: generic header (4), protocol, SPI size 0, type, data. */
-    if (get16(n + 2) != 8 + COOKIE_LEN || n[5] != 0 || get16(n + 6) != IKEV2_N_COOKIE_TYPE)
-        return false;
-    const uint8_t *t = n + 8 + COOKIE_ISSUED;
-    uint32_t issued = (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3];
-    uint32_t now_sec = (uint32_t)(monotonic_usec() / 1000000ULL);
-    return (uint64_t)(uint32_t)(now_sec - issued) * 1000000ULL < q->cookie_young_usec;
-}
-
-void ike_receive_queue_set_cookie_young(struct ike_receive_queue *q, uint64_t young_usec)
-{
-    q->cookie_young_usec = young_usec;
-}
-
 static void note_depth(struct ike_receive_queue *q)
 {
-    q->stats.queued = q->existing.n + q->fresh.n + q->young.n;
+    q->stats.queued = q->existing.n + q->fresh.n;
     if (q->stats.queued > q->stats.queued_peak)
         q->stats.queued_peak = q->stats.queued;
 }
@@ -226,9 +186,8 @@ static int replace_waiting(struct ike_receive_queue *q, struct entry *w, const s
 {
     w->pkt.local = pkt->local;
     w->pkt.ifindex = pkt->ifindex;
-    struct fifo *f = w->young_cookie ? &q->young : &q->fresh;
-    fifo_unlink(f, w);
-    fifo_append(f, w);
+    fifo_unlink(&q->fresh, w);
+    fifo_append(&q->fresh, w);
     q->stats.new_replaced++;
     return IKE_RECEIVE_NEW;
 }
@@ -245,16 +204,14 @@ int ike_receive_queue_push(struct ike_receive_queue *q, const struct ike_packet 
         if (w && w->pkt.len == pkt->len && memcmp(w->pkt.data, pkt->data, pkt->len) == 0)
             return replace_waiting(q, w, pkt);
         /* Room by dropping the oldest: served last anyway (newest first),
-         * and their clients have retransmitted or given up meanwhile;
-         * those returning a young cookie first (see the header). */
-        while ((q->young.head || q->fresh.head) &&
-               (q->fresh.n + q->young.n >= q->new_max || q->bytes + pkt->len > q->bytes_max)) {
-            struct entry *old = q->young.head ? q->young.head : q->fresh.head;
+         * and their clients have retransmitted or given up meanwhile. */
+        while (q->fresh.head && (q->fresh.n >= q->new_max || q->bytes + pkt->len > q->bytes_max)) {
+            struct entry *old = q->fresh.head;
             entry_take(q, old);
             entry_retire(q, old);
             q->stats.new_dropped++;
         }
-        if (q->fresh.n + q->young.n >= q->new_max || q->bytes + pkt->len > q->bytes_max) {
+        if (q->fresh.n >= q->new_max || q->bytes + pkt->len > q->bytes_max) {
             q->stats.new_dropped++;
             return -ENOBUFS;
         }
@@ -272,7 +229,6 @@ int ike_receive_queue_push(struct ike_receive_queue *q, const struct ike_packet 
         return r;
     }
     e->is_new = class == IKE_RECEIVE_NEW;
-    e->young_cookie = e->is_new && carries_young_cookie(q, pkt->data, pkt->len);
     if (e->is_new) {
         e->key = key;
         /* Another message with the same peer and SPIi (not a copy) waits
@@ -282,9 +238,7 @@ int ike_receive_queue_push(struct ike_receive_queue *q, const struct ike_packet 
             entry_retire(q, e);
             return r;
         }
-        fifo_append(e->young_cookie ? &q->young : &q->fresh, e);
-        if (e->young_cookie)
-            q->stats.new_young_cookie++;
+        fifo_append(&q->fresh, e);
     } else
         fifo_append(&q->existing, e);
     q->bytes += pkt->len;
@@ -302,9 +256,8 @@ bool ike_receive_queue_pop(struct ike_receive_queue *q, struct ike_packet *out)
      * answered before its client's next retransmission, while one that
      * waited behind thousands is answered after its client gave up. Each
      * retransmission comes to the front again, so every client gets a
-     * chance per transmission. Those returning a young cookie last: while
-     * busy the loop drops them anyway, and the client retries. */
-    struct entry *e = q->existing.head ? q->existing.head : q->fresh.tail ? q->fresh.tail : q->young.tail;
+     * chance per transmission. */
+    struct entry *e = q->existing.head ? q->existing.head : q->fresh.tail;
     if (!e)
         return false;
     entry_take(q, e);
@@ -316,7 +269,7 @@ bool ike_receive_queue_pop(struct ike_receive_queue *q, struct ike_packet *out)
 
 size_t ike_receive_queue_length(const struct ike_receive_queue *q)
 {
-    return q ? q->existing.n + q->fresh.n + q->young.n : 0;
+    return q ? q->existing.n + q->fresh.n : 0;
 }
 
 
@@ -365,7 +318,6 @@ struct ike_receive_queue *ike_receive_queue_free(struct ike_receive_queue *q)
         return NULL;
     fifo_free(&q->existing);
     fifo_free(&q->fresh);
-    fifo_free(&q->young);
     fifo_free(&q->idle);
     entry_free(q->current);
     hashmap_free(q->waiting_new);

@@ -21,15 +21,6 @@
  *    newest; beyond the limit the oldest is dropped. Under overload, first-in-first-out would answer each client
  *    after it gave up; newest first answers most clients on one of their
  *    transmissions, in time;
- *  - among the new ones, hands out those returning a cookie of ours that
- *    is still young (ike_receive_queue_set_cookie_young: issued less than
- *    that long ago, by the time in the cookie) after all others, and
- *    drops them first when full: while the workers are busy the loop drops
- *    such a request anyway (ikev2-half-open.c) and its client retries;
- *    the requests that matter then are the first ones (a COOKIE keeps
- *    the client waiting) and those whose cookie is old enough to be
- *    admitted or renewed. Without this, a storm's retransmissions on young
- *    cookies crowd those out and the clients behind them give up;
  *  - keeps at most `existing_max` of the former and `bytes_max` bytes in
  *    all; beyond, the message read is dropped.
  * Every drop is counted (`vpnctl stats`, "receive queue").
@@ -51,9 +42,6 @@
 #define IKE_RECEIVE_QUEUE_NEW_MAX 4096
 #define IKE_RECEIVE_QUEUE_EXISTING_MAX 8192
 #define IKE_RECEIVE_QUEUE_BYTES_MAX (32u * 1024u * 1024u)
-/* A cookie younger than this is not renewed while busy (the same as
- * IKEV2_HALF_OPEN_COOKIE_REFRESH_USEC, checked there). */
-#define IKE_RECEIVE_QUEUE_COOKIE_YOUNG_USEC (30ULL * 1000000ULL)
 
 enum ike_receive_class {
     IKE_RECEIVE_EXISTING,           /* for an IKE SA that exists (or a response): first */
@@ -72,7 +60,6 @@ struct ike_receive_queue_stats {
     uint64_t new_replaced;          /* IKE_SA_INIT retransmissions merged with the waiting copy */
     uint64_t new_dropped;           /* oldest waiting IKE_SA_INIT dropped for newer ones */
     uint64_t existing_dropped;      /* messages for existing SAs dropped, the queue full */
-    uint64_t new_young_cookie;      /* new ones queued last: their cookie young */
 };
 
 struct ike_receive_queue;
@@ -88,10 +75,6 @@ int ike_receive_queue_push(struct ike_receive_queue *q, const struct ike_packet 
  * *out, whose data stays valid until the next pop, push or free. false
  * when there is none. */
 bool ike_receive_queue_pop(struct ike_receive_queue *q, struct ike_packet *out);
-
-/* Requests returning a cookie issued less than young_usec ago go last
- * (see above); 0 (the default): no such class. */
-void ike_receive_queue_set_cookie_young(struct ike_receive_queue *q, uint64_t young_usec);
 
 size_t ike_receive_queue_length(const struct ike_receive_queue *q);
 void ike_receive_queue_get_stats(const struct ike_receive_queue *q, struct ike_receive_queue_stats *stats);

@@ -566,8 +566,6 @@ int ike_socket_set_new(struct ike_socket_set **ret, sd_event *event,
     int r = ike_receive_queue_new(&set->queue, IKE_RECEIVE_QUEUE_NEW_MAX, IKE_RECEIVE_QUEUE_EXISTING_MAX,
                                   IKE_RECEIVE_QUEUE_BYTES_MAX);
     if (r >= 0)
-        ike_receive_queue_set_cookie_young(set->queue, IKE_RECEIVE_QUEUE_COOKIE_YOUNG_USEC);
-    if (r >= 0)
         r = sd_event_add_defer(event, &set->drain, on_drain, set);
     if (r >= 0)
         r = sd_event_source_set_priority(set->drain, SD_EVENT_PRIORITY_NORMAL + 1);
@@ -722,7 +720,6 @@ void ike_socket_get_stats(const struct ike_socket_set *set, struct ike_socket_st
     stats->queued_peak = q.queued_peak;
     stats->queue_new_replaced = q.new_replaced;
     stats->queue_new_dropped = q.new_dropped;
-    stats->queue_new_young_cookie = q.new_young_cookie;
     stats->queue_existing_dropped = q.existing_dropped;
 }
 

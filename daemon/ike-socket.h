@@ -98,7 +98,6 @@ struct ike_socket_stats {
     uint64_t queued_peak;           /* most waiting at once */
     uint64_t queue_new_replaced;    /* IKE_SA_INIT copies merged into the one waiting */
     uint64_t queue_new_dropped;     /* oldest waiting IKE_SA_INIT dropped (backlog full) */
-    uint64_t queue_new_young_cookie; /* IKE_SA_INIT queued last: its cookie young */
     uint64_t queue_existing_dropped;/* messages for existing IKE SAs dropped (queue full) */
 };
 

@@ -12,10 +12,6 @@
 #include "clock.h"
 #include "ikev2-cookies-sent.h"
 #include "ikev2-half-open.h"
-#include "ike-receive-queue.h"
-
-_Static_assert(IKE_RECEIVE_QUEUE_COOKIE_YOUNG_USEC == IKEV2_HALF_OPEN_COOKIE_REFRESH_USEC,
-               "the receive queue puts last what admission drops while busy");
 
 struct peer_count {
     unsigned n;

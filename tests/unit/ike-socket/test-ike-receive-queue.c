@@ -3,15 +3,13 @@
  * The IKE receive queue (daemon/ike-receive-queue.c): the classification by
  * the IKE header, messages for existing IKE SAs handed out before new
  * IKE_SA_INITs (those newest first), copies of a waiting IKE_SA_INIT
- * merged, the oldest dropped when the backlog is full, those returning a
- * young cookie handed out last and dropped first, the existing-SA side bounded, and every drop counted.
+ * merged, the oldest dropped when the backlog is full, the existing-SA side bounded, and every drop counted.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "ike-receive-queue.h"
 #include "testing.h"
 
@@ -245,83 +243,6 @@ static void popped_stays_valid(void)
     ike_receive_queue_free(q);
 }
 
-/* An IKE_SA_INIT returning vpnd's cookie (N(COOKIE) first, 40 bytes: the
- * secret's version, the issue time in monotonic seconds, the MAC) issued
- * `age` seconds ago; the tag in the MAC's first byte. */
-static struct msg with_cookie(uint64_t ispi, uint32_t age, uint8_t tag)
-{
-    struct msg m = ikev2(ispi, 0, 34, false, 0);
-    uint32_t issued = (uint32_t)(monotonic_usec() / 1000000ULL) - age;
-    m.b[16] = 41;
-    m.b[28 + 3] = 48;               /* payload length: 8 + 40 */
-    m.b[28 + 6] = 0x40;             /* COOKIE, 16390 */
-    m.b[28 + 7] = 0x06;
-    for (int i = 0; i < 4; i++)
-        m.b[28 + 8 + 4 + i] = (uint8_t)(issued >> (24 - 8 * i));
-    m.b[28 + 8 + 8] = tag;
-    m.len = 28 + 48;
-    return m;
-}
-
-static int pop_cookie_tag(struct ike_receive_queue *q)
-{
-    struct ike_packet p;
-    if (!ike_receive_queue_pop(q, &p))
-        return -1;
-    return p.len == 28 + 48 ? p.data[28 + 8 + 8] : p.data[28];
-}
-
-/* With a young-cookie age set, IKE_SA_INITs returning a cookie younger
- * than it are handed out after the others (newest first among them) and
- * dropped first when full; without one set, they are like the rest. */
-static void young_cookies_last(void)
-{
-    struct ike_receive_queue *q = NULL;
-    CHECK_INT_EQ(ike_receive_queue_new(&q, 4, 4, 1 << 20), 0);
-    ike_receive_queue_set_cookie_young(q, 30ULL * 1000000ULL);
-
-    struct msg young1 = with_cookie(1, 2, 101), young2 = with_cookie(2, 27, 102);
-    struct msg old = with_cookie(3, 40, 103), none = ikev2(4, 0, 34, false, 104);
-    CHECK_INT_EQ(push(q, &young1, "192.0.2.1", 500), IKE_RECEIVE_NEW);
-    CHECK_INT_EQ(push(q, &old, "192.0.2.1", 501), IKE_RECEIVE_NEW);
-    CHECK_INT_EQ(push(q, &young2, "192.0.2.1", 502), IKE_RECEIVE_NEW);
-    CHECK_INT_EQ(push(q, &none, "192.0.2.1", 503), IKE_RECEIVE_NEW);
-    CHECK_INT_EQ(stats(q).new_young_cookie, 2);
-    CHECK_INT_EQ(ike_receive_queue_length(q), 4);
-    /* A retransmission of young1 stays in its class, as the newest there. */
-    CHECK_INT_EQ(push(q, &young1, "192.0.2.1", 500), IKE_RECEIVE_NEW);
-    CHECK_INT_EQ(stats(q).new_replaced, 1);
-    /* Full: a fifth pushes out the oldest young one (young2 now), not
-     * the older request without a cookie. */
-    struct msg none2 = ikev2(5, 0, 34, false, 105);
-    CHECK_INT_EQ(push(q, &none2, "192.0.2.1", 504), IKE_RECEIVE_NEW);
-    CHECK_INT_EQ(stats(q).new_dropped, 1);
-    CHECK_INT_EQ(pop_cookie_tag(q), 105);
-    CHECK_INT_EQ(pop_cookie_tag(q), 104);
-    CHECK_INT_EQ(pop_cookie_tag(q), 103);
-    CHECK_INT_EQ(pop_cookie_tag(q), 101);
-    CHECK_INT_EQ(pop_cookie_tag(q), -1);
-
-    /* A message for an existing SA still goes before all. */
-    struct msg auth = ikev2(7, 8, 35, false, 200);
-    CHECK_INT_EQ(push(q, &young1, "192.0.2.1", 500), IKE_RECEIVE_NEW);
-    CHECK_INT_EQ(push(q, &auth, "192.0.2.2", 500), IKE_RECEIVE_EXISTING);
-    CHECK_INT_EQ(pop_cookie_tag(q), 200);
-    CHECK_INT_EQ(pop_cookie_tag(q), 101);
-    ike_receive_queue_free(q);
-
-    /* Not set: one class, newest first. */
-    CHECK_INT_EQ(ike_receive_queue_new(&q, 4, 4, 1 << 20), 0);
-    CHECK_INT_EQ(push(q, &young1, "192.0.2.1", 500), IKE_RECEIVE_NEW);
-    CHECK_INT_EQ(push(q, &none, "192.0.2.1", 503), IKE_RECEIVE_NEW);
-    CHECK_INT_EQ(push(q, &young2, "192.0.2.1", 502), IKE_RECEIVE_NEW);
-    CHECK_INT_EQ(stats(q).new_young_cookie, 0);
-    CHECK_INT_EQ(pop_cookie_tag(q), 102);
-    CHECK_INT_EQ(pop_cookie_tag(q), 104);
-    CHECK_INT_EQ(pop_cookie_tag(q), 101);
-    ike_receive_queue_free(q);
-}
-
 TEST_MAIN(
     TEST(classify_by_header),
     TEST(existing_before_new),
@@ -329,5 +250,4 @@ TEST_MAIN(
     TEST(bounded),
     TEST(byte_limit),
     TEST(popped_stays_valid),
-    TEST(young_cookies_last),
 )
