@@ -56,11 +56,22 @@ uint8_t *ikev2_init_copy_with_cookie(const uint8_t *request, size_t len, const u
     const size_t hdr_len = 28, notify_len = 8 + cookie_len;
     if (len < hdr_len || cookie_len == 0 || notify_len > UINT16_MAX || len > UINT32_MAX - notify_len)
         return NULL;
-    /* A request that already starts with N(COOKIE) is a retry itself. */
+    /* A request that already starts with N(COOKIE) is a retry itself: its
+     * cookie is replaced (a client given a second COOKIE, for a copy it
+     * sent before its retry was read, retries again with that one); the
+     * same cookie again is no other copy. */
+    size_t old_len = 0;
+    uint8_t next = request[16];
     if (request[16] == IKEV2_PAYLOAD_NOTIFY && len >= hdr_len + 8 &&
-        ((uint16_t)(request[hdr_len + 6] << 8) | request[hdr_len + 7]) == IKEV2_N_COOKIE)
-        return NULL;
-    size_t total = len + notify_len;
+        ((uint16_t)(request[hdr_len + 6] << 8) | request[hdr_len + 7]) == IKEV2_N_COOKIE) {
+        old_len = (size_t)request[hdr_len + 2] << 8 | request[hdr_len + 3];
+        if (old_len < 8 || old_len > len - hdr_len || request[hdr_len + 5] != 0)
+            return NULL;
+        if (old_len == notify_len && memcmp(request + hdr_len + 8, cookie, cookie_len) == 0)
+            return NULL;
+        next = request[hdr_len];
+    }
+    size_t total = len - old_len + notify_len;
     uint8_t *m = malloc(total);
     if (!m)
         return NULL;
@@ -71,7 +82,7 @@ uint8_t *ikev2_init_copy_with_cookie(const uint8_t *request, size_t len, const u
     m[26] = (uint8_t)(total >> 8);
     m[27] = (uint8_t)total;
     uint8_t *n = m + hdr_len;
-    n[0] = request[16];                             /* ... then what came first before */
+    n[0] = next;                                    /* ... then what came first before */
     n[1] = 0;
     n[2] = (uint8_t)(notify_len >> 8);
     n[3] = (uint8_t)notify_len;
@@ -80,7 +91,7 @@ uint8_t *ikev2_init_copy_with_cookie(const uint8_t *request, size_t len, const u
     n[6] = (uint8_t)(IKEV2_N_COOKIE >> 8);
     n[7] = (uint8_t)(IKEV2_N_COOKIE & 0xff);
     memcpy(n + 8, cookie, cookie_len);
-    memcpy(n + notify_len, request + hdr_len, len - hdr_len);
+    memcpy(n + notify_len, request + hdr_len + old_len, len - hdr_len - old_len);
     *out_len = total;
     return m;
 }

@@ -29,10 +29,11 @@
  * anything that does not parse. */
 bool ikev2_init_copy_same_request(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len);
 
-/* The retry of `request` (an IKE_SA_INIT without a COOKIE) that a client
- * sends after our N(COOKIE) `cookie`: the notify first, all else unchanged
- * (RFC 7296 2.6). A new buffer (its length in *out_len), or NULL (out of
- * memory, a request too short or already starting with a COOKIE). */
+/* The retry of `request` (an IKE_SA_INIT) that a client sends after our
+ * N(COOKIE) `cookie`: the notify first, all else unchanged (RFC 7296 2.6);
+ * a COOKIE the request starts with already is replaced. A new buffer (its
+ * length in *out_len), or NULL (out of memory, a request too short, a
+ * malformed leading COOKIE, or already starting with this cookie). */
 uint8_t *ikev2_init_copy_with_cookie(const uint8_t *request, size_t len, const uint8_t *cookie, size_t cookie_len,
                                      size_t *out_len);
 

@@ -99,6 +99,19 @@ static void retry_made_from_the_cookie(void)
     CHECK(retry && memcmp(retry, expected, expected_len) == 0);
     CHECK(retry && ikev2_init_copy_same_request(strongswan_ike_sa_init, BASE_LEN, retry, len));
     CHECK(ikev2_init_copy_with_cookie(expected, expected_len, cookie, sizeof(cookie), &len) == NULL);
+    /* A retry given another COOKIE (of another length too) retries with
+     * that one instead: the old notify replaced, all else kept. */
+    uint8_t second[20], expected2[BASE_LEN + 64];
+    memset(second, 0x33, sizeof(second));
+    size_t expected2_len = with_cookie(expected2, 0x33, sizeof(second)), len2 = 0;
+    uint8_t *retry2 = ikev2_init_copy_with_cookie(expected, expected_len, second, sizeof(second), &len2);
+    CHECK(retry2 != NULL);
+    CHECK(len2 == expected2_len);
+    CHECK(retry2 && memcmp(retry2, expected2, expected2_len) == 0);
+    free(retry2);
+    /* A leading COOKIE notify whose length overruns the message: none. */
+    expected[28 + 2] = 0x7f;
+    CHECK(ikev2_init_copy_with_cookie(expected, expected_len, second, sizeof(second), &len2) == NULL);
     CHECK(ikev2_init_copy_with_cookie(strongswan_ike_sa_init, 27, cookie, sizeof(cookie), &len) == NULL);
     CHECK(ikev2_init_copy_with_cookie(strongswan_ike_sa_init, BASE_LEN, cookie, 0, &len) == NULL);
     free(retry);
