@@ -11,12 +11,16 @@
 #include "ikev2-cookie.h"
 #include "ikev2-cookies-sent.h"
 
-/* 32768 slots of 88 bytes: 2.8 MB, allocated with the first COOKIE. A
- * storm's first burst sends a COOKIE to almost every client within
- * seconds (12,557 to 10,000 clients, tests/bench/README.md); with 1024
- * slots the cookie of a client in the race was overwritten before its
- * request without a cookie was admitted (35 AUTHENTICATION_FAILED). */
-#define SLOTS 32768
+/* 8192 sets of 4 slots of 88 bytes: 2.8 MB, allocated with the first
+ * COOKIE. A storm's first burst sends a COOKIE to almost every client
+ * within seconds (12,557 to 10,000 clients, tests/bench/README.md); with
+ * 1024 slots the cookie of a client in the race was overwritten before its
+ * request without a cookie was admitted (35 AUTHENTICATION_FAILED), and
+ * with one slot per hash a third of the slots still collide at 10,000. A
+ * new initiator takes the oldest slot of its set, so a young entry goes
+ * only when four newer ones hash alike. */
+#define SETS 8192
+#define WAYS 4
 
 struct initiator_key {
     uint64_t ispi;
@@ -33,7 +37,7 @@ struct slot {
 
 struct ikev2_cookies_sent {
     struct hashmap_seed seed;       /* keyed: a sender cannot aim at another client's slot */
-    struct slot slots[SLOTS];
+    struct slot slots[SETS][WAYS];
 };
 
 static void make_key(struct initiator_key *k, uint64_t ispi, const union ike_sockaddr *initiator)
@@ -47,9 +51,9 @@ static void make_key(struct initiator_key *k, uint64_t ispi, const union ike_soc
         memcpy(k->addr, &initiator->in.sin_addr, 4);
 }
 
-static size_t slot_of(const struct ikev2_cookies_sent *cs, const struct initiator_key *k)
+static size_t set_of(const struct ikev2_cookies_sent *cs, const struct initiator_key *k)
 {
-    return (size_t)(hashmap_siphash(&cs->seed, k, sizeof(*k)) % SLOTS);
+    return (size_t)(hashmap_siphash(&cs->seed, k, sizeof(*k)) % SETS);
 }
 
 struct ikev2_cookies_sent *ikev2_cookies_sent_new(void)
@@ -75,7 +79,15 @@ void ikev2_cookies_sent_note(struct ikev2_cookies_sent *cs, uint64_t ispi, const
     if (!cs || cookie_len == 0 || cookie_len > IKEV2_COOKIE_LEN)
         return;
     make_key(&k, ispi, initiator);
-    struct slot *s = &cs->slots[slot_of(cs, &k)];
+    struct slot *set = cs->slots[set_of(cs, &k)], *s = &set[0];
+    for (size_t w = 0; w < WAYS; w++) {
+        if (set[w].cookie_len && memcmp(&set[w].key, &k, sizeof(k)) == 0) {
+            s = &set[w];                    /* this initiator's: its newest cookie */
+            break;
+        }
+        if (set[w].sent_usec < s->sent_usec)
+            s = &set[w];                    /* the oldest (an empty one is oldest) */
+    }
     s->key = k;
     memcpy(s->cookie, cookie, cookie_len);
     s->cookie_len = (uint8_t)cookie_len;
@@ -90,8 +102,11 @@ size_t ikev2_cookies_sent_find(const struct ikev2_cookies_sent *cs, uint64_t isp
     if (!cs)
         return 0;
     make_key(&k, ispi, initiator);
-    const struct slot *s = &cs->slots[slot_of(cs, &k)];
-    if (s->cookie_len == 0 || memcmp(&s->key, &k, sizeof(k)) != 0 || s->cookie_len > out_size ||
+    const struct slot *set = cs->slots[set_of(cs, &k)], *s = NULL;
+    for (size_t w = 0; w < WAYS && !s; w++)
+        if (set[w].cookie_len && memcmp(&set[w].key, &k, sizeof(k)) == 0)
+            s = &set[w];
+    if (!s || s->cookie_len > out_size ||
         now_usec < s->sent_usec || now_usec - s->sent_usec > max_age_usec)
         return 0;
     memcpy(out, s->cookie, s->cookie_len);

@@ -146,8 +146,39 @@ static void cookies_sent_remembered(void)
     ikev2_cookies_sent_free(cs);
 }
 
+/* Many initiators at once (a storm's first burst) keep their cookies: the
+ * sets are 4 slots wide, so 500 fit without one pushing out another; a
+ * second cookie for the same initiator replaces its first. */
+static void cookies_sent_many_at_once(void)
+{
+    struct ikev2_cookies_sent *cs = ikev2_cookies_sent_new();
+    union ike_sockaddr a = { 0 };
+    uint8_t cookie[IKEV2_COOKIE_LEN], out[IKEV2_COOKIE_LEN];
+    const uint64_t t0 = 1000000000ULL, age = 120000000ULL;
+    size_t found = 0;
+
+    CHECK(cs != NULL);
+    a.in.sin_family = AF_INET;
+    a.in.sin_addr.s_addr = htonl(0xcb00710aU);
+    for (uint64_t i = 0; i < 500; i++) {
+        memset(cookie, (int)(i & 0xff), sizeof(cookie));
+        ikev2_cookies_sent_note(cs, 0x1000 + i, &a, cookie, sizeof(cookie), t0 + i);
+    }
+    memset(cookie, 0xee, sizeof(cookie));
+    ikev2_cookies_sent_note(cs, 0x1000, &a, cookie, sizeof(cookie), t0 + 600);
+    for (uint64_t i = 0; i < 500; i++) {
+        uint8_t expected = i == 0 ? 0xee : (uint8_t)(i & 0xff);
+        if (ikev2_cookies_sent_find(cs, 0x1000 + i, &a, t0 + 1000, age, out, sizeof(out)) == sizeof(out) &&
+            out[0] == expected && out[sizeof(out) - 1] == expected)
+            found++;
+    }
+    CHECK(found == 500);
+    ikev2_cookies_sent_free(cs);
+}
+
 TEST_MAIN(
     TEST(retry_made_from_the_cookie),
+    TEST(cookies_sent_many_at_once),
     TEST(cookies_sent_remembered),
     TEST(same_but_for_the_cookie),
     TEST(any_other_change),
