@@ -3,15 +3,15 @@
  * The COOKIEs we sent lately (see ikev2-cookies-sent.h).
  */
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "crypto.h"
 #include "hashmap.h"
 #include "ikev2-cookie.h"
 #include "ikev2-cookies-sent.h"
 
-/* 8192 sets of 4 slots of 88 bytes: 2.8 MB, allocated with the first
+/* 8192 sets of 4 slots of 88 bytes: 2.8 MB, mapped with the first
  * COOKIE. A storm's first burst sends a COOKIE to almost every client
  * within seconds (12,557 to 10,000 clients, tests/bench/README.md); with
  * 1024 slots the cookie of a client in the race was overwritten before its
@@ -56,19 +56,27 @@ static size_t set_of(const struct ikev2_cookies_sent *cs, const struct initiator
     return (size_t)(hashmap_siphash(&cs->seed, k, sizeof(*k)) % SETS);
 }
 
+/* The table is mapped on its own, without transparent huge pages: its
+ * memory should grow with the cookies sent, one 4 kB page at a time. In a
+ * THP region (or in malloc's heap next to it) the first few cookies made
+ * 2.3 MB of it resident at once (tests/bench/README.md). */
 struct ikev2_cookies_sent *ikev2_cookies_sent_new(void)
 {
-    struct ikev2_cookies_sent *cs = calloc(1, sizeof(*cs));
-    if (cs && crypto_random(&cs->seed, sizeof(cs->seed)) < 0) {
-        free(cs);
+    void *p = mmap(NULL, sizeof(struct ikev2_cookies_sent), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+    if (p == MAP_FAILED)
         return NULL;
-    }
+    (void)madvise(p, sizeof(struct ikev2_cookies_sent), MADV_NOHUGEPAGE);
+    struct ikev2_cookies_sent *cs = p;
+    if (crypto_random(&cs->seed, sizeof(cs->seed)) < 0)
+        return ikev2_cookies_sent_free(cs);
     return cs;
 }
 
 struct ikev2_cookies_sent *ikev2_cookies_sent_free(struct ikev2_cookies_sent *cs)
 {
-    free(cs);
+    if (cs)
+        (void)munmap(cs, sizeof(*cs));
     return NULL;
 }
 

@@ -168,12 +168,28 @@ while time.time() < deadline and rcookie is None:
         continue
     if data[:8] == icookie and data[18] == AGGRESSIVE:
         rcookie = data[8:16]
+        answer = data
 if rcookie is None:
     problems.append("FAIL: no Aggressive Mode message 2 for a valid message 1 of group %s" % group.decode())
 else:
     print("ok: vpnd answered message 1 (responder cookie %s)" % rcookie.hex())
-    # A retransmitted message 1 gets the same answer.
+    # A retransmitted message 1 gets the same answer. Wait for it before
+    # the garbage below: vpnd serves messages for existing SAs ahead of new
+    # ones, so under load the garbage could otherwise overtake it.
     send(real)
+    again = False
+    deadline = time.time() + 20
+    while time.time() < deadline and not again:
+        try:
+            data, peer = s500.recvfrom(65535)
+        except socket.timeout:
+            send(real)
+            continue
+        again = data == answer
+    if not again:
+        problems.append("FAIL: a retransmitted message 1 did not get the same message 2")
+    else:
+        print("ok: a retransmitted message 1 got the same message 2")
     for cipher in (b"", b"x", os.urandom(15), os.urandom(17)):
         both(header(icookie, rcookie, PL_HASH, AGGRESSIVE, 1, 0, 28 + len(cipher)) + cipher)
     for n in (16, 32, 64, 160):
