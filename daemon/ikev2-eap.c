@@ -209,6 +209,29 @@ first:
     crypto_wipe(mac, sizeof(mac));
 }
 
+/* The client's AUTH after EAP, checked over one IKE_SA_INIT request copy
+ * (ikev2_init_copy_check). */
+struct final_auth_check {
+    struct ikev2_ike_sa *sa;
+    const struct ikev2_auth *auth;
+    const uint8_t *msk;
+    size_t msk_len;
+    struct crypto_auth_input in;
+};
+
+static int final_auth_over(const uint8_t *request, size_t request_len, void *arg)
+{
+    struct final_auth_check *c = arg;
+    uint8_t expected[IKEV2_AUTH_DATA_MAX];
+    c->in.message = request;
+    c->in.message_len = request_len;
+    int r = crypto_ikev2_eap_auth(&c->sa->keys, &c->in, c->msk, c->msk_len, expected, sizeof(expected));
+    if (r > 0)
+        r = (size_t)r == c->auth->len && crypto_memequal(expected, c->auth->data, c->auth->len);
+    crypto_wipe(expected, sizeof(expected));
+    return r;
+}
+
 /* After EAP-Success: the client's AUTH with the MSK (or SK_pi), then ours
  * and the CHILD SA. */
 static void final_auth(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2_payload_list *inner)
@@ -218,7 +241,7 @@ static void final_auth(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2
     struct ikev2_auth auth;
     const uint8_t *msk = NULL;
     size_t msk_len = 0;
-    uint8_t expected[IKEV2_AUTH_DATA_MAX], ours[IKEV2_AUTH_DATA_MAX];
+    uint8_t ours[IKEV2_AUTH_DATA_MAX];
 
     const struct ikev2_payload *p_auth = ikev2_payload_find(inner, IKEV2_PAYLOAD_AUTH);
     if (!p_auth || ikev2_auth_decode(p_auth, &auth, &st) < 0) {
@@ -235,20 +258,13 @@ static void final_auth(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2
         ikev2_eap_radius_msk(sa, &msk, &msk_len);
     else
         (void)eap_server_msk(as->eap, &msk, &msk_len);     /* none for MD5: SK_pi / SK_pr */
-    struct crypto_auth_input in = { .initiator = true, .message = sa->init_request,
-                                    .message_len = sa->init_request_len, .nonce = sa->nr, .nonce_len = sa->nr_len,
-                                    .id_body = as->idi.body, .id_body_len = as->idi.body_len };
-    int r = crypto_ikev2_eap_auth(&sa->keys, &in, msk, msk_len, expected, sizeof(expected));
-    bool match = r > 0 && (size_t)r == auth.len && crypto_memequal(expected, auth.data, auth.len);
-    if (!match && r > 0 && ikev2_init_copy_swap(sa)) {
-        /* The client may have signed its IKE_SA_INIT copy with our cookie. */
-        in.message = sa->init_request;
-        in.message_len = sa->init_request_len;
-        r = crypto_ikev2_eap_auth(&sa->keys, &in, msk, msk_len, expected, sizeof(expected));
-        match = r > 0 && (size_t)r == auth.len && crypto_memequal(expected, auth.data, auth.len);
-    }
-    crypto_wipe(expected, sizeof(expected));
-    if (!match) {
+    struct final_auth_check check = {
+        .sa = sa, .auth = &auth, .msk = msk, .msk_len = msk_len,
+        .in = { .initiator = true, .nonce = sa->nr, .nonce_len = sa->nr_len,
+                .id_body = as->idi.body, .id_body_len = as->idi.body_len },
+    };
+    int r = ikev2_init_copy_check(sa, final_auth_over, &check);
+    if (r <= 0) {
         ikev2_auth_fail(sa, mid, sa->identity, r < 0 ? "cannot compute the AUTH expected after EAP"
                         : msk ? "AUTH after EAP does not match the EAP MSK"
                               : "AUTH after EAP does not match (keyed with SK_pi, the method has no MSK)");

@@ -377,6 +377,24 @@ out:
     free(tsr);
 }
 
+/* The peer's AUTH by a shared key, checked over one IKE_SA_INIT request
+ * copy (ikev2_init_copy_check). */
+struct peer_auth_check {
+    const struct ikev2_peer_auth_method *method;
+    struct ikev2_auth_context *actx;
+    const struct ikev2_auth *auth;
+    char *reason;
+    size_t reason_len;
+};
+
+static int peer_auth_over(const uint8_t *request, size_t request_len, void *arg)
+{
+    struct peer_auth_check *c = arg;
+    c->actx->input.message = request;
+    c->actx->input.message_len = request_len;
+    return c->method->verify(c->actx, c->auth, c->reason, c->reason_len);
+}
+
 static void our_auth_then_complete(struct ikev2_ike_sa *sa, uint32_t mid);
 static void peer_cert_checked(struct ikev2_ike_sa *sa, uint32_t mid, const struct ikev2_cert_outcome *out);
 
@@ -500,13 +518,8 @@ void ikev2_handle_ike_auth(struct ikev2_ike_sa *sa, const struct ikev2_message *
         .input = { .initiator = true, .message = sa->init_request, .message_len = sa->init_request_len,
                    .nonce = sa->nr, .nonce_len = sa->nr_len, .id_body = id.body, .id_body_len = id.body_len },
     };
-    r = method->verify(&actx, &auth, reason, sizeof(reason));
-    if (r == 0 && ikev2_init_copy_swap(sa)) {
-        /* The client may have signed its IKE_SA_INIT copy with our cookie. */
-        actx.input.message = sa->init_request;
-        actx.input.message_len = sa->init_request_len;
-        r = method->verify(&actx, &auth, reason, sizeof(reason));
-    }
+    struct peer_auth_check check = { method, &actx, &auth, reason, sizeof(reason) };
+    r = ikev2_init_copy_check(sa, peer_auth_over, &check);
     if (r <= 0) {
         if (r < 0)
             snprintf(reason, sizeof(reason), "cannot check AUTH: %s", strerror(-r));

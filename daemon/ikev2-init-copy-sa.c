@@ -68,17 +68,18 @@ bool ikev2_init_copy_keep(struct ike *ike, struct ikev2_ike_sa *sa, const struct
     return true;
 }
 
-bool ikev2_init_copy_swap(struct ikev2_ike_sa *sa)
+int ikev2_init_copy_check(struct ikev2_ike_sa *sa, ikev2_init_copy_check_fn check, void *arg)
 {
-    if (!sa->init_request_alt)
-        return false;
+    int r = check(sa->init_request, sa->init_request_len, arg);
+    if (r != 0 || !sa->init_request_alt)
+        return r;
     uint8_t *m = sa->init_request;
     size_t len = sa->init_request_len;
     sa->init_request = sa->init_request_alt;
     sa->init_request_len = sa->init_request_alt_len;
     sa->init_request_alt = m;
     sa->init_request_alt_len = len;
-    return true;
+    return check(sa->init_request, sa->init_request_len, arg);
 }
 
 void ikev2_init_copy_expect_retry(struct ike *ike, struct ikev2_ike_sa *sa)

@@ -49,9 +49,12 @@ struct ike_packet;
  * retransmission once sa's answer exists. */
 bool ikev2_init_copy_keep(struct ike *ike, struct ikev2_ike_sa *sa, const struct ike_packet *pkt);
 
-/* Exchanges sa's request with the second candidate, if any (true); for
- * trying the peer's AUTH over the other copy. */
-bool ikev2_init_copy_swap(struct ikev2_ike_sa *sa);
+/* Runs check over sa's IKE_SA_INIT request and, when that finds no match
+ * and there is a second candidate, over the second (which then becomes
+ * sa's request): the client may have signed either copy. check returns
+ * > 0 for a match, 0 for none, < 0 for an error; so does this. */
+typedef int (*ikev2_init_copy_check_fn)(const uint8_t *request, size_t request_len, void *arg);
+int ikev2_init_copy_check(struct ikev2_ike_sa *sa, ikev2_init_copy_check_fn check, void *arg);
 
 /* For a new half-open IKE SA built from a request without a COOKIE: when
  * we sent this initiator a COOKIE lately (ikev2-cookies-sent.h), its retry
