@@ -127,6 +127,14 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
     return 0;
 }
 
+static int on_log_flush(sd_event_source *s, void *userdata)
+{
+    (void)s;
+    (void)userdata;
+    log_flush();
+    return 0;
+}
+
 static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
     struct vpnd *vpnd = userdata;
@@ -209,6 +217,13 @@ int vpnd_start(const char *config_path, struct vpnd **ret)
         goto fail;
     }
 
+    /* Log lines gathered during an iteration go out after it (log-batch.c). */
+    r = sd_event_add_post(vpnd->event, NULL, on_log_flush, NULL);
+    if (r < 0) {
+        log_error_errno(CONFIG_SUBSYS_MAIN, r, "cannot add the log flush to the event loop: %m");
+        goto fail;
+    }
+
     /* The signals are blocked (main) so sd-event receives them through a
      * signalfd, synchronously on the loop like everything else. */
     r = sd_event_add_signal(vpnd->event, NULL, SIGTERM, on_terminate, vpnd);
@@ -278,7 +293,9 @@ int vpnd_run(struct vpnd *vpnd)
     log_info(CONFIG_SUBSYS_MAIN, "vpnd %s started (pid %d, configuration %s, control socket %s)",
              VPND_VERSION, (int)getpid(), vpnd->config_path, control_server_path(vpnd->control));
 
+    log_batch_begin();
     int r = sd_event_loop(vpnd->event);
+    log_batch_end();
     if (r < 0)
         return log_error_errno(CONFIG_SUBSYS_MAIN, r, "event loop failed: %m");
     log_info(CONFIG_SUBSYS_MAIN, "stopped");
