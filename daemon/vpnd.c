@@ -14,6 +14,7 @@
 #include "control.h"
 #include "crypto-preload.h"
 #include "ike.h"
+#include "log-batch.h"
 #include "log.h"
 #include "vpnd-build.h"
 #include "vpnd-kernel.h"
@@ -127,14 +128,6 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
     return 0;
 }
 
-static int on_log_flush(sd_event_source *s, void *userdata)
-{
-    (void)s;
-    (void)userdata;
-    log_flush();
-    return 0;
-}
-
 static int on_terminate(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
     struct vpnd *vpnd = userdata;
@@ -217,13 +210,6 @@ int vpnd_start(const char *config_path, struct vpnd **ret)
         goto fail;
     }
 
-    /* Log lines gathered during an iteration go out after it (log-batch.c). */
-    r = sd_event_add_post(vpnd->event, NULL, on_log_flush, NULL);
-    if (r < 0) {
-        log_error_errno(CONFIG_SUBSYS_MAIN, r, "cannot add the log flush to the event loop: %m");
-        goto fail;
-    }
-
     /* The signals are blocked (main) so sd-event receives them through a
      * signalfd, synchronously on the loop like everything else. */
     r = sd_event_add_signal(vpnd->event, NULL, SIGTERM, on_terminate, vpnd);
@@ -293,9 +279,12 @@ int vpnd_run(struct vpnd *vpnd)
     log_info(CONFIG_SUBSYS_MAIN, "vpnd %s started (pid %d, configuration %s, control socket %s)",
              VPND_VERSION, (int)getpid(), vpnd->config_path, control_server_path(vpnd->control));
 
-    log_batch_begin();
-    int r = sd_event_loop(vpnd->event);
-    log_batch_end();
+    /* Log lines go out in blocks while the loop runs (log-batch.c). */
+    int r = log_batch_start(vpnd->event);
+    if (r < 0)
+        log_warning_errno(CONFIG_SUBSYS_MAIN, r, "log lines are written one by one: %m");
+    r = sd_event_loop(vpnd->event);
+    log_batch_stop();
     if (r < 0)
         return log_error_errno(CONFIG_SUBSYS_MAIN, r, "event loop failed: %m");
     log_info(CONFIG_SUBSYS_MAIN, "stopped");

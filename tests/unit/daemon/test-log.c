@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "log-batch.h"
 #include "log.h"
 #include "testing.h"
 
@@ -239,6 +240,37 @@ static void test_batching(void)
     CHECK(strncmp(out, "info main: line 000 ", 20) == 0);
 }
 
+/* On the loop: gathered while the loop has work, written out when it has
+ * none left. */
+static void test_batching_on_loop(void)
+{
+    int saved;
+    sd_event *event = NULL;
+    log_open(LOG_TARGET_STDERR);
+    CHECK_INT_EQ(sd_event_new(&event), 0);
+    CHECK_INT_EQ(log_batch_start(event), 0);
+
+    capture_begin(&saved);
+    log_info(CONFIG_SUBSYS_MAIN, "gathered");
+    log_info(CONFIG_SUBSYS_MAIN, "and another");
+    off_t pending = lseek(STDERR_FILENO, 0, SEEK_CUR);
+    CHECK(sd_event_run(event, 0) > 0);          /* the idle flush, nothing else to do */
+    off_t after = lseek(STDERR_FILENO, 0, SEEK_CUR);
+    /* Then the post source once, and nothing more: the idle flush was a
+     * one-shot, the loop may sleep. */
+    int runs = 0;
+    while (runs < 5 && sd_event_run(event, 0) > 0)
+        runs++;
+    CHECK(runs <= 1);
+    log_info(CONFIG_SUBSYS_MAIN, "at stop");
+    log_batch_stop();
+    const char *out = capture_end(saved);
+    CHECK_INT_EQ(pending, 0);
+    CHECK_INT_EQ(after, (off_t)strlen("info main: gathered\ninfo main: and another\n"));
+    CHECK_STR_EQ(out, "info main: gathered\ninfo main: and another\ninfo main: at stop\n");
+    sd_event_unref(event);
+}
+
 /* A process that dies of abort() (or a fault) still writes what its loop
  * had gathered. */
 static void test_batching_crash(void)
@@ -270,4 +302,5 @@ TEST_MAIN(TEST(test_debug_levels),
           TEST(test_errno_helpers_and_priority),
           TEST(test_target_names),
           TEST(test_batching),
+          TEST(test_batching_on_loop),
           TEST(test_batching_crash))
