@@ -77,7 +77,7 @@ static uint64_t soft_limit(uint64_t hard)
     if (hard == 0)
         return 0;
     uint16_t rnd = 0;
-    (void)crypto_random(&rnd, sizeof(rnd));
+    (void)crypto_random_public(&rnd, sizeof(rnd));
     uint64_t jitter = hard / 20 * rnd / 65535;
     return hard - hard / 10 - jitter;
 }
@@ -269,7 +269,7 @@ static void report_install(struct xfrm_handle *x, const struct child_sa *c, cons
 static uint32_t random_spi(void)
 {
     uint32_t v = 0;
-    (void)crypto_random(&v, sizeof(v));
+    (void)crypto_random_public(&v, sizeof(v));
     return CHILD_SA_SPI_MIN + v % (CHILD_SA_SPI_MAX - CHILD_SA_SPI_MIN + 1);
 }
 

@@ -30,8 +30,13 @@ void config_secret_wipe(struct config_secret *secret)
         OPENSSL_cleanse(secret->data, secret->len);
         free(secret->data);
     }
+    if (secret->pads) {
+        OPENSSL_cleanse(secret->pads, CONFIG_SECRET_PADS * sizeof(*secret->pads));
+        free(secret->pads);
+    }
     secret->data = NULL;
     secret->len = 0;
+    secret->pads = NULL;
 }
 
 static int secret_set(struct config_parser *p, const config_setting_t *s, struct config_secret *ret,
@@ -42,6 +47,11 @@ static int secret_set(struct config_parser *p, const config_setting_t *s, struct
         return config_fail_errno(p, s, ENOMEM, "out of memory");
     memcpy(ret->data, data, len);
     ret->len = len;
+    if (len) {
+        ret->pads = calloc(CONFIG_SECRET_PADS, sizeof(*ret->pads));
+        if (!ret->pads)
+            return config_fail_errno(p, s, ENOMEM, "out of memory");
+    }
     return 1;
 }
 

@@ -271,9 +271,20 @@ struct config_group_policy {
 /* A secret read from the file itself (psk = "..."), from a file
  * (psk-file = "/etc/vpnd/x.psk") or from a systemd credential
  * (psk-credential = "name" = $CREDENTIALS_DIRECTORY/name). Wiped on free. */
+#define CONFIG_SECRET_PADS 4
+struct config_secret_pad {
+    uint16_t prf_id;                    /* the IKEv2 PRF transform; 0: slot free */
+    uint8_t len;
+    uint8_t key[64];
+};
 struct config_secret {
     uint8_t *data;
     size_t len;
+    /* prf(data, "Key Pad for IKEv2") per PRF (RFC 7296 2.15), the same for
+     * every IKEv2 shared-key AUTH with this secret: filled on first use by
+     * the event loop (ikev2-psk-pad.c). CONFIG_SECRET_PADS slots, NULL for
+     * an empty secret; key material, wiped with the secret. */
+    struct config_secret_pad *pads;
 };
 
 /* ------------------------------------------------------------------------

@@ -6,6 +6,8 @@
  * so that a bad value is refused with -EINVAL whatever OpenSSL's version.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +82,72 @@ out:
     return pkey;
 }
 
+/*
+ * X25519 without looking the algorithm up by name each time. OpenSSL 3.0
+ * fetches the key management (and the key exchange) by name for every
+ * EVP_PKEY_CTX_new_from_name / _from_pkey and raw key import: a lock, a
+ * name map and a method cache walk, several per handshake. What is kept:
+ *
+ *  - one key generation context per thread (the event loop's and each
+ *    worker's; a context is not for two threads at once, and OpenSSL 3.0
+ *    cannot duplicate one), freed when the thread ends;
+ *  - one public key made once per process, which each peer's public value
+ *    is copied into (EVP_PKEY_dup keeps the key management it has, and
+ *    setting the encoded public key is a parameter of that key).
+ */
+static pthread_key_t x25519_keygen_key;
+static pthread_once_t x25519_once = PTHREAD_ONCE_INIT;
+static EVP_PKEY *x25519_public_template;
+static bool x25519_keygen_key_ok;
+
+static void free_keygen_ctx(void *ctx)
+{
+    EVP_PKEY_CTX_free(ctx);
+}
+
+static void x25519_init(void)
+{
+    /* Any valid public value will do: the base point u = 9 (RFC 7748). */
+    static const uint8_t base_point[32] = { 9 };
+    x25519_keygen_key_ok = pthread_key_create(&x25519_keygen_key, free_keygen_ctx) == 0;
+    x25519_public_template = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, base_point,
+                                                            sizeof(base_point));
+}
+
+static EVP_PKEY *x25519_generate(void)
+{
+    EVP_PKEY *key = NULL;
+
+    pthread_once(&x25519_once, x25519_init);
+    if (!x25519_keygen_key_ok)
+        return EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+    EVP_PKEY_CTX *ctx = pthread_getspecific(x25519_keygen_key);
+    if (!ctx) {
+        ctx = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
+        if (!ctx || EVP_PKEY_keygen_init(ctx) != 1 ||
+            pthread_setspecific(x25519_keygen_key, ctx) != 0) {
+            EVP_PKEY_CTX_free(ctx);
+            return EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+        }
+    }
+    if (EVP_PKEY_generate(ctx, &key) != 1)
+        return NULL;
+    return key;
+}
+
+static EVP_PKEY *x25519_public(const uint8_t *pub, size_t len)
+{
+    pthread_once(&x25519_once, x25519_init);
+    if (!x25519_public_template)
+        return EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, pub, len);
+    EVP_PKEY *key = EVP_PKEY_dup(x25519_public_template);
+    if (key && EVP_PKEY_set1_encoded_public_key(key, pub, len) != 1) {
+        EVP_PKEY_free(key);
+        key = NULL;
+    }
+    return key;
+}
+
 static EVP_PKEY *generate(const struct crypto_dh_group *g)
 {
     const char *name = openssl_group_name(g);
@@ -88,7 +156,7 @@ static EVP_PKEY *generate(const struct crypto_dh_group *g)
 
     switch (g->kind) {
     case CRYPTO_DH_KIND_X25519:
-        return EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+        return x25519_generate();
     case CRYPTO_DH_KIND_ECP:
         return name ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", name) : NULL;
     case CRYPTO_DH_KIND_MODP:
@@ -399,7 +467,7 @@ int crypto_dh_compute(struct crypto_dh *dh, const uint8_t *peer_public, size_t p
         r = ecp_peer(dh, peer_public, peer_len, &peer);
         break;
     case CRYPTO_DH_KIND_X25519:
-        peer = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, peer_public, peer_len);
+        peer = x25519_public(peer_public, peer_len);
         r = peer ? 0 : -EIO;
         break;
     default:
@@ -416,8 +484,11 @@ int crypto_dh_compute(struct crypto_dh *dh, const uint8_t *peer_public, size_t p
     if (g->kind == CRYPTO_DH_KIND_MODP && EVP_PKEY_CTX_set_dh_pad(ctx, 1) != 1)
         goto out;
     /* Let OpenSSL validate the peer's key too (subgroup membership for
-     * MODP, on-curve for ECP). */
-    if (EVP_PKEY_derive_set_peer_ex(ctx, peer, 1) != 1) {
+     * MODP, on-curve for ECP). Every 32-byte string is an X25519 public
+     * value (RFC 7748 section 5): OpenSSL's check of one only asks that it
+     * be there, at the cost of another context; the low-order points are
+     * refused below by their all-zero result. */
+    if (EVP_PKEY_derive_set_peer_ex(ctx, peer, g->kind != CRYPTO_DH_KIND_X25519) != 1) {
         r = -EINVAL;
         goto out;
     }

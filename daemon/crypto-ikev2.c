@@ -234,12 +234,21 @@ int crypto_ikev2_signed_octets(const struct crypto_ike_keys *keys,
     return 0;
 }
 
-/* AUTH = prf(prf(secret, "Key Pad for IKEv2"), RealMessage | Nonce | prf(SK_p, IDx')) */
-static int shared_key_auth(const struct crypto_ike_keys *keys, const struct crypto_auth_input *in,
-                           const void *secret, size_t secret_len, uint8_t *out, size_t out_max)
+int crypto_ikev2_psk_pad(const struct crypto_prf *prf, const void *secret, size_t secret_len,
+                         uint8_t *out, size_t out_max)
+{
+    if (!prf || !secret || !secret_len || !out)
+        return -EINVAL;
+    return crypto_prf(prf, secret, secret_len,
+                      &(struct crypto_chunk) { key_pad, sizeof(key_pad) - 1 }, 1, out, out_max);
+}
+
+/* AUTH = prf(padded, RealMessage | Nonce | prf(SK_p, IDx')) */
+static int padded_key_auth(const struct crypto_ike_keys *keys, const struct crypto_auth_input *in,
+                           const uint8_t *padded, size_t padded_len, uint8_t *out, size_t out_max)
 {
     const struct crypto_prf *prf = keys->suite.prf;
-    uint8_t mac[CRYPTO_PRF_OUT_MAX], padded[CRYPTO_PRF_OUT_MAX];
+    uint8_t mac[CRYPTO_PRF_OUT_MAX];
     int r, mac_len;
 
     if (out_max < prf->out_len)
@@ -247,19 +256,57 @@ static int shared_key_auth(const struct crypto_ike_keys *keys, const struct cryp
     mac_len = id_mac(keys, in, mac);
     if (mac_len < 0)
         return mac_len;
-    r = crypto_prf(prf, secret, secret_len,
-                   &(struct crypto_chunk) { key_pad, sizeof(key_pad) - 1 }, 1,
-                   padded, sizeof(padded));
-    if (r >= 0) {
-        const struct crypto_chunk octets[] = {
-            { in->message, in->message_len },
-            { in->nonce, in->nonce_len },
-            { mac, (size_t)mac_len },
-        };
-        r = crypto_prf(prf, padded, (size_t)r, octets, 3, out, out_max);
-    }
+    const struct crypto_chunk octets[] = {
+        { in->message, in->message_len },
+        { in->nonce, in->nonce_len },
+        { mac, (size_t)mac_len },
+    };
+    r = crypto_prf(prf, padded, padded_len, octets, 3, out, out_max);
     crypto_wipe(mac, sizeof(mac));
+    return r;
+}
+
+/* AUTH = prf(prf(secret, "Key Pad for IKEv2"), RealMessage | Nonce | prf(SK_p, IDx')) */
+static int shared_key_auth(const struct crypto_ike_keys *keys, const struct crypto_auth_input *in,
+                           const void *secret, size_t secret_len, uint8_t *out, size_t out_max)
+{
+    uint8_t padded[CRYPTO_PRF_OUT_MAX];
+    int r;
+
+    if (out_max < keys->suite.prf->out_len)
+        return -ENOBUFS;
+    r = crypto_ikev2_psk_pad(keys->suite.prf, secret, secret_len, padded, sizeof(padded));
+    if (r >= 0)
+        r = padded_key_auth(keys, in, padded, (size_t)r, out, out_max);
     crypto_wipe(padded, sizeof(padded));
+    return r;
+}
+
+int crypto_ikev2_psk_auth_padded(const struct crypto_ike_keys *keys,
+                                 const struct crypto_auth_input *in,
+                                 const uint8_t *padded, size_t padded_len,
+                                 uint8_t *out, size_t out_max)
+{
+    if (!auth_input_ok(keys, in) || !padded || padded_len != keys->suite.prf->out_len || !out)
+        return -EINVAL;
+    return padded_key_auth(keys, in, padded, padded_len, out, out_max);
+}
+
+int crypto_ikev2_psk_auth_padded_verify(const struct crypto_ike_keys *keys,
+                                        const struct crypto_auth_input *in,
+                                        const uint8_t *padded, size_t padded_len,
+                                        const uint8_t *auth, size_t auth_len)
+{
+    uint8_t expected[CRYPTO_PRF_OUT_MAX];
+    int r;
+
+    if (!auth && auth_len)
+        return -EINVAL;
+    r = crypto_ikev2_psk_auth_padded(keys, in, padded, padded_len, expected, sizeof(expected));
+    if (r < 0)
+        return r;
+    r = (size_t)r == auth_len && crypto_memequal(expected, auth, auth_len);
+    crypto_wipe(expected, sizeof(expected));
     return r;
 }
 

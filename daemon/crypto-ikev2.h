@@ -135,6 +135,23 @@ int crypto_ikev2_psk_auth(const struct crypto_ike_keys *keys,
                           const void *secret, size_t secret_len,
                           uint8_t *out, size_t out_max);
 
+/* The same in two steps, for a caller that keeps the first one per secret
+ * (ikev2-psk-pad.c): crypto_ikev2_psk_pad writes prf(secret, "Key Pad for
+ * IKEv2") (prf->out_len bytes; key material: wipe it) and returns its
+ * length; the _padded calls take it (padded_len must be the IKE SA's PRF's
+ * output length) instead of the secret, with the results and return values
+ * of crypto_ikev2_psk_auth and crypto_ikev2_psk_auth_verify. */
+int crypto_ikev2_psk_pad(const struct crypto_prf *prf, const void *secret, size_t secret_len,
+                         uint8_t *out, size_t out_max);
+int crypto_ikev2_psk_auth_padded(const struct crypto_ike_keys *keys,
+                                 const struct crypto_auth_input *in,
+                                 const uint8_t *padded, size_t padded_len,
+                                 uint8_t *out, size_t out_max);
+int crypto_ikev2_psk_auth_padded_verify(const struct crypto_ike_keys *keys,
+                                        const struct crypto_auth_input *in,
+                                        const uint8_t *padded, size_t padded_len,
+                                        const uint8_t *auth, size_t auth_len);
+
 /* After EAP (RFC 7296 2.16): the same computation with the EAP MSK as the
  * shared secret, or SK_pi / SK_pr (the side's own, per in->initiator) when
  * the method produced no MSK (msk NULL / msk_len 0, e.g. EAP-GTC, EAP-MD5). */

@@ -173,7 +173,7 @@ int crypto_sk_encrypt(const struct crypto_ike_keys *keys, bool from_initiator,
 
     /* Fresh random IV: CBC needs unpredictability; for GCM 64 random bits
      * never repeat within the few thousand messages of an IKE SA. */
-    r = crypto_random(iv, d.encr->iv_len);
+    r = crypto_random_public(iv, d.encr->iv_len);
     if (r < 0)
         return r;
     if (plaintext_len)

@@ -139,6 +139,11 @@ const struct crypto_dh_group *crypto_dh_group_find(uint16_t ikev2_id);
 /* Cryptographically strong random bytes (RAND_bytes): SPIs, nonces, IVs,
  * cookie secrets. -EIO when the generator fails (never silently weak). */
 int crypto_random(void *buf, size_t len);
+/* The same for values that are not secret: sent in clear (SPIs, nonces,
+ * IVs) or spreading timers. Drawn from a per-thread block of RAND_bytes
+ * output, so that small requests do not each cost OpenSSL's per-call
+ * system call (crypto-random.c). Never for keys or private values. */
+int crypto_random_public(void *buf, size_t len);
 
 /* Constant-time comparison (CRYPTO_memcmp): true when equal. For MACs, AUTH
  * payloads, cookies. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "eap.h"
+#include "ikev2-psk-pad.h"
 
 static int psk_verify(const struct ikev2_auth_context *ctx, const struct ikev2_auth *auth,
                       char *reason, size_t reason_len)
@@ -18,8 +19,12 @@ static int psk_verify(const struct ikev2_auth_context *ctx, const struct ikev2_a
         snprintf(reason, reason_len, "the tunnel group has no pre-shared key");
         return 0;
     }
-    int r = crypto_ikev2_psk_auth_verify(ctx->keys, &ctx->input, ctx->group->psk.data, ctx->group->psk.len,
-                                         auth->data, auth->len);
+    uint8_t padded[CRYPTO_PRF_OUT_MAX];
+    int r = ikev2_psk_pad(&ctx->group->psk, ctx->keys->suite.prf, padded);
+    if (r >= 0)
+        r = crypto_ikev2_psk_auth_padded_verify(ctx->keys, &ctx->input, padded, (size_t)r,
+                                                auth->data, auth->len);
+    crypto_wipe(padded, sizeof(padded));
     if (r == 0)
         snprintf(reason, reason_len, "pre-shared key mismatch");
     return r;
@@ -30,7 +35,12 @@ static int psk_sign(const struct ikev2_auth_context *ctx, uint8_t *method, uint8
     if (ctx->group->psk.len == 0)
         return -ENOKEY;
     *method = IKEV2_AUTH_SHARED_KEY_MIC;
-    return crypto_ikev2_psk_auth(ctx->keys, &ctx->input, ctx->group->psk.data, ctx->group->psk.len, data, max);
+    uint8_t padded[CRYPTO_PRF_OUT_MAX];
+    int r = ikev2_psk_pad(&ctx->group->psk, ctx->keys->suite.prf, padded);
+    if (r >= 0)
+        r = crypto_ikev2_psk_auth_padded(ctx->keys, &ctx->input, padded, (size_t)r, data, max);
+    crypto_wipe(padded, sizeof(padded));
+    return r;
 }
 
 const struct ikev2_peer_auth_method ikev2_peer_auth_psk = { "psk", IKEV2_AUTH_KIND_SHARED_KEY, 0, psk_verify };

@@ -23,6 +23,7 @@
 #include "ikev2-half-open.h"
 #include "ikev2-init-copy.h"
 #include "ikev2-initiator.h"
+#include "ikev2-psk-pad.h"
 #include "ikev2-sa.h"
 #include "ikev2-ts.h"
 #include "ikev2-wire.h"
@@ -174,6 +175,15 @@ int ikev2_auth_our_mac(struct ikev2_ike_sa *sa, bool eap, const uint8_t *secret,
         return crypto_ikev2_eap_auth(&sa->keys, &in, secret, secret_len, out, max);
     if (secret_len == 0)
         return -ENOKEY;
+    if (sa->group && secret == sa->group->psk.data && secret_len == sa->group->psk.len) {
+        /* The tunnel group's PSK: its padded key is kept (ikev2-psk-pad.c). */
+        uint8_t padded[CRYPTO_PRF_OUT_MAX];
+        int r = ikev2_psk_pad(&sa->group->psk, sa->keys.suite.prf, padded);
+        if (r >= 0)
+            r = crypto_ikev2_psk_auth_padded(&sa->keys, &in, padded, (size_t)r, out, max);
+        crypto_wipe(padded, sizeof(padded));
+        return r;
+    }
     return crypto_ikev2_psk_auth(&sa->keys, &in, secret, secret_len, out, max);
 }
 

@@ -787,7 +787,7 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     sa->state = IKEV2_SA_INIT_PENDING;
     sa->ispi = hdr->ispi;
     do {
-        if (crypto_random(&sa->rspi, sizeof(sa->rspi)) < 0)
+        if (crypto_random_public(&sa->rspi, sizeof(sa->rspi)) < 0)
             goto out_free;
     } while (sa->rspi == 0 || hashmap_get(ike->sas, &sa->rspi, sizeof(sa->rspi)));
     sa->local = pkt->local;
@@ -803,7 +803,7 @@ static void handle_ike_sa_init(struct ike *ike, const struct ike_packet *pkt, co
     sa->ni_len = nonce.len;
     sa->nr_len = IKEV2_NONCE_LEN;
     sa->fragmentation = ikev2_notify_find(&msg->payloads, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
-    if (crypto_random(sa->nr, sa->nr_len) < 0)
+    if (crypto_random_public(sa->nr, sa->nr_len) < 0)
         goto out_free;
     sa->init_request = malloc(pkt->len);
     if (!sa->init_request)

@@ -88,14 +88,20 @@ static void list_remove(struct job_list *list, struct job *job)
     job->next = job->prev = NULL;
 }
 
-/* Called with the lock held. The eventfd is a counter: one write per
- * finished job is harmless and cannot block short of 2^64-1 pending. */
+/* Called with the lock held. The eventfd is a counter that cannot block
+ * short of 2^64-1 pending. Only the job that finds the finished list empty
+ * writes it (a system call saved per job under load): the loop detaches the
+ * whole list under the lock after that wakeup, so a job appended to a
+ * non-empty list goes with the job whose write woke the loop. */
 static void signal_finished(struct job_pool *pool, struct job *job)
 {
     static const uint64_t one = 1;
+    bool wake = !pool->finished.head;
 
     job->state = JOB_FINISHED;
     list_append(&pool->finished, job);
+    if (!wake)
+        return;
     /* A failed write can only be EAGAIN on counter overflow, which means a
      * wakeup is already pending; nothing is lost. */
     ssize_t n = write(pool->event_fd, &one, sizeof(one));

@@ -3,6 +3,7 @@
 #define SD_JOURNAL_SUPPRESS_LOCATION    /* we pass the caller's location */
 
 #include "log.h"
+#include "log-batch.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -188,9 +189,8 @@ static void write_stderr(int priority, enum config_subsystem subsys, const struc
     append_escaped(line, room, &pos, message, LOG_MESSAGE_MAX);
     line[pos++] = '\n';                /* room was kept for it: a cut line ends too */
 
-    /* One write per line keeps lines from different threads whole. */
-    ssize_t n = write(STDERR_FILENO, line, pos);
-    (void)n;
+    /* Whole lines, gathered per loop iteration on the loop's thread. */
+    log_batch_write(priority, line, pos);
 }
 
 /* Builds "KEY=value" in storage and points the next iovec at it. Values are

@@ -61,6 +61,16 @@ typedef void (*log_tap_fn)(int priority, enum config_subsystem subsys, const str
                            const char *message);
 void log_set_tap(log_tap_fn tap);
 
+/* stderr lines of the calling thread (the event loop's), info and debug,
+ * are gathered from log_batch_begin on and written out by log_flush, when
+ * the buffer is full, before a notice, warning or error line, at exit and
+ * on a fatal signal; log_batch_end writes out and stops. Other threads'
+ * lines are written at once. The loop's flushes: log_batch_start
+ * (log-batch.h). */
+void log_batch_begin(void);
+void log_batch_end(void);
+void log_flush(void);
+
 void log_set_debug_level(enum config_subsystem subsys, uint8_t level);
 uint8_t log_get_debug_level(enum config_subsystem subsys);
 

@@ -14,6 +14,7 @@
 #include "control.h"
 #include "crypto-preload.h"
 #include "ike.h"
+#include "log-batch.h"
 #include "log.h"
 #include "vpnd-build.h"
 #include "vpnd-kernel.h"
@@ -278,7 +279,12 @@ int vpnd_run(struct vpnd *vpnd)
     log_info(CONFIG_SUBSYS_MAIN, "vpnd %s started (pid %d, configuration %s, control socket %s)",
              VPND_VERSION, (int)getpid(), vpnd->config_path, control_server_path(vpnd->control));
 
-    int r = sd_event_loop(vpnd->event);
+    /* Log lines go out in blocks while the loop runs (log-batch.c). */
+    int r = log_batch_start(vpnd->event);
+    if (r < 0)
+        log_warning_errno(CONFIG_SUBSYS_MAIN, r, "log lines are written one by one: %m");
+    r = sd_event_loop(vpnd->event);
+    log_batch_stop();
     if (r < 0)
         return log_error_errno(CONFIG_SUBSYS_MAIN, r, "event loop failed: %m");
     log_info(CONFIG_SUBSYS_MAIN, "stopped");

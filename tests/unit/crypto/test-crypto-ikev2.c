@@ -253,6 +253,28 @@ static void test_psk_auth(void)
     /* The other side's AUTH is not this side's. */
     CHECK_INT_EQ(crypto_ikev2_psk_auth_verify(&k, &r_in, psk, strlen(psk), auth, 32), 0);
 
+    /* In two steps (the padded key kept per secret): the same values. */
+    uint8_t padded[CRYPTO_PRF_OUT_MAX];
+    CHECK_INT_EQ(crypto_ikev2_psk_pad(k.suite.prf, psk, strlen(psk), padded, sizeof(padded)), 32);
+    CHECK(hex_equal(padded, 32, "979c3f18faf154e0952187eec3766299b65b7535bef70169dfa176253b95f978"));
+    r = crypto_ikev2_psk_auth_padded(&k, &r_in, padded, 32, auth, sizeof(auth));
+    CHECK_INT_EQ(r, 32);
+    CHECK(hex_equal(auth, 32, auth_r));
+    r = crypto_ikev2_psk_auth_padded(&k, &i_in, padded, 32, auth, sizeof(auth));
+    CHECK_INT_EQ(r, 32);
+    CHECK(hex_equal(auth, 32, auth_i));
+    CHECK_INT_EQ(crypto_ikev2_psk_auth_padded_verify(&k, &i_in, padded, 32, auth, 32), 1);
+    CHECK_INT_EQ(crypto_ikev2_psk_auth_padded_verify(&k, &r_in, padded, 32, auth, 32), 0);
+    CHECK_INT_EQ(crypto_ikev2_psk_auth_padded_verify(&k, &i_in, padded, 32, auth, 31), 0);
+    auth[0] ^= 1;
+    CHECK_INT_EQ(crypto_ikev2_psk_auth_padded_verify(&k, &i_in, padded, 32, auth, 32), 0);
+    auth[0] ^= 1;
+    /* The padded key must be the PRF's length. */
+    CHECK_INT_EQ(crypto_ikev2_psk_auth_padded(&k, &i_in, padded, 31, auth, sizeof(auth)), -EINVAL);
+    CHECK_INT_EQ(crypto_ikev2_psk_auth_padded(&k, &i_in, padded, 32, auth, 31), -ENOBUFS);
+    CHECK_INT_EQ(crypto_ikev2_psk_pad(k.suite.prf, psk, 0, padded, sizeof(padded)), -EINVAL);
+    crypto_wipe(padded, sizeof(padded));
+
     CHECK_INT_EQ(crypto_ikev2_psk_auth(&k, &i_in, psk, strlen(psk), auth, 31), -ENOBUFS);
     CHECK_INT_EQ(crypto_ikev2_psk_auth(&k, &i_in, psk, 0, auth, sizeof(auth)), -EINVAL);
     i_in.nonce_len = 15;
