@@ -285,6 +285,30 @@ static int conn_respond(struct control_conn *conn, json_object *resp)
     return r;
 }
 
+/* A large answer goes to the kernel in one write: with the default send
+ * buffer (some 200 kB) a list of 10,000 sessions (5.5 MB) went out in
+ * socket-fulls, each one waiting for the client to read and then for this
+ * loop to come back between its IKE work (in the emulated test bed, with
+ * thousands of liveness checks a minute, that was most of the listing's
+ * time). As root vpnd may go past net.core.wmem_max (SO_SNDBUFFORCE);
+ * otherwise the kernel caps it there. Best effort: without it the answer
+ * goes out as before. */
+static void conn_fit_send_buffer(struct control_conn *conn)
+{
+    size_t want = conn->out.len - conn->out.start;
+    int have = 0;
+    socklen_t len = sizeof(have);
+    if (want > CONTROL_MAX_SEND_BUFFER)
+        want = CONTROL_MAX_SEND_BUFFER;
+    /* The kernel doubles what it is given (room for its bookkeeping) and
+     * reports the doubled size. */
+    if (getsockopt(conn->fd, SOL_SOCKET, SO_SNDBUF, &have, &len) < 0 || have < 0 || (size_t)have / 2 >= want)
+        return;
+    int size = (int)want;
+    if (setsockopt(conn->fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+        (void)setsockopt(conn->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 static void conn_handle_request(struct control_conn *conn, json_object *request)
 {
     struct control_server *server = conn->server;
@@ -296,6 +320,8 @@ static void conn_handle_request(struct control_conn *conn, json_object *request)
     json_object *resp = control_dispatch(server->vpnd, &conn->client, request);
     if (conn_respond(conn, resp) < 0)
         conn->close_after_flush = true;
+    else
+        conn_fit_send_buffer(conn);
 }
 
 /* Parses and answers the complete requests buffered, one at a time: the

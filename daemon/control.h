@@ -78,6 +78,7 @@ const struct control_command *control_command_find(const char *name);
 /* Limits per connection. */
 #define CONTROL_MAX_REQUEST    (64 * 1024)          /* one request line */
 #define CONTROL_MAX_OUTPUT     (4 * 1024 * 1024)    /* unread output beyond the current response */
+#define CONTROL_MAX_SEND_BUFFER (32 * 1024 * 1024)  /* a large answer's socket send buffer, at most */
 #define CONTROL_IDLE_TIMEOUT_USEC (60ULL * 1000000ULL)
 #define CONTROL_MAX_CLIENTS    64
 /* After a protocol error: how long and how much input is discarded before

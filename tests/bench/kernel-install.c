@@ -9,7 +9,13 @@
  * another (tests/bench/kernel-install-run, README "Kernel install time").
  *
  *   vpnd-kernel-install -n N [--allocspi] [--hthresh remote-access|keep]
- *                       [--network PREFIX] [--route-dev DEV]
+ *                       [--network PREFIX] [--route-dev DEV] [--dump R]
+ *
+ * --dump R: then R times the one XFRM_MSG_GETSA dump that each `vpnctl
+ * sessions`, `sas` and `ipsec` costs vpnd (xfrm-snapshot.c), its 2N SAs
+ * parsed and indexed: wall and CPU time (the kernel's side of the dump runs
+ * in our recvmsg calls, so it is in the system time) and the XFRM system
+ * calls, best and median.
  *
  * Run as root in a network namespace of its own: it installs and leaves
  * what it installed (the namespace goes with it).
@@ -21,12 +27,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "child-sa.h"
 #include "crypto.h"
 #include "kernel-timing.h"
 #include "route.h"
 #include "xfrm.h"
+#include "xfrm-snapshot.h"
 
 #define SOURCES 32              /* the benchmark's client addresses */
 
@@ -48,8 +57,69 @@ static int compare_u32(const void *a, const void *b)
 static void usage(void)
 {
     fprintf(stderr, "usage: vpnd-kernel-install -n N [--allocspi] [--hthresh remote-access|keep] "
-                    "[--network PREFIX] [--route-dev DEV]\n");
+                    "[--network PREFIX] [--route-dev DEV] [--dump R]\n");
     exit(2);
+}
+
+static double ms_of(const struct timeval *tv)
+{
+    return (double)tv->tv_sec * 1000.0 + (double)tv->tv_usec / 1000.0;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* R snapshots of the kernel's SAs, as a view takes them; 0 or -errno. */
+static int time_dumps(struct xfrm_handle *x, unsigned long reps, size_t expected)
+{
+    double *wall = calloc(reps, sizeof(double)), *user = calloc(reps, sizeof(double)),
+           *sys = calloc(reps, sizeof(double)), *calls = calloc(reps, sizeof(double));
+    int r = 0;
+    if (!wall || !user || !sys || !calls)
+        r = -ENOMEM;
+    for (unsigned long i = 0; r == 0 && i < reps; i++) {
+        struct timespec t0, t1;
+        struct rusage u0, u1;
+        struct xfrm_io_counters io0, io1;
+        struct xfrm_snapshot *snap = NULL;
+        struct xfrm_status st;
+        xfrm_get_io_counters(x, &io0);
+        getrusage(RUSAGE_SELF, &u0);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        r = xfrm_snapshot_take(x, &snap, &st);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        getrusage(RUSAGE_SELF, &u1);
+        xfrm_get_io_counters(x, &io1);
+        if (r < 0)
+            break;
+        if (xfrm_snapshot_size(snap) != expected) {
+            fprintf(stderr, "dump: %zu SAs, not %zu\n", xfrm_snapshot_size(snap), expected);
+            r = -EBADMSG;
+        }
+        xfrm_snapshot_free(snap);
+        wall[i] = (double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+        user[i] = ms_of(&u1.ru_utime) - ms_of(&u0.ru_utime);
+        sys[i] = ms_of(&u1.ru_stime) - ms_of(&u0.ru_stime);
+        calls[i] = (double)(io1.syscalls - io0.syscalls);
+    }
+    if (r == 0) {
+        double *cols[] = { wall, user, sys, calls };
+        const char *names[] = { "wall ms", "user ms", "system ms", "XFRM system calls" };
+        printf("dump of %zu SAs, %lu times:", expected, reps);
+        for (size_t c = 0; c < 4; c++) {
+            qsort(cols[c], reps, sizeof(double), compare_double);
+            printf("%s %s best %.1f median %.1f", c ? ";" : "", names[c], cols[c][0], cols[c][(reps - 1) / 2]);
+        }
+        printf("\n");
+    }
+    free(wall);
+    free(user);
+    free(sys);
+    free(calls);
+    return r;
 }
 
 static void set_address(union ike_sockaddr *a, const char *text, uint16_t port)
@@ -68,9 +138,10 @@ int main(int argc, char **argv)
         { "hthresh", required_argument, NULL, 't' },
         { "network", required_argument, NULL, 'w' },
         { "route-dev", required_argument, NULL, 'r' },
+        { "dump", required_argument, NULL, 'd' },
         { NULL, 0, NULL, 0 },
     };
-    unsigned long n = 0;
+    unsigned long n = 0, dumps = 0;
     bool allocspi = false, hash = true;
     const char *network = "0.0.0.0/0", *route_dev = NULL;
     int o;
@@ -86,6 +157,7 @@ int main(int argc, char **argv)
             break;
         case 'w': network = optarg; break;
         case 'r': route_dev = optarg; break;
+        case 'd': dumps = strtoul(optarg, NULL, 10); break;
         default: usage();
         }
     }
@@ -178,6 +250,10 @@ int main(int argc, char **argv)
         printf(" %u", each_usec[from + (to - from - 1) / 2]);
     }
     printf("\n");
+    if (dumps && (r = time_dumps(x, dumps, 2 * n)) < 0) {
+        fprintf(stderr, "dump: %s\n", strerror(-r));
+        return 1;
+    }
     free(each_usec);
     route_close(routes);
     xfrm_close(x);

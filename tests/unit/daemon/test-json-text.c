@@ -7,6 +7,7 @@
  * exactly what that parser refuses.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -284,9 +285,59 @@ static void test_reader_as_strict_as_the_socket(void)
     }
 }
 
+/* Strings are scanned eight bytes at a time: every byte value, at every
+ * place in and across those words, must be judged as one by one. */
+static void test_reader_strings_word_by_word(void)
+{
+    for (unsigned b = 0; b < 256; b++) {
+        for (size_t pos = 0; pos < 20; pos++) {
+            char text[28];
+            struct json_reader r;
+            bool plain = b >= 0x20 && b < 0x80 && b != '"' && b != '\\';
+            memcpy(text, "[\"", 2);
+            memset(text + 2, 'a', 24);
+            text[2 + pos] = (char)b;
+            memcpy(text + 26, "\"]", 2);
+            json_reader_init(&r, text, sizeof(text));
+            CHECK_INT_EQ(json_reader_next(&r), JSON_TOKEN_ARRAY_BEGIN);
+            enum json_token t = json_reader_next(&r);
+            if (b == '"') {             /* the string ends there; "aaa..." after it is no JSON */
+                CHECK_INT_EQ(t, JSON_TOKEN_STRING);
+                CHECK(r.len == pos);
+                CHECK_INT_EQ(json_reader_next(&r), JSON_TOKEN_ERROR);
+            } else if (plain) {
+                CHECK_INT_EQ(t, JSON_TOKEN_STRING);
+                CHECK(r.len == 24 && !r.escaped);
+                CHECK_INT_EQ(json_reader_next(&r), JSON_TOKEN_ARRAY_END);
+                CHECK_INT_EQ(json_reader_next(&r), JSON_TOKEN_END);
+            } else {                    /* a control byte, "\a", a lone non-ASCII byte */
+                CHECK_INT_EQ(t, JSON_TOKEN_ERROR);
+            }
+        }
+    }
+    /* A UTF-8 sequence and an escape across a word's end. */
+    for (size_t pos = 0; pos < 20; pos++) {
+        static const char *const pairs[] = { "\xc3\xa9", "\\n" };
+        for (size_t k = 0; k < 2; k++) {
+            char text[28];
+            struct json_reader r;
+            memcpy(text, "[\"", 2);
+            memset(text + 2, 'a', 24);
+            memcpy(text + 2 + pos, pairs[k], 2);
+            memcpy(text + 26, "\"]", 2);
+            json_reader_init(&r, text, sizeof(text));
+            CHECK_INT_EQ(json_reader_next(&r), JSON_TOKEN_ARRAY_BEGIN);
+            CHECK_INT_EQ(json_reader_next(&r), JSON_TOKEN_STRING);
+            CHECK(r.len == 24 && r.escaped == (k == 1));
+            CHECK_INT_EQ(json_reader_next(&r), JSON_TOKEN_ARRAY_END);
+        }
+    }
+}
+
 TEST_MAIN(TEST(test_writer_structure),
           TEST(test_writer_errors_are_sticky),
           TEST(test_writer_escaping),
           TEST(test_reader_tokens),
           TEST(test_reader_strings_and_numbers),
-          TEST(test_reader_as_strict_as_the_socket))
+          TEST(test_reader_as_strict_as_the_socket),
+          TEST(test_reader_strings_word_by_word))
