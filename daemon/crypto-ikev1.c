@@ -232,25 +232,16 @@ int crypto_ikev1_phase1_hash(const struct crypto_ikev1_keys *keys,
                       out, out_max);
 }
 
-static int verify(int computed, const uint8_t *expected, const uint8_t *got, size_t got_len)
-{
-    if (computed < 0)
-        return computed;
-    return (size_t)computed == got_len && crypto_memequal(expected, got, got_len) ? 1 : 0;
-}
-
 int crypto_ikev1_phase1_hash_verify(const struct crypto_ikev1_keys *keys,
                                     const struct crypto_ikev1_phase1_input *in,
                                     const uint8_t *hash, size_t hash_len)
 {
     uint8_t want[CRYPTO_PRF_OUT_MAX];
-    int r;
 
     if (!hash && hash_len)
         return -EINVAL;
-    r = verify(crypto_ikev1_phase1_hash(keys, in, want, sizeof(want)), want, hash, hash_len);
-    crypto_wipe(want, sizeof(want));
-    return r;
+    return crypto_matches(crypto_ikev1_phase1_hash(keys, in, want, sizeof(want)), want, sizeof(want), hash,
+                          hash_len);
 }
 
 static void put_be32(uint8_t out[4], uint32_t v)
@@ -284,14 +275,11 @@ int crypto_ikev1_message_hash_verify(const struct crypto_ikev1_keys *keys, uint3
                                      const uint8_t *hash, size_t hash_len)
 {
     uint8_t want[CRYPTO_PRF_OUT_MAX];
-    int r;
 
     if (!hash && hash_len)
         return -EINVAL;
-    r = verify(crypto_ikev1_message_hash(keys, message_id, ni, ni_len, rest, rest_len,
-                                         want, sizeof(want)), want, hash, hash_len);
-    crypto_wipe(want, sizeof(want));
-    return r;
+    return crypto_matches(crypto_ikev1_message_hash(keys, message_id, ni, ni_len, rest, rest_len, want, sizeof(want)),
+                          want, sizeof(want), hash, hash_len);
 }
 
 int crypto_ikev1_qm_hash3(const struct crypto_ikev1_keys *keys, uint32_t message_id,

@@ -298,16 +298,11 @@ int crypto_ikev2_psk_auth_padded_verify(const struct crypto_ike_keys *keys,
                                         const uint8_t *auth, size_t auth_len)
 {
     uint8_t expected[CRYPTO_PRF_OUT_MAX];
-    int r;
 
     if (!auth && auth_len)
         return -EINVAL;
-    r = crypto_ikev2_psk_auth_padded(keys, in, padded, padded_len, expected, sizeof(expected));
-    if (r < 0)
-        return r;
-    r = (size_t)r == auth_len && crypto_memequal(expected, auth, auth_len);
-    crypto_wipe(expected, sizeof(expected));
-    return r;
+    return crypto_matches(crypto_ikev2_psk_auth_padded(keys, in, padded, padded_len, expected, sizeof(expected)),
+                          expected, sizeof(expected), auth, auth_len);
 }
 
 int crypto_ikev2_psk_auth(const struct crypto_ike_keys *keys,
@@ -341,16 +336,9 @@ int crypto_ikev2_psk_auth_verify(const struct crypto_ike_keys *keys,
                                  const uint8_t *auth, size_t auth_len)
 {
     uint8_t expected[CRYPTO_PRF_OUT_MAX];
-    int r;
 
     if (!auth && auth_len)
         return -EINVAL;
-    r = crypto_ikev2_psk_auth(keys, in, secret, secret_len, expected, sizeof(expected));
-    if (r < 0)
-        return r;
-    /* The length is public (the PRF's); only the contents are compared in
-     * constant time. */
-    r = (size_t)r == auth_len && crypto_memequal(expected, auth, auth_len);
-    crypto_wipe(expected, sizeof(expected));
-    return r;
+    return crypto_matches(crypto_ikev2_psk_auth(keys, in, secret, secret_len, expected, sizeof(expected)),
+                          expected, sizeof(expected), auth, auth_len);
 }

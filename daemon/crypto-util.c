@@ -38,3 +38,12 @@ void crypto_wipe(void *buf, size_t len)
     if (buf && len)
         OPENSSL_cleanse(buf, len);
 }
+
+int crypto_matches(int computed, void *expected, size_t expected_size, const void *got, size_t got_len)
+{
+    /* An empty MAC never matches, even an empty one. */
+    int r = computed < 0 ? computed
+                         : computed > 0 && (size_t)computed == got_len && got && crypto_memequal(expected, got, got_len);
+    crypto_wipe(expected, expected_size);
+    return r;
+}

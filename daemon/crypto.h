@@ -152,6 +152,13 @@ bool crypto_memequal(const void *a, const void *b, size_t len);
 /* Wipes key material (OPENSSL_cleanse: not optimised away). */
 void crypto_wipe(void *buf, size_t len);
 
+/* For the *_verify functions: `computed` is what computing the expected
+ * MAC into expected (expected_size bytes) returned, a length or a negative
+ * errno. 1 when the expected MAC equals got (in constant time; the length
+ * is public), 0 when not (an empty MAC never matches), the errno when computing failed. Wipes expected
+ * either way. */
+int crypto_matches(int computed, void *expected, size_t expected_size, const void *got, size_t got_len);
+
 /* A piece of input for the functions that hash a concatenation
  * (prf(K, a | b | c)) without copying it together first. */
 struct crypto_chunk {

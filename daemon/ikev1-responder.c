@@ -537,7 +537,7 @@ static int check_hash(struct ikev1_isakmp_sa *sa, const struct ikev1_header *hdr
         uint8_t want[CRYPTO_PRF_OUT_MAX];
         int n = crypto_ikev1_qm_hash3(&sa->keys, hdr->message_id, qm->ni, qm->ni_len, qm->nr, qm->nr_len, want,
                                       sizeof(want));
-        return n > 0 && (size_t)n == span.hash_len && crypto_memequal(want, span.hash, span.hash_len);
+        return crypto_matches(n, want, sizeof(want), span.hash, span.hash_len) > 0;
     }
     int r = crypto_ikev1_message_hash_verify(&sa->keys, hdr->message_id, NULL, 0, span.covered, span.covered_len,
                                              span.hash, span.hash_len);

@@ -225,11 +225,8 @@ static int final_auth_over(const uint8_t *request, size_t request_len, void *arg
     uint8_t expected[IKEV2_AUTH_DATA_MAX];
     c->in.message = request;
     c->in.message_len = request_len;
-    int r = crypto_ikev2_eap_auth(&c->sa->keys, &c->in, c->msk, c->msk_len, expected, sizeof(expected));
-    if (r > 0)
-        r = (size_t)r == c->auth->len && crypto_memequal(expected, c->auth->data, c->auth->len);
-    crypto_wipe(expected, sizeof(expected));
-    return r;
+    return crypto_matches(crypto_ikev2_eap_auth(&c->sa->keys, &c->in, c->msk, c->msk_len, expected, sizeof(expected)),
+                          expected, sizeof(expected), c->auth->data, c->auth->len);
 }
 
 /* After EAP-Success: the client's AUTH with the MSK (or SK_pi), then ours

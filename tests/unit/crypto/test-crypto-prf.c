@@ -166,6 +166,26 @@ static void test_memequal_wipe(void)
     CHECK(a[0] == 0 && a[3] == 0);
 }
 
+/* crypto_matches: what the *_verify functions return. */
+static void test_matches(void)
+{
+    const uint8_t got[4] = { 1, 2, 3, 4 }, other[4] = { 1, 2, 3, 5 };
+    uint8_t expected[8];
+
+    memcpy(expected, got, 4);
+    CHECK_INT_EQ(crypto_matches(4, expected, sizeof(expected), got, 4), 1);
+    CHECK(expected[0] == 0 && expected[3] == 0);                /* wiped */
+    memcpy(expected, got, 4);
+    CHECK_INT_EQ(crypto_matches(4, expected, sizeof(expected), other, 4), 0);
+    memcpy(expected, got, 4);
+    CHECK_INT_EQ(crypto_matches(4, expected, sizeof(expected), got, 3), 0);   /* a prefix is not the MAC */
+    CHECK_INT_EQ(crypto_matches(0, expected, sizeof(expected), got, 0), 0);   /* nor is nothing */
+    CHECK_INT_EQ(crypto_matches(0, expected, sizeof(expected), NULL, 0), 0);
+    memcpy(expected, got, 4);
+    CHECK_INT_EQ(crypto_matches(-EINVAL, expected, sizeof(expected), got, 4), -EINVAL);
+    CHECK(expected[0] == 0);
+}
+
 TEST_MAIN(TEST(test_hmac_rfc4231), TEST(test_hmac_chunks_and_sha1), TEST(test_hmac_errors),
           TEST(test_prf_plus_known_answer), TEST(test_prf_plus_limit), TEST(test_registry),
-          TEST(test_random), TEST(test_memequal_wipe))
+          TEST(test_random), TEST(test_memequal_wipe), TEST(test_matches))
