@@ -266,8 +266,14 @@ lsw_env() {
 # the client's inbound SPI, the responder's outbound), from whack --status
 # ("esp.OUT@PEER esp.IN@ME").  lsw_child_spis NAME CONN
 lsw_child_spis() {
-  lsw_whack "$1" --status | grep -F "\"$2\"" | grep -Eo 'esp\.[0-9a-f]+@[^ ]+ esp\.[0-9a-f]+@[^ ]+' | tail -n 1 |
-    sed -E 's/esp\.([0-9a-f]+)@[^ ]+ esp\.([0-9a-f]+)@.*/0x\2 0x\1/'
+  local spis out in
+  # whack drops leading zeros (esp.258396b); vpnd's log and ip xfrm write
+  # eight digits.
+  spis=$(lsw_whack "$1" --status | grep -F "\"$2\"" | grep -Eo 'esp\.[0-9a-f]+@[^ ]+ esp\.[0-9a-f]+@[^ ]+' | tail -n 1 |
+    sed -E 's/esp\.([0-9a-f]+)@[^ ]+ esp\.([0-9a-f]+)@.*/\2 \1/')
+  read -r in out <<< "$spis"
+  [ -n "$out" ] || return 0
+  printf '0x%08x 0x%08x\n' "0x$in" "0x$out"
 }
 
 # Prints the states of instance NAME (whack --showstates: one line per
