@@ -70,6 +70,7 @@ struct acct_target {
     struct acct_record *replay;         /* the spooled record being resent */
     sd_event_source *probe;
     bool unreachable_logged;
+    bool replay_caught_up;              /* a server answers; the next records are still being written */
 };
 
 struct accounting_session {
@@ -136,6 +137,7 @@ static struct acct_target *target_find(struct accounting *a, const char *name)
 }
 
 static void probe_arm(struct acct_target *t, uint64_t delay_usec);
+static void replay_next(struct acct_target *t);
 
 static int target_new(struct accounting *a, struct vpnd_config *config, const struct config_aaa_group *g,
                       struct acct_target **ret)
@@ -265,7 +267,11 @@ static void on_spool_written(void *userdata, int r)
         t->acct->stats.spooled++;
         log_notice(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': accounting %s spooled to %s (%zu waiting): %s",
                    t->name, note->what, acct_spool_directory(t->spool), spool_waiting(t), note->reason);
-        probe_arm(t, 0);
+        if (t->replay_caught_up && !t->replay && !t->acct->stopping) {
+            t->replay_caught_up = false;
+            replay_next(t);
+        } else
+            probe_arm(t, 0);
     } else
         spool_lost(t, note->what, note->reason, r);
     free(note);
@@ -299,8 +305,6 @@ static bool spool_busy(const struct acct_target *t)
     return spool_waiting(t) > 0;
 }
 
-static void replay_next(struct acct_target *t);
-
 static void on_response(const struct radius_response *resp, int error, const char *reason, void *userdata)
 {
     struct acct_record *rec = userdata;
@@ -325,8 +329,11 @@ static void on_response(const struct radius_response *resp, int error, const cha
                            "directly again", t->name, acct_spool_directory(t->spool));
             t->unreachable_logged = false;
             free(rec);
-            if (!a->stopping)
+            if (!a->stopping) {
                 replay_next(t);
+                /* Sent as soon as they are durable (on_spool_written), not a dead-time later. */
+                t->replay_caught_up = !t->replay && spool_waiting(t) > 0;
+            }
             return;
         }
         if (!t->unreachable_logged)
@@ -334,6 +341,7 @@ static void on_response(const struct radius_response *resp, int error, const cha
                        "%zu record(s) wait in %s", t->name, reason, spool_waiting(t),
                        acct_spool_directory(t->spool));
         t->unreachable_logged = true;
+        t->replay_caught_up = false;
         free(rec);
         probe_arm(t, 0);
         return;
