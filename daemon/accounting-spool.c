@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "jobs.h"
 #include "log.h"
 
 #define MAGIC "VPNDACCT"
@@ -25,14 +27,35 @@
 #define NAME_LEN 16                         /* hex digits of the sequence number */
 #define SUFFIX ".acct"
 
+/* A record accepted but not yet durable: numbered, its file's bytes built. */
+struct spool_write {
+    struct spool_write *next;
+    struct acct_spool *spool;
+    int dirfd;                              /* the spool's: all the writer touches */
+    uint64_t seq;
+    acct_spool_written_fn written;
+    void *userdata;
+    bool attempted;                         /* the writer ran write_record: `result` is its */
+    int result;
+    size_t len;
+    uint8_t bytes[];
+};
+
 struct acct_spool {
     char *directory;
     int dirfd;
     unsigned limit;
-    uint64_t *seqs;                         /* waiting records, oldest first, from `head` */
+    uint64_t *seqs;                         /* durable records, oldest first, from `head` */
     size_t head, n, capacity;
     uint64_t next_seq;
     uint64_t corrupt;
+    /* Accepted records in sequence order; the first is with the writer when `writing`. */
+    struct spool_write *pending, *pending_tail;
+    size_t n_pending;
+    struct job_pool *writer;
+    bool writing;
+    bool draining;                          /* inside drain(): it picks up what callbacks add */
+    bool closing;                           /* acct_spool_free: everything synchronous now */
 };
 
 static void put_be(uint8_t *p, uint64_t v, size_t bytes)
@@ -185,10 +208,19 @@ int acct_spool_open(const char *directory, unsigned limit, struct acct_spool **r
     return 0;
 }
 
+static void drain(struct acct_spool *s);
+
 void acct_spool_free(struct acct_spool *s)
 {
     if (!s)
         return;
+    /* Nothing accepted is dropped: the writer finishes the record it is on
+     * (its done() comes from job_pool_free), the rest is written here. */
+    s->closing = true;
+    job_pool_free(s->writer);
+    s->writer = NULL;
+    s->writing = false;
+    drain(s);
     if (s->dirfd >= 0)
         close(s->dirfd);
     free(s->seqs);
@@ -206,9 +238,15 @@ size_t acct_spool_count(const struct acct_spool *s)
     return s->n - s->head;
 }
 
+size_t acct_spool_pending(const struct acct_spool *s)
+{
+    return s->n_pending;
+}
+
 void acct_spool_get_stats(const struct acct_spool *s, struct acct_spool_stats *ret)
 {
     ret->records = acct_spool_count(s);
+    ret->pending = s->n_pending;
     ret->corrupt = s->corrupt;
 }
 
@@ -227,53 +265,165 @@ static int write_all(int fd, const uint8_t *buf, size_t len)
     return 0;
 }
 
-int acct_spool_append(struct acct_spool *s, uint64_t created_usec, const uint8_t *attrs, size_t len)
+/* The file work of one record: blocking, so on the writer thread when
+ * there is one. Writing the same record twice gives the same file. */
+static int write_record(int dirfd, uint64_t seq, const uint8_t *bytes, size_t len)
 {
-    uint8_t buf[FILE_MAX];
     char name[64], tmp[80];
+    file_name(seq, name, sizeof(name));
+    snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    int r = write_all(fd, bytes, len);
+    if (r >= 0 && fsync(fd) < 0)
+        r = -errno;
+    if (close(fd) < 0 && r >= 0)
+        r = -errno;
+    if (r >= 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+        r = -errno;
+    /* The rename is durable only once the directory is. */
+    if (r >= 0 && fsync(dirfd) < 0)
+        r = -errno;
+    if (r < 0)
+        (void)unlinkat(dirfd, tmp, 0);
+    return r;
+}
 
+/* The first pending record is written (r >= 0) or lost: into the index
+ * (peek sees it from now on) and to its owner. */
+static void complete_first(struct acct_spool *s, int r)
+{
+    struct spool_write *w = s->pending;
+    s->pending = w->next;
+    if (!s->pending)
+        s->pending_tail = NULL;
+    s->n_pending--;
+    if (r >= 0) {
+        r = index_push(s, w->seq);
+        if (r < 0) {
+            char name[64];
+            file_name(w->seq, name, sizeof(name));
+            (void)unlinkat(s->dirfd, name, 0);
+        }
+    }
+    w->written(w->userdata, r);
+    OPENSSL_cleanse(w->bytes, w->len);
+    free(w);
+}
+
+static int writer_work(void *userdata)
+{
+    struct spool_write *w = userdata;
+    w->result = write_record(w->dirfd, w->seq, w->bytes, w->len);
+    w->attempted = true;
+    return w->result;
+}
+
+static void writer_done(void *userdata, int r)
+{
+    struct spool_write *w = userdata;
+    struct acct_spool *s = w->spool;
+    s->writing = false;
+    /* Cancelled only when the writer stops (acct_spool_free): written
+     * then if the thread had not got to it, its result if it had. */
+    if (r == -ECANCELED)
+        r = w->attempted ? w->result : write_record(w->dirfd, w->seq, w->bytes, w->len);
+    complete_first(s, r);
+    if (!s->closing)
+        drain(s);
+}
+
+/* Hands the first pending record to the writer; without one (or when it
+ * refuses, or the spool is closing) writes records here until one is
+ * with the writer or none is left. One at a time: records reach the index
+ * in sequence order. */
+static void drain(struct acct_spool *s)
+{
+    if (s->draining)
+        return;
+    s->draining = true;
+    while (s->pending && !s->writing) {
+        struct spool_write *w = s->pending;
+        if (s->writer && !s->closing) {
+            int r = job_submit(s->writer, writer_work, writer_done, w, NULL);
+            if (r >= 0) {
+                s->writing = true;
+                break;
+            }
+            /* Correctness over latency: the record is written now rather
+             * than held for a writer that may not come back. */
+            log_debug(CONFIG_SUBSYS_RADIUS, 1, "accounting spool %s: the writer cannot take record %016" PRIx64
+                      " (%s); writing it on the event loop", s->directory, w->seq, strerror(-r));
+        }
+        complete_first(s, write_record(w->dirfd, w->seq, w->bytes, w->len));
+    }
+    s->draining = false;
+}
+
+int acct_spool_start_writer(struct acct_spool *s, sd_event *event)
+{
+    if (s->writer)
+        return 0;
+    /* A thread of its own rather than the shared worker pool: an fsync
+     * waiting on the disk must not hold a worker that Diffie-Hellman and
+     * signatures need, one thread writes in sequence order by construction,
+     * and freeing its pool joins it, so no write outlives the spool. At
+     * most one job is queued at a time (drain), hence max_queued 1. */
+    return job_pool_new(event, 1, 1, &s->writer);
+}
+
+int acct_spool_submit(struct acct_spool *s, uint64_t created_usec, const uint8_t *attrs, size_t len,
+                      acct_spool_written_fn written, void *userdata)
+{
     if (len == 0 || len > ACCT_SPOOL_MAX_ATTRS)
         return -EINVAL;
-    if (acct_spool_count(s) >= s->limit)
+    if (acct_spool_count(s) + s->n_pending >= s->limit)
         return -ENOSPC;
+    size_t total = HEADER_LEN + len + CHECK_LEN;
+    struct spool_write *w = calloc(1, sizeof(*w) + total);
+    if (!w)
+        return -ENOMEM;
+    uint8_t *buf = w->bytes;
     memcpy(buf, MAGIC, MAGIC_LEN);
     buf[MAGIC_LEN] = VERSION;
     put_be(buf + MAGIC_LEN + 1, created_usec, 8);
     put_be(buf + MAGIC_LEN + 9, len, 2);
     memcpy(buf + HEADER_LEN, attrs, len);
-    size_t total = HEADER_LEN + len;
-    int r = checksum(buf, total, buf + total);
-    if (r < 0)
-        return r;
-    total += CHECK_LEN;
-
-    uint64_t seq = s->next_seq;
-    file_name(seq, name, sizeof(name));
-    snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-    int fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
-    r = write_all(fd, buf, total);
-    if (r >= 0 && fsync(fd) < 0)
-        r = -errno;
-    if (close(fd) < 0 && r >= 0)
-        r = -errno;
-    if (r >= 0 && renameat(s->dirfd, tmp, s->dirfd, name) < 0)
-        r = -errno;
-    /* The rename is durable only once the directory is. */
-    if (r >= 0 && fsync(s->dirfd) < 0)
-        r = -errno;
+    int r = checksum(buf, HEADER_LEN + len, buf + HEADER_LEN + len);
     if (r < 0) {
-        (void)unlinkat(s->dirfd, tmp, 0);
+        OPENSSL_cleanse(buf, total);
+        free(w);
         return r;
     }
-    r = index_push(s, seq);
-    if (r < 0) {
-        (void)unlinkat(s->dirfd, name, 0);
-        return r;
-    }
-    s->next_seq = seq + 1;
+    w->spool = s;
+    w->dirfd = s->dirfd;
+    w->seq = s->next_seq++;
+    w->written = written;
+    w->userdata = userdata;
+    w->len = total;
+    if (s->pending_tail)
+        s->pending_tail->next = w;
+    else
+        s->pending = w;
+    s->pending_tail = w;
+    s->n_pending++;
+    drain(s);
     return 0;
+}
+
+static void store_result(void *userdata, int result)
+{
+    *(int *)userdata = result;
+}
+
+int acct_spool_append(struct acct_spool *s, uint64_t created_usec, const uint8_t *attrs, size_t len)
+{
+    if (s->writer)
+        return -EBUSY;
+    int result = -EINPROGRESS;
+    int r = acct_spool_submit(s, created_usec, attrs, len, store_result, &result);
+    return r < 0 ? r : result;
 }
 
 /* Why a file's contents are not a record, or NULL when they are one. */

@@ -70,6 +70,7 @@ struct acct_target {
     struct acct_record *replay;         /* the spooled record being resent */
     sd_event_source *probe;
     bool unreachable_logged;
+    bool replay_caught_up;              /* a server answers; the next records are still being written */
 };
 
 struct accounting_session {
@@ -136,6 +137,7 @@ static struct acct_target *target_find(struct accounting *a, const char *name)
 }
 
 static void probe_arm(struct acct_target *t, uint64_t delay_usec);
+static void replay_next(struct acct_target *t);
 
 static int target_new(struct accounting *a, struct vpnd_config *config, const struct config_aaa_group *g,
                       struct acct_target **ret)
@@ -159,7 +161,11 @@ static int target_new(struct accounting *a, struct vpnd_config *config, const st
     if (r < 0)
         log_error_errno(CONFIG_SUBSYS_RADIUS, r, "aaa-server-group '%s': cannot use the accounting spool %s: %m; "
                         "records no server takes will be lost", g->name, g->accounting_spool_directory);
-    else if (acct_spool_count(t->spool) > 0) {
+    else if ((r = acct_spool_start_writer(t->spool, a->event)) < 0)
+        log_warning_errno(CONFIG_SUBSYS_RADIUS, r, "aaa-server-group '%s': no writer thread for the accounting "
+                          "spool %s (%m): records are written on the event loop", g->name,
+                          g->accounting_spool_directory);
+    if (t->spool && acct_spool_count(t->spool) > 0) {
         log_notice(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': %zu accounting records wait in %s; sending them",
                    g->name, acct_spool_count(t->spool), g->accounting_spool_directory);
         probe_arm(t, 1);
@@ -228,34 +234,76 @@ static int record_send(struct acct_record *rec)
     return r;
 }
 
-/* A Start or Stop no server took: to disk, or lost with a log line. */
-static void record_spool(struct acct_target *t, const struct acct_record *rec, const char *reason)
+/* Records on disk and records the spool's writer still has: all wait. */
+static size_t spool_waiting(const struct acct_target *t)
 {
-    struct accounting *a = t->acct;
-    int r = t->spool ? acct_spool_append(t->spool, rec->created_usec, rec->attrs, rec->len) : -ENOENT;
-    if (r >= 0) {
-        a->stats.spooled++;
-        log_notice(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': accounting %s spooled to %s (%zu waiting): %s",
-                   t->name, rec->what, acct_spool_directory(t->spool), acct_spool_count(t->spool), reason);
-        probe_arm(t, 0);
-        return;
-    }
-    a->stats.dropped++;
+    return t->spool ? acct_spool_count(t->spool) + acct_spool_pending(t->spool) : 0;
+}
+
+static void spool_lost(struct acct_target *t, const char *what, const char *reason, int r)
+{
+    t->acct->stats.dropped++;
     if (r == -ENOSPC)
         log_error(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': accounting spool %s is full (%u records, "
                   "accounting-spool-limit): accounting %s lost (%s)", t->name, acct_spool_directory(t->spool),
-                  t->group->accounting_spool_limit, rec->what, reason);
+                  t->group->accounting_spool_limit, what, reason);
     else
         log_error(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': cannot spool accounting %s (%s): lost (%s)",
-                  t->name, rec->what, t->spool ? strerror(-r) : "no usable spool directory", reason);
+                  t->name, what, t->spool ? strerror(-r) : "no usable spool directory", reason);
+}
+
+/* What the log line says once the spool's writer is done with a record. */
+struct spool_note {
+    struct acct_target *target;     /* outlives the note: freeing its spool completes every write */
+    char what[RECORD_WHAT_MAX];
+    char reason[128];
+};
+
+static void on_spool_written(void *userdata, int r)
+{
+    struct spool_note *note = userdata;
+    struct acct_target *t = note->target;
+    if (r >= 0) {
+        t->acct->stats.spooled++;
+        log_notice(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': accounting %s spooled to %s (%zu waiting): %s",
+                   t->name, note->what, acct_spool_directory(t->spool), spool_waiting(t), note->reason);
+        if (t->replay_caught_up && !t->replay && !t->acct->stopping) {
+            t->replay_caught_up = false;
+            replay_next(t);
+        } else
+            probe_arm(t, 0);
+    } else
+        spool_lost(t, note->what, note->reason, r);
+    free(note);
+}
+
+/* A Start or Stop no server took: to disk (on the spool's writer, logged
+ * when it is durable), or lost with a log line. */
+static void record_spool(struct acct_target *t, const struct acct_record *rec, const char *reason)
+{
+    if (!t->spool) {
+        spool_lost(t, rec->what, reason, -ENOENT);
+        return;
+    }
+    struct spool_note *note = calloc(1, sizeof(*note));
+    if (!note) {
+        spool_lost(t, rec->what, reason, -ENOMEM);
+        return;
+    }
+    note->target = t;
+    snprintf(note->what, sizeof(note->what), "%s", rec->what);
+    snprintf(note->reason, sizeof(note->reason), "%s", reason);
+    int r = acct_spool_submit(t->spool, rec->created_usec, rec->attrs, rec->len, on_spool_written, note);
+    if (r < 0) {
+        spool_lost(t, rec->what, reason, r);
+        free(note);
+    }
 }
 
 static bool spool_busy(const struct acct_target *t)
 {
-    return t->spool && acct_spool_count(t->spool) > 0;
+    return spool_waiting(t) > 0;
 }
-
-static void replay_next(struct acct_target *t);
 
 static void on_response(const struct radius_response *resp, int error, const char *reason, void *userdata)
 {
@@ -275,21 +323,25 @@ static void on_response(const struct radius_response *resp, int error, const cha
                             "the spool %s: %s (it will be sent again)", t->name, acct_spool_directory(t->spool),
                             strerror(-r));
             log_info(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': spooled accounting %s answered by the server "
-                     "(%zu left)", t->name, rec->what, acct_spool_count(t->spool));
-            if (acct_spool_count(t->spool) == 0)
+                     "(%zu left)", t->name, rec->what, spool_waiting(t));
+            if (spool_waiting(t) == 0)
                 log_notice(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': accounting spool %s delivered; sending "
                            "directly again", t->name, acct_spool_directory(t->spool));
             t->unreachable_logged = false;
             free(rec);
-            if (!a->stopping)
+            if (!a->stopping) {
                 replay_next(t);
+                /* Sent as soon as they are durable (on_spool_written), not a dead-time later. */
+                t->replay_caught_up = !t->replay && spool_waiting(t) > 0;
+            }
             return;
         }
         if (!t->unreachable_logged)
             log_notice(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': still no accounting server answers (%s); "
-                       "%zu record(s) wait in %s", t->name, reason, acct_spool_count(t->spool),
+                       "%zu record(s) wait in %s", t->name, reason, spool_waiting(t),
                        acct_spool_directory(t->spool));
         t->unreachable_logged = true;
+        t->replay_caught_up = false;
         free(rec);
         probe_arm(t, 0);
         return;
@@ -659,6 +711,7 @@ void accounting_reload(struct accounting *a, struct vpnd_config *config)
         const struct config_aaa_group *g = config_aaa_group_find(config, t->name);
         if (!g)
             continue;   /* removed: its sessions keep accounting to it as it was */
+        /* The spool, and the records its writer still has, stay where they were accepted. */
         if (strcmp(g->accounting_spool_directory, t->group->accounting_spool_directory) != 0)
             log_notice(CONFIG_SUBSYS_RADIUS, "aaa-server-group '%s': the accounting spool stays in %s until vpnd "
                        "restarts", t->name, t->spool ? acct_spool_directory(t->spool) : "(none)");
@@ -754,6 +807,5 @@ void accounting_get_stats(const struct accounting *a, struct accounting_stats *r
     *ret = a->stats;
     ret->spool_waiting = 0;
     for (const struct acct_target *t = a->targets; t; t = t->next)
-        if (t->spool)
-            ret->spool_waiting += acct_spool_count(t->spool);
+        ret->spool_waiting += spool_waiting(t);
 }

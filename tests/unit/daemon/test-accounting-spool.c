@@ -4,6 +4,9 @@
  * records survive a reopen (a vpnd restart) and come back oldest first;
  * a corrupt, truncated or ill-framed file is moved aside and skipped; the
  * limit refuses records beyond it; an unfinished write is cleaned up.
+ * With a writer thread: records become durable (and visible to peek) in
+ * the order they were accepted, only after their write; those still
+ * pending count toward the limit; freeing the spool writes them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +17,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <systemd/sd-event.h>
 
 #include "accounting-spool.h"
 #include "testing.h"
@@ -229,6 +234,180 @@ static void test_unusable_directory(void)
     CHECK(s == NULL);
 }
 
+/* ---- with a writer thread ---- */
+
+#define WRITTEN_MAX 16
+
+struct written_log {
+    unsigned n;
+    unsigned order[WRITTEN_MAX];    /* the record (user N) of each callback, in callback order */
+    int result[WRITTEN_MAX];
+};
+
+struct written_ctx {
+    struct written_log *log;
+    unsigned user;
+};
+
+static struct written_ctx contexts[WRITTEN_MAX];
+
+static void on_written(void *userdata, int result)
+{
+    struct written_ctx *c = userdata;
+    if (c->log->n < WRITTEN_MAX) {
+        c->log->order[c->log->n] = c->user;
+        c->log->result[c->log->n] = result;
+    }
+    c->log->n++;
+}
+
+static int submit_user(struct acct_spool *s, struct written_log *log, unsigned n)
+{
+    uint8_t attrs[64];
+    size_t len = record(n, attrs);
+    contexts[n] = (struct written_ctx){ .log = log, .user = n };
+    return acct_spool_submit(s, 1000000ULL * n, attrs, len, on_written, &contexts[n]);
+}
+
+/* Runs the loop until `want` callbacks came (bounded, so a lost one fails
+ * the test instead of hanging it). */
+static void run_until(sd_event *event, const struct written_log *log, unsigned want)
+{
+    for (unsigned i = 0; i < 600 && log->n < want; i++)
+        if (sd_event_run(event, 100000) < 0)
+            break;
+    CHECK_INT_EQ(log->n, want);
+}
+
+static bool in_order(const struct written_log *log, unsigned from, unsigned to)
+{
+    for (unsigned i = from; i <= to; i++)
+        if (log->order[i - from] != i || log->result[i - from] != 0)
+            return false;
+    return true;
+}
+
+static void test_writer_order(void)
+{
+    sd_event *event = NULL;
+    struct acct_spool *s = NULL;
+    struct written_log log = { 0 };
+    uint8_t attrs[ACCT_SPOOL_MAX_ATTRS];
+    uint64_t seq, created;
+    size_t len;
+
+    fresh_dir();
+    CHECK_INT_EQ(sd_event_new(&event), 0);
+    CHECK_INT_EQ(acct_spool_open(dir, 100, &s), 0);
+    if (!s || !event)
+        return;
+    CHECK_INT_EQ(acct_spool_start_writer(s, event), 0);
+    for (unsigned i = 1; i <= 6; i++)
+        CHECK_INT_EQ(submit_user(s, &log, i), 0);
+    /* Accepted, not yet durable: replay must not see them. */
+    CHECK_INT_EQ(log.n, 0);
+    CHECK_INT_EQ(acct_spool_pending(s), 6);
+    CHECK_INT_EQ(acct_spool_count(s), 0);
+    CHECK_INT_EQ(acct_spool_peek(s, &seq, &created, attrs, &len), 0);
+    /* The synchronous append would jump the queue: refused. */
+    CHECK_INT_EQ(acct_spool_append(s, 1, attrs, 3), -EBUSY);
+
+    run_until(event, &log, 6);
+    CHECK(in_order(&log, 1, 6));
+    CHECK_INT_EQ(acct_spool_pending(s), 0);
+    CHECK_INT_EQ(acct_spool_count(s), 6);
+    CHECK(exists("0000000000000006.acct") && !exists("0000000000000006.acct.tmp"));
+    for (unsigned i = 1; i <= 6; i++)
+        expect_next(s, i);
+    acct_spool_free(s);
+    sd_event_unref(event);
+}
+
+static void test_writer_limit_counts_pending(void)
+{
+    sd_event *event = NULL;
+    struct acct_spool *s = NULL;
+    struct written_log log = { 0 };
+
+    fresh_dir();
+    CHECK_INT_EQ(sd_event_new(&event), 0);
+    CHECK_INT_EQ(acct_spool_open(dir, 3, &s), 0);
+    if (!s || !event)
+        return;
+    CHECK_INT_EQ(acct_spool_start_writer(s, event), 0);
+    for (unsigned i = 1; i <= 3; i++)
+        CHECK_INT_EQ(submit_user(s, &log, i), 0);
+    /* Nothing on disk yet, three in memory: the fourth is over the limit. */
+    CHECK_INT_EQ(acct_spool_count(s), 0);
+    CHECK_INT_EQ(submit_user(s, &log, 4), -ENOSPC);
+    run_until(event, &log, 3);
+    CHECK(in_order(&log, 1, 3));
+    CHECK_INT_EQ(submit_user(s, &log, 4), -ENOSPC);
+    expect_next(s, 1);
+    CHECK_INT_EQ(submit_user(s, &log, 4), 0);
+    run_until(event, &log, 4);
+    CHECK_INT_EQ(log.order[3], 4);
+    for (unsigned i = 2; i <= 4; i++)
+        expect_next(s, i);
+    acct_spool_free(s);
+    sd_event_unref(event);
+}
+
+static void test_writer_flushed_on_free(void)
+{
+    sd_event *event = NULL;
+    struct acct_spool *s = NULL;
+    struct written_log log = { 0 };
+
+    fresh_dir();
+    CHECK_INT_EQ(sd_event_new(&event), 0);
+    CHECK_INT_EQ(acct_spool_open(dir, 100, &s), 0);
+    if (!s || !event)
+        return;
+    /* Two durable records first, then five accepted while the loop never
+     * runs again (vpnd stopping): the writer has at most the first. */
+    CHECK_INT_EQ(acct_spool_start_writer(s, event), 0);
+    for (unsigned i = 1; i <= 2; i++)
+        CHECK_INT_EQ(submit_user(s, &log, i), 0);
+    run_until(event, &log, 2);
+    for (unsigned i = 3; i <= 7; i++)
+        CHECK_INT_EQ(submit_user(s, &log, i), 0);
+    CHECK_INT_EQ(acct_spool_pending(s), 5);
+    acct_spool_free(s);
+    /* Every accepted record was reported written, in order... */
+    CHECK_INT_EQ(log.n, 7);
+    CHECK(in_order(&log, 1, 7));
+    sd_event_unref(event);
+
+    /* ...and is there for the next start, oldest first. */
+    CHECK_INT_EQ(acct_spool_open(dir, 100, &s), 0);
+    if (!s)
+        return;
+    CHECK_INT_EQ(acct_spool_count(s), 7);
+    for (unsigned i = 1; i <= 7; i++)
+        expect_next(s, i);
+    acct_spool_free(s);
+}
+
+static void test_no_writer_is_synchronous(void)
+{
+    struct acct_spool *s = NULL;
+    struct written_log log = { 0 };
+
+    fresh_dir();
+    CHECK_INT_EQ(acct_spool_open(dir, 100, &s), 0);
+    if (!s)
+        return;
+    CHECK_INT_EQ(submit_user(s, &log, 1), 0);
+    /* Written before submit returned: callback done, record in the index. */
+    CHECK_INT_EQ(log.n, 1);
+    CHECK(in_order(&log, 1, 1));
+    CHECK_INT_EQ(acct_spool_pending(s), 0);
+    CHECK_INT_EQ(acct_spool_count(s), 1);
+    expect_next(s, 1);
+    acct_spool_free(s);
+}
+
 static void cleanup(void)
 {
     char cmd[300];
@@ -253,4 +432,6 @@ static void test_setup(void)
 }
 
 TEST_MAIN(TEST(test_setup), TEST(test_order_across_reopen), TEST(test_corrupt_moved_aside), TEST(test_full),
-          TEST(test_unfinished_write_removed), TEST(test_unusable_directory))
+          TEST(test_unfinished_write_removed), TEST(test_unusable_directory), TEST(test_writer_order),
+          TEST(test_writer_limit_counts_pending), TEST(test_writer_flushed_on_free),
+          TEST(test_no_writer_is_synchronous))
