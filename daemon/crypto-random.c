@@ -47,6 +47,8 @@ int crypto_random_public(void *buf, size_t len)
 {
     if (!buf && len)
         return -EINVAL;
+    if (len == 0)
+        return 0;
     if (len > RANDOM_BLOCK / 4)
         return crypto_random(buf, len);
     pthread_once(&atfork_once, register_atfork);
